@@ -1,0 +1,66 @@
+// argv parsing with help text from the same table, and "did you mean" for a wrong flag.
+import { parseArgs } from "node:util";
+import { InputError } from "../errors.js";
+import { didYouMean } from "../load/suggest.js";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  arg?: string;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  /** Allowed number of positional arguments [min, max]. */
+  positionals: [number, number];
+}
+
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+export function parse(spec: CommandSpec, argv: string[]): Parsed {
+  const options = Object.fromEntries(
+    Object.entries(spec.options).map(([k, o]) => [k, { type: o.type, short: o.short, multiple: o.multiple }]),
+  );
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
+  } catch (e) {
+    const m = /Unknown option '(-{1,2}[^']+)'/.exec((e as Error).message);
+    if (m) {
+      const flag = m[1]!;
+      const names = Object.entries(spec.options).flatMap(([k, o]) => [`--${k}`, ...(o.short ? [`-${o.short}`] : [])]);
+      throw new InputError(`armgo ${spec.name}: unknown option ${flag}${didYouMean(flag, names)}`, { hint: `see armgo ${spec.name} --help` });
+    }
+    throw new InputError(`armgo ${spec.name}: ${(e as Error).message}`, { hint: `see armgo ${spec.name} --help`, cause: e });
+  }
+  const [min, max] = spec.positionals;
+  if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
+    throw new InputError(`armgo ${spec.name}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}`, {
+      hint: `usage: ${spec.usage}`,
+    });
+  }
+  return parsed;
+}
+
+export function helpText(spec: CommandSpec): string {
+  const rows = Object.entries(spec.options).map(([k, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : "    "}--${k}${o.arg ? ` ${o.arg}` : ""}`;
+    return [flag, o.help] as const;
+  });
+  const w = Math.max(...rows.map(([f]) => f.length));
+  return [`Usage: ${spec.usage}`, "", spec.summary, "", "Options:", ...rows.map(([f, h]) => `  ${f.padEnd(w)}  ${h}`), ""].join("\n");
+}
+
+export function list(v: unknown): string[] {
+  if (v === undefined) return [];
+  const arr = Array.isArray(v) ? v : [v];
+  return arr.flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,29 @@
+// Exit codes, decided here and only here (README documents them). Ansible's where users know them.
+import { ArmgoError, InputError, InterruptedError } from "../errors.js";
+import type { Recap } from "../engine/types.js";
+
+export const EXIT = {
+  ok: 0,
+  /** armgo itself broke (a bug, or the machine): not the user's input, not a host. */
+  internal: 1,
+  failed: 2,
+  unreachable: 4,
+  input: 5,
+  interrupted: 99,
+} as const;
+
+/** 4 wins over 2, as in Ansible: an unreachable host says less about the fleet than a failed one. */
+export function exitForRecap(recap: Recap, interrupted = false): number {
+  if (interrupted) return EXIT.interrupted;
+  const hosts = Object.values(recap);
+  if (hosts.some((h) => h.unreachable > 0)) return EXIT.unreachable;
+  if (hosts.some((h) => h.failed > 0)) return EXIT.failed;
+  return EXIT.ok;
+}
+
+export function exitForError(e: unknown): number {
+  if (e instanceof InputError) return EXIT.input;
+  if (e instanceof InterruptedError) return EXIT.interrupted;
+  if (e instanceof ArmgoError) return EXIT.failed;
+  return EXIT.internal;
+}

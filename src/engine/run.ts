@@ -1,0 +1,257 @@
+// A whole run: plays in order, hosts in parallel under --forks, one connection per host throughout.
+import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import pLimit from "p-limit";
+import { AuditLog } from "../audit/log.js";
+import { redact, secretValues } from "../audit/redact.js";
+import { UnreachableError, type ArmgoError } from "../errors.js";
+import { factsScript, parseFacts } from "../facts/gather.js";
+import type { Facts } from "../facts/types.js";
+import type { Inventory, Play, Playbook } from "../load/model.js";
+import { loadInventory } from "../load/inventory.js";
+import { loadPlaybook } from "../load/playbook.js";
+import { version } from "../paths.js";
+import { connect } from "../transport/connect.js";
+import type { Transport } from "../transport/transport.js";
+import { connectionConfig } from "./connection.js";
+import { createController } from "./controller.js";
+import { HostRunner } from "./host.js";
+import { selectHosts, selectOrFail } from "./select.js";
+import { batches, overFailLimit } from "./serial.js";
+import { selectTasks } from "./tags.js";
+import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions, type RunResult } from "./types.js";
+import { lazyVars } from "./vars.js";
+
+export interface Loaded {
+  playbook: Playbook;
+  inventory: Inventory;
+}
+
+/** Load and validate everything up front: bad input stops the run before any host is contacted. */
+export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit">): Loaded {
+  const playbook = loadPlaybook(opts.playbook);
+  const inventory = loadInventory(opts.inventory);
+  if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
+  return { playbook, inventory };
+}
+
+/** The hosts a play runs on, in inventory order, after --limit. */
+export function playHosts(inv: Inventory, play: Play, limit?: string): string[] {
+  const hosts = selectHosts(inv, play.hosts);
+  if (!limit) return hosts;
+  const allowed = new Set(selectHosts(inv, limit));
+  return hosts.filter((h) => allowed.has(h));
+}
+
+class Run {
+  readonly id = randomUUID();
+  readonly recap: Recap = {};
+  readonly controller = createController();
+  private readonly conns = new Map<string, Promise<Transport>>();
+  private readonly audits = new Map<string, AuditLog>();
+  /** Hosts out of the run: failed or unreachable hosts take no part in later plays, as in Ansible. */
+  readonly out = new Set<string>();
+  readonly limit: ReturnType<typeof pLimit>;
+
+  constructor(
+    readonly opts: RunOptions,
+    readonly loaded: Loaded,
+  ) {
+    this.limit = pLimit(Math.max(1, opts.forks ?? 10));
+  }
+
+  emit(e: RunEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  hostVars(host: string): Record<string, unknown> {
+    return this.loaded.inventory.hosts.get(host)!.vars;
+  }
+
+  recapOf(host: string): HostRecap {
+    return (this.recap[host] ??= emptyRecap());
+  }
+
+  audit(host: string): AuditLog {
+    let log = this.audits.get(host);
+    if (!log) {
+      const secrets = secretValues({ ...this.hostVars(host), ...this.opts.extraVars });
+      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => redact(v, secrets));
+      log.write({
+        type: "run_start",
+        run_id: this.id,
+        host,
+        controller_user: userInfo().username,
+        armgo_version: version,
+        playbook: resolve(this.loaded.playbook.file),
+        playbook_sha256: this.loaded.playbook.sha256,
+        check: Boolean(this.opts.check),
+      });
+      this.audits.set(host, log);
+    }
+    return log;
+  }
+
+  transport(host: string): Promise<Transport> {
+    let t = this.conns.get(host);
+    if (!t) {
+      const vars = lazyVars(this.hostVars(host), this.opts.extraVars);
+      t = connect(connectionConfig(host, { ...vars }, this.opts));
+      this.conns.set(host, t);
+    }
+    return t;
+  }
+
+  async close(interrupted: boolean): Promise<void> {
+    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
+    for (const [host, log] of this.audits) {
+      log.write({ type: "run_end", run_id: this.id, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...this.recapOf(host) } });
+      log.close();
+    }
+  }
+
+  async stats(): Promise<RunResult["stats"]> {
+    const s = { connections: 0, execs: 0, bytesSent: 0 };
+    for (const t of await Promise.allSettled(this.conns.values())) {
+      if (t.status !== "fulfilled") continue;
+      const st = t.value.stats();
+      s.connections += st.connections;
+      s.execs += st.execs;
+      s.bytesSent += st.bytesSent;
+    }
+    return s;
+  }
+}
+
+async function gatherFacts(run: Run, host: string, play: Play, transport: Transport): Promise<Facts> {
+  const t0 = Date.now();
+  const r = await transport.exec(factsScript);
+  const facts = parseFacts(r.stdout);
+  const result = {
+    host,
+    play: play.name,
+    task: "Gathering Facts",
+    module: "facts",
+    status: "ok" as const,
+    changed: false,
+    msg: `${facts.arch} (${facts.goarch}), ${facts.os.pretty_name || facts.os.id}, ${facts.libc.kind} ${facts.libc.version}`,
+    data: { facts },
+    duration_ms: Date.now() - t0,
+  };
+  run.emit({ type: "task_result", result });
+  run.audit(host).write({
+    type: "task",
+    run_id: run.id,
+    host,
+    play: play.name,
+    task: result.task,
+    module: "facts",
+    status: "ok",
+    changed: false,
+    msg: result.msg,
+    commands: [{ script: "(facts)", code: r.code, duration_ms: r.durationMs }],
+    duration_ms: result.duration_ms,
+  });
+  run.recapOf(host).ok++;
+  return facts;
+}
+
+const NO_FACTS: Facts = {
+  arch: "",
+  goarch: "",
+  goos: "linux",
+  os: { id: "", version_id: "", pretty_name: "" },
+  libc: { kind: "unknown", version: "" },
+  shell: "/bin/sh",
+  home: "",
+  user: "",
+  uid: -1,
+  tools: {},
+  go_version: null,
+  hostname: "",
+};
+
+async function runHost(run: Run, play: Play, host: string): Promise<boolean> {
+  if (run.opts.signal?.aborted) return false;
+  const recap = run.recapOf(host);
+  const started = Date.now();
+  try {
+    const transport = await run.transport(host);
+    const facts = play.gather_facts ? await gatherFacts(run, host, play, transport) : NO_FACTS;
+    const runner = new HostRunner({
+      host,
+      play,
+      transport,
+      facts,
+      varLayers: [run.hostVars(host), play.vars, run.opts.extraVars ?? {}],
+      check: Boolean(run.opts.check),
+      diff: Boolean(run.opts.diff),
+      verbose: Boolean(run.opts.verbose),
+      controller: run.controller,
+      audit: run.audit(host),
+      runId: run.id,
+      recap,
+      signal: run.opts.signal,
+      emit: (e) => run.emit(e),
+    });
+    const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
+    const ok = await runner.run(tasks);
+    if (!ok) run.out.add(host);
+    return ok;
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    recap.unreachable++;
+    run.out.add(host);
+    const msg = (e as ArmgoError).oneLine();
+    run.emit({
+      type: "task_result",
+      result: { host, play: play.name, task: "connect", module: "ssh", status: "unreachable", changed: false, msg, duration_ms: Date.now() - started },
+    });
+    run.audit(host).write({
+      type: "task",
+      run_id: run.id,
+      host,
+      play: play.name,
+      task: "connect",
+      module: "ssh",
+      status: "unreachable",
+      changed: false,
+      msg,
+      commands: [],
+      duration_ms: Date.now() - started,
+    });
+    return false;
+  }
+}
+
+/** Run a playbook against an inventory. Input errors throw InputError before any host is contacted. */
+export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
+  const run = new Run(opts, loaded);
+  try {
+    for (const play of loaded.playbook.plays) {
+      const hosts = playHosts(loaded.inventory, play, opts.limit).filter((h) => !run.out.has(h));
+      if (hosts.length === 0) {
+        run.emit({ type: "play_skip", play: play.name, reason: "no hosts matched" });
+        continue;
+      }
+      run.emit({ type: "play_start", play: play.name, hosts, check: Boolean(opts.check) });
+      let stop = false;
+      for (const batch of batches(hosts, play.serial)) {
+        const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, h))));
+        const failed = oks.filter((ok) => !ok).length;
+        if (opts.signal?.aborted) break;
+        // a whole failed batch, or one over max_fail_percentage, stops the rollout
+        if (overFailLimit(failed, batch.length, play.max_fail_percentage) || (play.serial.length > 0 && failed === batch.length)) {
+          stop = true;
+          break;
+        }
+      }
+      if (stop || opts.signal?.aborted) break;
+    }
+  } finally {
+    await run.close(Boolean(opts.signal?.aborted));
+  }
+  run.emit({ type: "recap", recap: run.recap });
+  return { recap: run.recap, interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats: await run.stats() };
+}

@@ -1,0 +1,81 @@
+// What a run takes, what it tells the renderer while it goes, and what it returns.
+import type { Diff, Status } from "../modules/contract.js";
+import type { HostKeyChecking } from "../transport/connect.js";
+
+export interface RunOptions {
+  playbook: string;
+  inventory: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  extraVars?: Record<string, unknown>;
+  auditDir?: string;
+  hostKeyChecking?: HostKeyChecking;
+  knownHosts?: string;
+  /** Stops the run: no new task starts; open connections close. */
+  signal?: AbortSignal;
+  /** Report every remote command with its output (-v). */
+  verbose?: boolean;
+  onEvent?: (e: RunEvent) => void;
+}
+
+export type HostStatus = Status | "unreachable";
+
+export interface TaskResult {
+  host: string;
+  play: string;
+  task: string;
+  module: string;
+  status: HostStatus;
+  changed: boolean;
+  msg: string;
+  diff?: Diff;
+  /** Outcome unknown in advance (check mode of an unguarded command). */
+  uncertain?: boolean;
+  data?: Record<string, unknown>;
+  duration_ms: number;
+  item?: unknown;
+}
+
+export interface RemoteCommand {
+  host: string;
+  script: string;
+  code: number;
+  stdout: string;
+  stderr: string;
+  duration_ms: number;
+}
+
+export type RunEvent =
+  | { type: "play_start"; play: string; hosts: string[]; check: boolean }
+  | { type: "play_skip"; play: string; reason: string }
+  | { type: "task_start"; host: string; play: string; task: string }
+  | { type: "task_result"; result: TaskResult }
+  | { type: "progress"; host: string; task: string; text: string }
+  | { type: "command"; command: RemoteCommand }
+  | { type: "recap"; recap: Recap };
+
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  ignored: number;
+}
+
+export type Recap = Record<string, HostRecap>;
+
+export interface RunResult {
+  recap: Recap;
+  interrupted: boolean;
+  runId: string;
+  stats: { connections: number; execs: number; bytesSent: number };
+}
+
+export function emptyRecap(): HostRecap {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+}

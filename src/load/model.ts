@@ -1,0 +1,64 @@
+// The typed model that loading produces and the engine consumes.
+import type { Where } from "../errors.js";
+
+export type Condition = string | boolean | Array<string | boolean>;
+
+export interface Task {
+  name: string;
+  module: string;
+  args: unknown;
+  /** Position of the task in its playbook, for every error about it. */
+  where: Where;
+  when?: Condition;
+  changed_when?: Condition;
+  failed_when?: Condition;
+  register?: string;
+  tags: string[];
+  notify: string[];
+  ignore_errors: boolean;
+  no_log: boolean;
+  become?: boolean | string;
+  loop?: unknown;
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  vars: Record<string, unknown>;
+  become: boolean | string;
+  gather_facts: boolean;
+  /** Batch sizes; the last one repeats. Empty = all hosts at once. */
+  serial: Array<number | string>;
+  max_fail_percentage?: number;
+  tags: string[];
+  tasks: Task[];
+  handlers: Task[];
+  where: Where;
+}
+
+export interface Playbook {
+  file: string;
+  sha256: string;
+  plays: Play[];
+}
+
+export interface InventoryHost {
+  name: string;
+  /** Inventory vars for this host, group vars merged (all < parent < child < host). */
+  vars: Record<string, unknown>;
+  groups: string[];
+}
+
+export interface InventoryGroup {
+  name: string;
+  hosts: string[];
+  children: string[];
+  vars: Record<string, unknown>;
+}
+
+export interface Inventory {
+  file: string;
+  /** Hosts in file order. */
+  hosts: Map<string, InventoryHost>;
+  groups: Map<string, InventoryGroup>;
+}

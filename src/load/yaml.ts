@@ -1,0 +1,72 @@
+// YAML with positions: every later error (schema, template, module) can point at file:line:col.
+import { readFileSync } from "node:fs";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode } from "yaml";
+import { InputError, type Where } from "../errors.js";
+
+export type Path = ReadonlyArray<string | number>;
+
+export class YamlFile {
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+    private readonly doc: Document.Parsed,
+    private readonly lc: LineCounter,
+    readonly data: unknown,
+  ) {}
+
+  static read(file: string): YamlFile {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}`, {
+        where: { file },
+        hint: code === "ENOENT" ? "check the path" : undefined,
+        cause: e,
+      });
+    }
+    return YamlFile.parse(file, text);
+  }
+
+  static parse(file: string, text: string): YamlFile {
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const err = doc.errors[0];
+    if (err) {
+      const { line, col } = lc.linePos(err.pos[0]);
+      const what = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      throw new InputError(`YAML: ${what}`, { where: { file, line, col }, cause: err });
+    }
+    return new YamlFile(file, text, doc, lc, doc.toJS({ maxAliasCount: 100 }));
+  }
+
+  /** Position of the value at `path`; `key: true` points at the map key instead. Falls back to the nearest parent. */
+  where(path: Path, key = false): Where {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.nodeAt(path.slice(0, n), key && n === path.length);
+      if (node?.range) {
+        const { line, col } = this.lc.linePos(node.range[0]);
+        return { file: this.file, line, col };
+      }
+    }
+    return { file: this.file, line: 1, col: 1 };
+  }
+
+  private nodeAt(path: Path, key: boolean): YNode | undefined {
+    let node: unknown = this.doc.contents;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return undefined;
+        node = key && i === path.length - 1 ? pair.key : pair.value;
+      } else if (isSeq(node)) {
+        node = node.items[Number(seg)];
+      } else {
+        return undefined;
+      }
+    }
+    return node as YNode | undefined;
+  }
+}

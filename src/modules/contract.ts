@@ -1,0 +1,95 @@
+// The module contract (DESIGN.md): probe (read-only) -> plan (pure) -> apply.
+// --check runs probe + plan only, through the same code, so a check can't disagree with a run.
+import type { Facts } from "../facts/types.js";
+import type { ExecOptions, ExecResult, PutOptions } from "../transport/transport.js";
+
+export type Status = "ok" | "changed" | "failed" | "skipped";
+
+export interface Diff {
+  before: string;
+  after: string;
+  /** Labels for the two sides, e.g. file paths or versions. */
+  beforeHeader?: string;
+  afterHeader?: string;
+}
+
+export interface Plan<Step = unknown> {
+  /** Changes to make, in order; empty means the host already is as wanted ("ok"). */
+  steps: Step[];
+  /** One line: why nothing is needed ("go1.22.12 already at /usr/local/go"), or what will change. */
+  msg: string;
+  diff?: Diff;
+  /** The module cannot know the outcome in advance (command without creates): said, not guessed. */
+  uncertain?: boolean;
+  /** Facts learned while probing, returned in the result and to `register`. */
+  data?: Record<string, unknown>;
+}
+
+/** What the probe script printed; the engine may have run it batched with other tasks' probes. */
+export interface ProbeOutput {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Controller-side services shared by all hosts and tasks of one run (memoised per run). */
+export interface Controller {
+  /** GET a URL once per run, as text (feeds, checksum files). */
+  fetchText(url: string): Promise<string>;
+  /** Fetch a URL once per run into the controller cache and verify its sha256; returns the local path. */
+  fetchFile(url: string, sha256: string, onProgress?: (done: number, total: number) => void): Promise<string>;
+  /** Per-run memo for anything else a module resolves once (key -> promise). */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+export interface ResolveContext {
+  host: string;
+  facts: Facts;
+  controller: Controller;
+}
+
+export interface ModuleContext extends ResolveContext {
+  check: boolean;
+  /** The task's become (true = root). */
+  become: boolean | string;
+  /** Run a script on the host with the task's become; recorded in the audit log. */
+  run(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Like run, but a non-zero exit throws RemoteCommandError (stderr tail in the message). */
+  runOk(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Upload a local file (temp name beside `remote`, then rename). Not under become: stage in a temp dir, then move with run(). */
+  put(local: string, remote: string, opts?: PutOptions): Promise<void>;
+  /** Live progress of a long step (shown on a TTY). */
+  progress(text: string): void;
+}
+
+export interface ApplyResult {
+  msg?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Module<Args = any, State = any, Step = any> {
+  readonly name: string;
+  /**
+   * Controller-side, before probing: turn user args into concrete ones (resolve go_version
+   * against a feed, fetch a checksum file). Throw TaskError when that fails.
+   */
+  resolve?(args: Args, ctx: ResolveContext): Promise<Args>;
+  /** Read-only: one POSIX sh script that reports the host's state. Never changes anything. */
+  probe(args: Args, facts: Facts): string;
+  /** Parse the probe output into state. Throw TaskError when the state makes the task impossible. */
+  parse(out: ProbeOutput, args: Args): State;
+  /** Pure: the changes needed to get from state to args. */
+  plan(state: State, args: Args): Plan<Step>;
+  /** Carry out the plan; never called under --check. Throw TaskError (with data) on failure. */
+  apply(ctx: ModuleContext, args: Args, plan: Plan<Step>): Promise<ApplyResult>;
+}
+
+/** Parse `key=value` lines (the probe scripts' output format); later keys win. */
+export function parseKv(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+// The one quoting helper: every value that reaches a remote shell passes through here.
+
+/** POSIX single-quote a value so that the shell sees it as one literal word. */
+export function quote(value: string | number): string {
+  const s = String(value);
+  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Tagged template for shell scripts: literal parts are trusted script text,
+ * every interpolated value is quoted (arrays become several quoted words).
+ *   sh`test -e ${path} && echo yes`
+ */
+export function sh(strings: TemplateStringsArray, ...values: Array<string | number | Array<string | number>>): string {
+  let out = strings[0] ?? "";
+  values.forEach((v, i) => {
+    out += Array.isArray(v) ? v.map(quote).join(" ") : quote(v);
+    out += strings[i + 1] ?? "";
+  });
+  return out;
+}

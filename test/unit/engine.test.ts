@@ -1,0 +1,147 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
+import { selectHosts } from "../../src/engine/select.js";
+import { batches, overFailLimit } from "../../src/engine/serial.js";
+import { selectTasks } from "../../src/engine/tags.js";
+import { EXIT, exitForError, exitForRecap } from "../../src/cli/exit.js";
+import { InputError, TaskError, UnreachableError } from "../../src/errors.js";
+import { emptyRecap } from "../../src/engine/types.js";
+import type { Inventory, Task } from "../../src/load/model.js";
+import { diffLines } from "../../src/cli/diff.js";
+
+const inv: Inventory = {
+  file: "hosts.yaml",
+  hosts: new Map(["a1", "a2", "a3", "x1", "ctl"].map((h) => [h, { name: h, vars: {}, groups: [] }])),
+  groups: new Map([
+    ["all", { name: "all", hosts: ["ctl"], children: ["arm64", "amd64"], vars: {} }],
+    ["arm64", { name: "arm64", hosts: ["a1", "a2", "a3"], children: ["canary"], vars: {} }],
+    ["canary", { name: "canary", hosts: ["a1"], children: [], vars: {} }],
+    ["amd64", { name: "amd64", hosts: ["x1"], children: [], vars: {} }],
+  ]),
+};
+
+describe("host patterns", () => {
+  it.each([
+    ["all", ["a1", "a2", "a3", "x1", "ctl"]],
+    ["*", ["a1", "a2", "a3", "x1", "ctl"]],
+    ["arm64", ["a1", "a2", "a3"]],
+    ["arm64:amd64", ["a1", "a2", "a3", "x1"]],
+    ["amd64,arm64", ["a1", "a2", "a3", "x1"]],
+    ["arm64:&canary", ["a1"]],
+    ["arm64:!canary", ["a2", "a3"]],
+    ["all:!arm64", ["x1", "ctl"]],
+    ["!canary", ["a2", "a3", "x1", "ctl"]],
+    // globs match group names too, as in Ansible: a* takes in all, amd64 and arm64
+    ["a*", ["a1", "a2", "a3", "x1", "ctl"]],
+    ["x*", ["x1"]],
+    ["a?", ["a1", "a2", "a3"]],
+    ["x1", ["x1"]],
+    ["nosuch", []],
+  ])("%s → %j", (pattern, hosts) => {
+    expect(selectHosts(inv, pattern)).toEqual(hosts);
+  });
+});
+
+describe("serial batches", () => {
+  const ten = Array.from({ length: 10 }, (_, i) => i);
+  it.each<[Array<number | string>, number[]]>([
+    [[], [10]],
+    [[3], [3, 3, 3, 1]],
+    [["50%"], [5, 5]],
+    [["25%"], [2, 2, 2, 2, 2]],
+    [["1%"], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
+    [[1, "50%", "100%"], [1, 5, 4]],
+    [[2, 3], [2, 3, 3, 2]],
+  ])("serial %j → batch sizes %j", (serial, sizes) => {
+    expect(batches(ten, serial).map((b) => b.length)).toEqual(sizes);
+  });
+
+  it.each([
+    [1, 4, undefined, false],
+    [1, 4, 25, false],
+    [2, 4, 25, true],
+    [0, 4, 0, false],
+    [1, 4, 0, true],
+  ])("%i failed of %i with max_fail_percentage %s → stop %s", (failed, size, max, stop) => {
+    expect(overFailLimit(failed, size, max)).toBe(stop);
+  });
+});
+
+describe("tags", () => {
+  const t = (name: string, tags: string[]): Task => ({ name, module: "command", args: "", where: {}, tags, notify: [], ignore_errors: false, no_log: false });
+  const tasks = [t("plain", []), t("go", ["go"]), t("env", ["env", "go"]), t("always", ["always"]), t("never", ["never"]), t("debug", ["never", "debug"])];
+  it.each<[string[], string[], string[]]>([
+    [[], [], ["plain", "go", "env", "always"]],
+    [["go"], [], ["go", "env", "always"]],
+    [["env"], [], ["env", "always"]],
+    [["debug"], [], ["always", "debug"]],
+    [[], ["go"], ["plain", "always"]],
+    [[], ["always"], ["plain", "go", "env"]],
+    [["tagged"], [], ["go", "env", "always"]],
+    [["untagged"], [], ["plain", "always"]],
+  ])("--tags %j --skip-tags %j → %j", (only, skip, names) => {
+    expect(selectTasks(tasks, [], only, skip).map((x) => x.name)).toEqual(names);
+  });
+});
+
+describe("batched probes", () => {
+  it("splits each section's stdout, stderr and exit code, through a real sh", () => {
+    const marker = newMarker();
+    const sections = [
+      { script: "echo a=1; echo warn >&2" },
+      { script: "printf 'no newline'" },
+      { script: "exit 3" },
+      { script: "printf '%s\\n' 'x=$(touch /tmp/never)'; cat" },
+      { script: "echo last" },
+    ];
+    const script = batchScript(sections, marker);
+    const stdout = execFileSync("sh", ["-c", script], { encoding: "utf8", input: "stdin must not reach probes" });
+    const stderr = execFileSync("sh", ["-c", `{ ${script}\n} 3>&1 1>/dev/null 2>&3`], { encoding: "utf8" });
+    const outs = splitBatch(sections.length, marker, stdout, stderr);
+    expect(outs.map((o) => o.code)).toEqual([0, 0, 3, 0, 0]);
+    expect(outs[0]).toEqual({ stdout: "a=1\n", stderr: "warn\n", code: 0 });
+    expect(outs[1]!.stdout).toBe("no newline");
+    expect(outs[3]!.stdout).toBe("x=$(touch /tmp/never)\n");
+    expect(outs[4]!.stdout).toBe("last\n");
+  });
+
+  it("a section cut short reports code -1", () => {
+    const m = newMarker();
+    expect(splitBatch(2, m, `${m}:0:start\nhalf`, "")).toEqual([
+      { stdout: "", stderr: "", code: -1 },
+      { stdout: "", stderr: "", code: -1 },
+    ]);
+  });
+});
+
+describe("exit codes", () => {
+  const recap = (over: Partial<ReturnType<typeof emptyRecap>>) => ({ ...emptyRecap(), ...over });
+  it.each([
+    [{ a: recap({ ok: 3 }) }, false, EXIT.ok],
+    [{ a: recap({ ok: 3, changed: 2 }) }, false, EXIT.ok],
+    [{ a: recap({ ignored: 1 }) }, false, EXIT.ok],
+    [{ a: recap({ failed: 1 }), b: recap({ ok: 1 }) }, false, 2],
+    [{ a: recap({ unreachable: 1 }) }, false, 4],
+    [{ a: recap({ failed: 1 }), b: recap({ unreachable: 1 }) }, false, 4],
+    [{ a: recap({ ok: 1 }) }, true, 99],
+  ])("recap %j interrupted=%s → %i", (r, interrupted, code) => {
+    expect(exitForRecap(r, interrupted)).toBe(code);
+  });
+
+  it.each([
+    [new InputError("bad"), 5],
+    [new UnreachableError("gone"), 2],
+    [new TaskError("x"), 2],
+    [new Error("bug"), 1],
+  ])("%s → %i", (e, code) => {
+    expect(exitForError(e)).toBe(code);
+  });
+});
+
+describe("--diff lines", () => {
+  it("marks removed and added lines around the common ones", () => {
+    expect(diffLines("a\nb\nc\n", "a\nB\nc\nd\n").map((l) => l.op + l.line)).toEqual([" a", "+B", "-b", " c", "+d"]);
+    expect(diffLines("", "x\n").map((l) => l.op + l.line)).toEqual(["+x"]);
+  });
+});

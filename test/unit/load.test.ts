@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors.js";
+import { parseInventory } from "../../src/load/inventory.js";
+import { parsePlaybook } from "../../src/load/playbook.js";
+import { moduleSchemaNames } from "../../src/load/schema.js";
+import { YamlFile } from "../../src/load/yaml.js";
+import { modules } from "../../src/modules/index.js";
+import { readFileSync } from "node:fs";
+
+function playbookError(text: string): string {
+  try {
+    parsePlaybook(YamlFile.parse("site.yaml", text));
+  } catch (e) {
+    if (e instanceof InputError) return e.oneLine();
+    throw e;
+  }
+  throw new Error("expected an InputError");
+}
+
+const ok = `- name: Go
+  hosts: arm64
+  become: true
+  vars: { go_version: "1.22.12" }
+  tasks:
+    - name: build
+      command:
+        cmd: make
+        creates: /opt/app
+      when: facts.goarch == 'arm64'
+      notify: restart
+  handlers:
+    - name: restart
+      command: systemctl restart app
+`;
+
+describe("playbook loading", () => {
+  it("loads a valid playbook into the typed model", () => {
+    const pb = parsePlaybook(YamlFile.parse("site.yaml", ok));
+    const play = pb.plays[0]!;
+    expect(play).toMatchObject({ name: "Go", hosts: "arm64", become: true, gather_facts: true, serial: [] });
+    expect(play.tasks[0]).toMatchObject({ name: "build", module: "command", notify: ["restart"], where: { file: "site.yaml", line: 6, col: 7 } });
+    expect(play.handlers[0]!.args).toBe("systemctl restart app");
+    expect(pb.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ["YAML syntax", "- hosts: a\n  tasks: [\n", /^site\.yaml:\d+:\d+: YAML: /],
+    ["duplicate key", "- hosts: a\n  hosts: b\n", /^site\.yaml:2:3: YAML: Map keys must be unique/],
+    ["unknown module with suggestion", "- hosts: a\n  tasks:\n    - downlaod: { url: x }\n", /^site\.yaml:3:7: unknown module 'downlaod' — did you mean 'download'\?/],
+    ["misspelt keyword", "- hosts: a\n  tasks:\n    - command: ls\n      whne: x\n", /^site\.yaml:4:7: unknown module 'whne' — did you mean 'when'\?/],
+    ["unknown play key", "- hosts: a\n  taks: []\n", /^site\.yaml:2:3: unknown key 'taks' — did you mean 'tasks'\?/],
+    ["missing hosts", "- name: x\n  tasks: []\n", /^site\.yaml:1:3: '0' is missing required key 'hosts'/],
+    ["wrong type", "- hosts: a\n  gather_facts: maybe\n", /^site\.yaml:2:17: 'gather_facts' must be boolean/],
+    ["no module", "- hosts: a\n  tasks:\n    - name: nothing\n", /^site\.yaml:3:7: task has no module/],
+    ["two modules", "- hosts: a\n  tasks:\n    - command: ls\n      checksum: { path: /x, checksum: 'sha256:00' }\n", /^site\.yaml:3:7: task names 2 modules/],
+    ["module arg type", "- hosts: a\n  tasks:\n    - command: { cmd: 42 }\n", /^site\.yaml:3:21: 'cmd' must be string/],
+    ["bad when", "- hosts: a\n  tasks:\n    - command: ls\n      when: a ==\n", /^site\.yaml:4:13: bad expression: /],
+    ["bad template in args", "- hosts: a\n  tasks:\n    - command: \"echo {{ a ( }}\"\n", /^site\.yaml:3:18: bad expression: /],
+    ["notify unknown handler", "- hosts: a\n  tasks:\n    - command: ls\n      notify: restrat\n  handlers:\n    - name: restart\n      command: ls\n", /^site\.yaml:3:7: notify names handler 'restrat'.*did you mean 'restart'\?/],
+    ["bad serial", "- hosts: a\n  serial: lots\n  tasks: []\n", /^site\.yaml:2:11: serial 'lots' must be a number or a percentage/],
+    ["register name", "- hosts: a\n  tasks:\n    - command: ls\n      register: 'a b'\n", /^site\.yaml:4:17: 'register' must match pattern/],
+  ])("%s → one clear line at file:line:col", (_name, text, expected) => {
+    expect(playbookError(text)).toMatch(expected);
+  });
+
+  it("leaves templated values to run time", () => {
+    const pb = parsePlaybook(YamlFile.parse("t.yaml", "- hosts: a\n  tasks:\n    - download: { url: x, dest: /x, checksum: 'sha256:{{ h }}', retries: '{{ n }}' }\n"));
+    expect(pb.plays[0]!.tasks[0]!.module).toBe("download");
+  });
+
+  it("reports every schema error at once, one line each", () => {
+    const lines = playbookError("- hosts: a\n  gather_facts: 1\n  become: []\n").split("\n");
+    expect(lines).toHaveLength(2);
+  });
+
+  it("every registered module has a schema, and the playbook schema lists them all", () => {
+    const schema = JSON.parse(readFileSync("schemas/playbook.json", "utf8"));
+    const listed = Object.keys(schema.definitions.task.properties).filter((k) => moduleSchemaNames().includes(k));
+    expect(new Set(moduleSchemaNames())).toEqual(new Set(modules.keys()));
+    expect(new Set(listed)).toEqual(new Set(modules.keys()));
+  });
+});
+
+const inventoryText = `all:
+  vars: { user: root, port: 22, level: all }
+  hosts:
+    controller: { connection: local }
+  children:
+    arm64:
+      vars: { level: arm64 }
+      hosts:
+        a1: { host: 127.0.0.1, port: 2201 }
+        a2: { host: 127.0.0.1, port: 2202, level: host }
+      children:
+        canary:
+          vars: { level: canary }
+          hosts:
+            a1:
+    amd64:
+      hosts:
+        x1: { ansible_host: 10.0.0.1, ansible_user: deploy }
+`;
+
+describe("inventory loading", () => {
+  const inv = parseInventory(YamlFile.parse("hosts.yaml", inventoryText));
+
+  it.each([
+    ["controller", { level: "all", connection: "local" }],
+    ["a1", { level: "canary", port: 2201, user: "root" }],
+    ["a2", { level: "host", port: 2202 }],
+    ["x1", { level: "all", ansible_host: "10.0.0.1", ansible_user: "deploy" }],
+  ])("%s gets vars by precedence all < parent < child < host", (host, expected) => {
+    expect(inv.hosts.get(host)!.vars).toMatchObject(expected);
+  });
+
+  it("knows group membership through children", () => {
+    expect(inv.hosts.get("a1")!.groups.sort()).toEqual(["all", "arm64", "canary"]);
+  });
+
+  it.each([
+    ["all:\n  vars:\n    password: hunter2\n", /^hosts\.yaml:3:5: 'password' in an inventory file is refused.*password_env/],
+    ["all:\n  hosts:\n    h: { port: 99999 }\n", /^hosts\.yaml:3:16: 'port' must be <= 65535/],
+    ["all:\n  childs: {}\n", /^hosts\.yaml:2:3: unknown key 'childs' — did you mean 'children'\?/],
+    ["web:\n  hosts: {}\n", /^hosts\.yaml:1:1: unknown key 'web'/],
+    ["all:\n  hosts:\n    h: { connection: telnet }\n", /'connection' must be one of: ssh, local/],
+  ])("rejects %j", (text, expected) => {
+    expect(() => parseInventory(YamlFile.parse("hosts.yaml", text))).toThrow(InputError);
+    try {
+      parseInventory(YamlFile.parse("hosts.yaml", text));
+    } catch (e) {
+      expect((e as InputError).oneLine()).toMatch(expected);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { evaluate, test as when, UndefinedError, ExprError } from "../../src/template/expr.js";
+import { render } from "../../src/template/render.js";
+import { lazyVars } from "../../src/engine/vars.js";
+
+const vars = {
+  go_version: "1.22.12",
+  n: 3,
+  list: ["a", "b"],
+  facts: { goarch: "arm64", arch: "aarch64", tools: { curl: true } },
+  verify: { stdout: "go version go1.22.12 linux/arm64", rc: 0 },
+  empty: "",
+  nothing: null,
+};
+
+describe("when expressions", () => {
+  it.each([
+    ["facts.goarch == 'arm64'", true],
+    ["facts.goarch != 'arm64'", false],
+    ["'go1.22.12' in verify.stdout", true],
+    ["'go1.23' not in verify.stdout", true],
+    ["'a' in list", true],
+    ["'c' in list", false],
+    ["missing is defined", false],
+    ["missing is not defined", true],
+    ["facts.goarch is defined", true],
+    ["facts.nope is undefined", true],
+    ["missing is defined and missing == 1", false],
+    ["n > 2 and n <= 3", true],
+    ["not (n == 3)", false],
+    ["n == 1 or facts.tools.curl", true],
+    ["empty", false],
+    ["nothing is none", true],
+    ["list | length == 2", true],
+    ["missing | default('x') == 'x'", true],
+    ["go_version | replace('.', '_') == '1_22_12'", true],
+    ["facts['goarch'] == 'arm64'", true],
+    ["list[1] == 'b'", true],
+    ["True and not False", true],
+  ])("%s → %s", (expr, expected) => {
+    expect(when(expr, vars)).toBe(expected);
+  });
+
+  it("a list of conditions means all of them", () => {
+    expect(when(["n == 3", "facts.goarch == 'arm64'"], vars)).toBe(true);
+    expect(when(["n == 3", "facts.goarch == 'amd64'"], vars)).toBe(false);
+  });
+
+  it.each([
+    ["missing == 1", "missing"],
+    ["facts.nope == 1", "facts.nope"],
+    ["verify.stdout.x", "verify.stdout.x"],
+  ])("undefined %s names %s", (expr, name) => {
+    expect(() => evaluate(expr, vars)).toThrow(UndefinedError);
+    try {
+      evaluate(expr, vars);
+    } catch (e) {
+      expect((e as UndefinedError).variable).toBe(name);
+    }
+  });
+
+  it.each([["n =="], ["(n"], ["n ;"], ["__import__('os')"], ["n | nosuchfilter"], ["'unterminated"]])(
+    "rejects %s without running anything",
+    (expr) => {
+      expect(() => evaluate(expr, vars)).toThrow(ExprError);
+    },
+  );
+});
+
+describe("{{ }} rendering", () => {
+  it.each<[unknown, unknown]>([
+    ["plain", "plain"],
+    ["{{ go_version }}", "1.22.12"],
+    ["{{ n }}", 3],
+    ["{{ list }}", ["a", "b"]],
+    ["go{{ go_version }}.linux-{{ facts.goarch }}.tar.gz", "go1.22.12.linux-arm64.tar.gz"],
+    ["n={{ n }}", "n=3"],
+    [{ a: ["{{ n }}", "x{{ n }}"] }, { a: [3, "x3"] }],
+    ["{{ missing | default('fallback') }}", "fallback"],
+    ["$(touch /tmp/x) {{ go_version }}", "$(touch /tmp/x) 1.22.12"],
+  ])("%j → %j", (input, expected) => {
+    expect(render(input, vars)).toEqual(expected);
+  });
+
+  it("renders vars that are templates themselves, when read", () => {
+    const v = lazyVars({ go_mirror: "http://127.0.0.1:8080" }, { go_feed: "{{ go_mirror }}/feed.json" });
+    expect(render("{{ go_feed }}", v)).toBe("http://127.0.0.1:8080/feed.json");
+  });
+
+  it("refuses a var that refers to itself", () => {
+    const v = lazyVars({ a: "{{ b }}", b: "{{ a }}" });
+    expect(() => render("{{ a }}", v)).toThrow(/refers to itself/);
+  });
+
+  it("later layers win", () => {
+    const v = lazyVars({ x: 1, y: 1 }, { x: 2 }, { x: 3 });
+    expect([v.x, v.y]).toEqual([3, 1]);
+  });
+});
