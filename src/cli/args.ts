@@ -26,8 +26,9 @@ export interface Parsed {
 }
 
 export function parse(spec: CommandSpec, argv: string[]): Parsed {
+  // parseArgs refuses keys that are present but undefined
   const options = Object.fromEntries(
-    Object.entries(spec.options).map(([k, o]) => [k, { type: o.type, short: o.short, multiple: o.multiple }]),
+    Object.entries(spec.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), multiple: Boolean(o.multiple) }]),
   );
   let parsed: Parsed;
   try {

@@ -47,6 +47,8 @@ export class HostRunner {
   private readonly registered: Record<string, unknown> = {};
   /** Bumped whenever a change may have been made: batched probe results from before are stale. */
   private epoch = 0;
+  /** Under --check: an earlier task would have changed the host, so later failures may be artefacts. */
+  private pending = false;
   private readonly probes = new Map<string, { key: string; epoch: number; output: ProbeOutput }>();
   private readonly notified = new Set<string>();
 
@@ -222,7 +224,12 @@ export class HostRunner {
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
       outcome = this.failure(task, e);
     }
-    return this.judge(task, unit, outcome);
+    const judged = this.judge(task, unit, outcome);
+    if (this.env.check && judged.status === "failed" && this.pending) {
+      return { ...judged, status: "skipped", uncertain: true, msg: `not judged under --check: an earlier task would change this host first (${judged.msg})` };
+    }
+    if (this.env.check && judged.changed) this.pending = true;
+    return judged;
   }
 
   /** changed_when / failed_when, evaluated against the result as `register` will hold it. */

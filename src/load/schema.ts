@@ -13,7 +13,7 @@ const compiled = new Map<string, ValidateFunction>();
 
 function instance(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+  ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   for (const f of readdirSync(join(schemasDir, "modules")).filter((f) => f.endsWith(".json"))) {
     const schema = JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as Record<string, unknown>;
     // The playbook schema refers to module schemas by their relative path, as editors resolve them.
@@ -78,14 +78,17 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
   if (errors.length) throw InputError.many(errors);
 }
 
-// oneOf/anyOf report every branch; keep the branch errors and drop the summary lines.
+// oneOf/anyOf report every branch: drop the summaries, and a branch's "wrong type" where
+// another branch that took the value's type found something more specific inside it.
 function narrow(errors: ErrorObject[]): ErrorObject[] {
   const branchy = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
-  return branchy.length ? branchy : errors;
+  const deeper = (p: string): boolean => branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
+  const kept = branchy.filter((e) => e.keyword !== "type" || !deeper(e.instancePath));
+  return kept.length ? kept : errors;
 }
 
 function toInputError(e: ErrorObject, yaml: YamlFile, at: Path, ctx: ErrorContext): InputError {
-  const name = at.length ? String(at[at.length - 1]) : "document";
+  const name = at.length ? `'${String(at[at.length - 1])}'` : "the file";
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
@@ -94,16 +97,16 @@ function toInputError(e: ErrorObject, yaml: YamlFile, at: Path, ctx: ErrorContex
       return new InputError(msg, { where: yaml.where([...at, key], true) });
     }
     case "required":
-      return new InputError(`'${name}' is missing required key '${String(e.params.missingProperty)}'`, {
+      return new InputError(`${name} is missing required key '${String(e.params.missingProperty)}'`, {
         where: yaml.where(at),
       });
     case "type":
-      return new InputError(`'${name}' must be ${String(e.params.type).replace(",", " or ")}`, { where: yaml.where(at) });
+      return new InputError(`${name} must be ${String(e.params.type).replace(",", " or ")}`, { where: yaml.where(at) });
     case "enum":
-      return new InputError(`'${name}' must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}`, {
+      return new InputError(`${name} must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}`, {
         where: yaml.where(at),
       });
     default:
-      return new InputError(`'${name}' ${e.message ?? "is invalid"}`, { where: yaml.where(at) });
+      return new InputError(`${name} ${e.message ?? "is invalid"}`, { where: yaml.where(at) });
   }
 }

@@ -14,13 +14,21 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The nearest candidate within a third of the word's length, or undefined. */
+// A dropped letter is the commonest slip: on a tie, 'taks' means 'tasks' rather than 'tags'.
+function isSubsequence(word: string, of: string): boolean {
+  let i = 0;
+  for (const ch of of) if (ch === word[i]) i++;
+  return i === word.length;
+}
+
+/** The nearest candidate within half the word's length (at least 2 edits), or undefined. */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  const w = word.toLowerCase();
   let best: string | undefined;
-  let bestD = Math.max(2, Math.ceil(word.length / 3)) + 1;
+  let bestD = Math.max(2, Math.floor(word.length / 2)) + 1;
   for (const c of candidates) {
-    const dd = distance(word.toLowerCase(), c.toLowerCase());
-    if (dd < bestD) {
+    const dd = distance(w, c.toLowerCase());
+    if (dd < bestD || (dd === bestD && best !== undefined && isSubsequence(w, c.toLowerCase()) && !isSubsequence(w, best.toLowerCase()))) {
       best = c;
       bestD = dd;
     }
