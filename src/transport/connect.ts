@@ -1,0 +1,47 @@
+// The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
+import { credentialSource, gatherCredentials } from "./credentials.js";
+import type { HostKeyChecking } from "./known-hosts.js";
+import { LocalTransport } from "./local.js";
+import { SshTransport } from "./ssh.js";
+import type { Transport } from "./transport.js";
+
+export type { HostKeyChecking } from "./known-hosts.js";
+
+export interface ConnectionConfig {
+  /** Inventory name. */
+  host: string;
+  address: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  /** Name of the env var that holds the password (never the password itself). */
+  passwordEnv?: string;
+  /** Name of the env var that holds the key passphrase (default ARMGO_KEY_PASSPHRASE). */
+  passphraseEnv?: string;
+  hostKeyChecking: HostKeyChecking;
+  knownHostsFile: string;
+  /** TCP connect + handshake + auth, per attempt (default 20 s). */
+  connectTimeoutMs?: number;
+  /** Attempts for refused, timed-out or reset connects (default 3); auth and host key failures never retry. */
+  connectAttempts?: number;
+  local?: boolean;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+const DEFAULT_CONNECT_ATTEMPTS = 3;
+
+/** Connects at once: UnreachableError / HostKeyError come from here, not from the first task. */
+export async function connect(cfg: ConnectionConfig): Promise<Transport> {
+  if (cfg.local) return new LocalTransport(cfg.host);
+  return SshTransport.open({
+    host: cfg.host,
+    address: cfg.address,
+    port: cfg.port,
+    user: cfg.user,
+    hostKeyChecking: cfg.hostKeyChecking,
+    knownHostsFile: cfg.knownHostsFile,
+    connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    attempts: cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
+    credentials: await gatherCredentials(credentialSource(cfg)),
+  });
+}

@@ -1,0 +1,83 @@
+// `connection: local`: the same Transport contract, run with the machine's own /bin/sh.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, copyFile, rename, stat, unlink } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { TaskError } from "../errors.js";
+import { wrapScript } from "./become.js";
+import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
+import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
+
+export class LocalTransport implements Transport {
+  private readonly counters: TransportStats = { connections: 1, execs: 0, bytesSent: 0 };
+  private readonly user = userInfo().username;
+
+  constructor(readonly host: string = "localhost") {}
+
+  async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.counters.execs++;
+    const started = performance.now();
+    const output = new OutputCollector(opts.onStdout);
+    // Own process group, so a timeout kills the whole tree the script started, not just sh.
+    const child = spawn("/bin/sh", ["-c", wrapScript(script, opts.become, this.user)], {
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (b: Buffer) => output.stdoutChunk(b));
+    child.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
+    // A script that exits without reading its stdin closes the pipe: that is not an error.
+    child.stdin.on("error", () => undefined);
+    if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
+    child.stdin.end(opts.stdin);
+
+    let timedOut = false;
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid);
+          }, opts.timeoutMs);
+
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once("error", (err) =>
+        reject(new TaskError(`cannot start /bin/sh on ${this.host}: ${err.message}`, { where: { host: this.host }, cause: err })),
+      );
+      child.once("close", (c, signal) => resolve(c ?? (signal ? signalExitCode(signal) : -1)));
+    }).finally(() => clearTimeout(timer));
+    return checkBecome(output.finish(script, code, started, timedOut), opts, this.host, this.user);
+  }
+
+  async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
+    const tmp = `${remote}.armgo-tmp-${randomBytes(6).toString("hex")}`;
+    try {
+      const { size } = await stat(local);
+      await copyFile(local, tmp);
+      if (opts.mode !== undefined) await chmod(tmp, opts.mode);
+      await rename(tmp, remote);
+      this.counters.bytesSent += size;
+      opts.onProgress?.(size, size);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw new TaskError(`copy of ${local} to ${remote} failed: ${(err as Error).message}`, {
+        where: { host: this.host },
+        cause: err,
+      });
+    }
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone: nothing left to kill.
+  }
+}

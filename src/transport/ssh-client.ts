@@ -1,0 +1,206 @@
+// Opening one authenticated ssh2 connection: host key check, credentials, retries, one-line errors.
+// ssh2 is CommonJS: Node's ESM loader only offers its default export at run time.
+import ssh2, {
+  type Algorithms,
+  type AnyAuthMethod,
+  type AuthenticationType,
+  type AuthHandlerMiddleware,
+  type Client as SshClient,
+  type ServerHostKeyAlgorithm,
+} from "ssh2";
+import { HostKeyError, UnreachableError } from "../errors.js";
+import type { Credentials } from "./credentials.js";
+import {
+  algorithmsForKeyType,
+  appendKnownHost,
+  decideHostKey,
+  type HostKeyChecking,
+  knownKeyTypes,
+  readKnownHosts,
+} from "./known-hosts.js";
+import { retry } from "./retry.js";
+
+const { Client } = ssh2;
+
+export interface SshTarget {
+  /** Inventory name. */
+  host: string;
+  address: string;
+  port: number;
+  user: string;
+  hostKeyChecking: HostKeyChecking;
+  knownHostsFile: string;
+  connectTimeoutMs: number;
+  /** Connection attempts for refused/timed-out/reset connects. */
+  attempts: number;
+  credentials: Credentials;
+}
+
+const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_MAX_MISSED = 4;
+const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
+
+/** A connect failure that a later attempt may not repeat (sshd busy or still starting, network blip). */
+class TransientConnectError extends Error {}
+
+export async function openClient(t: SshTarget): Promise<SshClient> {
+  if (t.credentials.attempts.length === 0) {
+    throw new UnreachableError(`no credentials to offer for ${t.user}@${t.address}:${t.port}`, {
+      where: { host: t.host },
+      hint: notesHint(t) ?? "set identity_file or password_env for this host, start ssh-agent, or create ~/.ssh/id_ed25519",
+    });
+  }
+  let tried = 0;
+  try {
+    return await retry((attempt) => {
+      tried = attempt;
+      return attemptConnect(t);
+    }, {
+      attempts: t.attempts,
+      baseMs: 500,
+      maxMs: 4000,
+      retryable: (err) => err instanceof TransientConnectError,
+    });
+  } catch (err) {
+    if (err instanceof UnreachableError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    const tries = tried > 1 ? ` (${tried} attempts)` : "";
+    throw new UnreachableError(`cannot reach ${t.user}@${t.address}:${t.port}: ${reason}${tries}`, {
+      where: { host: t.host },
+      cause: err instanceof TransientConnectError ? err.cause : err,
+    });
+  }
+}
+
+function attemptConnect(t: SshTarget): Promise<SshClient> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let refusal: HostKeyError | undefined;
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(refusal ?? classify(err, t));
+    };
+    client.once("ready", () => {
+      if (settled) return;
+      settled = true;
+      client.removeListener("error", fail);
+      client.removeListener("close", onEarlyClose);
+      resolve(client);
+    });
+    client.on("error", fail);
+    const onEarlyClose = (): void => fail(new TransientConnectError("connection closed during handshake"));
+    client.once("close", onEarlyClose);
+
+    void hostKeyAlgorithms(t).then(
+      (algorithms) =>
+        client.connect({
+          host: t.address,
+          port: t.port,
+          username: t.user,
+          readyTimeout: t.connectTimeoutMs,
+          keepaliveInterval: KEEPALIVE_MS,
+          keepaliveCountMax: KEEPALIVE_MAX_MISSED,
+          ...(algorithms ? { algorithms } : {}),
+          hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+            void verifyHostKey(t, key).then(
+              () => verify(true),
+              (err: unknown) => {
+                refusal = err instanceof HostKeyError ? err : hostKeyIoError(t, err);
+                verify(false);
+              },
+            );
+          },
+          authHandler: authHandler(t.credentials),
+        }),
+      fail,
+    );
+  });
+}
+
+// Ask the server first for a key type known_hosts already holds, as OpenSSH does: a host with an
+// ed25519 and an rsa key then shows the one we can check instead of looking "unknown".
+async function hostKeyAlgorithms(t: SshTarget): Promise<Algorithms | undefined> {
+  if (t.hostKeyChecking === "off") return undefined;
+  const entries = await readKnownHosts(t.knownHostsFile);
+  const known = knownKeyTypes(entries, t.address, t.port).flatMap(algorithmsForKeyType) as ServerHostKeyAlgorithm[];
+  if (known.length === 0) return undefined;
+  // ssh2 applies `remove` then `prepend`, and prepend unshifts one by one: reverse to keep our order.
+  return { serverHostKey: { remove: known, prepend: [...known].reverse(), append: [] } };
+}
+
+async function verifyHostKey(t: SshTarget, key: Buffer): Promise<void> {
+  const decision = decideHostKey({
+    entries: t.hostKeyChecking === "off" ? [] : await readKnownHosts(t.knownHostsFile),
+    file: t.knownHostsFile,
+    name: t.host,
+    address: t.address,
+    port: t.port,
+    key,
+    mode: t.hostKeyChecking,
+  });
+  if (decision.action === "refuse") throw decision.error;
+  if (decision.action === "record") await appendKnownHost(t.knownHostsFile, decision.line);
+}
+
+function hostKeyIoError(t: SshTarget, err: unknown): HostKeyError {
+  return new HostKeyError(`cannot check the host key of ${t.address}:${t.port}: ${(err as Error).message}`, {
+    where: { host: t.host },
+    hint: `make ${t.knownHostsFile} readable and its directory writable`,
+    cause: err,
+  });
+}
+
+/** Offer each gathered credential once, skipping those the server no longer lists as allowed. */
+function authHandler(creds: Credentials): AuthHandlerMiddleware {
+  let i = 0;
+  // ssh2 passes null before the first attempt, and takes `false` for "nothing left" (its types omit both).
+  return (methodsLeft: AuthenticationType[] | null, _partial, next) => {
+    while (i < creds.attempts.length) {
+      const a = creds.attempts[i++]!;
+      const method = a.type === "password" ? "password" : "publickey";
+      if (methodsLeft && !methodsLeft.includes(method)) continue;
+      const { label: _label, ...attempt } = a;
+      next(attempt as AnyAuthMethod);
+      return;
+    }
+    (next as unknown as (nothing: false) => void)(false);
+  };
+}
+
+function classify(err: unknown, t: SshTarget): Error {
+  const e = err as NodeJS.ErrnoException & { level?: string };
+  if (err instanceof TransientConnectError) return err;
+  if (e.level === "client-authentication") {
+    const tried = t.credentials.attempts.map((a) => a.label).join(", ");
+    return new UnreachableError(`authentication failed for ${t.user}@${t.address}:${t.port} (tried ${tried})`, {
+      where: { host: t.host },
+      hint: notesHint(t) ?? `check that one of these is authorized for ${t.user} on the host`,
+      cause: err,
+    });
+  }
+  if (e.level === "client-timeout") return new TransientConnectError(`timed out after ${t.connectTimeoutMs} ms`, { cause: err });
+  if (e.code && RETRYABLE_CODES.has(e.code)) return new TransientConnectError(reasonFor(e.code), { cause: err });
+  if (e.level === "client-dns") return new Error(`cannot resolve ${t.address}`, { cause: err });
+  if (/Connection lost before handshake/i.test(e.message)) return new TransientConnectError("connection lost before handshake", { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function reasonFor(code: string): string {
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ETIMEDOUT: "connection timed out",
+    ECONNRESET: "connection reset by peer",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+    EPIPE: "connection closed by peer",
+    EAI_AGAIN: "name lookup failed temporarily",
+  };
+  return reasons[code] ?? code;
+}
+
+function notesHint(t: SshTarget): string | undefined {
+  return t.credentials.notes.length ? t.credentials.notes.join("; ") : undefined;
+}

@@ -1,0 +1,235 @@
+// The ssh Transport: one ssh2 connection per host for the whole run, channels capped and retried.
+import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
+import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
+import { TaskError, UnreachableError } from "../errors.js";
+import { wrapScript } from "./become.js";
+import { ChannelGate, isChannelRefusal, openChannel } from "./channels.js";
+import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
+import { openClient, type SshTarget } from "./ssh-client.js";
+import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
+
+// Large SFTP writes in flight: far fewer round trips than ssh2's 32 KiB default on slow links.
+const PUT_CHUNK = 256 * 1024;
+const PUT_CONCURRENCY = 16;
+
+/** One live connection: its own channel budget, and the sftp session once a put needs it. */
+interface Connection {
+  client: Client;
+  gate: ChannelGate;
+  sftp?: Promise<SFTPWrapper>;
+  closed: boolean;
+}
+
+export class SshTransport implements Transport {
+  private current?: Promise<Connection>;
+  private readonly counters: TransportStats = { connections: 0, execs: 0, bytesSent: 0 };
+
+  private constructor(private readonly target: SshTarget) {}
+
+  get host(): string {
+    return this.target.host;
+  }
+
+  /** Connect now, so an unreachable host or a refused host key surfaces before any task. */
+  static async open(target: SshTarget): Promise<SshTransport> {
+    const t = new SshTransport(target);
+    await t.connection();
+    return t;
+  }
+
+  async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = performance.now();
+    const conn = await this.connection();
+    this.counters.execs++;
+    const release = await conn.gate.acquire();
+    const command = wrapScript(script, opts.become, this.target.user);
+    const channel = await openChannel(() => execChannel(conn.client, command)).catch((err: unknown) => {
+      release();
+      throw conn.closed ? this.lost(err) : this.noSession(err);
+    });
+    // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
+    channel.once("close", release);
+    if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
+    const result = await this.collect(channel, script, opts, started);
+    return checkBecome(result, opts, this.host, this.target.user);
+  }
+
+  async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
+    const tmp = `${remote}.armgo-tmp-${randomBytes(6).toString("hex")}`;
+    const conn = await this.connection();
+    let sftp: SFTPWrapper | undefined;
+    try {
+      const { size } = await stat(local);
+      sftp = await this.sftp(conn);
+      await fastPut(sftp, local, tmp, (chunk, done) => {
+        this.counters.bytesSent += chunk;
+        opts.onProgress?.(done, size);
+      });
+      if (opts.mode !== undefined) await sftpCall<void>((cb) => sftp!.chmod(tmp, opts.mode!, cb));
+      await renameOver(sftp, tmp, remote);
+    } catch (err) {
+      if (conn.closed) throw this.lost(err);
+      if (sftp) await sftpCall<void>((cb) => sftp!.unlink(tmp, cb)).catch(() => undefined);
+      throw new TaskError(`upload of ${local} to ${this.host}:${remote} failed: ${(err as Error).message}`, {
+        where: { host: this.host },
+        cause: err,
+      });
+    }
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    const pending = this.current;
+    this.current = undefined;
+    const conn = await pending?.catch(() => undefined);
+    if (!conn || conn.closed) return;
+    await new Promise<void>((resolve) => {
+      conn.client.once("close", () => resolve());
+      conn.client.end();
+    });
+  }
+
+  // A connection that dropped (keepalive gave up, host rebooted) is replaced on the next call.
+  private connection(): Promise<Connection> {
+    if (!this.current) {
+      const opening: Promise<Connection> = openClient(this.target).then((client) => {
+        this.counters.connections++;
+        const conn: Connection = { client, gate: new ChannelGate(), closed: false };
+        // After `ready` ssh2 still reports socket errors; the close that follows is what we act on.
+        client.on("error", () => undefined);
+        client.once("close", () => {
+          conn.closed = true;
+          if (this.current === opening) this.current = undefined;
+        });
+        return conn;
+      });
+      opening.catch(() => {
+        if (this.current === opening) this.current = undefined;
+      });
+      this.current = opening;
+    }
+    return this.current;
+  }
+
+  /** The one sftp session of a connection, opened on first use; it holds one channel slot while open. */
+  private sftp(conn: Connection): Promise<SFTPWrapper> {
+    if (!conn.sftp) {
+      const opening = (async () => {
+        const release = await conn.gate.acquire();
+        try {
+          const sftp = await openChannel(() => sftpCall<SFTPWrapper>((cb) => conn.client.sftp(cb)));
+          sftp.once("close", () => {
+            release();
+            if (conn.sftp === opening) conn.sftp = undefined;
+          });
+          return sftp;
+        } catch (err) {
+          release();
+          throw err;
+        }
+      })();
+      opening.catch(() => {
+        if (conn.sftp === opening) conn.sftp = undefined;
+      });
+      conn.sftp = opening;
+    }
+    return conn.sftp;
+  }
+
+  private noSession(cause: unknown): TaskError {
+    const refused = isChannelRefusal(cause);
+    return new TaskError(`sshd on ${this.host} ${refused ? "kept refusing a new session" : "would not run the command"}: ${(cause as Error).message}`, {
+      where: { host: this.host },
+      hint: refused ? "sshd's MaxSessions is below armgo's 9 channels per connection, or the host is overloaded" : undefined,
+      cause,
+    });
+  }
+
+  private lost(cause?: unknown): UnreachableError {
+    return new UnreachableError(`connection to ${this.target.address}:${this.target.port} was lost`, {
+      where: { host: this.host },
+      cause,
+    });
+  }
+
+  private collect(channel: ClientChannel, script: string, opts: ExecOptions, started: number): Promise<ExecResult> {
+    const output = new OutputCollector(opts.onStdout);
+    channel.on("data", (b: Buffer) => output.stdoutChunk(b));
+    channel.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
+    channel.end(opts.stdin);
+
+    return new Promise((resolve, reject) => {
+      let code: number | undefined;
+      let timedOut = false;
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              // sudo relays TERM to the command but dies silently on KILL, leaving the command running.
+              sendSignal(channel, opts.become ? "TERM" : "KILL");
+              channel.close();
+              // sshd closes the channel only once every process holding its pipes is gone; the
+              // signal reaches only the top one, so the caller gets its result at the deadline.
+              resolve(output.finish(script, -1, started, true));
+            }, opts.timeoutMs);
+      channel.on("exit", (c: number | null, signal?: string) => {
+        code = c ?? (signal ? signalExitCode(signal) : -1);
+      });
+      channel.once("close", () => {
+        clearTimeout(timer);
+        if (timedOut) return;
+        if (code === undefined) {
+          reject(this.lost());
+          return;
+        }
+        resolve(output.finish(script, code, started, false));
+      });
+    });
+  }
+}
+
+function execChannel(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    // No pty: output stays byte-exact and `sudo -n` never waits on a terminal.
+    client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+  });
+}
+
+// ssh2's channel.signal() sends nothing once stdin is at EOF (we always end it), yet sshd still
+// honours the request (OpenSSH >= 7.9) while the channel is open: talk to the protocol directly.
+function sendSignal(channel: ClientChannel, name: "TERM" | "KILL"): void {
+  const raw = channel as unknown as { outgoing: { id: number; state: string }; _client: { _protocol: { signal(id: number, sig: string): void } } };
+  if (raw.outgoing.state !== "closed") raw._client._protocol.signal(raw.outgoing.id, name);
+}
+
+function sftpCall<T>(call: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+function fastPut(sftp: SFTPWrapper, local: string, remote: string, onChunk: (chunk: number, done: number) => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    sftp.fastPut(
+      local,
+      remote,
+      { chunkSize: PUT_CHUNK, concurrency: PUT_CONCURRENCY, step: (done, chunk) => onChunk(chunk, done) },
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+}
+
+/** Atomic replace with OpenSSH's posix-rename; plain SFTP rename refuses an existing target, so remove it first. */
+async function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  try {
+    await sftpCall<void>((cb) => sftp.ext_openssh_rename(from, to, cb));
+    return;
+  } catch (err) {
+    if (!/does not support/i.test((err as Error).message)) throw err;
+  }
+  await sftpCall<void>((cb) => sftp.unlink(to, cb)).catch(() => undefined);
+  await sftpCall<void>((cb) => sftp.rename(from, to, cb));
+}

@@ -1,0 +1,52 @@
+// Hostile values stay data: each goes through quote() into the real /bin/sh and comes back byte for byte.
+import { existsSync, rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalTransport } from "../../src/transport/local.js";
+import { quote, sh } from "../../src/transport/quote.js";
+
+const marker = `/tmp/armgo-quote-${process.pid}`;
+
+const hostile: Array<[string, string]> = [
+  ["command substitution", `$(touch ${marker})`],
+  ["backticks", `\`touch ${marker}\``],
+  ["semicolon", `x; touch ${marker}`],
+  ["single quote", `it's; touch ${marker}; '`],
+  ["double quotes", `"$(touch ${marker})"`],
+  ["newline", `a\ntouch ${marker}\nb`],
+  ["glob", "*"],
+  ["empty string", ""],
+  ["unicode", "héllo wörld ✓ 日本"],
+  ["leading dash", "-n"],
+  ["variable", "$HOME ${PATH}"],
+  ["pipe and redirect", `| tee ${marker} > ${marker}`],
+  ["backslashes", "a\\b\\\\c\\"],
+  ["ampersand", `& touch ${marker} &`],
+  ["only quotes", `''"'"`],
+  ["tab and spaces", "  a\tb  "],
+];
+
+describe("quote() through a real sh", () => {
+  const local = new LocalTransport("localhost");
+  beforeAll(() => rmSync(marker, { force: true }));
+  afterAll(() => rmSync(marker, { force: true }));
+
+  it.each(hostile)("%s round-trips byte for byte", async (_name, value) => {
+    const r = await local.exec(`printf %s ${quote(value)}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(value);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("sh`` quotes every value and each array element as its own word", async () => {
+    const values = hostile.map(([, v]) => v);
+    const r = await local.exec(sh`for a in ${values}; do printf '%s\\0' "$a"; done`);
+    expect(r.stdout.split("\0").slice(0, -1)).toEqual(values);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("plain words stay unquoted, so scripts stay readable", () => {
+    expect(quote("/usr/local/go")).toBe("/usr/local/go");
+    expect(quote(22)).toBe("22");
+    expect(quote("")).toBe("''");
+  });
+});

@@ -1,0 +1,110 @@
+// LocalTransport honours the Transport contract the ssh transport does: output, codes, stdin, timeouts, put.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { TaskError } from "../../src/errors.js";
+import { wrapScript } from "../../src/transport/become.js";
+import { LocalTransport } from "../../src/transport/local.js";
+import { signalExitCode } from "../../src/transport/output.js";
+
+const dir = mkdtempSync(join(tmpdir(), "armgo-local-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("LocalTransport.exec", () => {
+  const t = new LocalTransport("box");
+
+  it("returns stdout, stderr, the exit code, the unwrapped script and a duration", async () => {
+    const script = "echo out; echo err >&2; exit 3";
+    const r = await t.exec(script);
+    expect(r).toMatchObject({ script, code: 3, stdout: "out\n", stderr: "err\n" });
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+    expect(r.timedOut).toBeUndefined();
+  });
+
+  it("feeds stdin, string or Buffer, and counts its bytes as sent", async () => {
+    const before = t.stats().bytesSent;
+    expect((await t.exec("cat", { stdin: "héllo" })).stdout).toBe("héllo");
+    expect((await t.exec("wc -c", { stdin: Buffer.alloc(1000, 1) })).stdout.trim()).toBe("1000");
+    expect(t.stats().bytesSent - before).toBe(Buffer.byteLength("héllo") + 1000);
+  });
+
+  it("gives EOF on stdin when there is none, so `cat` does not hang", async () => {
+    expect((await t.exec("cat")).stdout).toBe("");
+  });
+
+  it("streams stdout chunks and decodes UTF-8 split across chunks", async () => {
+    const chunks: string[] = [];
+    // Writes the 3 bytes of ✓ in two separate writes.
+    const r = await t.exec(`printf '\\342'; sleep 0.05; printf '\\234\\223 done\\n'`, { onStdout: (c) => chunks.push(c) });
+    expect(r.stdout).toBe("✓ done\n");
+    expect(chunks.join("")).toBe("✓ done\n");
+  });
+
+  it("kills the whole process tree on timeout: code -1, timedOut", async () => {
+    const started = Date.now();
+    const r = await t.exec("sleep 30 & sleep 30; echo never", { timeoutMs: 300 });
+    expect(r).toMatchObject({ code: -1, timedOut: true, stdout: "" });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("reports death by signal as 128+n", async () => {
+    expect((await t.exec("kill -TERM $$")).code).toBe(128 + 15);
+    expect(signalExitCode("SIGKILL")).toBe(137);
+    expect(signalExitCode("SIGNOPE")).toBe(-1);
+  });
+
+  it("root becoming root needs no sudo; any other become goes through sudo -n", () => {
+    expect(wrapScript("id -u", true, "root")).toBe("sh -c 'id -u'");
+    expect(wrapScript("id -u", "root", "root")).toBe("sh -c 'id -u'");
+    expect(wrapScript("id -u", "deploy", "root")).toBe("sudo -n -u deploy -- sh -c 'id -u'");
+    expect(wrapScript("id -u", true, "deploy")).toBe("sudo -n -- sh -c 'id -u'");
+    expect(wrapScript("id -u", true)).toBe("sudo -n -- sh -c 'id -u'");
+  });
+
+  it("turns sudo's password prompt into a clear TaskError", async () => {
+    // A fake sudo first on PATH, saying what a real one says without NOPASSWD.
+    const bin = join(dir, "bin");
+    rmSync(bin, { recursive: true, force: true });
+    mkdirSync(bin);
+    writeFileSync(join(bin, "sudo"), "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n", { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const err = await t.exec("id -u", { become: "deploy" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskError);
+      expect((err as TaskError).message).toMatch(/sudo on box wants a password/);
+      expect((err as TaskError).hint).toMatch(/NOPASSWD/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
+describe("LocalTransport.put", () => {
+  const t = new LocalTransport("box");
+
+  it("replaces the target atomically with the requested mode and leaves no temp file", async () => {
+    const src = join(dir, "src.bin");
+    const data = randomBytes(300_000);
+    writeFileSync(src, data);
+    const dest = join(dir, "dest.bin");
+    writeFileSync(dest, "old");
+    const progress: Array<[number, number]> = [];
+    await t.put(src, dest, { mode: 0o750, onProgress: (d, total) => progress.push([d, total]) });
+    const sha = (b: Buffer) => createHash("sha256").update(new Uint8Array(b)).digest("hex");
+    expect(sha(readFileSync(dest))).toBe(sha(data));
+    expect(statSync(dest).mode & 0o777).toBe(0o750);
+    expect(readdirSync(dir).filter((f) => f.includes(".armgo-tmp-"))).toEqual([]);
+    expect(progress.at(-1)).toEqual([300_000, 300_000]);
+  });
+
+  it("fails with a TaskError and leaves the old file and no temp file when the source is missing", async () => {
+    const dest = join(dir, "keep.txt");
+    writeFileSync(dest, "old");
+    await expect(t.put(join(dir, "absent"), dest)).rejects.toBeInstanceOf(TaskError);
+    expect(readFileSync(dest, "utf8")).toBe("old");
+    expect(readdirSync(dir).filter((f) => f.includes(".armgo-tmp-"))).toEqual([]);
+  });
+});
