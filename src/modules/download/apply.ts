@@ -1,0 +1,128 @@
+// Carry out a download plan: fetch (or upload) to dest.part, verify, set attributes, rename, record
+// the manifest. A file failing verification never reaches dest, and its .part is removed.
+import { randomBytes } from "node:crypto";
+import { posix } from "node:path";
+import { TaskError, lastLine } from "../../errors.js";
+import { sh } from "../../transport/quote.js";
+import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
+import { resolvedSha256 } from "../checksum-spec.js";
+import { writeManifest } from "./manifest.js";
+import { partPath } from "./probe.js";
+import type { DownloadArgs, DownloadStep } from "./types.js";
+
+const EXIT_MISMATCH = 3;
+const EXIT_FETCH = 4;
+
+/** Shared prelude: paths, expected hash, and `h` printing the .part's sha256. */
+function prelude(args: DownloadArgs): string {
+  return [
+    "set -u",
+    sh`dest=${args.dest}; part=${partPath(args.dest)}; want=${resolvedSha256(args.checksum)}`,
+    `h() { x=$(sha256sum < "$part") && printf '%s' "\${x%% *}"; }`,
+    `mkdir -p "$(dirname -- "$dest")" || exit 1`,
+  ].join("\n");
+}
+
+/** The fetch command; `resume` continues an existing .part. */
+function fetchCommand(args: DownloadArgs, tool: "curl" | "wget", resume: boolean): string {
+  const timeout = args.timeout ?? 30;
+  const retries = args.retries ?? 3;
+  if (tool === "curl") {
+    // --speed-time: `timeout` is "no progress for N s", so a slow but moving transfer is not killed.
+    const cont = resume ? " -C -" : "";
+    return `curl -fsSL${cont} ` + sh`--connect-timeout ${timeout} --speed-limit 1 --speed-time ${timeout} --retry ${retries} --retry-delay 1 -o "$part" ${args.url}`;
+  }
+  const cont = resume ? " -c" : "";
+  return `wget -q${cont} ` + sh`-T ${timeout} -t ${retries + 1} -O "$part" ${args.url}`;
+}
+
+/** Remote mode: reuse a finished .part, else resume it, else (or when the resumed file is bad) start clean. */
+function fetchScript(args: DownloadArgs, tool: "curl" | "wget"): string {
+  return [
+    `got=; if [ -s "$part" ]; then got=$(h); fi`,
+    `if [ -n "$got" ] && [ "$got" != "$want" ]; then ${fetchCommand(args, tool, true)} && got=$(h); fi`,
+    `if [ "$got" != "$want" ]; then rm -f "$part"; ${fetchCommand(args, tool, false)} || { rc=$?; echo "fetch_exit=$rc"; exit ${EXIT_FETCH}; }; got=$(h); fi`,
+  ].join("\n");
+}
+
+/** Verify $got, then attributes, rename and manifest. */
+function finishScript(args: DownloadArgs): string {
+  return [
+    `if [ "$got" != "$want" ]; then rm -f "$part"; echo "actual=$got"; exit ${EXIT_MISMATCH}; fi`,
+    attributesScript(args, `"$part"`),
+    `mv -f "$part" "$dest" || exit 1`,
+    writeManifest(args.dest),
+    `echo "sha256=$got"; echo "size=$(stat -c %s "$dest")"`,
+  ].join("\n");
+}
+
+/** chmod/chown of `target` (already shell text) as args ask; a failure stops the script. */
+function attributesScript(args: DownloadArgs, target: string): string {
+  const lines: string[] = [];
+  if (args.file_mode !== undefined) lines.push(sh`chmod ${args.file_mode} ` + `${target} || exit 1`);
+  if (args.owner !== undefined) lines.push(sh`chown ${args.owner} ` + `${target} || exit 1`);
+  return lines.join("\n");
+}
+
+function scriptFor(args: DownloadArgs, step: DownloadStep, staged?: string): string {
+  switch (step.action) {
+    case "fetch":
+      return [prelude(args), fetchScript(args, step.tool), finishScript(args)].join("\n");
+    case "upload":
+      // A staged upload (become) is copied so that the file belongs to the become user.
+      return [
+        prelude(args),
+        staged ? sh`cp ${staged} "$part" && rm -f ${staged} || exit 1` : "",
+        `got=$(h)`,
+        finishScript(args),
+      ].join("\n");
+    case "attributes":
+      // The attributes change ctime, so the manifest is rewritten to keep later probes hash-free.
+      return [prelude(args), `got=$want`, attributesScript(args, `"$dest"`), writeManifest(args.dest)].join("\n");
+  }
+}
+
+export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan: Plan<DownloadStep>): Promise<ApplyResult> {
+  const want = resolvedSha256(args.checksum);
+  const data: Record<string, unknown> = { dest: args.dest, url: args.url, sha256: want };
+  let staged: string | undefined;
+  for (const step of plan.steps) {
+    if (step.action === "upload") staged = await upload(ctx, args, want);
+    const res = await ctx.run(scriptFor(args, step, staged));
+    const out = parseKv(res.stdout);
+    if (res.code === EXIT_MISMATCH) {
+      throw new TaskError(`sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}`, {
+        hint: `${args.dest} was left as it was and the bad .part removed; check the URL and the checksum`,
+        data: { ...data, actual: out.actual },
+      });
+    }
+    if (res.code === EXIT_FETCH) {
+      throw new TaskError(`download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`, {
+        hint: "check that the host reaches the URL, or set mode: controller; a partial .part is kept and resumed next run",
+        data,
+      });
+    }
+    if (res.code !== 0) {
+      throw new TaskError(`download to ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`, { data });
+    }
+    if (out.size) data.size = Number(out.size);
+  }
+  const action = plan.steps.some((s) => s.action === "attributes") && plan.steps.length === 1 ? "set mode/owner of" : "downloaded";
+  return { msg: `${action} ${args.dest} (sha256 ${want.slice(0, 12)}…)`, data };
+}
+
+/** Controller mode: fetch once per run (verified, cached), upload to .part or to a staging file for become. */
+async function upload(ctx: ModuleContext, args: DownloadArgs, want: string): Promise<string | undefined> {
+  const local = await ctx.controller.fetchFile(args.url, want, (done, total) => ctx.progress(`fetch ${done}/${total} bytes`));
+  const progress = { onProgress: (done: number, total: number) => ctx.progress(`upload ${done}/${total} bytes`) };
+  if (ctx.become) {
+    // put() writes as the connecting user: stage in /tmp, the script copies it into place as the become user.
+    const staged = `/tmp/.armgo-upload-${randomBytes(6).toString("hex")}-${posix.basename(args.dest)}`;
+    await ctx.put(local, staged, progress);
+    return staged;
+  }
+  await ctx.runOk(sh`mkdir -p ${posix.dirname(args.dest)}`);
+  await ctx.put(local, partPath(args.dest), progress);
+  return undefined;
+}
+

@@ -1,0 +1,36 @@
+// The hash manifest beside a verified file: `size mtime ctime inode sha256`. A probe re-hashes
+// only when stat no longer matches it, so a re-run over a 70 MB archive costs one stat, not a hash.
+import { sh } from "../../transport/quote.js";
+
+export function manifestPath(path: string): string {
+  return `${path}.armgo-sha256`;
+}
+
+/**
+ * Shell: sets $stf, the stat format that identifies a file's content cheaply (changes on any write,
+ * rename-in or touch). Nanosecond times where stat has them, so a rewrite in the same second shows.
+ */
+const STAT_FORMAT = `stf='%s %Y %Z %i'; case $(stat -c %.9Y / 2>/dev/null) in *.?????????) stf='%s %.9Y %.9Z %i' ;; esac`;
+
+/**
+ * Probe fragment for an existing file: prints `stat=`, `manifest=`, `sha256=` (from the manifest
+ * when stat matches it and `full` is false, else by hashing) and `hashed=1|0|none` (none: no sha256sum).
+ */
+export function hashProbe(path: string, full: boolean): string {
+  return [
+    STAT_FORMAT,
+    sh`st=$(stat -c "$stf" ${path} 2>/dev/null) || st=`,
+    `echo "stat=$st"`,
+    sh`m=$(head -n 1 ${manifestPath(path)} 2>/dev/null) || m=`,
+    `echo "manifest=$m"`,
+    `if [ ${full ? 1 : 0} = 0 ] && [ -n "$st" ] && [ "\${m% *}" = "$st" ]; then echo "sha256=\${m##* }"; echo hashed=0`,
+    sh`elif command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < ${path}) && echo "sha256=\${h%% *}"; echo hashed=1`,
+    `else echo hashed=none; fi`,
+  ].join("\n");
+}
+
+/** Apply fragment: record the manifest for `path` whose verified hash is in $got (temp + rename). */
+export function writeManifest(path: string): string {
+  const man = manifestPath(path);
+  return STAT_FORMAT + "\n" + sh`st=$(stat -c "$stf" ${path}) && printf '%s %s\n' "$st" "$got" > ${man + ".tmp"} && mv -f ${man + ".tmp"} ${man}`;
+}

@@ -1,0 +1,93 @@
+// Carry out an extract plan. The tree is unpacked into a temp dir beside the target (same
+// filesystem), verified, renamed to its versioned name, and the target symlink is replaced by
+// rename(2) — atomic, so dest/<top> is never half-written, even when the run is killed.
+import { randomBytes } from "node:crypto";
+import { TaskError, lastLine } from "../../errors.js";
+import { sh } from "../../transport/quote.js";
+import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
+import { layout, tarFlag, TEMP_PREFIX, type Layout } from "./layout.js";
+import type { ExtractArgs, ExtractStep } from "./types.js";
+
+const EXIT_TAR = 5;
+const EXIT_VERSION = 6;
+const EXIT_NO_SRC = 7;
+
+function untar(args: ExtractArgs): string {
+  // --no-same-owner: files belong to whoever extracts (root under become), not to the archive's uid.
+  return sh`tar -x${tarFlag(args.src)}f ${args.src} -C "$tmp" --no-same-owner` + ` || exit ${EXIT_TAR}`;
+}
+
+function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined): string {
+  switch (step.action) {
+    case "clean":
+      return ""; // the prelude always removes leftovers
+    case "extract":
+      return [
+        untar(args),
+        sh`got=$(head -n 1 "$tmp"/${args.version_file!} 2>/dev/null)`,
+        sh`if [ "$got" != ${args.version!} ]; then echo "found=$got"; exit ${EXIT_VERSION}; fi`,
+        // A same-named tree that did not hold the version is moved into tmp and goes with it.
+        sh`if [ -e "$d"/${step.into} ]; then mv "$d"/${step.into} "$tmp/replaced" || exit 1; fi`,
+        sh`mv "$tmp"/${l!.top} "$d"/${step.into} || exit 1`,
+      ].join("\n");
+    case "switch":
+      return [
+        step.migrate ? sh`mv "$d"/${l!.top} "$d"/${step.migrate} || exit 1` : "",
+        // ln -sfn is unlink+symlink (a window with no target); a rename over the old link is atomic.
+        sh`ln -s ${step.to} "$d"/${l!.top + ".armgo-new"} && mv -T "$d"/${l!.top + ".armgo-new"} "$d"/${l!.top} || exit 1`,
+      ].join("\n");
+    case "prune":
+      return step.names.map((n) => sh`rm -rf "$d"/${n}`).join("\n");
+    case "unpack":
+      // Without a versioned layout: each top-level entry replaces its old self by two renames.
+      return [
+        untar(args),
+        `for e in "$tmp"/* "$tmp"/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] || continue; n=\${e##*/}`,
+        `  if [ -e "$d/$n" ] || [ -L "$d/$n" ]; then mv "$d/$n" "$tmp/.armgo-old-$n" || exit 1; fi`,
+        `  mv "$e" "$d/$n" || exit 1`,
+        `done`,
+      ].join("\n");
+  }
+}
+
+export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: Plan<ExtractStep>): Promise<ApplyResult> {
+  const l = layout(args);
+  const tmpName = TEMP_PREFIX + randomBytes(6).toString("hex");
+  const unpacks = plan.steps.some((s) => s.action === "extract" || s.action === "unpack");
+  const script = [
+    "set -u",
+    unpacks ? sh`[ -f ${args.src} ] || exit ${EXIT_NO_SRC}` : "",
+    sh`d=${args.dest}; tmp="$d"/${tmpName}`,
+    `mkdir -p "$d" || exit 1`,
+    // Leftovers of a killed run: temp trees and a half-made link; the active target is never among them.
+    sh`rm -rf "$d"/${TEMP_PREFIX}*` + (l ? sh` "$d"/${l.top + ".armgo-new"}` : ""),
+    // Whatever happens from here (short of SIGKILL, which the next run's cleanup covers), tmp goes.
+    `mkdir "$tmp" || exit 1`,
+    `trap 'rm -rf "$tmp"' EXIT`,
+    ...plan.steps.map((s) => stepScript(s, args, l)),
+    l ? sh`echo "installed=$(head -n 1 "$d"/${args.version_file!})"` : "",
+  ].join("\n");
+  const res = await ctx.run(script);
+  const out = parseKv(res.stdout);
+  const data = { ...(plan.data ?? {}) };
+  if (res.code === EXIT_VERSION) {
+    throw new TaskError(`${args.src} holds ${out.found || "no " + args.version_file}, not ${args.version}`, {
+      hint: "the archive does not match version; nothing was switched",
+      data: { ...data, found: out.found ?? null },
+    });
+  }
+  if (res.code === EXIT_NO_SRC) {
+    throw new TaskError(`archive ${args.src} is not on the host`, { hint: "download it in an earlier task", data });
+  }
+  if (res.code === EXIT_TAR) {
+    throw new TaskError(`extracting ${args.src} failed: ${lastLine(res.stderr) || "tar failed"}`, {
+      hint: "check free space in " + args.dest + "; the previous tree stays active",
+      data,
+    });
+  }
+  if (res.code !== 0) {
+    throw new TaskError(`extract into ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`, { data });
+  }
+  if (!l) return { msg: `extracted ${args.src} into ${args.dest}`, data };
+  return { msg: `${out.installed} active at ${l.target}`, data: { ...data, installed: out.installed } };
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { download } from "../../src/modules/download/index.js";
+import { parseProbe } from "../../src/modules/download/probe.js";
+import { planDownload } from "../../src/modules/download/plan.js";
+import type { DownloadState } from "../../src/modules/download/types.js";
+import { fixtureServer, harness, runModule, sha256, tempDir, type FixtureServer, type Harness } from "./modules-helpers.js";
+
+const A = "a".repeat(64);
+const B = "b".repeat(64);
+const tools = { curl: true, wget: true, sha256sum: true };
+const absent: DownloadState = { exists: false, notFile: false, hashed: "none", partSize: 0, tools };
+const args = { url: "https://mirror.example/go.tgz", dest: "/var/cache/armgo/go.tgz", checksum: `sha256:${A}` };
+
+describe("download plan", () => {
+  it.each<[string, DownloadState, object, string, unknown[]]>([
+    ["absent → fetch with curl", absent, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
+    ["absent, size known", absent, { size: 70 }, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (70 bytes)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
+    ["only wget", { ...absent, tools: { ...tools, curl: false } }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "wget", resumeFrom: 0 }]],
+    ["a .part to resume", { ...absent, partSize: 10 }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown, resuming at 10 bytes)", [{ action: "fetch", tool: "curl", resumeFrom: 10 }]],
+    ["wrong content → fetch", { ...absent, exists: true, sha256: B, hashed: "hash" }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
+    ["controller mode", absent, { mode: "controller" }, "upload https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown) from the controller", [{ action: "upload" }]],
+    ["verified by manifest", { ...absent, exists: true, sha256: A, hashed: "manifest" }, {}, "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (manifest)", []],
+    ["verified by hashing", { ...absent, exists: true, sha256: A, hashed: "hash", mode: "644", owner: ["root", "0"], group: ["root", "0"] }, { file_mode: "0644", owner: "0:root" }, "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (hashed)", []],
+    ["mode differs", { ...absent, exists: true, sha256: A, hashed: "manifest", mode: "600", owner: ["root", "0"], group: ["root", "0"] }, { file_mode: "0644" }, "set mode/owner of /var/cache/armgo/go.tgz", [{ action: "attributes" }]],
+    ["owner differs", { ...absent, exists: true, sha256: A, hashed: "manifest", mode: "644", owner: ["root", "0"], group: ["root", "0"] }, { owner: "deploy" }, "set mode/owner of /var/cache/armgo/go.tgz", [{ action: "attributes" }]],
+  ])("%s", (_label, state, extra, msg, steps) => {
+    const plan = planDownload(state, { ...args, ...extra });
+    expect(plan.msg).toBe(msg);
+    expect(plan.steps).toEqual(steps);
+  });
+
+  it("diff is absent → hash", () => {
+    expect(planDownload(absent, args).diff).toMatchObject({ before: "absent", after: A });
+  });
+
+  it.each<[string, DownloadState, RegExp]>([
+    ["no curl nor wget", { ...absent, tools: { curl: false, wget: false, sha256sum: true } }, /neither curl nor wget/],
+    ["no sha256sum", { ...absent, tools: { ...tools, sha256sum: false } }, /sha256sum is not installed/],
+    ["dest is a directory", { ...absent, notFile: true }, /not a regular file/],
+  ])("fails: %s", (_label, state, message) => {
+    expect(() => planDownload(state, args)).toThrow(message);
+  });
+});
+
+describe("download parse", () => {
+  it.each<[string, Partial<DownloadState>]>([
+    ["exists=0\npart=123\ntool_curl=1\ntool_sha256sum=1\n", { exists: false, partSize: 123, tools: { curl: true, wget: false, sha256sum: true } }],
+    [`exists=1\nstat=5 1 2 3\nmanifest=5 1 2 3 ${A}\nsha256=${A}\nhashed=0\nattrs=644 root staff 0 50\n`, { exists: true, sha256: A, hashed: "manifest", size: 5, mode: "644", owner: ["root", "0"], group: ["staff", "50"] }],
+    [`exists=1\nstat=5 1 2 3\nmanifest=\nsha256=${B}\nhashed=1\n`, { exists: true, sha256: B, hashed: "hash" }],
+    ["exists=1\nstat=5 1 2 3\nhashed=none\n", { exists: true, hashed: "none" }],
+    ["exists=dir\n", { exists: false, notFile: true }],
+  ])("%j", (stdout, want) => expect(parseProbe({ stdout, stderr: "", code: 0 })).toMatchObject(want));
+});
+
+describe("download on a real host (sh, curl, sha256sum)", () => {
+  let server: FixtureServer;
+  let h: Harness;
+  let dir: string;
+  const body = randomBytes(300_000);
+  const hex = sha256(body);
+
+  beforeAll(async () => {
+    server = await fixtureServer();
+    server.files.set("/dl/go.tgz", body);
+    server.files.set("/dl/go.tgz.sha256", `${hex}\n`);
+    server.files.set("/dl/SHA256SUMS", `${B}  other.tgz\n${hex}  go.tgz\n`);
+    server.files.set("/dl/bad.tgz", Buffer.from("not the archive"));
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    h = harness();
+    dir = tempDir();
+    server.requests.length = 0;
+  });
+  afterEach(() => {
+    h.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const dl = (extra: object = {}) => ({ url: `${server.url}/dl/go.tgz`, dest: join(dir, "cache", "go.tgz"), checksum: `sha256:${hex}`, ...extra });
+
+  it("downloads, then a re-run is ok without fetching or re-hashing (manifest)", async () => {
+    const first = await runModule(h, download, dl({ file_mode: "0640" }));
+    expect(first.status).toBe("changed");
+    expect(readFileSync(join(dir, "cache", "go.tgz")).equals(body)).toBe(true);
+    expect(statSync(join(dir, "cache", "go.tgz")).mode & 0o777).toBe(0o640);
+    expect(existsSync(join(dir, "cache", "go.tgz.part"))).toBe(false);
+    expect(readFileSync(join(dir, "cache", "go.tgz.armgo-sha256"), "utf8")).toMatch(new RegExp(`^300000 [\\d.]+ [\\d.]+ \\d+ ${hex}\\n$`));
+
+    const again = await runModule(h, download, dl({ file_mode: "0640" }));
+    expect(again.status).toBe("ok");
+    expect(again.state.hashed).toBe("manifest");
+    expect(again.msg).toMatch(/already has sha256 .* \(manifest\)/);
+    expect(server.requests).toHaveLength(1);
+
+    const full = await runModule(h, download, dl({ verify: "full" }));
+    expect(full.status).toBe("ok");
+    expect(full.state.hashed).toBe("hash");
+  });
+
+  it("re-hashes when the file changed behind the manifest, and replaces it", async () => {
+    await runModule(h, download, dl());
+    const dest = join(dir, "cache", "go.tgz");
+    const tampered = Buffer.from(body);
+    tampered[0] = tampered[0]! ^ 0xff;
+    writeFileSync(dest, tampered);
+    // Same size, mtime put back: ctime still betrays the write.
+    const { atime, mtime } = statSync(dest);
+    utimesSync(dest, atime, mtime);
+    const r = await runModule(h, download, dl());
+    expect(r.state).toMatchObject({ hashed: "hash", sha256: sha256(tampered) });
+    expect(r.status).toBe("changed");
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
+  it("resolves sha256:URL in bare and GNU formats", async () => {
+    for (const sums of ["go.tgz.sha256", "SHA256SUMS"]) {
+      const r = await runModule(h, download, dl({ checksum: `sha256:${server.url}/dl/${sums}`, dest: join(dir, sums, "go.tgz") }));
+      expect(r.status).toBe("changed");
+      expect(r.data.sha256).toBe(hex);
+    }
+  });
+
+  it("check mode transfers nothing", async () => {
+    const r = await runModule(h, download, dl({ size: 300000 }), { check: true });
+    expect(r.status).toBe("changed");
+    expect(r.plan.msg).toBe(`download ${server.url}/dl/go.tgz → ${join(dir, "cache", "go.tgz")} (300000 bytes)`);
+    expect(server.requests).toHaveLength(0);
+    expect(existsSync(join(dir, "cache"))).toBe(false);
+  });
+
+  it("a wrong checksum fails, leaves dest untouched and removes the bad .part", async () => {
+    const dest = join(dir, "go.tgz");
+    writeFileSync(dest, "previous content");
+    const run = runModule(h, download, { url: `${server.url}/dl/bad.tgz`, dest, checksum: `sha256:${hex}` });
+    await expect(run).rejects.toThrow(`sha256 mismatch for ${server.url}/dl/bad.tgz: expected ${hex}, got ${sha256("not the archive")}`);
+    expect(readFileSync(dest, "utf8")).toBe("previous content");
+    expect(existsSync(`${dest}.part`)).toBe(false);
+    expect(existsSync(`${dest}.armgo-sha256`)).toBe(false);
+  });
+
+  it("resumes a partial .part (Range request for the rest only)", async () => {
+    const dest = join(dir, "go.tgz");
+    writeFileSync(`${dest}.part`, body.subarray(0, 100_000));
+    const r = await runModule(h, download, dl({ dest }));
+    expect(r.plan.steps).toEqual([{ action: "fetch", tool: "curl", resumeFrom: 100_000 }]);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(server.requests).toEqual([{ path: "/dl/go.tgz", range: "bytes=100000-", bytes: 200_000 }]);
+  });
+
+  it("a corrupt .part is discarded and fetched again from scratch", async () => {
+    const dest = join(dir, "go.tgz");
+    writeFileSync(`${dest}.part`, Buffer.alloc(100_000, 1));
+    await runModule(h, download, dl({ dest }));
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(server.requests.map((q) => q.range ?? "full")).toEqual(["bytes=100000-", "full"]);
+  });
+
+  it("a complete .part left by a killed run is used without fetching", async () => {
+    const dest = join(dir, "go.tgz");
+    writeFileSync(`${dest}.part`, body);
+    await runModule(h, download, dl({ dest }));
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("falls back to wget when the host has no curl", async () => {
+    const state = await runModule(h, download, dl(), { check: true });
+    const plan = planDownload({ ...state.state, tools: { ...state.state.tools, curl: false } }, state.args as never);
+    expect(plan.steps).toEqual([{ action: "fetch", tool: "wget", resumeFrom: 0 }]);
+  });
+
+  it("controller mode fetches once and uploads", async () => {
+    const r = await runModule(h, download, dl({ mode: "controller" }));
+    expect(r.status).toBe("changed");
+    expect(readFileSync(join(dir, "cache", "go.tgz")).equals(body)).toBe(true);
+    await runModule(h, download, dl({ mode: "controller", dest: join(dir, "second", "go.tgz") }));
+    expect(server.requests).toHaveLength(1);
+    expect((await runModule(h, download, dl({ mode: "controller" }))).status).toBe("ok");
+  });
+
+  it("hostile dest and url stay data", async () => {
+    const dest = join(dir, "x$(touch pwned); 'q'", "go.tgz");
+    const r = await runModule(h, download, dl({ dest, url: `${server.url}/dl/go.tgz?$(touch${"$"}IFS/tmp/pwned-armgo)` }));
+    expect(r.status).toBe("changed");
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(existsSync(join(dir, "pwned"))).toBe(false);
+    expect(existsSync("/tmp/pwned-armgo")).toBe(false);
+  });
+});

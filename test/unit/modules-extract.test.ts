@@ -1,0 +1,274 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { extract } from "../../src/modules/extract/index.js";
+import { parseEntry, unsafeEntry, type Entry } from "../../src/modules/extract/listing.js";
+import { parseProbe } from "../../src/modules/extract/probe.js";
+import { planExtract } from "../../src/modules/extract/plan.js";
+import type { ExtractState } from "../../src/modules/extract/types.js";
+import { goArchive, harness, makeTarGz, runModule, tempDir, type Harness, type TarEntry } from "./modules-helpers.js";
+
+const args = { src: "/var/cache/armgo/go1.22.12.linux-arm64.tar.gz", dest: "/usr/local", version_file: "go/VERSION", version: "go1.22.12" };
+const entries = (...names: string[]): Entry[] => names.map((name) => ({ type: name.endsWith("/") ? "d" : "-", name, line: name }));
+const fresh: ExtractState = { target: "absent", trees: [], stale: [], creates: false, src: true, tar: true, entries: entries("go/", "go/VERSION") };
+
+describe("extract plan", () => {
+  it.each<[string, ExtractState, object, string, unknown[]]>([
+    ["fresh host", fresh, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: absent → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
+    ["already active", { ...fresh, target: "link", link: "go-1.22.12", installed: "go1.22.12", trees: [{ name: "go-1.22.12", version: "go1.22.12" }] }, {}, "go1.22.12 already at /usr/local/go", []],
+    ["manual install of the wanted version", { ...fresh, target: "dir", installed: "go1.22.12" }, {}, "go1.22.12 already at /usr/local/go", []],
+    ["upgrade", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", trees: [{ name: "go-1.21.6", version: "go1.21.6" }] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: go1.21.6 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
+    ["downgrade to a kept tree: no extraction", { ...fresh, entries: undefined, target: "link", link: "go-1.23.0", installed: "go1.23.0", trees: [{ name: "go-1.22.12", version: "go1.22.12" }, { name: "go-1.23.0", version: "go1.23.0" }] }, {}, "switch to kept go-1.22.12, /usr/local/go: go1.23.0 → go1.22.12", [{ action: "switch", to: "go-1.22.12" }]],
+    ["migrate a manual install", { ...fresh, target: "dir", installed: "go1.21.0" }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: go1.21.0 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0" }]],
+    ["migrate when the name is taken", { ...fresh, target: "dir", installed: "go1.21.0", trees: [{ name: "go-1.21.0", version: "go1.21.0" }] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: go1.21.0 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0-previous" }]],
+    ["keep_previous: false prunes", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", trees: [{ name: "go-1.21.6", version: "go1.21.6" }, { name: "go-1.20.1", version: "go1.20.1" }] }, { keep_previous: false }, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: go1.21.6 → go1.22.12; remove go-1.21.6, go-1.20.1", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }, { action: "prune", names: ["go-1.21.6", "go-1.20.1"] }]],
+    ["keep_previous: false when already active", { ...fresh, target: "link", link: "go-1.22.12", installed: "go1.22.12", trees: [{ name: "go-1.22.12", version: "go1.22.12" }, { name: "go-1.21.6", version: "go1.21.6" }] }, { keep_previous: false }, "remove go-1.21.6 (go1.22.12 already at /usr/local/go)", [{ action: "prune", names: ["go-1.21.6"] }]],
+    ["leftovers of a killed run", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", stale: [".armgo-extract-0a1b"] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12, /usr/local/go: go1.21.6 → go1.22.12; remove leftovers .armgo-extract-0a1b", [{ action: "clean" }, { action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
+    ["check mode before the download", { ...fresh, src: false, entries: undefined }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (archive not on the host yet), /usr/local/go: absent → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
+  ])("%s", (_label, state, extra, msg, steps) => {
+    const plan = planExtract(state, { ...args, ...extra });
+    expect(plan.msg).toBe(msg);
+    expect(plan.steps).toEqual(steps);
+  });
+
+  it("diff shows old → new version", () => {
+    expect(planExtract({ ...fresh, target: "link", installed: "go1.21.6" }, args).diff).toMatchObject({ before: "go1.21.6", after: "go1.22.12" });
+  });
+
+  it.each<[string, ExtractState, RegExp]>([
+    ["target is a file", { ...fresh, target: "other" }, /neither a directory nor a symlink/],
+    ["no tar", { ...fresh, tar: false }, /tar is not installed/],
+    ["corrupt archive", { ...fresh, entries: undefined, listError: "gzip: stdin: unexpected end of file" }, /cannot read archive .*unexpected end of file/],
+    ["unsafe entry", { ...fresh, entries: entries("go/", "go/../../etc/passwd") }, /refusing to extract .*: '\.\.' in path: go\/\.\.\/\.\.\/etc\/passwd/],
+  ])("fails: %s", (_label, state, message) => expect(() => planExtract(state, args)).toThrow(message));
+
+  it.each<[string, ExtractState, object, string, unknown[]]>([
+    ["creates exists", { ...fresh, creates: true }, { creates: "/opt/tool/bin/tool" }, "/opt/tool/bin/tool exists", []],
+    ["creates missing", fresh, { creates: "/opt/tool/bin/tool" }, "extract /x.tgz into /opt", [{ action: "unpack" }]],
+  ])("without version: %s", (_label, state, extra, msg, steps) => {
+    const plan = planExtract(state, { src: "/x.tgz", dest: "/opt", ...extra });
+    expect(plan.msg).toBe(msg);
+    expect(plan.steps).toEqual(steps);
+  });
+});
+
+describe("archive listing", () => {
+  it.each<[string, Entry | undefined]>([
+    ["drwxr-xr-x root/root         0 2025-01-01 00:00 go/", { type: "d", name: "go/", line: "drwxr-xr-x root/root         0 2025-01-01 00:00 go/" }],
+    ["-rw-r--r-- 0/0 36 2023-11-14 22:13 go/a file", { type: "-", name: "go/a file", line: "-rw-r--r-- 0/0 36 2023-11-14 22:13 go/a file" }],
+    ["lrwxrwxrwx 0/0 0 2023-11-14 22:13:01 go/l -> ../x", { type: "l", name: "go/l", target: "../x", line: "lrwxrwxrwx 0/0 0 2023-11-14 22:13:01 go/l -> ../x" }],
+    ["hrw-r--r-- 0/0 0 2023-11-14 22:13 go/h link to go/VERSION", { type: "h", name: "go/h", target: "go/VERSION", line: "hrw-r--r-- 0/0 0 2023-11-14 22:13 go/h link to go/VERSION" }],
+    ["tar: something odd", undefined],
+  ])("%s", (line, want) => expect(parseEntry(line)).toEqual(want));
+
+  const e = (type: string, name: string, target?: string): Entry => ({ type, name, line: name, ...(target ? { target } : {}) });
+  it.each<[string, Entry[], string, string | undefined]>([
+    ["plain tree", [e("d", "go/"), e("-", "go/VERSION"), e("l", "go/bin/gofmt2", "gofmt"), e("h", "go/b", "go/VERSION")], "go", undefined],
+    ["absolute path", [e("-", "/etc/cron.d/x")], "go", "absolute path"],
+    ["dot-dot", [e("-", "go/../evil")], "go", "'..' in path"],
+    ["outside the managed tree", [e("-", "go/VERSION"), e("-", "other/x")], "go", "outside go/"],
+    ["symlink to absolute", [e("l", "go/l", "/etc")], "go", "symlink to an absolute path"],
+    ["symlink up and out", [e("l", "go/l", "../../etc")], "go", "symlink pointing outside"],
+    ["symlink out of the tree into a sibling", [e("l", "go/l", "../other")], "go", "symlink pointing outside"],
+    ["symlink inside", [e("l", "go/a/l", "../b")], "go", undefined],
+    ["chained symlinks escaping only physically", [e("l", "go/a", "."), e("l", "go/b", "a/../..")], "go", "symlink pointing outside"],
+    ["target escaping through another link", [e("l", "go/l", "."), e("l", "go/m", "l/.."), e("-", "go/m/x")], "go", "symlink pointing outside"],
+    ["file written through a link that stays inside", [e("l", "l", "."), e("-", "l/go/x")], "", undefined],
+    ["hardlink outside the tree", [e("h", "go/h", "etc/passwd")], "go", "hardlink to outside"],
+    ["hardlink with dot-dot", [e("h", "go/h", "go/../../x")], "go", "hardlink to outside"],
+    ["device", [e("c", "go/null")], "go", "device or fifo"],
+    ["unreadable line", [e("?", "garbage")], "go", "listing line not understood"],
+    ["no managed tree: any top level is fine", [e("-", "a/x"), e("-", "b/y")], "", undefined],
+  ])("%s", (_label, list, root, reason) => expect(unsafeEntry(list, root)?.reason).toBe(reason));
+});
+
+describe("extract parse", () => {
+  it("reads the probe's lines", () => {
+    const stdout = [
+      "target=link",
+      "link=go-1.21.6",
+      "installed=go1.21.6",
+      "tree=go-1.21.6 go1.21.6",
+      "tree=go-1.20.1 go1.20.1",
+      "stale=.armgo-extract-ab12",
+      "tar=1",
+      "src=1",
+      "list_exit=0",
+      "entry=drwxr-xr-x 0/0 0 2025-01-01 00:00 go/",
+      "entry=-rw-r--r-- 0/0 36 2025-01-01 00:00 go/VERSION",
+      "",
+    ].join("\n");
+    expect(parseProbe({ stdout, stderr: "", code: 0 })).toMatchObject({
+      target: "link",
+      link: "go-1.21.6",
+      installed: "go1.21.6",
+      trees: [{ name: "go-1.21.6", version: "go1.21.6" }, { name: "go-1.20.1", version: "go1.20.1" }],
+      stale: [".armgo-extract-ab12"],
+      src: true,
+      tar: true,
+      entries: [{ type: "d", name: "go/" }, { type: "-", name: "go/VERSION" }],
+    });
+  });
+
+  it("keeps tar's error when listing fails", () => {
+    const s = parseProbe({ stdout: "target=absent\ntar=1\nsrc=1\nlist_exit=2\nlist_error=gzip: stdin: not in gzip format\n", stderr: "", code: 0 });
+    expect(s.listError).toBe("gzip: stdin: not in gzip format");
+    expect(s.entries).toBeUndefined();
+  });
+});
+
+describe("extract on a real host (sh, tar)", () => {
+  let h: Harness;
+  let dir: string;
+  let dest: string;
+  const archive = (version: string, extra: TarEntry[] = []) => {
+    const path = join(dir, `${version}.linux-arm64.tar.gz`);
+    writeFileSync(path, goArchive(version, extra));
+    return path;
+  };
+  const run = (version: string, extra: object = {}, check = false) =>
+    runModule(h, extract, { src: archive(version), dest, version_file: "go/VERSION", version, ...extra }, { check });
+  const active = () => readFileSync(join(dest, "go", "VERSION"), "utf8").split("\n")[0];
+  const listing = () => (existsSync(dest) ? readdirSync(dest).sort() : []);
+
+  beforeEach(() => {
+    h = harness();
+    dir = tempDir();
+    dest = join(dir, "usr-local");
+  });
+  afterEach(() => {
+    h.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("installs behind a symlink, then is ok", async () => {
+    const r = await run("go1.22.12");
+    expect(r.status).toBe("changed");
+    expect(r.msg).toBe(`go1.22.12 active at ${dest}/go`);
+    expect(readlinkSync(join(dest, "go"))).toBe("go-1.22.12");
+    expect(active()).toBe("go1.22.12");
+    expect(listing()).toEqual(["go", "go-1.22.12"]);
+    const again = await run("go1.22.12");
+    expect(again.status).toBe("ok");
+    expect(again.msg).toBe(`go1.22.12 already at ${dest}/go`);
+    // An installed version needs no listing of the archive.
+    expect(again.state.entries).toBeUndefined();
+  });
+
+  it("upgrades, downgrades by switching to the kept tree, and prunes with keep_previous: false", async () => {
+    await run("go1.22.12");
+    await run("go1.23.4");
+    expect(active()).toBe("go1.23.4");
+    expect(listing()).toEqual(["go", "go-1.22.12", "go-1.23.4"]);
+
+    h.applied.length = 0;
+    const down = await run("go1.22.12");
+    expect(down.msg).toBe(`go1.22.12 active at ${dest}/go`);
+    expect(down.plan.steps).toEqual([{ action: "switch", to: "go-1.22.12" }]);
+    expect(h.applied.join("\n")).not.toContain("tar -x");
+    expect(active()).toBe("go1.22.12");
+
+    const pruned = await run("go1.23.4", { keep_previous: false });
+    expect(pruned.status).toBe("changed");
+    expect(active()).toBe("go1.23.4");
+    expect(listing()).toEqual(["go", "go-1.23.4"]);
+  });
+
+  it("migrates a manual install (real directory) to its versioned name", async () => {
+    mkdirSync(join(dest, "go"), { recursive: true });
+    writeFileSync(join(dest, "go", "VERSION"), "go1.21.0\ntime x\n");
+    const r = await run("go1.22.12");
+    expect(r.plan.steps).toContainEqual({ action: "switch", to: "go-1.22.12", migrate: "go-1.21.0" });
+    expect(lstatSync(join(dest, "go")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dest, "go-1.21.0", "VERSION"), "utf8")).toMatch(/^go1.21.0/);
+    // Going back to the manual version is now a symlink swap.
+    const back = await run("go1.21.0");
+    expect(back.plan.steps).toEqual([{ action: "switch", to: "go-1.21.0" }]);
+    expect(active()).toBe("go1.21.0");
+  });
+
+  it.each<[string, TarEntry, string]>([
+    ["../evil", { type: "file", name: "../evil", content: "x" }, "'..' in path: ../evil"],
+    ["/abs", { type: "file", name: "/tmp/armgo-abs-evil", content: "x" }, "absolute path: /tmp/armgo-abs-evil"],
+    ["outside symlink", { type: "symlink", name: "go/escape", target: "../../../../etc" }, "symlink pointing outside: go/escape"],
+  ])("refuses %s with nothing written", async (_label, bad, message) => {
+    await run("go1.21.6");
+    const before = listing();
+    h.applied.length = 0;
+    const src = join(dir, "evil.tar.gz");
+    writeFileSync(src, goArchive("go1.22.12", [bad]));
+    const attempt = runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" });
+    await expect(attempt).rejects.toThrow(`refusing to extract ${src}: ${message}`);
+    expect(h.applied).toEqual([]);
+    expect(listing()).toEqual(before);
+    expect(active()).toBe("go1.21.6");
+    expect(existsSync("/tmp/armgo-abs-evil")).toBe(false);
+    expect(existsSync(join(dir, "evil"))).toBe(false);
+  });
+
+  it("a killed extract leaves the old version active; the next apply cleans up and converges", async () => {
+    await run("go1.21.6");
+    // What SIGKILL mid-extract leaves: a temp dir with a partial tree, and a half-made link.
+    mkdirSync(join(dest, ".armgo-extract-dead01", "go", "src"), { recursive: true });
+    writeFileSync(join(dest, ".armgo-extract-dead01", "go", "VERSION"), "go1.22.12\n");
+    symlinkSync("go-1.22.12", join(dest, "go.armgo-new"));
+    expect(active()).toBe("go1.21.6");
+
+    const check = await run("go1.22.12", {}, true);
+    expect(check.plan.steps[0]).toEqual({ action: "clean" });
+    expect(check.state.stale.sort()).toEqual([".armgo-extract-dead01", "go.armgo-new"]);
+
+    const r = await run("go1.22.12");
+    expect(r.status).toBe("changed");
+    expect(active()).toBe("go1.22.12");
+    expect(listing()).toEqual(["go", "go-1.21.6", "go-1.22.12"]);
+    expect((await run("go1.22.12")).status).toBe("ok");
+  });
+
+  it("a missing archive: check mode says so, a run fails clearly", async () => {
+    const a = { src: join(dir, "missing.tar.gz"), dest, version_file: "go/VERSION", version: "go1.22.12" };
+    expect((await runModule(h, extract, a, { check: true })).plan.msg).toContain("(archive not on the host yet)");
+    await expect(runModule(h, extract, a)).rejects.toThrow(`archive ${a.src} is not on the host`);
+    expect(listing()).toEqual([]);
+  });
+
+  it("SIGKILL during tar: the old version stays active and the next run converges", async () => {
+    await run("go1.21.6");
+    const big = join(dir, "big.tar.gz");
+    // ~40 MB of incompressible payload: tar runs long enough to be killed mid-way.
+    writeFileSync(big, goArchive("go1.22.12", [{ type: "file", name: "go/pkg/big", content: randomBytes(30_000_000).toString("base64") }]));
+    const a = { src: big, dest, version_file: "go/VERSION", version: "go1.22.12" };
+    await expect(runModule(h, extract, a, { killAfterMs: 150 })).rejects.toThrow(/failed \(exit -1\)/);
+    expect(active()).toBe("go1.21.6");
+    expect(listing().filter((n) => n.startsWith(".armgo-extract-"))).toHaveLength(1);
+    const r = await runModule(h, extract, a);
+    expect(r.plan.steps[0]).toEqual({ action: "clean" });
+    expect(active()).toBe("go1.22.12");
+    expect(listing()).toEqual(["go", "go-1.21.6", "go-1.22.12"]);
+  });
+
+  it("an archive holding another version fails and switches nothing", async () => {
+    await run("go1.21.6");
+    const src = join(dir, "mislabelled.tar.gz");
+    writeFileSync(src, goArchive("go1.22.11"));
+    await expect(runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" })).rejects.toThrow(
+      `${src} holds go1.22.11, not go1.22.12`,
+    );
+    expect(active()).toBe("go1.21.6");
+    expect(listing()).toEqual(["go", "go-1.21.6"]);
+  });
+
+  it("without version: unpacks into dest guarded by creates", async () => {
+    const src = join(dir, "tool.tar.gz");
+    writeFileSync(src, makeTarGz([{ type: "dir", name: "tool/" }, { type: "file", name: "tool/bin/tool", content: "v2" }]));
+    mkdirSync(join(dest, "tool"), { recursive: true });
+    writeFileSync(join(dest, "tool", "old"), "v1");
+    const a = { src, dest, creates: join(dest, "tool", "bin", "tool") };
+    expect((await runModule(h, extract, a)).status).toBe("changed");
+    expect(readFileSync(join(dest, "tool", "bin", "tool"), "utf8")).toBe("v2");
+    expect(existsSync(join(dest, "tool", "old"))).toBe(false);
+    expect((await runModule(h, extract, a)).status).toBe("ok");
+    expect(listing()).toEqual(["tool"]);
+  });
+});
