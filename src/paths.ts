@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,3 +17,10 @@ function findRoot(): string {
 export const packageRoot = findRoot();
 export const schemasDir = join(packageRoot, "schemas");
 export const version: string = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+
+/** Controller-side cache (downloads, lab images' inputs, the Go mirror): `$ARMGO_CACHE`, else `$XDG_CACHE_HOME/armgo`, else `~/.cache/armgo`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ARMGO_CACHE) return env.ARMGO_CACHE;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "armgo");
+  return join(homedir(), ".cache", "armgo");
+}

@@ -1,16 +1,13 @@
 // Controller-side fetches shared by every host of a run: each URL is fetched once.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { homedir } from "node:os";
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { TaskError } from "../errors.js";
+import { sha256File } from "../hash.js";
 import type { Controller } from "../modules/contract.js";
-
-export function cacheDir(): string {
-  return process.env.ARMGO_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "armgo");
-}
+import { cacheDir } from "../paths.js";
 
 async function get(url: string): Promise<Response> {
   let res: Response;
@@ -24,12 +21,6 @@ async function get(url: string): Promise<Response> {
   }
   if (!res.ok) throw new TaskError(`fetching ${url} answered HTTP ${res.status}`, { hint: "check the URL" });
   return res;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  await pipeline(createReadStream(path), h);
-  return h.digest("hex");
 }
 
 export function createController(dir = cacheDir()): Controller {
@@ -52,7 +43,7 @@ export function createController(dir = cacheDir()): Controller {
         const dl = join(dir, "downloads");
         mkdirSync(dl, { recursive: true });
         const path = join(dl, sha256.toLowerCase());
-        if (existsSync(path) && (await sha256File(path)) === sha256.toLowerCase()) return path;
+        if (existsSync(path) && (await sha256File(path)).sha256 === sha256.toLowerCase()) return path;
         const res = await get(url);
         const total = Number(res.headers.get("content-length") ?? 0);
         const part = `${path}.part-${process.pid}`;

@@ -40,14 +40,19 @@ function versionKey(v: string): number[] {
   return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0), pre];
 }
 
-function newestFirst(a: FeedRelease, b: FeedRelease): number {
-  const ka = versionKey(a.version);
-  const kb = versionKey(b.version);
+/** Order of Go versions: negative when a is older than b (`go1.9.7` < `go1.10` < `go1.23rc1` < `go1.23`). */
+export function compareGoVersions(a: string, b: string): number {
+  const ka = versionKey(a);
+  const kb = versionKey(b);
   for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
-    const d = (kb[i] ?? 0) - (ka[i] ?? 0);
+    const d = (ka[i] ?? 0) - (kb[i] ?? 0);
     if (d !== 0) return d;
   }
   return 0;
+}
+
+function newestFirst(a: FeedRelease, b: FeedRelease): number {
+  return compareGoVersions(b.version, a.version);
 }
 
 /** `latest`, `1.22`, `go1.22`, `1.22.12` → what to look for. */

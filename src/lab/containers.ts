@@ -1,0 +1,124 @@
+// Lab hosts: one sshd container per host on the host network, each on its own loopback port.
+import { connect } from "node:net";
+import type { StartedTestContainer } from "testcontainers";
+import { ArmgoError } from "../errors.js";
+import type { LabArch } from "./images.js";
+import { freePorts } from "./ports.js";
+
+export interface HostSpec {
+  name: string;
+  arch: LabArch;
+}
+
+export interface LabHost extends HostSpec {
+  port: number;
+  container: StartedTestContainer;
+  /** `ssh-ed25519 AAAA...`, read from the container itself (a trusted channel). */
+  hostKey: string;
+}
+
+const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub";
+
+/** Names hosts per arch: `lab-arm64-1`, `lab-arm64-2`, ...; mixed alternates arm64 and amd64. */
+export function hostSpecs(arch: LabArch | "mixed", count: number): HostSpec[] {
+  const counters: Record<LabArch, number> = { arm64: 0, amd64: 0 };
+  return Array.from({ length: count }, (_, i) => {
+    const a: LabArch = arch === "mixed" ? (i % 2 === 0 ? "arm64" : "amd64") : arch;
+    counters[a] += 1;
+    return { name: `lab-${a}-${counters[a]}`, arch: a };
+  });
+}
+
+// testcontainers reads this when it first talks to Docker; Ryuk is an image we cannot pull.
+async function testcontainers() {
+  process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
+  return import("testcontainers");
+}
+
+/** Start all hosts in parallel; if any fails, the started ones are stopped and the first error is thrown. */
+export async function startHosts(
+  specs: HostSpec[],
+  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string },
+): Promise<LabHost[]> {
+  const { GenericContainer, Wait } = await testcontainers();
+  const ports = await freePorts(specs.length);
+  const keys = `${opts.authorizedKey.trim()}\n`;
+  const results = await Promise.allSettled(
+    specs.map(async (spec, i) => {
+      const image = opts.images[spec.arch];
+      if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
+      const port = ports[i]!;
+      const container = await new GenericContainer(image)
+        .withNetworkMode("host")
+        .withCommand([String(port)])
+        .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name })
+        .withCopyContentToContainer([
+          { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
+          { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
+        ])
+        .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/))
+        // Many emulated containers starting at once on 2 cores can be slow to print the line.
+        .withStartupTimeout(180_000)
+        .start();
+      return { ...spec, port, container };
+    }),
+  );
+  const started = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await Promise.allSettled(started.map((h) => h.container.stop()));
+    throw new ArmgoError(`lab host failed to start: ${(failed.reason as Error).message}`, {
+      cause: failed.reason,
+      hint: "check `docker ps -a` and the container log",
+    });
+  }
+  return Promise.all(started.map(async (h) => ({ ...h, hostKey: await readHostKey(h.container) })));
+}
+
+export async function readHostKey(container: StartedTestContainer): Promise<string> {
+  const res = await container.exec(["cat", HOST_KEY]);
+  const [type, blob] = res.stdout.trim().split(/\s+/);
+  if (res.exitCode !== 0 || type !== "ssh-ed25519" || !blob) {
+    throw new ArmgoError(`cannot read ${HOST_KEY} in ${container.getId().slice(0, 12)}: ${res.stderr.trim()}`);
+  }
+  return `${type} ${blob}`;
+}
+
+/** Give the container a new host key; sshd re-execs on SIGHUP and serves the same port with it. */
+export async function rotateHostKey(host: { container: StartedTestContainer; port: number }): Promise<string> {
+  const script = [
+    "rm -f /etc/ssh/ssh_host_*",
+    "ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key",
+    "kill -HUP 1",
+  ].join(" && ");
+  const res = await host.container.exec(["sh", "-c", script]);
+  if (res.exitCode !== 0) throw new ArmgoError(`host key rotation failed: ${res.stderr.trim()}`);
+  await waitForSshBanner(host.port);
+  return readHostKey(host.container);
+}
+
+/** Resolve once something on 127.0.0.1:port answers with an SSH banner. */
+export async function waitForSshBanner(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await banner(port)) return;
+    if (Date.now() > deadline) throw new ArmgoError(`no SSH banner on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function banner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setTimeout(5_000);
+    socket.once("data", (d: Buffer) => {
+      socket.destroy();
+      resolve(d.toString().startsWith("SSH-"));
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}

@@ -1,0 +1,157 @@
+// `armgo lab`: a long-lived ARM64 fleet for trying playbooks by hand (the CLI is a thin wrapper).
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ArmgoError, InputError, InterruptedError } from "../errors.js";
+import { recipeHash } from "./cache.js";
+import { hostSpecs, type LabHost, startHosts } from "./containers.js";
+import { assertLabReady, labDoctor } from "./doctor.js";
+import { ensureImages, type LabArch } from "./images.js";
+import { ensureClientKey } from "./keys.js";
+import { writeLabFiles } from "./lab-files.js";
+import { ensureMirror } from "./mirror.js";
+import { mirrorAlive, startDetachedMirror, stopDetachedMirror } from "./mirror-process.js";
+import { progress, timed } from "./progress.js";
+import { run } from "./run.js";
+
+export { labDoctor };
+
+export const DEFAULT_STATE_DIR = ".armgo/lab";
+
+export interface LabState {
+  label: string;
+  arch: LabArch | "mixed";
+  hosts: Array<{ name: string; arch: LabArch; port: number; containerId: string }>;
+  mirror: { pid: number; port: number; url: string; dir: string };
+  inventoryPath: string;
+  knownHostsPath: string;
+  keyPath: string;
+  startedAt: string;
+}
+
+export interface LabStatus {
+  up: boolean;
+  stateDir: string;
+  hosts: Array<{ name: string; arch: LabArch; port: number; running: boolean }>;
+  mirror?: { url: string; running: boolean };
+  inventoryPath?: string;
+}
+
+const stateFile = (stateDir: string) => join(stateDir, "state.json");
+/** Every container of one lab carries this label, so `down` finds even those `up` never recorded. */
+const labelOf = (stateDir: string) => recipeHash(resolve(stateDir)).slice(0, 12);
+
+/** Build both images and the Go mirror (setup and CI run this once; later runs find them cached). */
+export async function labBuild(): Promise<{ images: string[]; mirrorDir: string }> {
+  const [images, mirrorDir] = await Promise.all([ensureImages(["arm64", "amd64"]), ensureMirror()]);
+  return { images, mirrorDir };
+}
+
+export async function labUp(opts: {
+  hosts: number;
+  arch: LabArch | "mixed";
+  out?: string;
+  stateDir?: string;
+}): Promise<LabState> {
+  const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
+  if (!Number.isInteger(opts.hosts) || opts.hosts < 1) {
+    throw new InputError(`lab up needs a host count of at least 1, got ${opts.hosts}`);
+  }
+  if (await readState(stateDir)) {
+    throw new InputError(`a lab is already up in ${stateDir}`, { hint: "run `armgo lab down` first" });
+  }
+  await assertLabReady();
+  const specs = hostSpecs(opts.arch, opts.hosts);
+  const arches = [...new Set(specs.map((s) => s.arch))];
+  const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
+  const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
+  await mkdir(stateDir, { recursive: true });
+  const key = await ensureClientKey(join(stateDir, "id_ed25519"));
+  const label = labelOf(stateDir);
+
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    progress("interrupted: stopping the lab hosts started so far");
+  };
+  process.on("SIGINT", onSigint);
+  const mirror = await startDetachedMirror(mirrorDir);
+  try {
+    const hosts: LabHost[] = await timed(`starting ${specs.length} lab hosts`, () =>
+      startHosts(specs, { images, authorizedKey: key.publicKey, label }),
+    );
+    if (interrupted) throw new InterruptedError("lab up was interrupted");
+    const url = `http://127.0.0.1:${mirror.port}`;
+    const paths = {
+      knownHosts: join(stateDir, "known_hosts"),
+      inventory: resolve(opts.out ?? join(stateDir, "inventory.yaml")),
+      identityFile: key.privateKeyPath,
+    };
+    await mkdir(resolve(paths.inventory, ".."), { recursive: true });
+    await writeLabFiles(hosts, paths, url);
+    const state: LabState = {
+      label,
+      arch: opts.arch,
+      hosts: hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, containerId: h.container.getId() })),
+      mirror: { pid: mirror.pid, port: mirror.port, url, dir: mirrorDir },
+      inventoryPath: paths.inventory,
+      knownHostsPath: paths.knownHosts,
+      keyPath: key.privateKeyPath,
+      startedAt: new Date().toISOString(),
+    };
+    await writeFile(stateFile(stateDir), JSON.stringify(state, null, 2) + "\n");
+    return state;
+  } catch (err) {
+    await removeContainers(label, []);
+    await stopDetachedMirror(mirror.pid);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+export async function labStatus(opts: { stateDir?: string } = {}): Promise<LabStatus> {
+  const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
+  const state = await readState(stateDir);
+  if (!state) return { up: false, stateDir, hosts: [] };
+  const running = new Set(await labContainers(state.label, "running"));
+  const hosts = state.hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, running: running.has(h.containerId) }));
+  const mirror = { url: state.mirror.url, running: await mirrorAlive(state.mirror.pid) };
+  return { up: hosts.every((h) => h.running) && mirror.running, stateDir, hosts, mirror, inventoryPath: state.inventoryPath };
+}
+
+export async function labDown(opts: { stateDir?: string } = {}): Promise<{ containers: number; mirrorStopped: boolean }> {
+  const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
+  const state = await readState(stateDir);
+  const containers = await removeContainers(labelOf(stateDir), state?.hosts.map((h) => h.containerId) ?? []);
+  const mirrorStopped = state ? await stopDetachedMirror(state.mirror.pid) : false;
+  const files = [stateFile(stateDir), join(stateDir, "known_hosts"), ...(state ? [state.inventoryPath] : [])];
+  await Promise.all(files.map((f) => rm(f, { force: true })));
+  return { containers, mirrorStopped };
+}
+
+async function readState(stateDir: string): Promise<LabState | undefined> {
+  const text = await readFile(stateFile(stateDir), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LabState;
+  } catch (cause) {
+    throw new InputError(`${stateFile(stateDir)} is not valid JSON`, { cause, hint: "delete it and run `armgo lab down`" });
+  }
+}
+
+/** Full ids of the lab's containers (all of them, or only running ones). */
+async function labContainers(label: string, only?: "running"): Promise<string[]> {
+  const filter = ["--filter", `label=armgo.lab=${label}`, ...(only ? ["--filter", `status=${only}`] : [])];
+  const out = await run("docker", ["ps", "-a", "--no-trunc", "--format", "{{.ID}}", ...filter]);
+  return out.split("\n").filter(Boolean);
+}
+
+async function removeContainers(label: string, known: string[]): Promise<number> {
+  const ids = [...new Set([...known, ...(await labContainers(label))])];
+  if (ids.length === 0) return 0;
+  // Containers already gone make `docker rm` fail; what matters is that none of ours is left.
+  await run("docker", ["rm", "-f", ...ids]).catch(() => undefined);
+  const left = await labContainers(label);
+  if (left.length > 0) throw new ArmgoError(`could not remove lab containers ${left.join(" ")}`, { hint: "docker rm -f <id>" });
+  return ids.length;
+}

@@ -1,0 +1,56 @@
+// The detached mirror server that outlives `armgo lab up`, and how `lab down` stops it.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { ArmgoError } from "../errors.js";
+
+const ENTRY = "mirror-serve";
+
+// Under vitest this module runs from src/*.ts, where only the built entry in dist/ can be started by node.
+function entryPath(): string {
+  const sibling = fileURLToPath(new URL(`./${ENTRY}.js`, import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  const built = fileURLToPath(new URL(`../../dist/src/lab/${ENTRY}.js`, import.meta.url));
+  if (existsSync(built)) return built;
+  throw new ArmgoError(`cannot find ${ENTRY}.js next to ${sibling}`, { hint: "run `npm run build`" });
+}
+
+/** Start the mirror server detached from this process; resolves with its pid and port. */
+export function startDetachedMirror(dir: string): Promise<{ pid: number; port: number }> {
+  const child = spawn(process.execPath, [entryPath(), dir], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new ArmgoError("mirror server did not report its port within 15 s")), 15_000);
+    let out = "";
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill();
+      reject(err);
+    };
+    child.once("error", (err) => fail(new ArmgoError(`cannot start the mirror server: ${err.message}`, { cause: err })));
+    child.once("exit", (code) => fail(new ArmgoError(`mirror server exited with code ${code} before serving`)));
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n");
+      if (line.length < 2) return;
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      // Let it live on alone: no pipe or handle may keep this process waiting for it.
+      child.stdout.destroy();
+      child.unref();
+      resolve({ pid: child.pid!, port: Number(line[0]) });
+    });
+  });
+}
+
+/** Stop a mirror server started above; a pid that now belongs to another program is left alone. */
+export async function stopDetachedMirror(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!cmdline.includes(ENTRY)) return false;
+  process.kill(pid, "SIGTERM");
+  return true;
+}
+
+export async function mirrorAlive(pid: number): Promise<boolean> {
+  return (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes(ENTRY);
+}

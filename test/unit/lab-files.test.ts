@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { hostSpecs } from "../../src/lab/containers.js";
+import { inventoryText, knownHostsText } from "../../src/lab/lab-files.js";
+
+const hosts = [
+  { name: "lab-arm64-1", arch: "arm64" as const, port: 42011, hostKey: "ssh-ed25519 AAAAone" },
+  { name: "lab-amd64-1", arch: "amd64" as const, port: 42012, hostKey: "ssh-ed25519 AAAAtwo" },
+];
+
+describe("knownHostsText", () => {
+  it("writes one [127.0.0.1]:port line per host", () => {
+    expect(knownHostsText(hosts)).toBe("[127.0.0.1]:42011 ssh-ed25519 AAAAone\n[127.0.0.1]:42012 ssh-ed25519 AAAAtwo\n");
+  });
+});
+
+describe("inventoryText", () => {
+  it("has the armgo inventory shape with both groups", () => {
+    const inv = parse(inventoryText([hosts[0]!], { identityFile: "/k", knownHosts: "/kh", goMirror: "http://127.0.0.1:1" }));
+    expect(inv).toEqual({
+      all: {
+        vars: { user: "root", identity_file: "/k", known_hosts: "/kh", go_mirror: "http://127.0.0.1:1" },
+        children: {
+          arm64: { hosts: { "lab-arm64-1": { host: "127.0.0.1", port: 42011 } } },
+          amd64: { hosts: {} },
+        },
+      },
+    });
+  });
+});
+
+describe("hostSpecs", () => {
+  it.each([
+    ["arm64", 2, ["lab-arm64-1:arm64", "lab-arm64-2:arm64"]],
+    ["mixed", 3, ["lab-arm64-1:arm64", "lab-amd64-1:amd64", "lab-arm64-2:arm64"]],
+    ["amd64", 0, []],
+  ] as const)("%s x%i", (arch, n, want) => {
+    expect(hostSpecs(arch, n).map((s) => `${s.name}:${s.arch}`)).toEqual(want);
+  });
+});
