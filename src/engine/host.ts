@@ -221,6 +221,7 @@ export class HostRunner {
         uncertain: plan.uncertain,
       };
     } catch (e) {
+      if (this.env.signal?.aborted) return { status: "failed", changed: false, msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task", data: {} };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
       outcome = this.failure(task, e);
     }

@@ -59,6 +59,12 @@ class Run {
     readonly loaded: Loaded,
   ) {
     this.limit = pLimit(Math.max(1, opts.forks ?? 10));
+    // Ctrl-C means stop now: closing the connections ends the commands in flight
+    opts.signal?.addEventListener("abort", () => void this.closeConnections(), { once: true });
+  }
+
+  private async closeConnections(): Promise<void> {
+    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
   }
 
   emit(e: RunEvent): void {
@@ -104,7 +110,7 @@ class Run {
   }
 
   async close(interrupted: boolean): Promise<void> {
-    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
+    await this.closeConnections();
     for (const [host, log] of this.audits) {
       log.write({ type: "run_end", run_id: this.id, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...this.recapOf(host) } });
       log.close();

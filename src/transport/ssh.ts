@@ -44,6 +44,7 @@ export class SshTransport implements Transport {
     this.counters.execs++;
     const release = await conn.gate.acquire();
     const command = wrapScript(script, opts.become, this.target.user);
+    this.counters.bytesSent += Buffer.byteLength(command);
     const channel = await openChannel(() => execChannel(conn.client, command)).catch((err: unknown) => {
       release();
       throw conn.closed ? this.lost(err) : this.noSession(err);

@@ -1,10 +1,11 @@
 // Issue 2 end to end: armgo play over real OpenSSH on ARM64 containers.
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
-import { armgo, recap } from "./cli.js";
+import { armgo, CLI, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const playbook = `
@@ -137,6 +138,27 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toBe(`ERROR: ${broken}:3:7: unknown module 'downlaod' — did you mean 'download'?\n`);
     expect(() => readFileSync(join(dir, "audit-broken", `${fleet.hosts[0]!.name}.jsonl`))).toThrow();
-    appendFileSync(broken, "");
+  });
+
+  it("SIGINT stops the run at once: exit 99, later tasks never start, every audit log ends with interrupted", async () => {
+    const slow = join(dir, "slow.yaml");
+    writeFileSync(slow, "- hosts: arm64\n  gather_facts: false\n  tasks:\n    - name: slow\n      command: sleep 120\n    - name: after\n      command: touch /tmp/after-interrupt\n");
+    const hosts = fleet.hosts.slice(0, 2).map((h) => h.name);
+    const audit2 = join(dir, "audit-int");
+    const child = spawn(process.execPath, [CLI, "play", slow, "-i", fleet.inventoryPath, "--audit-dir", audit2, "--limit", hosts.join(":")], { stdio: "ignore" });
+    const exit = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    for (const h of hosts) {
+      for (let i = 0; i < 240 && (await fleet.exec(h, "pgrep -x sleep")).code !== 0; i++) await new Promise((r) => setTimeout(r, 250));
+    }
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    expect(await exit).toBe(99);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    for (const h of hosts) {
+      const records = readAudit(join(audit2, `${h}.jsonl`));
+      expect(records[records.length - 1]).toMatchObject({ type: "run_end", interrupted: true });
+      expect(records.find((r) => r.type === "task")).toMatchObject({ task: "slow", status: "failed", msg: expect.stringMatching(/^interrupted/) });
+      expect((await fleet.exec(h, "test -e /tmp/after-interrupt; echo $?")).stdout.trim()).toBe("1");
+    }
   });
 });
