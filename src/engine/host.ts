@@ -22,7 +22,6 @@ export interface HostEnv {
   /** Inventory, play and extra vars, in rising precedence. */
   varLayers: Array<Record<string, unknown>>;
   check: boolean;
-  diff: boolean;
   controller: Controller;
   audit: AuditLog;
   runId: string;
@@ -54,9 +53,9 @@ export class HostRunner {
 
   constructor(private readonly env: HostEnv) {}
 
-  private vars(unit?: Unit): Record<string, unknown> {
+  private vars(unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
-    return lazyVars(...this.env.varLayers, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item);
+    return lazyVars(...this.env.varLayers, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item, extra);
   }
 
   /** Runs the play's tasks, then notified handlers. Returns false when the host failed or became unreachable. */
@@ -237,11 +236,11 @@ export class HostRunner {
   private judge(task: Task, unit: Unit, o: Outcome): Outcome {
     if (task.changed_when === undefined && task.failed_when === undefined) return o;
     const result = this.registerValue(o);
-    const vars = lazyVars(this.vars(unit), { result, ...(task.register ? { [task.register]: result } : {}) });
+    const vars = this.vars(unit, { result, ...(task.register ? { [task.register]: result } : {}) });
     try {
       const changed = task.changed_when === undefined ? o.changed : test(task.changed_when, vars);
       const failed = task.failed_when === undefined ? o.status === "failed" : test(task.failed_when, vars);
-      const status = failed ? "failed" : o.status === "failed" ? (changed ? "changed" : "ok") : changed ? "changed" : o.status === "changed" ? "ok" : o.status;
+      const status = failed ? "failed" : changed ? "changed" : "ok";
       const msg = failed && o.status !== "failed" ? `failed_when: ${String(task.failed_when)}` : o.msg;
       return { ...o, status, changed: changed && !failed, msg };
     } catch (e) {
@@ -251,7 +250,7 @@ export class HostRunner {
 
   private failure(task: Task, e: unknown): Outcome {
     if (e instanceof UndefinedError) {
-      return { status: "failed", changed: false, msg: `undefined variable: ${e.message} (${task.where.file}:${task.where.line})`, data: {} };
+      return { status: "failed", changed: false, msg: `undefined variable '${e.variable}' in task '${task.name}' (${task.where.file}:${task.where.line}:${task.where.col})`, data: {} };
     }
     if (e instanceof ArmgoError) {
       return { status: "failed", changed: false, msg: e.oneLine(), data: e instanceof TaskError ? e.data : {} };

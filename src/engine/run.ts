@@ -192,7 +192,6 @@ async function runHost(run: Run, play: Play, host: string): Promise<boolean> {
       facts,
       varLayers: [run.hostVars(host), play.vars, run.opts.extraVars ?? {}],
       check: Boolean(run.opts.check),
-      diff: Boolean(run.opts.diff),
       verbose: Boolean(run.opts.verbose),
       controller: run.controller,
       audit: run.audit(host),

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
-import { armgo, CLI, recap } from "./cli.js";
+import { armgo, CLI, HOST_SNAPSHOT, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const playbook = `
@@ -28,8 +28,6 @@ const playbook = `
       failed_when: "'arm64' not in marker.stdout"
 `;
 
-// Everything a run could touch, but the login records sshd itself writes.
-const SNAPSHOT = `find / -xdev \\( -path /proc -o -path /sys -o -path /run -o -path /var/log -o -path /dev \\) -prune -o -printf '%p %s %T@ %m\\n' 2>/dev/null | sort | sha256sum`;
 
 describe("armgo play over SSH (ARM64 fleet)", () => {
   let fleet: Fleet;
@@ -52,14 +50,14 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
 
   it("--check on a fresh host reports the change and leaves the host byte-for-byte untouched", async () => {
     const host = fleet.hosts[0]!.name;
-    const before = await fleet.exec(host, SNAPSHOT);
+    const before = await fleet.exec(host, HOST_SNAPSHOT);
     const r = await play("--check", "--limit", host);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`changed: \\[${host}\\] would run: mkdir`));
     expect(recap(r.stdout)[host]).toMatchObject({ changed: 1, failed: 0, skipped: 2 });
     expect(r.stdout).toMatch(/skipping: \[.*\] not judged under --check: an earlier task would change this host first/);
-    const after = await fleet.exec(host, SNAPSHOT);
+    const after = await fleet.exec(host, HOST_SNAPSHOT);
     expect(after.stdout).toBe(before.stdout);
     expect((await fleet.exec(host, "test -e /opt/armgo-e2e/marker; echo $?")).stdout.trim()).toBe("1");
   });

@@ -5,13 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTarGz } from "../unit/modules-helpers.js";
-import { armgo, CLI, recap } from "./cli.js";
+import { armgo, CLI, HOST_SNAPSHOT, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const SITE = join(import.meta.dirname, "../../playbooks/site.yaml");
 const USER_GO = join(import.meta.dirname, "../../playbooks/user-go.yaml");
-// Everything a run could touch, but what sshd and the kernel write for any login.
-const SNAPSHOT = `find / -xdev \\( -path /proc -o -path /sys -o -path /run -o -path /var/log -o -path /dev \\) -prune -o -printf '%p %s %T@ %m %l\\n' 2>/dev/null | sort | sha256sum`;
 const loginGo = (user = "root") => (user === "root" ? "bash -lc 'go version'" : `su - ${user} -c 'go version'`);
 
 describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
@@ -35,14 +33,14 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
   const play = (pb: string, ...extra: string[]) => armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra]);
 
   it("--check on a fresh host reports the changes and leaves it byte-for-byte untouched", async () => {
-    const before = await fleet.exec(h1, SNAPSHOT);
+    const before = await fleet.exec(h1, HOST_SNAPSHOT);
     const r = await play(SITE, "--check", "--diff", "--limit", h1);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/changed: \[.+\] would download .*go1\.22\.12\.linux-arm64\.tar\.gz/);
     expect(r.stdout).toMatch(/changed: \[.+\] would .*go1\.22\.12/);
     expect(r.stdout).toContain("+# BEGIN armgo go");
     expect(recap(r.stdout)[h1]).toMatchObject({ failed: 0, unreachable: 0 });
-    expect((await fleet.exec(h1, SNAPSHOT)).stdout).toBe(before.stdout);
+    expect((await fleet.exec(h1, HOST_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 
   it("first run installs go1.22.12 on every host; a new login shell finds it; a second run changes nothing", async () => {
@@ -134,13 +132,13 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
       { type: "file", name: "go/../../../tmp/armgo-escaped", content: "pwned\n" },
     ]).toString("base64");
     await fleet.exec(h1, `echo ${evil} | base64 -d > /tmp/evil.tar.gz`);
-    const before = await fleet.exec(h1, SNAPSHOT);
+    const before = await fleet.exec(h1, HOST_SNAPSHOT);
     const pb = join(dir, "evil.yaml");
     writeFileSync(pb, "- hosts: arm64\n  become: true\n  tasks:\n    - extract: { src: /tmp/evil.tar.gz, dest: /opt/evil, version_file: go/VERSION, version: go1.99.0 }\n");
     const r = await play(pb, "--limit", h1);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/FAILED!.*go\/\.\.\/\.\.\/\.\.\/tmp\/armgo-escaped/);
-    expect((await fleet.exec(h1, SNAPSHOT)).stdout).toBe(before.stdout);
+    expect((await fleet.exec(h1, HOST_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostKeyError, TaskError, UnreachableError } from "../../src/errors.js";
+import { wrapScript } from "../../src/transport/become.js";
 import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
 import { fingerprint } from "../../src/transport/known-hosts.js";
 import type { Transport } from "../../src/transport/transport.js";
@@ -74,7 +75,8 @@ describe("exec over ssh", () => {
     const r = await t.exec(`cat; printf %s "$1"`, { stdin: value });
     expect(r.stdout).toBe(value);
     expect(readdirSync(dir)).not.toContain("pwned");
-    expect(t.stats().bytesSent).toBe(Buffer.byteLength(value));
+    // what went to the host: the wrapped command line and the stdin
+    expect(t.stats().bytesSent).toBe(Buffer.byteLength(wrapScript(`cat; printf %s "$1"`)) + Buffer.byteLength(value));
   });
 
   it("runs 20 concurrent execs on one connection, never more than 9 channels open", async () => {

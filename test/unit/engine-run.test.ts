@@ -1,0 +1,158 @@
+// The engine end to end on `connection: local` hosts: real sh, no containers, every rule of a run.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAudit } from "../../src/audit/log.js";
+import { runPlaybook } from "../../src/engine/run.js";
+import type { RunEvent, TaskResult } from "../../src/engine/types.js";
+
+function setup(playbook: string, hosts = ["h1", "h2"]) {
+  const dir = mkdtempSync(join(tmpdir(), "armgo-run-"));
+  writeFileSync(join(dir, "site.yaml"), playbook.replaceAll("DIR", dir));
+  writeFileSync(
+    join(dir, "hosts.yaml"),
+    `all:\n  vars: { connection: local, secret_token: tok-9876543 }\n  children:\n    g:\n      hosts:\n${hosts.map((h) => `        ${h}: { n: "${h}" }\n`).join("")}`,
+  );
+  const run = async (extra: { check?: boolean; tags?: string[]; extraVars?: Record<string, unknown> } = {}) => {
+    const events: RunEvent[] = [];
+    const result = await runPlaybook({
+      playbook: join(dir, "site.yaml"),
+      inventory: join(dir, "hosts.yaml"),
+      auditDir: join(dir, "audit"),
+      onEvent: (e) => events.push(e),
+      ...extra,
+    });
+    const results = events.filter((e): e is { type: "task_result"; result: TaskResult } => e.type === "task_result").map((e) => e.result);
+    return { result, results, of: (host: string, task: string) => results.find((r) => r.host === host && r.task === task) };
+  };
+  return { dir, run };
+}
+
+describe("a run on local hosts", () => {
+  it("converges, then a second run is facts + one batched exec per host, and --check changes nothing", async () => {
+    const { dir, run } = setup(`
+- hosts: g
+  tasks:
+    - name: make
+      command: { cmd: "mkdir -p DIR/{{ n }} && echo {{ n }} > DIR/{{ n }}/f", creates: "DIR/{{ n }}/f" }
+      notify: announce
+    - name: read
+      command: "cat DIR/{{ n }}/f"
+      changed_when: false
+      register: got
+      failed_when: "n not in got.stdout"
+  handlers:
+    - name: announce
+      command: "touch DIR/{{ n }}/announced"
+`);
+    const check = await run({ check: true });
+    expect(check.of("h1", "make")).toMatchObject({ status: "changed", msg: expect.stringMatching(/^would run: mkdir/) });
+    expect(check.of("h1", "read")).toMatchObject({ status: "skipped", msg: expect.stringMatching(/^not judged under --check/) });
+    expect(existsSync(join(dir, "h1"))).toBe(false);
+    expect(check.result.stats.execs).toBe(4);
+
+    const first = await run();
+    expect(first.result.recap.h1).toMatchObject({ changed: 2, failed: 0 });
+    expect(first.of("h2", "read")).toMatchObject({ status: "ok", msg: "h2" });
+    expect(existsSync(join(dir, "h1/announced"))).toBe(true);
+
+    const second = await run();
+    expect(second.result.recap.h1).toMatchObject({ ok: 3, changed: 0 });
+    expect(second.result.stats).toMatchObject({ connections: 2, execs: 4 });
+  });
+
+  it("a failed host stops its own tasks; the others go on; ignore_errors counts as ignored", async () => {
+    const { run } = setup(`
+- hosts: g
+  gather_facts: false
+  tasks:
+    - command: "test {{ n }} = h1"
+    - name: after
+      command: "true"
+    - name: tolerated
+      command: "false"
+      ignore_errors: true
+`);
+    const r = await run();
+    expect(r.result.recap.h1).toMatchObject({ failed: 0, ignored: 1, changed: 2 });
+    expect(r.result.recap.h2).toMatchObject({ failed: 1, changed: 0 });
+    expect(r.of("h2", "after")).toBeUndefined();
+    expect(r.of("h2", "command")).toMatchObject({ status: "failed", msg: "command exited 1" });
+  });
+
+  it.each([
+    ["an undefined variable names it, the task and its file:line", `    - name: uses x\n      command: "echo {{ nope.deeper }}"\n`, /^undefined variable 'nope' in task 'uses x' \(.*site\.yaml:5:7\)$/],
+    ["module args are checked after templating", `    - name: bad args\n      download: { url: "{{ 'ftp://x' }}", dest: /x, checksum: "sha256:00" }\n`, /^download: 'url' must match pattern/],
+  ])("%s", async (_n, task, msg) => {
+    const { run } = setup(`\n- hosts: g\n  gather_facts: false\n  tasks:\n${task}`, ["h1"]);
+    const r = await run();
+    expect(r.results[0]).toMatchObject({ status: "failed", msg: expect.stringMatching(msg) });
+  });
+
+  it("loops register every item; tags and -e apply", async () => {
+    const { dir, run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  tasks:
+    - name: each
+      command: { cmd: "echo {{ item }} >> DIR/{{ n }}-items", creates: "DIR/{{ n }}-{{ item }}" }
+      loop: "{{ items }}"
+      register: out
+      tags: [loop]
+    - name: count
+      command: "echo {{ out.results | length }}"
+      changed_when: false
+      tags: [loop]
+    - name: untagged
+      command: "touch DIR/untagged"
+`,
+      ["h1"],
+    );
+    const r = await run({ tags: ["loop"], extraVars: { items: ["a", "b", "c"] } });
+    expect(r.results.filter((x) => x.task === "each").map((x) => x.item)).toEqual(["a", "b", "c"]);
+    expect(r.of("h1", "count")).toMatchObject({ msg: "3" });
+    expect(readFileSync(join(dir, "h1-items"), "utf8")).toBe("a\nb\nc\n");
+    expect(existsSync(join(dir, "untagged"))).toBe(false);
+  });
+
+  it("the audit log has run start, one record per task, run end; secrets and no_log output never reach it", async () => {
+    const { dir, run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  tasks:
+    - name: uses the token
+      command: "echo {{ secret_token }}"
+    - name: hidden
+      command: "echo very-private-output"
+      no_log: true
+`,
+      ["h1"],
+    );
+    const r = await run();
+    const log = readFileSync(join(dir, "audit/h1.jsonl"), "utf8");
+    expect(log).not.toContain("tok-9876543");
+    expect(log).not.toContain("very-private-output");
+    const records = readAudit(join(dir, "audit/h1.jsonl"));
+    expect(records.map((x) => x.type)).toEqual(["run_start", "task", "task", "run_end"]);
+    expect(records[0]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
+  });
+
+  it("serial batches stop the rollout when a whole batch fails", async () => {
+    const { run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  serial: 1
+  tasks:
+    - command: "false"
+`,
+      ["h1", "h2", "h3"],
+    );
+    const r = await run();
+    expect(Object.keys(r.result.recap)).toEqual(["h1"]);
+  });
+});
