@@ -41,6 +41,26 @@ export function moduleSchemaNames(): string[] {
     .map((f) => f.replace(/\.json$/, ""));
 }
 
+/**
+ * `required` errors from the branches of an anyOf/oneOf ("version and version_file, or creates")
+ * read as one line per value, not one per missing key of every branch.
+ */
+function splitAlternatives(errors: ErrorObject[]): { alternatives: Map<string, Map<string, string[]>>; rest: ErrorObject[] } {
+  const alternatives = new Map<string, Map<string, string[]>>();
+  const rest: ErrorObject[] = [];
+  for (const e of errors) {
+    const branch = /^(.*\/(?:anyOf|oneOf)\/\d+)\/required$/.exec(e.schemaPath);
+    if (e.keyword !== "required" || !branch) {
+      rest.push(e);
+      continue;
+    }
+    const byBranch = alternatives.get(e.instancePath) ?? new Map<string, string[]>();
+    byBranch.set(branch[1]!, [...(byBranch.get(branch[1]!) ?? []), String(e.params.missingProperty)]);
+    alternatives.set(e.instancePath, byBranch);
+  }
+  return { alternatives, rest };
+}
+
 function pointer(p: string): Path {
   return p === "" ? [] : p.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
@@ -65,7 +85,14 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
   if (v(data)) return;
   const seen = new Set<string>();
   const errors: InputError[] = [];
-  for (const e of narrow(v.errors ?? [])) {
+  const { alternatives, rest } = splitAlternatives(narrow(v.errors ?? []));
+  for (const [instancePath, branches] of alternatives) {
+    const at = pointer(instancePath);
+    const name = at.length ? `'${String(at[at.length - 1])}'` : "the file";
+    const options = [...branches.values()].map((keys) => keys.join(" and "));
+    errors.push(new InputError(`${name} needs ${options.join(", or ")}`, { where: yaml.where([...base, ...at]) }));
+  }
+  for (const e of rest) {
     const at = pointer(e.instancePath);
     if (isTemplated(valueAt(data, at))) continue;
     const err = toInputError(e, yaml, [...base, ...at], ctx);
@@ -75,6 +102,7 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
       errors.push(err);
     }
   }
+  errors.sort((a, b) => (a.where.line ?? 0) - (b.where.line ?? 0) || (a.where.col ?? 0) - (b.where.col ?? 0));
   if (errors.length) throw InputError.many(errors);
 }
 

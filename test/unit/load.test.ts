@@ -58,6 +58,7 @@ describe("playbook loading", () => {
     ["bad template in args", "- hosts: a\n  tasks:\n    - command: \"echo {{ a ( }}\"\n", /^site\.yaml:3:16: bad expression: /],
     ["notify unknown handler", "- hosts: a\n  tasks:\n    - command: ls\n      notify: restrat\n  handlers:\n    - name: restart\n      command: ls\n", /^site\.yaml:3:7: notify names handler 'restrat'.*did you mean 'restart'\?/],
     ["bad serial", "- hosts: a\n  serial: lots\n  tasks: []\n", /^site\.yaml:2:11: serial 'lots' must be a number or a percentage/],
+    ["alternatives read as one line", "- hosts: a\n  tasks:\n    - command: { chdir: /x }\n", /^site\.yaml:3:16: 'command' needs cmd, or argv$/],
     ["register name", "- hosts: a\n  tasks:\n    - command: ls\n      register: 'a b'\n", /^site\.yaml:4:17: 'register' must match pattern/],
   ])("%s → one clear line at file:line:col", (_name, text, expected) => {
     expect(playbookError(text)).toMatch(expected);
