@@ -43,25 +43,26 @@ export async function startHosts(
   const { GenericContainer, Wait } = await testcontainers();
   const ports = await freePorts(specs.length);
   const keys = `${opts.authorizedKey.trim()}\n`;
+  const startOne = async (spec: HostSpec, port: number): Promise<Omit<LabHost, "hostKey">> => {
+    const image = opts.images[spec.arch];
+    if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
+    const container = await new GenericContainer(image)
+      .withNetworkMode("host")
+      .withCommand([String(port)])
+      .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name })
+      .withCopyContentToContainer([
+        { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
+        { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
+      ])
+      .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/))
+      // Many emulated containers starting at once on 2 cores can be slow to print the line.
+      .withStartupTimeout(180_000)
+      .start();
+    return { ...spec, port, container };
+  };
   const results = await Promise.allSettled(
-    specs.map(async (spec, i) => {
-      const image = opts.images[spec.arch];
-      if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
-      const port = ports[i]!;
-      const container = await new GenericContainer(image)
-        .withNetworkMode("host")
-        .withCommand([String(port)])
-        .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name })
-        .withCopyContentToContainer([
-          { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
-          { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
-        ])
-        .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/))
-        // Many emulated containers starting at once on 2 cores can be slow to print the line.
-        .withStartupTimeout(180_000)
-        .start();
-      return { ...spec, port, container };
-    }),
+    // another process may bind the port first: one more try on a fresh port
+    specs.map((spec, i) => startOne(spec, ports[i]!).catch(async () => startOne(spec, (await freePorts(1))[0]!))),
   );
   const started = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

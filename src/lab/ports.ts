@@ -1,17 +1,26 @@
 // Free loopback ports for host-network sshd containers and the mirror.
 import { createServer, type Server } from "node:net";
 
+// Below Linux's ephemeral range (32768+): an outgoing connection can't take the port in the
+// seconds between our check and sshd binding it.
+const LOW = 20_000;
+const HIGH = 32_767;
+
+function listen(server: Server, port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    server.once("error", () => ok(false));
+    server.listen(port, "127.0.0.1", () => ok(true));
+  });
+}
+
 /** `count` distinct free ports: all are held open together, so none is handed out twice. */
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < count; i++) {
+    for (let tries = 0; servers.length < count; tries++) {
+      if (tries > count * 50) throw new Error(`no ${count} free loopback ports between ${LOW} and ${HIGH}`);
       const server = createServer();
-      servers.push(server);
-      await new Promise<void>((ok, fail) => {
-        server.once("error", fail);
-        server.listen(0, "127.0.0.1", () => ok());
-      });
+      if (await listen(server, LOW + Math.floor(Math.random() * (HIGH - LOW)))) servers.push(server);
     }
     return servers.map((s) => (s.address() as { port: number }).port);
   } finally {

@@ -90,6 +90,25 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
     expect((await fleet.exec(h1, loginGo())).stdout).toBe("go version go1.22.12 linux/arm64\n");
   });
 
+  it("download mode: controller fetches once and pushes over SFTP; checksum fails with path, expected and actual", async () => {
+    const sum = (await fleet.exec(h1, "sha256sum /var/cache/armgo/go1.22.12.linux-arm64.tar.gz")).stdout.split(" ")[0]!;
+    const pb = join(dir, "controller.yaml");
+    const dest = "/opt/pushed/go.tar.gz";
+    writeFileSync(
+      pb,
+      `- hosts: arm64\n  become: true\n  gather_facts: false\n  tasks:\n    - name: push\n      download: { url: "{{ go_mirror }}/go1.22.12.linux-arm64.tar.gz", dest: ${dest}, checksum: "sha256:${sum}", mode: controller }\n    - name: verify\n      checksum: { path: ${dest}, checksum: "sha256:{{ want }}" }\n`,
+    );
+    const first = await play(pb, "--limit", `${h1}:${h2}`, "-e", `want=${sum}`);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    for (const h of [h1, h2]) expect((await fleet.exec(h, `sha256sum ${dest} | cut -d' ' -f1; stat -c %U ${dest}`)).stdout).toBe(`${sum}\nroot\n`);
+    const again = await play(pb, "--limit", `${h1}:${h2}`, "-e", `want=${sum}`);
+    expect(recap(again.stdout)[h1]).toMatchObject({ changed: 0, failed: 0 });
+    const wrong = "f".repeat(64);
+    const bad = await play(pb, "--limit", h1, "-e", `want=${wrong}`);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(new RegExp(`FAILED! .*${dest}.*${wrong}.*${sum}|FAILED! .*${dest}.*${sum}.*${wrong}`));
+  });
+
   it("SIGKILL during extract leaves the old toolchain working; the next run converges", async () => {
     const child = spawn(process.execPath, [CLI, "play", SITE, "-i", fleet.inventoryPath, "--audit-dir", audit, "--limit", h3, "-e", "go_version=1.23.5"], {
       stdio: "ignore",

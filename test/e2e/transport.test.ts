@@ -112,10 +112,10 @@ describe("ssh transport on an arm64 host", () => {
     await root.exec("mkdir -p /opt/armgo-put && echo old > /opt/armgo-put/payload.bin");
     const before = root.stats().bytesSent;
     await root.put(local, "/opt/armgo-put/payload.bin", { mode: 0o640 });
+    expect(root.stats().bytesSent - before).toBe(data.length);
     const r = await root.exec("sha256sum /opt/armgo-put/payload.bin; stat -c %a /opt/armgo-put/payload.bin; ls -a /opt/armgo-put");
     const want = createHash("sha256").update(new Uint8Array(data)).digest("hex");
     expect(r.stdout).toBe(`${want}  /opt/armgo-put/payload.bin\n640\n.\n..\npayload.bin\n`);
-    expect(root.stats().bytesSent - before).toBe(data.length);
     expect(root.stats().connections).toBe(1);
   });
 
