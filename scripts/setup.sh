@@ -15,10 +15,11 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 log "apt packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# ansible-core and openssh-client: the Ansible comparison benchmark drives the same lab hosts.
+# ansible-core and openssh-client: the Ansible comparison benchmark drives the same lab hosts;
+# time (GNU /usr/bin/time) and iptables: the bench measures controller memory and bytes sent.
 apt-get install -y -q --no-install-recommends \
   docker.io qemu-user-static binfmt-support debootstrap ansible-core python3 openssh-client \
-  ca-certificates tar gzip xz-utils
+  ca-certificates tar gzip xz-utils time iptables
 
 log "docker daemon"
 if ! docker version >/dev/null 2>&1; then
