@@ -103,7 +103,7 @@ class Run {
     let t = this.conns.get(host);
     if (!t) {
       const vars = lazyVars(this.hostVars(host), this.opts.extraVars);
-      t = connect(connectionConfig(host, { ...vars }, this.opts));
+      t = connect(connectionConfig(host, vars, this.opts));
       this.conns.set(host, t);
     }
     return t;

@@ -30,7 +30,7 @@ export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
       limit(async () => {
         const vars = lazyVars(inv.hosts.get(h)!.vars, opts.extraVars);
         try {
-          const t = await connect(connectionConfig(h, { ...vars }, opts));
+          const t = await connect(connectionConfig(h, vars, opts));
           try {
             const r = await t.exec(factsScript);
             report[h] = r.code === 0 ? { facts: parseFacts(r.stdout) } : { failed: `facts script exited ${r.code}: ${r.stderr.trim()}` };

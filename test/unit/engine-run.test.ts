@@ -141,6 +141,13 @@ describe("a run on local hosts", () => {
     expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
   });
 
+  it("a broken var the run never reads does not stop it (connection vars are read, not all rendered)", async () => {
+    const { dir, run } = setup("\n- hosts: g\n  gather_facts: false\n  vars: { unused: \"{{ nope }}\" }\n  tasks:\n    - command: \"touch DIR/ran\"\n", ["h1"]);
+    const r = await run({ extraVars: { also_unused: "{{ missing.deeper }}" } });
+    expect(r.result.recap.h1).toMatchObject({ changed: 1, failed: 0, unreachable: 0 });
+    expect(existsSync(join(dir, "ran"))).toBe(true);
+  });
+
   it("serial batches stop the rollout when a whole batch fails", async () => {
     const { run } = setup(
       `
