@@ -107,6 +107,11 @@ export class HostRunner {
     return { module, args, become, script: module.probe(args, this.env.facts) };
   }
 
+  /** What a cached probe result was made for: the same args and become give the same probe. */
+  private probeKey(prep: Prepared): string {
+    return JSON.stringify([prep.args, prep.become]);
+  }
+
   private unitKey(taskIndex: number, itemIndex: number): string {
     return `${taskIndex}:${itemIndex}`;
   }
@@ -114,7 +119,7 @@ export class HostRunner {
   /** Probe output for a unit: from the batch when still valid, else a new batch from here on. */
   private async probe(tasks: Task[], ti: number, ii: number, prep: Prepared, log: CommandRecord[]): Promise<ProbeOutput> {
     if (prep.script === "") return EMPTY_OUTPUT;
-    const key = JSON.stringify([prep.args, prep.become]);
+    const key = this.probeKey(prep);
     const hit = this.probes.get(this.unitKey(ti, ii));
     if (hit && hit.key === key && hit.epoch === this.epoch) return hit.output;
     const sections: Array<{ id: string; key: string; section: Section }> = [
@@ -141,7 +146,7 @@ export class HostRunner {
         for (let i = t === ti ? fromItem : 0; i < units.length; i++) {
           const prep = await this.prepare(units[i]!);
           if (!prep || prep.script === "") continue;
-          out.push({ id: this.unitKey(t, i), key: JSON.stringify([prep.args, prep.become]), section: this.section(prep) });
+          out.push({ id: this.unitKey(t, i), key: this.probeKey(prep), section: this.section(prep) });
         }
       }
     } catch {
