@@ -1,6 +1,7 @@
 // Exit codes, decided here and only here (README documents them). Ansible's where users know them.
 import { ArmgoError, InputError, InterruptedError } from "../errors.js";
 import type { Recap } from "../engine/types.js";
+import type { FactsReport } from "../facts/collect.js";
 
 export const EXIT = {
   ok: 0,
@@ -18,6 +19,14 @@ export function exitForRecap(recap: Recap, interrupted = false): number {
   const hosts = Object.values(recap);
   if (hosts.some((h) => h.unreachable > 0)) return EXIT.unreachable;
   if (hosts.some((h) => h.failed > 0)) return EXIT.failed;
+  return EXIT.ok;
+}
+
+/** `armgo facts`: the same precedence as a run, 4 over 2. */
+export function exitForFacts(report: FactsReport): number {
+  const entries = Object.values(report);
+  if (entries.some((r) => "unreachable" in r)) return EXIT.unreachable;
+  if (entries.some((r) => "failed" in r)) return EXIT.failed;
   return EXIT.ok;
 }
 

@@ -10,7 +10,7 @@ import { parseExtraVars } from "../load/vars.js";
 import { version } from "../paths.js";
 import type { HostKeyChecking } from "../transport/connect.js";
 import { helpText, list, parse, type CommandSpec, type OptionSpec } from "./args.js";
-import { EXIT, exitForError, exitForRecap } from "./exit.js";
+import { EXIT, exitForError, exitForFacts, exitForRecap } from "./exit.js";
 import { createRenderer } from "./render.js";
 import { labCommand, labSpec } from "./lab.js";
 
@@ -189,8 +189,7 @@ async function facts(argv: string[]): Promise<number> {
     knownHosts: v["known-hosts"] as string | undefined,
   });
   print(JSON.stringify(report, null, 2));
-  const entries = Object.values(report);
-  return entries.some((r) => "unreachable" in r) ? EXIT.unreachable : entries.some((r) => "failed" in r) ? EXIT.failed : EXIT.ok;
+  return exitForFacts(report);
 }
 
 function print(text: string): number {

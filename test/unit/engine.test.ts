@@ -4,7 +4,7 @@ import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
 import { selectHosts } from "../../src/engine/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
-import { EXIT, exitForError, exitForRecap } from "../../src/cli/exit.js";
+import { EXIT, exitForError, exitForFacts, exitForRecap } from "../../src/cli/exit.js";
 import { InputError, TaskError, UnreachableError } from "../../src/errors.js";
 import { emptyRecap } from "../../src/engine/types.js";
 import type { Inventory, Task } from "../../src/load/model.js";
@@ -127,6 +127,14 @@ describe("exit codes", () => {
     [{ a: recap({ ok: 1 }) }, true, 99],
   ])("recap %j interrupted=%s → %i", (r, interrupted, code) => {
     expect(exitForRecap(r, interrupted)).toBe(code);
+  });
+
+  it.each([
+    [{}, 0],
+    [{ a: { failed: "x" } }, 2],
+    [{ a: { failed: "x" }, b: { unreachable: "y" } }, 4],
+  ])("facts report %j → %i", (report, code) => {
+    expect(exitForFacts(report as Parameters<typeof exitForFacts>[0])).toBe(code);
   });
 
   it.each([
