@@ -43,7 +43,8 @@ const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EHO
 /** A connect failure that a later attempt may not repeat (sshd busy or still starting, network blip). */
 class TransientConnectError extends Error {}
 
-export async function openClient(t: SshTarget): Promise<SshClient> {
+/** Connect, and hand the ready client to `wire` in the tick it became ready, so no event of it goes unheard. */
+export async function openClient<T>(t: SshTarget, wire: (client: SshClient) => T): Promise<T> {
   if (t.credentials.attempts.length === 0) {
     throw new UnreachableError(`no credentials to offer for ${t.user}@${t.address}:${t.port}`, {
       where: { host: t.host },
@@ -54,7 +55,7 @@ export async function openClient(t: SshTarget): Promise<SshClient> {
   try {
     return await retry((attempt) => {
       tried = attempt;
-      return attemptConnect(t);
+      return attemptConnect(t, wire);
     }, {
       attempts: t.attempts,
       baseMs: 500,
@@ -72,7 +73,7 @@ export async function openClient(t: SshTarget): Promise<SshClient> {
   }
 }
 
-function attemptConnect(t: SshTarget): Promise<SshClient> {
+function attemptConnect<T>(t: SshTarget, wire: (client: SshClient) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let refusal: HostKeyError | undefined;
@@ -88,7 +89,7 @@ function attemptConnect(t: SshTarget): Promise<SshClient> {
       settled = true;
       client.removeListener("error", fail);
       client.removeListener("close", onEarlyClose);
-      resolve(client);
+      resolve(wire(client));
     });
     client.on("error", fail);
     const onEarlyClose = (): void => fail(new TransientConnectError("connection closed during handshake"));

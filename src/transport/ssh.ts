@@ -45,14 +45,22 @@ export class SshTransport implements Transport {
     const release = await conn.gate.acquire();
     const command = wrapScript(script, opts.become, this.target.user);
     this.counters.bytesSent += Buffer.byteLength(command);
-    const channel = await openChannel(() => execChannel(conn.client, command)).catch((err: unknown) => {
+    if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
+    const { done } = await openChannel(() =>
+      withChannel<ClientChannel, { done: Promise<ExecResult> }>(
+        // No pty: output stays byte-exact and `sudo -n` never waits on a terminal.
+        (cb) => conn.client.exec(command, cb),
+        (channel) => {
+          // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
+          channel.once("close", release);
+          return { done: this.collect(channel, script, opts, started) };
+        },
+      ),
+    ).catch((err: unknown) => {
       release();
       throw conn.closed ? this.lost(err) : this.noSession(err);
     });
-    // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
-    channel.once("close", release);
-    if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
-    const result = await this.collect(channel, script, opts, started);
+    const result = await done;
     return checkBecome(result, opts, this.host, this.target.user);
   }
 
@@ -97,7 +105,7 @@ export class SshTransport implements Transport {
   // A connection that dropped (keepalive gave up, host rebooted) is replaced on the next call.
   private connection(): Promise<Connection> {
     if (!this.current) {
-      const opening: Promise<Connection> = openClient(this.target).then((client) => {
+      const opening: Promise<Connection> = openClient(this.target, (client) => {
         this.counters.connections++;
         const conn: Connection = { client, gate: new ChannelGate(), closed: false };
         // After `ready` ssh2 still reports socket errors; the close that follows is what we act on.
@@ -122,11 +130,16 @@ export class SshTransport implements Transport {
       const opening = (async () => {
         const release = await conn.gate.acquire();
         try {
-          const sftp = await openChannel(() => sftpCall<SFTPWrapper>((cb) => conn.client.sftp(cb)));
-          sftp.once("close", () => {
-            release();
-            if (conn.sftp === opening) conn.sftp = undefined;
-          });
+          const sftp = await openChannel(() =>
+            withChannel<SFTPWrapper, SFTPWrapper>(
+              (cb) => conn.client.sftp(cb),
+              (session) =>
+                session.once("close", () => {
+                  release();
+                  if (conn.sftp === opening) conn.sftp = undefined;
+                }),
+            ),
+          );
           return sftp;
         } catch (err) {
           release();
@@ -194,11 +207,11 @@ export class SshTransport implements Transport {
   }
 }
 
-function execChannel(client: Client, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    // No pty: output stays byte-exact and `sudo -n` never waits on a terminal.
-    client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
-  });
+// ssh2 parses every packet of one socket read synchronously: a quick command's exit-status and close
+// can arrive with the channel itself, before an `await` resumes. So whatever listens to a channel is
+// attached inside ssh2's callback, in the same tick, and `wire` must return no thenable.
+function withChannel<C, T>(open: (cb: (err: Error | undefined, channel: C) => void) => void, wire: (channel: C) => T): Promise<T> {
+  return new Promise((resolve, reject) => open((err, channel) => (err ? reject(err) : resolve(wire(channel)))));
 }
 
 // ssh2's channel.signal() sends nothing once stdin is at EOF (we always end it), yet sshd still

@@ -17,6 +17,8 @@ export interface FakeSshdOptions {
   /** Put in front of PATH for exec'd commands (fake sudo, ...). */
   pathPrefix?: string;
   port?: number;
+  /** Commands answered in the tick they arrive: reply, output, exit-status and close reach the client in one read. */
+  instant?: (command: string) => { stdout: string; code: number } | undefined;
 }
 
 export interface FakeSshd {
@@ -76,6 +78,14 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
       });
       session.on("exec", (acceptExec, _reject, info) => {
         const stream = acceptExec();
+        const reply = opts.instant?.(info.command);
+        if (reply) {
+          stream.write(reply.stdout);
+          stream.exit(reply.code);
+          stream.eof();
+          stream.close();
+          return;
+        }
         const env = { ...process.env, PATH: `${opts.pathPrefix ? opts.pathPrefix + ":" : ""}${process.env.PATH}` };
         child = spawn("/bin/sh", ["-c", info.command], { env, detached: true });
         stream.pipe(child.stdin!).on("error", () => undefined);

@@ -113,6 +113,26 @@ describe("exec over ssh", () => {
   });
 });
 
+describe("a channel's whole life in one socket read", () => {
+  // The server sends channel success, output, exit-status and close in one tick; the client parses
+  // them all before any `await` resumes. A listener attached after the await hears no exit status.
+  it("still reports the exit status and output of a command that finished before exec returned", async () => {
+    const quick = await startFakeSshd({
+      authorizedKey: clientKey.public,
+      instant: (command) => (command.includes("instant-") ? { stdout: "fast\n", code: Number(/instant-(\d+)/.exec(command)![1]) } : undefined),
+    });
+    try {
+      writeFileSync(knownHostsFile, knownLine(quick.port, quick.hostKeyBlob), { flag: "a" });
+      const t = await open({ port: quick.port });
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(`echo instant-${i}`)));
+      expect(results.map((r) => [r.code, r.stdout])).toEqual(Array.from({ length: 30 }, (_, i) => [i, "fast\n"]));
+      expect(t.stats()).toMatchObject({ connections: 1, execs: 30 });
+    } finally {
+      await quick.close();
+    }
+  });
+});
+
 describe("connection loss", () => {
   it("fails the command in flight as unreachable, then reconnects on the next call", async () => {
     const t = await open();
