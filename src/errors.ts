@@ -45,6 +45,13 @@ export class InputError extends ArmgoError {
   }
 }
 
+/**
+ * A condition or `{{ }}` template the user wrote cannot be read or evaluated (a bad name, a wrong
+ * type, an undefined variable): one line naming the expression. Where it is known, `where` says
+ * the task's file:line:col.
+ */
+export class ExprError extends ArmgoError {}
+
 /** A host could not be reached or authenticated (exit 4). */
 export class UnreachableError extends ArmgoError {}
 

@@ -1,49 +1,98 @@
-// Host patterns as Ansible users write them: `web:db`, `arm64:&canary`, `all:!canary`, `lab-*`.
+// Host patterns as Ansible reads them (inventory/manager.py in ansible-core): `web:db`, `web,db`,
+// `arm64:&canary`, `all:!canary`, globs `lab-*`, subscripts `web[0]`, `web[-1]`, `web[0:2]`
+// (the end is inclusive, as in Ansible) and regexes `~web-[12]$` (anchored at the start only, as re.match).
 import { InputError } from "../errors.js";
 import type { Inventory } from "../load/model.js";
+import { firstMatch, pyRegex } from "../template/regex.js";
 
+const SUBSCRIPT = /^(.+)\[(?:(-?\d+)|(\d+)[:-](\d*))\]$/;
+
+/** Python's fnmatch.translate: `*`, `?`, `[seq]`, `[!seq]`, matched whole and case-sensitively. */
 function glob(pattern: string): RegExp {
-  const re = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${re}$`);
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const close = c === "[" ? pattern.indexOf("]", i + 2) : -1;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (close > 0) {
+      const set = pattern.slice(i + 1, close).replace(/\\/g, "\\\\");
+      re += `[${set.startsWith("!") ? `^${set.slice(1)}` : set}]`;
+      i = close;
+    } else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^(?:${re})$`, "s");
 }
 
-/** Hosts one term names: a group (with its children), a host, or a glob over both. */
-function term(inv: Inventory, t: string): Set<string> {
-  const out = new Set<string>();
-  const addGroup = (g: string): void => {
+/** Ansible's split_host_pattern: commas if there are any, else colons outside `[...]`. */
+function split(pattern: string): string[] {
+  const parts = pattern.includes(",") ? pattern.split(",") : [...pattern.matchAll(/(?:[^\s:[\]]|\[[^\]]*\])+/g)].map((m) => m[0]);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** A group's hosts as Ansible's Group.get_hosts orders them: its own, then its descendants', breadth first. */
+function groupHosts(inv: Inventory, name: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const queue = [name];
+  for (let g = queue.shift(); g !== undefined; g = queue.shift()) {
+    if (seen.has(g)) continue;
+    seen.add(g);
     const group = inv.groups.get(g);
-    if (!group) return;
-    group.hosts.forEach((h) => out.add(h));
-    group.children.forEach(addGroup);
-  };
-  if (t === "all" || t === "*") return new Set(inv.hosts.keys());
-  if (inv.groups.has(t)) addGroup(t);
-  else if (inv.hosts.has(t)) out.add(t);
-  else if (/[*?]/.test(t)) {
-    const re = glob(t);
-    for (const g of inv.groups.keys()) if (re.test(g)) addGroup(g);
-    for (const h of inv.hosts.keys()) if (re.test(h)) out.add(h);
+    if (!group) continue;
+    out.push(...group.hosts.filter((h) => !out.includes(h)));
+    queue.push(...group.children);
   }
   return out;
 }
 
+/** The hosts one term names, duplicates kept so a subscript counts as Ansible does. */
+function enumerate(inv: Inventory, expr: string): string[] {
+  let matches: (name: string) => boolean;
+  if (expr.startsWith("~")) {
+    const re = pyRegex(expr.slice(1), { sticky: true });
+    matches = (name) => firstMatch(re, name) !== null;
+  } else {
+    const re = glob(expr);
+    matches = (name) => re.test(name);
+  }
+  const groups = [...inv.groups.keys()].filter(matches);
+  const out = groups.flatMap((g) => groupHosts(inv, g));
+  if (groups.length === 0 || /^~|[.?*[]/.test(expr)) out.push(...[...inv.hosts.keys()].filter(matches));
+  return out;
+}
+
+/** One term without its `&`/`!`: a host, or matches with an optional subscript applied. */
+function term(inv: Inventory, t: string): string[] {
+  if (inv.hosts.has(t)) return [t];
+  const m = t.startsWith("~") ? null : SUBSCRIPT.exec(t);
+  const hosts = enumerate(inv, m ? m[1]! : t);
+  if (!m || hosts.length === 0) return hosts;
+  if (m[2] !== undefined) {
+    const h = hosts.at(Number(m[2]));
+    if (h === undefined || Number(m[2]) >= hosts.length) throw new InputError(`No hosts matched the subscripted pattern '${t}'`);
+    return [h];
+  }
+  // Ansible's range end is inclusive, and an empty end means the last host
+  const end = m[4] ? Number(m[4]) : hosts.length - 1;
+  return hosts.slice(Number(m[3]), end + 1);
+}
+
 /**
- * Resolve a pattern to hosts in inventory order. Terms separated by `:` or `,`:
- * plain terms unite, `&term` intersects, `!term` excludes.
+ * Resolve a pattern to hosts. Plain terms unite, `&term` intersects, `!term` excludes, applied in
+ * that order as Ansible's order_patterns does; a pattern of only `&`/`!` terms starts from all.
+ * The result is in inventory order, the order armgo reports hosts in.
  */
 export function selectHosts(inv: Inventory, pattern: string): string[] {
-  const terms = pattern.split(/[:,]/).map((t) => t.trim()).filter(Boolean);
-  let chosen = new Set<string>();
-  const ands: Array<Set<string>> = [];
-  const nots: Array<Set<string>> = [];
-  for (const t of terms) {
-    if (t.startsWith("&")) ands.push(term(inv, t.slice(1)));
-    else if (t.startsWith("!")) nots.push(term(inv, t.slice(1)));
-    else chosen = new Set([...chosen, ...term(inv, t)]);
+  const terms = split(pattern);
+  const plain = terms.filter((t) => !t.startsWith("&") && !t.startsWith("!"));
+  const chosen = new Set((plain.length ? plain : ["all"]).flatMap((t) => term(inv, t)));
+  for (const t of terms.filter((x) => x.startsWith("&"))) {
+    const keep = new Set(term(inv, t.slice(1)));
+    for (const h of chosen) if (!keep.has(h)) chosen.delete(h);
   }
-  // A pattern of only exclusions/intersections starts from every host, as `!canary` reads.
-  if (terms.every((t) => t.startsWith("&") || t.startsWith("!"))) chosen = new Set(inv.hosts.keys());
-  return [...inv.hosts.keys()].filter((h) => chosen.has(h) && ands.every((s) => s.has(h)) && !nots.some((s) => s.has(h)));
+  for (const t of terms.filter((x) => x.startsWith("!"))) for (const h of term(inv, t.slice(1))) chosen.delete(h);
+  return [...inv.hosts.keys()].filter((h) => chosen.has(h));
 }
 
 /** Like selectHosts, but a pattern naming nothing known is an input error. */

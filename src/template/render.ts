@@ -1,8 +1,36 @@
 // `{{ expr }}` rendering over vars, registered results and facts.
-import { evaluate, str } from "./expr.js";
+import { ExprError } from "../errors.js";
+import { evaluate } from "./compile.js";
+import { str } from "./python.js";
 
-const WHOLE = /^\{\{\s*([\s\S]+?)\s*\}\}$/;
-const PART = /\{\{\s*([\s\S]+?)\s*\}\}/g;
+type Part = { text: string } | { expr: string };
+
+/** Split a template into text and `{{ }}` expressions; a `}}` inside a string or a dict literal does not close one. */
+export function parts(src: string): Part[] {
+  const out: Part[] = [];
+  let i = 0;
+  for (let open = src.indexOf("{{"); open >= 0; open = src.indexOf("{{", i)) {
+    if (open > i) out.push({ text: src.slice(i, open) });
+    let j = open + 2;
+    let depth = 0;
+    let quote = "";
+    for (; j < src.length; j++) {
+      const c = src[j]!;
+      if (quote) {
+        if (c === "\\") j++;
+        else if (c === quote) quote = "";
+      } else if (c === "'" || c === '"') quote = c;
+      else if ("([{".includes(c)) depth++;
+      else if (")]".includes(c) || (c === "}" && depth > 0)) depth--;
+      else if (c === "}" && src[j + 1] === "}") break;
+    }
+    if (j >= src.length) throw new ExprError(`'{{' at column ${open + 1} is never closed with '}}' in '${src}'`);
+    out.push({ expr: src.slice(open + 2, j).trim() });
+    i = j + 2;
+  }
+  if (i < src.length) out.push({ text: src.slice(i) });
+  return out;
+}
 
 export function isTemplated(v: unknown): boolean {
   return typeof v === "string" && v.includes("{{");
@@ -18,14 +46,16 @@ export function hasTemplate(v: unknown): boolean {
 
 /**
  * Render every string in a value. A string that is exactly one `{{ expr }}` keeps the
- * expression's type (a list stays a list), as Ansible users expect.
+ * expression's type (a list stays a list), as Ansible users expect; inside text, values print
+ * as Python's str() does (True, ['a', 'b']) and None prints as nothing, as in Ansible.
  */
 export function render<T>(value: T, vars: Record<string, unknown>): T {
   if (typeof value === "string") {
     if (!value.includes("{{")) return value;
-    const whole = WHOLE.exec(value);
-    if (whole && !whole[1]!.includes("}}")) return evaluate(whole[1]!, vars) as T;
-    return value.replace(PART, (_, e: string) => str(evaluate(e, vars))) as T;
+    const ps = parts(value);
+    const only = ps[0];
+    if (ps.length === 1 && only && "expr" in only) return evaluate(only.expr, vars) as T;
+    return ps.map((p) => ("text" in p ? p.text : interpolate(evaluate(p.expr, vars)))).join("") as T;
   }
   if (Array.isArray(value)) return value.map((v) => render(v, vars)) as T;
   if (value && typeof value === "object") {
@@ -36,9 +66,13 @@ export function render<T>(value: T, vars: Record<string, unknown>): T {
   return value;
 }
 
+function interpolate(v: unknown): string {
+  return v === null ? "" : str(v);
+}
+
 /** Every expression inside `{{ }}` of a value, for checking syntax at load time. */
 export function expressions(value: unknown): string[] {
-  if (typeof value === "string") return [...value.matchAll(PART)].map((m) => m[1]!);
+  if (typeof value === "string") return value.includes("{{") ? parts(value).flatMap((p) => ("expr" in p ? [p.expr] : [])) : [];
   if (Array.isArray(value)) return value.flatMap(expressions);
   if (value && typeof value === "object") return Object.values(value).flatMap(expressions);
   return [];

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { evaluate, test as when, UndefinedError, ExprError } from "../../src/template/expr.js";
+import { describe, expect, it, vi } from "vitest";
+import { ArmgoError } from "../../src/errors.js";
+import { evaluate, readCondition, test as when, UndefinedError, ExprError } from "../../src/template/expr.js";
 import { render } from "../../src/template/render.js";
 import { lazyVars } from "../../src/engine/vars.js";
 
@@ -59,12 +60,64 @@ describe("when expressions", () => {
     }
   });
 
-  it.each([["n =="], ["(n"], ["n ;"], ["__import__('os')"], ["n | nosuchfilter"], ["'unterminated"]])(
-    "rejects %s without running anything",
-    (expr) => {
-      expect(() => evaluate(expr, vars)).toThrow(ExprError);
-    },
-  );
+  it.each([
+    ["n =="], ["(n"], ["n ;"], ["__import__('os')"], ["n | nosuchfilter"], ["'unterminated"],
+    // a template reads data: JavaScript's prototypes and globals stay out of reach
+    ["''.constructor.constructor('return process')()"], ["list.constructor"], ["facts.__proto__"], ["facts['__proto__']"],
+    ["n | constructor"], ["n is constructor"], ["'a'.toString()"], ["list.map"], ["process"], ["globalThis"],
+  ])("rejects %s without running anything", (expr) => {
+    expect(() => evaluate(expr, vars)).toThrow(ExprError);
+  });
+
+  it("a bad expression is an ArmgoError: one line for the user, never an internal error", () => {
+    expect(() => evaluate("n < 'a'", vars)).toThrow(ArmgoError);
+    expect(() => evaluate("n < 'a'", vars)).toThrow("'<' not supported between instances of 'int' and 'str'");
+  });
+});
+
+describe("the go version type orders Go's release names as Go does", () => {
+  const order = ["go1.9", "go1.21", "go1.21rc1", "go1.21.0", "1.21.1", "go1.22.9", "go1.22.12", "go1.23beta1", "go1.23rc1", "go1.23rc2", "go1.23.0", "1.23.1"];
+  it.each(order.slice(1).map((v, i) => [order[i]!, v]))("%s < %s", (a, b) => {
+    expect(when(`'${a}' is version('${b}', '<', version_type='go')`, {})).toBe(true);
+    expect(when(`'${b}' is version('${a}', 'gt', version_type='go')`, {})).toBe(true);
+  });
+
+  it("a bare version is the release with the go prefix", () => {
+    expect(when("'1.22.12' is version('go1.22.12', '==', version_type='go')", {})).toBe(true);
+  });
+
+  it("refuses a name that is not a Go version", () => {
+    expect(() => when("'go1.x' is version('go1.22', '<', version_type='go')", {})).toThrow(/invalid Go version 'go1.x'/);
+  });
+});
+
+describe("conditions are read by one function, at load time and at run time", () => {
+  it("a condition written as a template is evaluated, and warns once with where it is", () => {
+    const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const where = { file: "site.yaml", line: 7, col: 13 };
+      const cond = readCondition("{{ n == 3 }}", where);
+      readCondition("{{ n == 3 }}", where);
+      expect(cond(vars)).toBe(true);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(String(write.mock.calls[0]![0])).toMatch(/^\[WARNING\]: site\.yaml:7:13: condition '\{\{ n == 3 \}\}' is written as a template/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it.each([
+    ["{{ n > 5 }}", false],
+    ["{{ facts.goarch == 'arm64' }}", true],
+    ["{{ empty }}", false],
+    ["{{ go_version is version('1.22', '>=') }}", true],
+  ])("%s → %s", (cond, expected) => {
+    expect(when(cond, vars)).toBe(expected);
+  });
+
+  it("a syntax error in a templated condition is found without vars", () => {
+    expect(() => readCondition("{{ n == }}")).toThrow(ExprError);
+  });
 });
 
 describe("{{ }} rendering", () => {
