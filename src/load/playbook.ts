@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
-import { check } from "../template/expr.js";
+import { check, readCondition } from "../template/expr.js";
 import { expressions } from "../template/render.js";
 import type { Condition, Play, Playbook, Task } from "./model.js";
 import { moduleSchemaNames, validate } from "./schema.js";
@@ -102,12 +102,15 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
   }
   const module = named[0]!;
   for (const key of ["when", "changed_when", "failed_when"] as const) {
-    for (const cond of list(t[key]).filter(() => typeof t[key] !== "boolean")) {
-      checkExpr(cond.replace(/^\{\{\s*|\s*\}\}$/g, ""), yaml, [...at, key]);
-    }
+    const conds = Array.isArray(t[key]) ? (t[key] as unknown[]) : [t[key]];
+    conds.forEach((cond, j) => {
+      if (typeof cond !== "string") return;
+      const path = Array.isArray(t[key]) ? [...at, key, j] : [...at, key];
+      checkExpr(() => readCondition(cond, yaml.where(path)), yaml, path);
+    });
   }
-  for (const e of expressions(t[module])) checkExpr(e, yaml, [...at, module]);
-  for (const e of expressions(t.loop)) checkExpr(e, yaml, [...at, "loop"]);
+  checkExpr(() => expressions(t[module]).forEach(check), yaml, [...at, module]);
+  checkExpr(() => expressions(t.loop).forEach(check), yaml, [...at, "loop"]);
   return {
     name: String(t.name ?? `${module}`),
     module,
@@ -126,9 +129,9 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
   };
 }
 
-function checkExpr(src: string, yaml: YamlFile, at: Path): void {
+function checkExpr(read: () => unknown, yaml: YamlFile, at: Path): void {
   try {
-    check(src);
+    read();
   } catch (e) {
     throw new InputError(`bad expression: ${(e as Error).message}`, { where: yaml.where(at), cause: e });
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { ArmgoError } from "../../src/errors.js";
+import { ArmgoError, InputError } from "../../src/errors.js";
+import { parsePlaybook } from "../../src/load/playbook.js";
+import { YamlFile } from "../../src/load/yaml.js";
 import { evaluate, readCondition, test as when, UndefinedError, ExprError } from "../../src/template/expr.js";
 import { render } from "../../src/template/render.js";
 import { lazyVars } from "../../src/engine/vars.js";
@@ -117,6 +119,34 @@ describe("conditions are read by one function, at load time and at run time", ()
 
   it("a syntax error in a templated condition is found without vars", () => {
     expect(() => readCondition("{{ n == }}")).toThrow(ExprError);
+  });
+
+  const load = (text: string): unknown => parsePlaybook(YamlFile.parse("play.yaml", text));
+  const task = (when: string): string => `- hosts: a\n  tasks:\n    - command: ls\n      when: ${when}\n`;
+
+  it("validate accepts `when: \"{{ x == 1 }}\"` with one warning at its file:line:col", () => {
+    const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      load(task(`"{{ x == 1 }}"`));
+      expect(write.mock.calls.map((c) => String(c[0]))).toEqual([
+        "[WARNING]: play.yaml:4:13: condition '{{ x == 1 }}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}\n",
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it.each([
+    [task(`"{{ x == }}"`), /^play\.yaml:4:13: bad expression: /],
+    [task(`["x == 1", "{{ y ( }}"]`), /^play\.yaml:4:24: bad expression: /],
+    [task(`"{{ x == 1"`), /^play\.yaml:4:13: bad expression: '\{\{' at column 1 is never closed/],
+  ])("a bad condition is an input error at its place: %j", (text, msg) => {
+    expect(() => load(text)).toThrow(InputError);
+    try {
+      load(text);
+    } catch (e) {
+      expect((e as InputError).oneLine()).toMatch(msg);
+    }
   });
 });
 
