@@ -1,5 +1,6 @@
 // One host's task pipeline within a play: prepare → probe (batched) → plan → apply, in task order.
 import { ArmgoError, RemoteCommandError, TaskError, UnreachableError } from "../errors.js";
+import { ansibleFacts } from "../facts/ansible.js";
 import type { Facts } from "../facts/types.js";
 import type { Play, Task } from "../load/model.js";
 import { validator } from "../load/schema.js";
@@ -55,7 +56,7 @@ export class HostRunner {
 
   private vars(unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
-    return lazyVars(...this.env.varLayers, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item, extra);
+    return lazyVars(ansibleFacts(this.env.facts), ...this.env.varLayers, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item, extra);
   }
 
   /** Runs the play's tasks, then notified handlers. Returns false when the host failed or became unreachable. */

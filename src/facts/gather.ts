@@ -13,7 +13,10 @@ echo "uid=$(id -u)"
 echo "home=$HOME"
 echo "shell=$(getent passwd "$(id -un)" 2>/dev/null | cut -d: -f7)"
 echo "env_shell=$SHELL"
-if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=$ID"; echo "os_version_id=$VERSION_ID"; echo "os_pretty_name=$PRETTY_NAME"; fi
+if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=$ID"; echo "os_version_id=$VERSION_ID"; echo "os_pretty_name=$PRETTY_NAME"; echo "os_id_like=$ID_LIKE"; echo "os_codename=$VERSION_CODENAME"; fi
+[ -r /etc/debian_version ] && echo "os_debian_version=$(cat /etc/debian_version)"
+# The environment, one variable a line: NULs end variables, so newlines inside values travel as \\001
+if env -0 >/dev/null 2>&1; then env -0 | tr '\\n\\000' '\\001\\n'; else env; fi | sed 's/^/env./'
 echo "glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null)"
 echo "ldd=$( (ldd --version 2>&1 || true) | head -n 2 | tr '\\n' ' ')"
 for t in ${TOOLS.join(" ")}; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=1"; else echo "tool_$t=0"; fi; done
@@ -63,7 +66,15 @@ export function parseFacts(stdout: string): Facts {
     arch,
     goarch: goarchOf(arch),
     goos: (kv.kernel ?? "linux").toLowerCase(),
-    os: { id: kv.os_id ?? "", version_id: kv.os_version_id ?? "", pretty_name: kv.os_pretty_name ?? "" },
+    os: {
+      id: kv.os_id ?? "",
+      version_id: kv.os_version_id ?? "",
+      pretty_name: kv.os_pretty_name ?? "",
+      id_like: kv.os_id_like ?? "",
+      codename: kv.os_codename ?? "",
+      debian_version: kv.os_debian_version ?? "",
+    },
+    env: Object.fromEntries(Object.entries(kv).filter(([k]) => k.startsWith("env.")).map(([k, v]) => [k.slice(4), v.replace(/\x01/g, "\n")])),
     libc: libcOf(kv.glibc ?? "", kv.ldd ?? ""),
     shell: kv.shell || kv.env_shell || "/bin/sh",
     home: kv.home ?? "",
