@@ -4,7 +4,7 @@ import { ExprError } from "../errors.js";
 import { applyFilter } from "./filters.js";
 import { callMethod } from "./methods.js";
 import type { Node } from "./parse.js";
-import { compare, contains, equal, isDict, own, percent, repr, str, truthy, typeName, type Dict } from "./python.js";
+import { compare, contains, equal, isDict, own, percent, repr, sized, str, truthy, typeName, type Dict } from "./python.js";
 import { runTest } from "./tests.js";
 import { Undef, use } from "./undefined.js";
 
@@ -65,8 +65,11 @@ function arith(op: string, l: unknown, r: unknown): unknown {
     case "-":
       return num(l, op, r) - num(r, op, l);
     case "*":
-      if (typeof l === "string" && Number.isInteger(r)) return l.repeat(Math.max(0, r as number));
-      if (Array.isArray(l) && Number.isInteger(r)) return Array.from({ length: Math.max(0, r as number) }, () => l).flat();
+      if ((typeof l === "string" || Array.isArray(l)) && Number.isInteger(r)) {
+        const times = Math.max(0, r as number);
+        sized(l.length * times, "'*'");
+        return typeof l === "string" ? l.repeat(times) : Array.from({ length: times }, () => l).flat();
+      }
       return num(l, op, r) * num(r, op, l);
     case "/":
     case "//":

@@ -1,18 +1,11 @@
 // Jinja's and Ansible's filters, with Python's semantics (`| int` of '1.5' is 1, `| bool` of 'yes' is True).
 import { ExprError } from "../errors.js";
 import { bind, type Call } from "./args.js";
-import { compare, contains, equal, isDict, own, percent, str, truthy, typeName, type Dict } from "./python.js";
+import { compare, contains, equal, isDict, items as list, own, percent, str, truthy, typeName, type Dict } from "./python.js";
 import { callMethod } from "./methods.js";
 import { firstMatch, pyRegex, searchGroups, sub } from "./regex.js";
 import { runTest } from "./tests.js";
 import { Undef, use } from "./undefined.js";
-
-const list = (v: unknown, what: string): unknown[] => {
-  if (Array.isArray(v)) return v;
-  if (typeof v === "string") return [...v];
-  if (isDict(v)) return Object.keys(v);
-  throw new ExprError(`${what} expects a list, not ${typeName(v)}`);
-};
 
 /** `attribute='a.b'` or `attribute=0`: a path into each item, as Jinja's make_attrgetter. */
 function attr(item: unknown, path: unknown): unknown {

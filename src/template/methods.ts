@@ -1,7 +1,7 @@
 // The Python methods Ansible users call on values: 'go1.22'.startswith('go'), v.split('.'), d.get('k').
 import { ExprError } from "../errors.js";
 import { bind, type Call } from "./args.js";
-import { contains, equal, isDict, str, typeName, type Dict } from "./python.js";
+import { contains, equal, isDict, sized, str, typeName, type Dict } from "./python.js";
 
 const s = (v: unknown): string => v as string;
 
@@ -69,7 +69,7 @@ const STR = new Map<string, Call>([
   ["isspace", (v) => /^\s+$/.test(s(v))],
   ["islower", (v) => /[a-z]/.test(s(v)) && s(v) === s(v).toLowerCase()],
   ["isupper", (v) => /[A-Z]/.test(s(v)) && s(v) === s(v).toUpperCase()],
-  ["zfill", (v, a, kw) => s(v).padStart(Number(bind("zfill()", a, kw, [["width"]])[0]), "0")],
+  ["zfill", (v, a, kw) => s(v).padStart(sized(Number(bind("zfill()", a, kw, [["width"]])[0]), "zfill()"), "0")],
   ["format", (v, a, kw) => {
     let next = 0;
     return s(v).replace(/\{\{|\}\}|\{(\w*)\}/g, (m, key: string | undefined) => {

@@ -21,6 +21,22 @@ export function typeName(v: unknown): string {
   return Array.isArray(v) ? "list" : "dict";
 }
 
+/** What Python iterates: a list's items, a string's characters, a dict's keys. */
+export function items(v: unknown, what: string): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === "string") return [...v];
+  if (isDict(v)) return Object.keys(v);
+  throw new ExprError(`${what} expects a list, not ${typeName(v)}`);
+}
+
+const MAX_SIZE = 10_000_000;
+
+/** A repeated or padded value larger than any real template needs is refused before it is built. */
+export function sized(n: number, what: string): number {
+  if (n > MAX_SIZE) throw new ExprError(`${what} would make a value of ${n} items or characters (at most ${MAX_SIZE})`);
+  return n;
+}
+
 export function truthy(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (isDict(v)) return Object.keys(v).length > 0;
@@ -120,7 +136,7 @@ export function percent(fmt: string, args: unknown): string {
       if (flags.includes("+") && n >= 0) s = `+${s}`;
     }
     if (conv === "s" && prec !== undefined) s = s.slice(0, Number(prec));
-    const w = width === undefined || width === "*" ? 0 : Number(width);
+    const w = width === undefined || width === "*" ? 0 : sized(Number(width), "a format width");
     if (s.length < w) s = flags.includes("-") ? s.padEnd(w) : flags.includes("0") && conv !== "s" ? s.padStart(w, "0") : s.padStart(w);
     return s;
   });

@@ -1,7 +1,7 @@
 // Jinja's and Ansible's tests (`x is defined`, `r is failed`, `v is version('1.22', '>=')`).
 import { ExprError } from "../errors.js";
 import { bind, type Call } from "./args.js";
-import { compare, contains, equal, isDict, truthy, type Dict } from "./python.js";
+import { compare, contains, equal, isDict, items, truthy, type Dict } from "./python.js";
 import { firstMatch, pyRegex } from "./regex.js";
 import { Undef, use } from "./undefined.js";
 import { versionTest } from "./version.js";
@@ -77,10 +77,10 @@ const TESTS = new Map<string, Call>([
   ["changed", result("changed", changed)],
   ["skipped", result("skipped", (r) => r.skipped ?? false)],
   ["unreachable", result("unreachable", (r) => r.unreachable ?? false)],
-  ["subset", (v, a, kw) => (v as unknown[]).every((x) => contains(one("subset", a, kw), x))],
-  ["superset", (v, a, kw) => (one("superset", a, kw) as unknown[]).every((x) => contains(v, x))],
-  ["all", (v) => (v as unknown[]).every(truthy)],
-  ["any", (v) => (v as unknown[]).some(truthy)],
+  ["subset", (v, a, kw) => items(v, "subset").every((x) => contains(one("subset", a, kw), x))],
+  ["superset", (v, a, kw) => items(one("superset", a, kw), "superset").every((x) => contains(v, x))],
+  ["all", (v) => items(v, "all").every(truthy)],
+  ["any", (v) => items(v, "any").some(truthy)],
 ]);
 
 const ALIASES: Array<[string, string]> = [

@@ -67,6 +67,9 @@ describe("when expressions", () => {
     // a template reads data: JavaScript's prototypes and globals stay out of reach
     ["''.constructor.constructor('return process')()"], ["list.constructor"], ["facts.__proto__"], ["facts['__proto__']"],
     ["n | constructor"], ["n is constructor"], ["'a'.toString()"], ["list.map"], ["process"], ["globalThis"],
+    // user mistakes are ExprErrors too, never a JavaScript exception (which would be an internal error)
+    ["n is subset([1])"], ["n is all"], ["'a' * 10**10"], ["[1] * 10**9"], ["'%1000000000s' % n"], ["empty.zfill(10**9)"],
+    ["n // 0"], ["list.index('z')"], ["n | union([1])"], ["'a' | regex_search('(a)', '\\\\3')"],
   ])("rejects %s without running anything", (expr) => {
     expect(() => evaluate(expr, vars)).toThrow(ExprError);
   });
