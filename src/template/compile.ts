@@ -1,7 +1,8 @@
 // Expressions compiled once per distinct source text, then evaluated over vars.
+import { ExprError } from "../errors.js";
 import { evalNode } from "./eval.js";
 import { Parser, type Node } from "./parse.js";
-import { use } from "./undefined.js";
+import { UndefinedError, use } from "./undefined.js";
 
 const cache = new Map<string, Node>();
 
@@ -17,5 +18,14 @@ export function compile(src: string): Node {
 
 /** Evaluate an expression to its value. Throws UndefinedError or ExprError. */
 export function evaluate(src: string, vars: Record<string, unknown>): unknown {
-  return use(evalNode(compile(src), vars));
+  const node = compile(src);
+  try {
+    return use(evalNode(node, vars));
+  } catch (e) {
+    // say which expression, so the one line is enough to find it; an undefined name is reported by the engine with its task
+    if (e instanceof ExprError && !(e instanceof UndefinedError) && !e.message.endsWith(`in '${src}'`)) {
+      throw new ExprError(`${e.message} in '${src}'`, { cause: e });
+    }
+    throw e;
+  }
 }

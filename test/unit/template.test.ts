@@ -76,7 +76,7 @@ describe("when expressions", () => {
 
   it("a bad expression is an ArmgoError: one line for the user, never an internal error", () => {
     expect(() => evaluate("n < 'a'", vars)).toThrow(ArmgoError);
-    expect(() => evaluate("n < 'a'", vars)).toThrow("'<' not supported between instances of 'int' and 'str'");
+    expect(() => evaluate("n < 'a'", vars)).toThrow("'<' not supported between instances of 'int' and 'str' in 'n < 'a''");
   });
 });
 
