@@ -5,12 +5,21 @@ import { str } from "./python.js";
 
 type Part = { text: string } | { expr: string };
 
-/** Split a template into text and `{{ }}` expressions; a `}}` inside a string or a dict literal does not close one. */
+/**
+ * Split a template into text and `{{ }}` expressions; a `}}` inside a string or a dict literal
+ * does not close one. `{{-` and `-}}` strip the whitespace before and after, as in Jinja.
+ */
 export function parts(src: string): Part[] {
   const out: Part[] = [];
   let i = 0;
+  let stripNext = false;
+  const text = (t: string): void => {
+    if (t) out.push({ text: t });
+  };
   for (let open = src.indexOf("{{"); open >= 0; open = src.indexOf("{{", i)) {
-    if (open > i) out.push({ text: src.slice(i, open) });
+    const trimLeft = src[open + 2] === "-";
+    const before = src.slice(i, open);
+    text(trimLeft ? (stripNext ? before.trim() : before.trimEnd()) : stripNext ? before.trimStart() : before);
     let j = open + 2;
     let depth = 0;
     let quote = "";
@@ -25,10 +34,11 @@ export function parts(src: string): Part[] {
       else if (c === "}" && src[j + 1] === "}") break;
     }
     if (j >= src.length) throw new ExprError(`'{{' at column ${open + 1} is never closed with '}}' in '${src}'`);
-    out.push({ expr: src.slice(open + 2, j).trim() });
+    stripNext = src[j - 1] === "-" && j - 1 > open + 2;
+    out.push({ expr: src.slice(open + 2 + (trimLeft ? 1 : 0), stripNext ? j - 1 : j).trim() });
     i = j + 2;
   }
-  if (i < src.length) out.push({ text: src.slice(i) });
+  text(stripNext ? src.slice(i).trimStart() : src.slice(i));
   return out;
 }
 
