@@ -20,8 +20,9 @@ export interface HostEnv {
   transport: Transport;
   verbose: boolean;
   facts: Facts;
-  /** Inventory, play and extra vars, in rising precedence. */
+  /** Role defaults, inventory and play vars, in rising precedence; then a task's own vars, then extra vars. */
   varLayers: Array<Record<string, unknown>>;
+  extraVars: Record<string, unknown>;
   check: boolean;
   controller: Controller;
   audit: AuditLog;
@@ -56,7 +57,7 @@ export class HostRunner {
 
   private vars(unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
-    return lazyVars(ansibleFacts(this.env.facts), ...this.env.varLayers, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item, extra);
+    return lazyVars(ansibleFacts(this.env.facts), ...this.env.varLayers, unit?.task.vars, this.env.extraVars, { facts: this.env.facts, inventory_hostname: this.env.host }, this.registered, item, extra);
   }
 
   /** Runs the play's tasks, then notified handlers. Returns false when the host failed or became unreachable. */
@@ -78,7 +79,7 @@ export class HostRunner {
 
   private units(task: Task): Unit[] {
     if (task.loop === undefined) return [{ task, hasItem: false }];
-    const items = render(task.loop, this.vars());
+    const items = render(task.loop, this.vars({ task, hasItem: false }));
     if (!Array.isArray(items)) throw new TaskError(`loop must be a list, got ${typeof items}`, { where: task.where });
     return items.map((item) => ({ task, item, hasItem: true }));
   }

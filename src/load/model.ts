@@ -19,12 +19,16 @@ export interface Task {
   no_log: boolean;
   become?: boolean | string;
   loop?: unknown;
+  /** Vars of this task (from its role or import): above play vars, below extra vars. */
+  vars?: Record<string, unknown>;
 }
 
 export interface Play {
   name: string;
   hosts: string;
   vars: Record<string, unknown>;
+  /** Defaults of the play's roles: the lowest var layer, below inventory vars. */
+  defaults?: Record<string, unknown>;
   become: boolean | string;
   gather_facts: boolean;
   /** Batch sizes; the last one repeats. Empty = all hosts at once. */

@@ -1,11 +1,13 @@
 // Playbook YAML → validated, typed Playbook. Every problem is an InputError at file:line:col.
 import { createHash } from "node:crypto";
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { check, readCondition } from "../template/expr.js";
 import { expressions } from "../template/render.js";
 import type { Condition, Play, Playbook, Task } from "./model.js";
 import { moduleSchemaNames, validate } from "./schema.js";
+import { findRole, roleFiles } from "./roles.js";
 import { didYouMean } from "./suggest.js";
 import { YamlFile, type Path } from "./yaml.js";
 
@@ -27,6 +29,26 @@ type RawTask = Record<string, unknown>;
 type RawPlay = Record<string, unknown>;
 
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const conditions = (c: Condition | undefined): Array<string | boolean> => (c === undefined ? [] : Array.isArray(c) ? c : [c]);
+
+/** What a static import or a role gives every task it brings in, as Ansible applies it. */
+interface Scope {
+  when?: Condition;
+  tags?: unknown;
+  vars?: Record<string, unknown>;
+}
+
+/** Where loading is: the files open (importing one of them again is a cycle), and inside a role, the folder its imports resolve against. */
+interface Context {
+  chain: string[];
+  roleFolder?: string;
+}
+
+interface LoadedRole {
+  tasks: Task[];
+  handlers: Task[];
+  defaults: Record<string, unknown>;
+}
 
 export function loadPlaybook(file: string): Playbook {
   const yaml = YamlFile.read(file);
@@ -34,19 +56,121 @@ export function loadPlaybook(file: string): Playbook {
 }
 
 export function parsePlaybook(yaml: YamlFile): Playbook {
-  const modules = moduleSchemaNames();
-  const data = yaml.data;
-  validate("playbook.json", yaml, data, [], {
-    unknownKey: (at, key) =>
-      (at.length === 3 && (at[1] === "tasks" || at[1] === "handlers"))
-        ? `unknown module '${key}'${didYouMean(key, [...modules, ...TASK_KEYWORDS])}`
-        : undefined,
-  });
-  const plays = (data as RawPlay[]).map((p, i) => toPlay(yaml, p, i, modules));
+  const plays = new Loader(moduleSchemaNames()).playbook(yaml, [yaml.file]);
   return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays };
 }
 
-function toPlay(yaml: YamlFile, p: RawPlay, i: number, modules: string[]): Play {
+/** The imported and role tasks take the import's when (first), tags and vars (the task's own win). */
+function scoped(t: Task, s: Scope): Task {
+  const vars = s.vars || t.vars ? { vars: { ...s.vars, ...t.vars } } : {};
+  return {
+    ...t,
+    ...vars,
+    when: s.when === undefined ? t.when : [...conditions(s.when), ...conditions(t.when)],
+    tags: [...new Set([...list(s.tags), ...t.tags])],
+  };
+}
+
+class Loader {
+  constructor(private readonly modules: string[]) {}
+
+  playbook(yaml: YamlFile, chain: string[]): Play[] {
+    const data = yaml.data;
+    this.validate("playbook.json", yaml, data, (at) => at.length === 3 && (at[1] === "tasks" || at[1] === "handlers"));
+    return (data as RawPlay[]).flatMap((p, i) => (p.import_playbook === undefined ? [this.play(yaml, p, i, chain)] : this.importPlaybook(yaml, p, i, chain)));
+  }
+
+  /** Schema errors; an unknown key of a task most likely is a misspelt module or keyword. */
+  private validate(id: string, yaml: YamlFile, data: unknown, isTask: (at: Path) => boolean): void {
+    validate(id, yaml, data, [], {
+      unknownKey: (at, key, entry) =>
+        isTask(at) && !Object.hasOwn(entry, "import_tasks")
+          ? `unknown module '${key}'${didYouMean(key, [...this.modules, ...TASK_KEYWORDS, "import_tasks"])}`
+          : undefined,
+    });
+  }
+
+  /** A file an import names, relative to `base`; a missing file or a cycle is an error at the import. */
+  private follow(yaml: YamlFile, at: Path, base: string, name: string, chain: string[]): string {
+    const file = isAbsolute(name) ? name : join(base, name);
+    const where = yaml.where(at);
+    const open = chain.findIndex((f) => resolve(f) === resolve(file));
+    if (open >= 0) {
+      throw new InputError(`import cycle: ${[...chain.slice(open), file].join(" → ")}`, { where, hint: "remove one of these imports" });
+    }
+    if (!existsSync(file)) {
+      throw new InputError(`${String(at[at.length - 1])}: ${file} does not exist`, {
+        where,
+        hint: "the path is relative to the importing file (in a role: to its tasks/ or handlers/)",
+      });
+    }
+    return file;
+  }
+
+  private importPlaybook(yaml: YamlFile, p: RawPlay, i: number, chain: string[]): Play[] {
+    const file = this.follow(yaml, [i, "import_playbook"], dirname(yaml.file), String(p.import_playbook), chain);
+    checkConditions(yaml, [i, "when"], p.when);
+    const scope: Scope = { when: p.when as Condition | undefined, tags: p.tags };
+    return this.playbook(YamlFile.read(file), [...chain, file]).map((play) => ({
+      ...play,
+      vars: { ...play.vars, ...(p.vars as Record<string, unknown> | undefined) },
+      tasks: play.tasks.map((t) => scoped(t, scope)),
+      handlers: play.handlers.map((t) => scoped(t, scope)),
+    }));
+  }
+
+  private tasks(yaml: YamlFile, raw: unknown, at: Path, ctx: Context): Task[] {
+    return ((raw as RawTask[] | undefined) ?? []).flatMap((t, j) =>
+      t.import_tasks === undefined ? [toTask(yaml, t, [...at, j], this.modules)] : this.importTasks(yaml, t, [...at, j], ctx),
+    );
+  }
+
+  private importTasks(yaml: YamlFile, t: RawTask, at: Path, ctx: Context): Task[] {
+    const file = this.follow(yaml, [...at, "import_tasks"], ctx.roleFolder ?? dirname(yaml.file), String(t.import_tasks), ctx.chain);
+    checkConditions(yaml, [...at, "when"], t.when);
+    const scope: Scope = { when: t.when as Condition | undefined, tags: t.tags, vars: t.vars as Record<string, unknown> | undefined };
+    return this.taskFile(file, { ...ctx, chain: [...ctx.chain, file] }).map((task) => scoped(task, scope));
+  }
+
+  /** A file holding a list of tasks: a role's tasks/ or handlers/, or one named by import_tasks. */
+  private taskFile(file: string, ctx: Context): Task[] {
+    const yaml = YamlFile.read(file);
+    // an empty file is an empty list, as in Ansible
+    const data = yaml.data ?? [];
+    this.validate("playbook.json#/definitions/taskList", yaml, data, (at) => at.length === 1);
+    return this.tasks(yaml, data, [], ctx);
+  }
+
+  private role(yaml: YamlFile, raw: unknown, at: Path, chain: string[]): LoadedRole {
+    const entry = (typeof raw === "string" ? { role: raw } : raw) as RawTask;
+    const dir = findRole(String(entry.role), yaml.file, yaml.where(typeof raw === "string" ? at : [...at, "role"]));
+    const files = roleFiles(basename(dir), dir);
+    checkConditions(yaml, [...at, "when"], entry.when);
+    // role_path, as in Ansible: where a task finds the role's files/ ({{ role_path }}/files/NAME)
+    const vars = { ...files.vars, ...(entry.vars as Record<string, unknown> | undefined), role_path: resolve(dir) };
+    const scope: Scope = { when: entry.when as Condition | undefined, tags: entry.tags, vars };
+    const load = (file: string | undefined, folder: string): Task[] =>
+      file ? this.taskFile(file, { chain: [...chain, file], roleFolder: join(dir, folder) }).map((t) => scoped(t, scope)) : [];
+    return {
+      // as Ansible shows them, `role : task`; handlers keep their names, which notify finds them by
+      tasks: load(files.tasks, "tasks").map((t) => ({ ...t, name: `${files.name} : ${t.name}` })),
+      handlers: load(files.handlers, "handlers"),
+      defaults: files.defaults,
+    };
+  }
+
+  /** Role tasks run before the play's own, and role handlers join the play's, as in Ansible. */
+  private play(yaml: YamlFile, p: RawPlay, i: number, chain: string[]): Play {
+    const roles = ((p.roles as unknown[] | undefined) ?? []).map((r, j) => this.role(yaml, r, [i, "roles", j], chain));
+    return toPlay(yaml, p, i, {
+      tasks: [...roles.flatMap((r) => r.tasks), ...this.tasks(yaml, p.tasks, [i, "tasks"], { chain })],
+      handlers: [...roles.flatMap((r) => r.handlers), ...this.tasks(yaml, p.handlers, [i, "handlers"], { chain })],
+      defaults: Object.assign({}, ...roles.map((r) => r.defaults)) as Record<string, unknown>,
+    });
+  }
+}
+
+function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks" | "handlers" | "defaults">): Play {
   const vars = { ...(p.vars as Record<string, unknown> | undefined) };
   for (const [j, vf] of list(p.vars_files).entries()) {
     const vfile = resolve(dirname(yaml.file), vf);
@@ -56,8 +180,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, modules: string[]): Play 
     }
     Object.assign(vars, loaded);
   }
-  const tasks = ((p.tasks as RawTask[] | undefined) ?? []).map((t, j) => toTask(yaml, t, [i, "tasks", j], modules));
-  const handlers = ((p.handlers as RawTask[] | undefined) ?? []).map((t, j) => toTask(yaml, t, [i, "handlers", j], modules));
+  const { tasks, handlers } = loaded;
   const handlerNames = new Set(handlers.map((h) => h.name));
   for (const t of tasks) {
     for (const n of t.notify) {
@@ -80,6 +203,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, modules: string[]): Play 
     name: String(p.name ?? list(p.hosts).join(",")),
     hosts: list(p.hosts).join(":"),
     vars,
+    defaults: loaded.defaults,
     become: (p.become as boolean | string | undefined) ?? false,
     gather_facts: (p.gather_facts as boolean | undefined) ?? true,
     serial: serial as Array<number | string>,
@@ -101,14 +225,7 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     throw new InputError(`task names ${named.length} modules (${named.join(", ")}) — one module per task`, { where });
   }
   const module = named[0]!;
-  for (const key of ["when", "changed_when", "failed_when"] as const) {
-    const conds = Array.isArray(t[key]) ? (t[key] as unknown[]) : [t[key]];
-    conds.forEach((cond, j) => {
-      if (typeof cond !== "string") return;
-      const path = Array.isArray(t[key]) ? [...at, key, j] : [...at, key];
-      checkExpr(() => readCondition(cond, yaml.where(path)), yaml, path);
-    });
-  }
+  for (const key of ["when", "changed_when", "failed_when"] as const) checkConditions(yaml, [...at, key], t[key]);
   checkExpr(() => expressions(t[module]).forEach(check), yaml, [...at, module]);
   checkExpr(() => expressions(t.loop).forEach(check), yaml, [...at, "loop"]);
   return {
@@ -127,6 +244,15 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     become: t.become as boolean | string | undefined,
     loop: t.loop,
   };
+}
+
+function checkConditions(yaml: YamlFile, at: Path, value: unknown): void {
+  const conds = Array.isArray(value) ? (value as unknown[]) : [value];
+  conds.forEach((cond, j) => {
+    if (typeof cond !== "string") return;
+    const path = Array.isArray(value) ? [...at, j] : at;
+    checkExpr(() => readCondition(cond, yaml.where(path)), yaml, path);
+  });
 }
 
 function checkExpr(read: () => unknown, yaml: YamlFile, at: Path): void {

@@ -73,7 +73,7 @@ function valueAt(data: unknown, path: Path): unknown {
 
 export interface ErrorContext {
   /** Message for an unknown key at this path (e.g. unknown module); undefined = the generic one. */
-  unknownKey?(path: Path, key: string): string | undefined;
+  unknownKey?(path: Path, key: string, value: object): string | undefined;
 }
 
 /**
@@ -106,10 +106,10 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
   if (errors.length) throw InputError.many(errors);
 }
 
-// oneOf/anyOf report every branch: drop the summaries, and a branch's "wrong type" where
+// oneOf/anyOf report every branch (if/then/else only the one taken, plus a summary): drop the summaries, and a branch's "wrong type" where
 // another branch that took the value's type found something more specific inside it.
 function narrow(errors: ErrorObject[]): ErrorObject[] {
-  const branchy = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
+  const branchy = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf" && e.keyword !== "if");
   const deeper = (p: string): boolean => branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
   const kept = branchy.filter((e) => e.keyword !== "type" || !deeper(e.instancePath));
   return kept.length ? kept : errors;
@@ -121,7 +121,7 @@ function toInputError(e: ErrorObject, yaml: YamlFile, at: Path, ctx: ErrorContex
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      const msg = ctx.unknownKey?.(at, key) ?? `unknown key '${key}'${didYouMean(key, known)}`;
+      const msg = ctx.unknownKey?.(at, key, e.data as object) ?? `unknown key '${key}'${didYouMean(key, known)}`;
       return new InputError(msg, { where: yaml.where([...at, key], true) });
     }
     case "required":
