@@ -1,7 +1,7 @@
 // Exit codes, decided here and only here (README documents them). Ansible's where users know them.
 import { ArmgoError, InputError, InterruptedError } from "../errors.js";
 import type { Recap } from "../engine/types.js";
-import type { FactsReport } from "../facts/collect.js";
+import type { FactsReport } from "../commands/facts.js";
 
 export const EXIT = {
   ok: 0,

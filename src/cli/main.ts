@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The CLI: argv → the exported commands → rendering and the exit code. The only place that exits.
 import { InputError } from "../errors.js";
-import { collectFacts } from "../facts/collect.js";
+import { collectFacts } from "../commands/facts.js";
 import { loadRun, playHosts, runPlaybook } from "../engine/run.js";
 import { selectTasks } from "../engine/tags.js";
 import { inventoryGraph, inventoryList, loadInventory, validateFiles } from "../load/index.js";

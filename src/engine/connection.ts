@@ -1,7 +1,17 @@
 // Inventory vars → how to reach a host (Ansible's names accepted beside ours).
 import { homedir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import type { ConnectionConfig, HostKeyChecking } from "../transport/connect.js";
+import type { Inventory } from "../load/model.js";
+import { connect, type ConnectionConfig, type HostKeyChecking } from "../transport/connect.js";
+import type { Transport } from "../transport/transport.js";
+import { lazyVars } from "./vars.js";
+
+export interface ConnectOptions {
+  hostKeyChecking?: HostKeyChecking;
+  knownHosts?: string;
+  /** -e vars: they win over the inventory's, connection vars included. */
+  extraVars?: Record<string, unknown>;
+}
 
 function expand(p: string): string {
   return p.startsWith("~/") ? join(homedir(), p.slice(2)) : resolve(p);
@@ -10,7 +20,7 @@ function expand(p: string): string {
 export function connectionConfig(
   name: string,
   vars: Record<string, unknown>,
-  opts: { hostKeyChecking?: HostKeyChecking; knownHosts?: string },
+  opts: ConnectOptions,
 ): ConnectionConfig {
   const v = (a: string, b?: string): unknown => vars[a] ?? (b ? vars[b] : undefined);
   const identity = v("identity_file", "ansible_ssh_private_key_file") as string | undefined;
@@ -26,4 +36,9 @@ export function connectionConfig(
     knownHostsFile: expand(knownHosts),
     local: vars.connection === "local",
   };
+}
+
+/** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
+export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
+  return connect(connectionConfig(host, lazyVars(inv.hosts.get(host)!.vars, opts.extraVars), opts));
 }

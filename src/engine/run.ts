@@ -12,16 +12,14 @@ import type { Inventory, Play, Playbook } from "../load/model.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
-import { connect } from "../transport/connect.js";
 import type { Transport } from "../transport/transport.js";
-import { connectionConfig } from "./connection.js";
+import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
 import { HostRunner } from "./host.js";
 import { selectHosts, selectOrFail } from "./select.js";
 import { batches, overFailLimit } from "./serial.js";
 import { selectTasks } from "./tags.js";
 import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions, type RunResult } from "./types.js";
-import { lazyVars } from "./vars.js";
 
 export interface Loaded {
   playbook: Playbook;
@@ -102,8 +100,7 @@ class Run {
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
-      const vars = lazyVars(this.hostVars(host), this.opts.extraVars);
-      t = connect(connectionConfig(host, vars, this.opts));
+      t = connectHost(this.loaded.inventory, host, this.opts);
       this.conns.set(host, t);
     }
     return t;

@@ -1,5 +1,5 @@
 // Facts in ONE remote command: a single script prints key=value lines that parseFacts reads.
-import { parseKv } from "../modules/contract.js";
+import { parseKv } from "./kv.js";
 import type { Facts } from "./types.js";
 
 const TOOLS = ["curl", "wget", "sha256sum", "tar", "sudo", "systemctl"] as const;

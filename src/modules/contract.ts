@@ -3,6 +3,9 @@
 import type { Facts } from "../facts/types.js";
 import type { ExecOptions, ExecResult, PutOptions } from "../transport/transport.js";
 
+// Probes print key=value lines, as the facts script does: modules read them with the same parser.
+export { parseKv } from "../facts/kv.js";
+
 export type Status = "ok" | "changed" | "failed" | "skipped";
 
 export interface Diff {
@@ -82,14 +85,4 @@ export interface Module<Args = any, State = any, Step = any> {
   plan(state: State, args: Args): Plan<Step>;
   /** Carry out the plan; never called under --check. Throw TaskError (with data) on failure. */
   apply(ctx: ModuleContext, args: Args, plan: Plan<Step>): Promise<ApplyResult>;
-}
-
-/** Parse `key=value` lines (the probe scripts' output format); later keys win. */
-export function parseKv(stdout: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of stdout.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
 }

@@ -1,21 +1,16 @@
 // `armgo facts`: gather facts from every selected host in parallel, one command each.
 import pLimit from "p-limit";
 import { ArmgoError } from "../errors.js";
-import { connectionConfig } from "../engine/connection.js";
+import { connectHost, type ConnectOptions } from "../engine/connection.js";
 import { selectOrFail } from "../engine/select.js";
-import { lazyVars } from "../engine/vars.js";
+import { factsScript, parseFacts } from "../facts/gather.js";
+import type { Facts } from "../facts/types.js";
 import { loadInventory } from "../load/inventory.js";
-import { connect, type HostKeyChecking } from "../transport/connect.js";
-import { factsScript, parseFacts } from "./gather.js";
-import type { Facts } from "./types.js";
 
-export interface FactsOptions {
+export interface FactsOptions extends ConnectOptions {
   inventory: string;
   limit?: string;
   forks?: number;
-  hostKeyChecking?: HostKeyChecking;
-  knownHosts?: string;
-  extraVars?: Record<string, unknown>;
 }
 
 export type FactsReport = Record<string, { facts: Facts } | { unreachable: string } | { failed: string }>;
@@ -28,9 +23,8 @@ export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
   await Promise.all(
     hosts.map((h) =>
       limit(async () => {
-        const vars = lazyVars(inv.hosts.get(h)!.vars, opts.extraVars);
         try {
-          const t = await connect(connectionConfig(h, vars, opts));
+          const t = await connectHost(inv, h, opts);
           try {
             const r = await t.exec(factsScript);
             report[h] = r.code === 0 ? { facts: parseFacts(r.stdout) } : { failed: `facts script exited ${r.code}: ${r.stderr.trim()}` };
