@@ -1,11 +1,12 @@
 // `connection: local`: the same Transport contract, run with the machine's own /bin/sh.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { chmod, copyFile, rename, stat, unlink } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { TaskError } from "../errors.js";
-import { wrapScript } from "./become.js";
+import { needsSudo, wrapScript } from "./become.js";
 import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
+import { stagedPut } from "./staged-put.js";
+import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
 export class LocalTransport implements Transport {
@@ -49,17 +50,31 @@ export class LocalTransport implements Transport {
   }
 
   async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
-    const tmp = `${remote}.armgo-tmp-${randomBytes(6).toString("hex")}`;
+    const { become, ...plain } = opts;
+    const putAsLogin = async (l: string, r: string, o: PutOptions): Promise<void> => {
+      this.counters.bytesSent += await this.copy(l, r, o);
+    };
+    if (needsSudo(become, this.user)) return stagedPut(this, putAsLogin, local, remote, { ...plain, become });
+    return putAsLogin(local, remote, plain);
+  }
+
+  async get(remote: string, local: string): Promise<void> {
+    await this.copy(remote, local, {});
+  }
+
+  /** Copy as this user to a temp name beside `to`, chmod, rename over; a failure leaves no temp file. Returns the size. */
+  private async copy(from: string, to: string, opts: PutOptions): Promise<number> {
+    const tmp = tempBeside(to);
     try {
-      const { size } = await stat(local);
-      await copyFile(local, tmp);
+      const { size } = await stat(from);
+      await copyFile(from, tmp);
       if (opts.mode !== undefined) await chmod(tmp, opts.mode);
-      await rename(tmp, remote);
-      this.counters.bytesSent += size;
+      await rename(tmp, to);
       opts.onProgress?.(size, size);
+      return size;
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      throw new TaskError(`copy of ${local} to ${remote} failed: ${(err as Error).message}`, {
+      throw new TaskError(`copy of ${from} to ${to} on ${this.host} failed: ${(err as Error).message}`, {
         where: { host: this.host },
         cause: err,
       });

@@ -1,15 +1,16 @@
 // The ssh Transport: one ssh2 connection per host for the whole run, channels capped and retried.
-import { randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { rename, stat, unlink } from "node:fs/promises";
 import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import { TaskError, UnreachableError } from "../errors.js";
-import { wrapScript } from "./become.js";
+import { needsSudo, wrapScript } from "./become.js";
 import { ChannelGate, isChannelRefusal, openChannel } from "./channels.js";
 import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
 import { openClient, type SshTarget } from "./ssh-client.js";
+import { stagedPut } from "./staged-put.js";
+import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
-// Large SFTP writes in flight: far fewer round trips than ssh2's 32 KiB default on slow links.
+// Large SFTP reads and writes in flight: far fewer round trips than ssh2's 32 KiB default on slow links.
 const PUT_CHUNK = 256 * 1024;
 const PUT_CONCURRENCY = 16;
 
@@ -65,7 +66,31 @@ export class SshTransport implements Transport {
   }
 
   async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
-    const tmp = `${remote}.armgo-tmp-${randomBytes(6).toString("hex")}`;
+    const { become, ...plain } = opts;
+    if (needsSudo(become, this.target.user)) return stagedPut(this, (l, r, o) => this.sftpPut(l, r, o), local, remote, { ...plain, become });
+    return this.sftpPut(local, remote, plain);
+  }
+
+  async get(remote: string, local: string): Promise<void> {
+    const tmp = tempBeside(local);
+    const conn = await this.connection();
+    try {
+      const sftp = await this.sftp(conn);
+      await sftpCall<void>((cb) => sftp.fastGet(remote, tmp, { chunkSize: PUT_CHUNK, concurrency: PUT_CONCURRENCY }, (err) => cb(err, undefined)));
+      await rename(tmp, local);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      if (conn.closed) throw this.lost(err);
+      throw new TaskError(`download of ${this.host}:${remote} to ${local} failed: ${(err as Error).message}`, {
+        where: { host: this.host },
+        cause: err,
+      });
+    }
+  }
+
+  /** Upload as the login user: sftp to a temp name beside `remote`, chmod, rename over. */
+  private async sftpPut(local: string, remote: string, opts: PutOptions): Promise<void> {
+    const tmp = tempBeside(remote);
     const conn = await this.connection();
     let sftp: SFTPWrapper | undefined;
     try {

@@ -24,6 +24,8 @@ export interface ExecResult {
 export interface PutOptions {
   /** File mode for the final file, e.g. 0o644. */
   mode?: number;
+  /** Land the file as this user (true = root): staged as the login user, then moved into place by one sudo command. */
+  become?: boolean | string;
   /** Called with bytes transferred so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -41,6 +43,8 @@ export interface Transport {
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Upload a local file: written to a temporary name beside `remote`, then renamed into place. */
   put(local: string, remote: string, opts?: PutOptions): Promise<void>;
+  /** Download a remote file: written to a temporary name beside `local`, then renamed; a failure leaves no file. */
+  get(remote: string, local: string): Promise<void>;
   /** Counters for the benchmark and the audit log. */
   stats(): TransportStats;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 // The ssh transport against real OpenSSH sshd on an ARM64 container (QEMU): exec, become, channel cap,
-// put, host key checking and unreachable hosts.
+// put (also under become), get, host key checking and unreachable hosts.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,6 +117,51 @@ describe("ssh transport on an arm64 host", () => {
     const want = createHash("sha256").update(new Uint8Array(data)).digest("hex");
     expect(r.stdout).toBe(`${want}  /opt/armgo-put/payload.bin\n640\n.\n..\npayload.bin\n`);
     expect(root.stats().connections).toBe(1);
+  });
+
+  it("gets 4 MB of random data written on the arm64 host back byte-identical (sha256)", async () => {
+    const made = await root.exec("head -c 4194304 /dev/urandom > /tmp/armgo-get.bin && sha256sum /tmp/armgo-get.bin");
+    expect(made.code).toBe(0);
+    const local = join(scratch, "got.bin");
+    await root.get("/tmp/armgo-get.bin", local);
+    expect(createHash("sha256").update(new Uint8Array(readFileSync(local))).digest("hex")).toBe(made.stdout.split(" ")[0]);
+    expect(readdirSync(scratch).filter((n) => n.includes(".armgo-tmp-"))).toEqual([]);
+  });
+
+  it("gets the Go tarball the host fetched back with the bytes the mirror's .sha256 names", async () => {
+    const name = "go1.22.12.linux-arm64.tar.gz";
+    const fetched = await root.exec(`curl -fsS -o /tmp/${name} ${quote(`${fleet.mirrorUrl}/${name}`)}`);
+    expect(fetched).toMatchObject({ code: 0 });
+    const local = join(scratch, name);
+    await root.get(`/tmp/${name}`, local);
+    const want = readFileSync(join(fleet.mirrorDir, `${name}.sha256`), "utf8").trim();
+    expect(createHash("sha256").update(new Uint8Array(readFileSync(local))).digest("hex")).toBe(want);
+  });
+
+  it("a get of a missing file is a TaskError naming host and path, and leaves no local file", async () => {
+    const dir = join(scratch, "get-missing");
+    mkdirSync(dir);
+    const err = await root.get("/tmp/armgo-no-such-file", join(dir, "x.bin")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).oneLine()).toContain(`${host.name}:/tmp/armgo-no-such-file`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("put under become as deploy lands a root-owned file by rename, staging nothing behind", async () => {
+    const deploy = await open({ user: "deploy" });
+    const local = join(scratch, "become.bin");
+    const data = randomBytes(1024 * 1024);
+    writeFileSync(local, data);
+    const dest = "/opt/armgo-become/app.bin";
+    const inode = "stat -c %i /opt/armgo-become/app.bin";
+    await root.exec(`mkdir -p /opt/armgo-become && echo old > ${dest} && chmod 600 ${dest}`);
+    const oldInode = (await root.exec(inode)).stdout;
+    await deploy.put(local, dest, { become: true, mode: 0o640 });
+    const r = await root.exec(`sha256sum ${dest}; stat -c '%U %G %a' ${dest}; ls -a /opt/armgo-become; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l`);
+    const want = createHash("sha256").update(new Uint8Array(data)).digest("hex");
+    expect(r.stdout).toBe(`${want}  ${dest}\nroot root 640\n.\n..\napp.bin\n0\n`);
+    // A new inode: the file was renamed into place, never rewritten where it stood.
+    expect((await root.exec(inode)).stdout).not.toBe(oldInode);
   });
 
   it("kills a command that outlives its timeout and keeps the connection", async () => {

@@ -1,7 +1,7 @@
 // A small in-process sshd on 127.0.0.1 (ssh2 Server): runs exec requests with the local /bin/sh and
 // serves SFTP from the local disk, with a MaxSessions-like cap, so the ssh transport is tested without containers.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync, chmodSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync, chmodSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type Connection, type ParsedKey, Server, type SFTPWrapper, utils } from "ssh2";
 
@@ -147,6 +147,12 @@ function serveSftp(sftp: SFTPWrapper): void {
     } catch (err) {
       sftp.status(reqid, STATUS_CODE.FAILURE, (err as Error).message);
     }
+  });
+  sftp.on("READ", (reqid, handle, offset, length) => {
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd(handle), new Uint8Array(buf.buffer, buf.byteOffset, length), 0, length, offset);
+    if (n === 0) sftp.status(reqid, STATUS_CODE.EOF);
+    else sftp.data(reqid, buf.subarray(0, n));
   });
   sftp.on("WRITE", (reqid, handle, offset, data) => status(reqid, () => writeSync(fd(handle), new Uint8Array(data), 0, data.length, offset)));
   sftp.on("CLOSE", (reqid, handle) =>

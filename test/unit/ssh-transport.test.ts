@@ -212,6 +212,33 @@ describe("put over sftp", () => {
   });
 });
 
+describe("get over sftp", () => {
+  const sha = (b: Buffer) => createHash("sha256").update(new Uint8Array(b)).digest("hex");
+
+  it("brings back 3 MB byte-identical through a temp name beside the target, replacing an old file", async () => {
+    const t = await open();
+    const remote = join(dir, "remote-get.bin");
+    const data = randomBytes(3 * 1024 * 1024);
+    writeFileSync(remote, data);
+    const back = join(dir, "got");
+    mkdirSync(back);
+    writeFileSync(join(back, "copy.bin"), "old");
+    await t.get(remote, join(back, "copy.bin"));
+    expect(sha(readFileSync(join(back, "copy.bin")))).toBe(sha(data));
+    expect(readdirSync(back)).toEqual(["copy.bin"]);
+  });
+
+  it("a missing remote file is a TaskError naming host and path, and leaves no local file", async () => {
+    const t = await open();
+    const back = join(dir, "got-missing");
+    mkdirSync(back);
+    const err = await t.get(join(dir, "no-such-file"), join(back, "x.bin")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).message).toContain(`fake1:${join(dir, "no-such-file")}`);
+    expect(readdirSync(back)).toEqual([]);
+  });
+});
+
 describe("host keys", () => {
   it("strict refuses an unknown host, printing its SHA256 fingerprint and the file", async () => {
     const empty = join(dir, "kh-empty");

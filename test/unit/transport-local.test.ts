@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TaskError } from "../../src/errors.js";
 import { wrapScript } from "../../src/transport/become.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { stagedPut } from "../../src/transport/staged-put.js";
 import { signalExitCode } from "../../src/transport/output.js";
 
 const dir = mkdtempSync(join(tmpdir(), "armgo-local-"));
@@ -106,5 +107,69 @@ describe("LocalTransport.put", () => {
     await expect(t.put(join(dir, "absent"), dest)).rejects.toBeInstanceOf(TaskError);
     expect(readFileSync(dest, "utf8")).toBe("old");
     expect(readdirSync(dir).filter((f) => f.includes(".armgo-tmp-"))).toEqual([]);
+  });
+});
+
+describe("LocalTransport.get", () => {
+  const t = new LocalTransport("box");
+
+  it("copies byte-identical through a temp name beside the target", async () => {
+    const data = randomBytes(200_000);
+    writeFileSync(join(dir, "there.bin"), data);
+    mkdirSync(join(dir, "back"));
+    await t.get(join(dir, "there.bin"), join(dir, "back", "here.bin"));
+    expect(readFileSync(join(dir, "back", "here.bin")).equals(data)).toBe(true);
+    expect(readdirSync(join(dir, "back"))).toEqual(["here.bin"]);
+  });
+
+  it("a missing source is a TaskError naming host and path, and leaves no file", async () => {
+    mkdirSync(join(dir, "back-missing"));
+    const err = await t.get(join(dir, "nothing.bin"), join(dir, "back-missing", "x")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).message).toContain(join(dir, "nothing.bin"));
+    expect((err as TaskError).message).toContain("box");
+    expect(readdirSync(join(dir, "back-missing"))).toEqual([]);
+  });
+});
+
+// No sudo on the controller: the become exec runs as this user, so what is checked is the staging itself.
+describe("stagedPut (put under become)", () => {
+  const local = new LocalTransport("box");
+  const becomeScripts: string[] = [];
+  const host = {
+    host: "box",
+    exec: (script: string, opts: { become?: boolean | string } = {}) => {
+      if (opts.become) becomeScripts.push(script);
+      return local.exec(script);
+    },
+  };
+  const loginPut = (l: string, r: string, o: { mode?: number }) => local.put(l, r, o);
+  const stagingDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith("armgo-put."));
+
+  it("stages privately, then ONE become command lands the file with its mode, leaving nothing behind", async () => {
+    const src = join(dir, "staged-src.bin");
+    writeFileSync(src, randomBytes(70_000));
+    mkdirSync(join(dir, "staged"));
+    const dest = join(dir, "staged", "f.bin");
+    writeFileSync(dest, "old");
+    const before = stagingDirs();
+    becomeScripts.length = 0;
+    await stagedPut(host, loginPut, src, dest, { become: true, mode: 0o640 });
+    expect(readFileSync(dest).equals(readFileSync(src))).toBe(true);
+    expect(statSync(dest).mode & 0o777).toBe(0o640);
+    expect(becomeScripts).toHaveLength(1);
+    expect(readdirSync(join(dir, "staged"))).toEqual(["f.bin"]);
+    expect(stagingDirs()).toEqual(before);
+  });
+
+  it("a move that fails is a TaskError naming host and path; nothing lands, the staging dir goes", async () => {
+    const src = join(dir, "staged-src2.bin");
+    writeFileSync(src, "x");
+    const before = stagingDirs();
+    const dest = join(dir, "no-such-dir", "f.bin");
+    const err = await stagedPut(host, loginPut, src, dest, { become: "deploy" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).message).toContain(`box:${dest} as deploy failed`);
+    expect(stagingDirs()).toEqual(before);
   });
 });
