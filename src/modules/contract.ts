@@ -59,7 +59,7 @@ export interface ModuleContext extends ResolveContext {
   run(script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** Like run, but a non-zero exit throws RemoteCommandError (stderr tail in the message). */
   runOk(script: string, opts?: ExecOptions): Promise<ExecResult>;
-  /** Upload a local file (temp name beside `remote`, then rename). Not under become: stage in a temp dir, then move with run(). */
+  /** Upload a local file (temp name beside `remote`, then rename); `become` in opts lands it as that user (shared/upload.ts does). */
   put(local: string, remote: string, opts?: PutOptions): Promise<void>;
   /** Live progress of a long step (shown on a TTY). */
   progress(text: string): void;

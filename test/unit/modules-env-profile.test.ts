@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { editText, renderBlock } from "../../src/modules/env-profile/block.js";
+import { renderBlock } from "../../src/modules/env-profile/block.js";
+import { editText } from "../../src/modules/shared/marker-block.js";
 import { envProfile, parseFiles, planProfile, profileFiles } from "../../src/modules/env-profile/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";
 

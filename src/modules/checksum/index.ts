@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
 import { parseKv, type Module } from "../contract.js";
 import { resolveChecksum, resolvedSha256 } from "../checksum-spec.js";
-import { hashProbe } from "../download/manifest.js";
+import { hashProbe, parseHashProbe, type HashState } from "../shared/hash-probe.js";
 import { sh } from "../../transport/quote.js";
 
 export interface ChecksumArgs {
@@ -15,10 +15,8 @@ export interface ChecksumArgs {
   verify?: "fast" | "full";
 }
 
-export interface ChecksumState {
+export interface ChecksumState extends HashState {
   exists: boolean;
-  sha256?: string;
-  hashed: "manifest" | "hash" | "none";
 }
 
 export const checksum: Module<ChecksumArgs, ChecksumState, never> = {
@@ -34,12 +32,7 @@ export const checksum: Module<ChecksumArgs, ChecksumState, never> = {
 
   parse(out) {
     const kv = parseKv(out.stdout);
-    const state: ChecksumState = {
-      exists: kv.exists === "1",
-      hashed: kv.hashed === "0" ? "manifest" : kv.hashed === "1" ? "hash" : "none",
-    };
-    if (kv.sha256 && /^[0-9a-f]{64}$/.test(kv.sha256)) state.sha256 = kv.sha256;
-    return state;
+    return { exists: kv.exists === "1", ...parseHashProbe(kv) };
   },
 
   plan(state, args) {

@@ -1,12 +1,11 @@
 // Carry out a download plan: fetch (or upload) to dest.part, verify, set attributes, rename, record
 // the manifest. A file failing verification never reaches dest, and its .part is removed.
-import { randomBytes } from "node:crypto";
-import { posix } from "node:path";
 import { TaskError, lastLine } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
 import { resolvedSha256 } from "../checksum-spec.js";
-import { writeManifest } from "./manifest.js";
+import { writeManifest } from "../shared/hash-probe.js";
+import { uploadAs } from "../shared/upload.js";
 import { partPath } from "./probe.js";
 import type { DownloadArgs, DownloadStep } from "./types.js";
 
@@ -64,18 +63,13 @@ function attributesScript(args: DownloadArgs, target: string): string {
   return lines.join("\n");
 }
 
-function scriptFor(args: DownloadArgs, step: DownloadStep, staged?: string): string {
+function scriptFor(args: DownloadArgs, step: DownloadStep): string {
   switch (step.action) {
     case "fetch":
       return [prelude(args), fetchScript(args, step.tool), finishScript(args)].join("\n");
     case "upload":
-      // A staged upload (become) is copied so that the file belongs to the become user.
-      return [
-        prelude(args),
-        staged ? sh`cp ${staged} "$part" && rm -f ${staged} || exit 1` : "",
-        `got=$(h)`,
-        finishScript(args),
-      ].join("\n");
+      // The upload landed at .part (owned by the become user): verified here like a fetch.
+      return [prelude(args), `got=$(h)`, finishScript(args)].join("\n");
     case "attributes":
       // The attributes change ctime, so the manifest is rewritten to keep later probes hash-free.
       return [prelude(args), `got=$want`, attributesScript(args, `"$dest"`), writeManifest(args.dest)].join("\n");
@@ -85,10 +79,9 @@ function scriptFor(args: DownloadArgs, step: DownloadStep, staged?: string): str
 export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan: Plan<DownloadStep>): Promise<ApplyResult> {
   const want = resolvedSha256(args.checksum);
   const data: Record<string, unknown> = { dest: args.dest, url: args.url, sha256: want };
-  let staged: string | undefined;
   for (const step of plan.steps) {
-    if (step.action === "upload") staged = await upload(ctx, args, want);
-    const res = await ctx.run(scriptFor(args, step, staged));
+    if (step.action === "upload") await upload(ctx, args, want);
+    const res = await ctx.run(scriptFor(args, step));
     const out = parseKv(res.stdout);
     if (res.code === EXIT_MISMATCH) {
       throw new TaskError(`sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}`, {
@@ -111,18 +104,8 @@ export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan
   return { msg: `${action} ${args.dest} (sha256 ${want.slice(0, 12)}…)`, data };
 }
 
-/** Controller mode: fetch once per run (verified, cached), upload to .part or to a staging file for become. */
-async function upload(ctx: ModuleContext, args: DownloadArgs, want: string): Promise<string | undefined> {
+/** Controller mode: fetch once per run (verified, cached), then upload to .part as the task's user. */
+async function upload(ctx: ModuleContext, args: DownloadArgs, want: string): Promise<void> {
   const local = await ctx.controller.fetchFile(args.url, want, (done, total) => ctx.progress(`fetch ${done}/${total} bytes`));
-  const progress = { onProgress: (done: number, total: number) => ctx.progress(`upload ${done}/${total} bytes`) };
-  if (ctx.become) {
-    // put() writes as the connecting user: stage in /tmp, the script copies it into place as the become user.
-    const staged = `/tmp/.armgo-upload-${randomBytes(6).toString("hex")}-${posix.basename(args.dest)}`;
-    await ctx.put(local, staged, progress);
-    return staged;
-  }
-  await ctx.runOk(sh`mkdir -p ${posix.dirname(args.dest)}`);
-  await ctx.put(local, partPath(args.dest), progress);
-  return undefined;
+  await uploadAs(ctx, local, partPath(args.dest));
 }
-

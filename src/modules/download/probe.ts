@@ -2,7 +2,7 @@
 // an interrupted `.part`, and which fetch tools the host has.
 import { parseKv, type ProbeOutput } from "../contract.js";
 import { sh } from "../../transport/quote.js";
-import { hashProbe } from "./manifest.js";
+import { hashProbe, parseHashProbe } from "../shared/hash-probe.js";
 import type { DownloadArgs, DownloadState } from "./types.js";
 
 export function partPath(dest: string): string {
@@ -28,11 +28,10 @@ export function parseProbe(out: ProbeOutput): DownloadState {
   const state: DownloadState = {
     exists: kv.exists === "1",
     notFile: kv.exists === "dir",
-    hashed: kv.hashed === "0" ? "manifest" : kv.hashed === "1" ? "hash" : "none",
+    ...parseHashProbe(kv),
     partSize: Number(kv.part ?? 0),
     tools: { curl: kv.tool_curl === "1", wget: kv.tool_wget === "1", sha256sum: kv.tool_sha256sum === "1" },
   };
-  if (kv.sha256 && /^[0-9a-f]{64}$/.test(kv.sha256)) state.sha256 = kv.sha256;
   if (stat[0]) state.size = Number(stat[0]);
   if (mode) Object.assign(state, { mode, owner: [user, uid], group: [group, gid] });
   return state;

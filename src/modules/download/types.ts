@@ -1,4 +1,5 @@
 // Arguments, probed state and plan steps of the download module.
+import type { HashState } from "../shared/hash-probe.js";
 
 export interface DownloadArgs {
   url: string;
@@ -16,13 +17,10 @@ export interface DownloadArgs {
   size?: number;
 }
 
-export interface DownloadState {
+export interface DownloadState extends HashState {
   exists: boolean;
   /** dest exists but is not a regular file. */
   notFile: boolean;
-  sha256?: string;
-  /** How sha256 was learned: from the manifest (no hash), by hashing, or not at all. */
-  hashed: "manifest" | "hash" | "none";
   size?: number;
   /** Octal mode (e.g. "644") of dest; owner and group each as [name, numeric id]. */
   mode?: string;

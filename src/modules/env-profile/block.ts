@@ -1,7 +1,6 @@
-// The managed block (`# BEGIN armgo NAME` … `# END armgo NAME`) and its insertion into a file's
-// text, blockinfile style: the rest of the file is never touched.
-import { TaskError } from "../../errors.js";
+// The Go environment block's text; shared/marker-block.ts puts it into a file between its markers.
 import { quote } from "../../transport/quote.js";
+import { begin, end } from "../shared/marker-block.js";
 
 export interface BlockArgs {
   name: string;
@@ -11,9 +10,6 @@ export interface BlockArgs {
   path?: string[];
   env?: Record<string, string | number | boolean>;
 }
-
-export const begin = (name: string) => `# BEGIN armgo ${name}`;
-export const end = (name: string) => `# END armgo ${name}`;
 
 /**
  * A value as shell text: literal, except that a leading `$HOME` or `~` expands when sourced,
@@ -51,22 +47,4 @@ export function renderBlock(args: BlockArgs): string {
   if (pathDirs(args).length > 0) lines.push("export PATH");
   lines.push(end(args.name));
   return lines.join("\n") + "\n";
-}
-
-/** The file's text with the block put in (replacing an existing one) or removed (block undefined). */
-export function editText(text: string, name: string, block: string | undefined, file: string): string {
-  const lines = text.split("\n");
-  const from = lines.indexOf(begin(name));
-  const to = from < 0 ? -1 : lines.indexOf(end(name), from + 1);
-  if (from >= 0 && to < 0) {
-    throw new TaskError(`${file}: '${begin(name)}' has no '${end(name)}' line`, { hint: "fix the file by hand; armgo will not guess where the block ends" });
-  }
-  if (from >= 0) {
-    const after = lines.slice(to + 1);
-    const blockLines = block === undefined ? [] : block.replace(/\n$/, "").split("\n");
-    return [...lines.slice(0, from), ...blockLines, ...after].join("\n");
-  }
-  if (block === undefined) return text;
-  if (text === "") return block;
-  return text.endsWith("\n") ? text + block : `${text}\n${block}`;
 }

@@ -5,7 +5,8 @@ import { TaskError, lastLine } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import type { Facts } from "../../facts/types.js";
 import type { Module, Plan, ProbeOutput } from "../contract.js";
-import { editText, renderBlock, type BlockArgs } from "./block.js";
+import { editText } from "../shared/marker-block.js";
+import { renderBlock, type BlockArgs } from "./block.js";
 
 export interface EnvProfileArgs extends BlockArgs {
   state?: "present" | "absent";

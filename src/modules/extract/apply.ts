@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { TaskError, lastLine } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
+import { linkTemp, switchLink } from "../shared/symlink.js";
 import { layout, tarFlag, TEMP_PREFIX, type Layout } from "./layout.js";
 import type { ExtractArgs, ExtractStep } from "./types.js";
 
@@ -33,8 +34,7 @@ function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined)
     case "switch":
       return [
         step.migrate ? sh`mv "$d"/${l!.top} "$d"/${step.migrate} || exit 1` : "",
-        // ln -sfn is unlink+symlink (a window with no target); a rename over the old link is atomic.
-        sh`ln -s ${step.to} "$d"/${l!.top + ".armgo-new"} && mv -T "$d"/${l!.top + ".armgo-new"} "$d"/${l!.top} || exit 1`,
+        switchLink(l!.target, step.to),
       ].join("\n");
     case "prune":
       return step.names.map((n) => sh`rm -rf "$d"/${n}`).join("\n");
@@ -60,7 +60,7 @@ export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: 
     sh`d=${args.dest}; tmp="$d"/${tmpName}`,
     `mkdir -p "$d" || exit 1`,
     // Leftovers of a killed run: temp trees and a half-made link; the active target is never among them.
-    sh`rm -rf "$d"/${TEMP_PREFIX}*` + (l ? sh` "$d"/${l.top + ".armgo-new"}` : ""),
+    sh`rm -rf "$d"/${TEMP_PREFIX}*` + (l ? sh` ${linkTemp(l.target)}` : ""),
     // Whatever happens from here (short of SIGKILL, which the next run's cleanup covers), tmp goes.
     `mkdir "$tmp" || exit 1`,
     `trap 'rm -rf "$tmp"' EXIT`,

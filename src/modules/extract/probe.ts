@@ -2,6 +2,7 @@
 // listing, which the host prints only when an extraction may be needed (listing 70 MB costs seconds).
 import { parseKv, type ProbeOutput } from "../contract.js";
 import { sh } from "../../transport/quote.js";
+import { linkTemp } from "../shared/symlink.js";
 import { layout, tarFlag, TEMP_PREFIX } from "./layout.js";
 import { parseEntry, type Entry } from "./listing.js";
 import type { ExtractArgs, ExtractState, Tree } from "./types.js";
@@ -16,7 +17,7 @@ export function probeScript(args: ExtractArgs): string {
       `v=; [ -f "$t/$rel" ] && v=$(head -n 1 "$t/$rel") && echo "installed=$v"`,
       `[ "$v" = "$want" ] && need=0`,
       sh`for x in "$d"/${l.top}-*; do [ -d "$x" ] && [ ! -L "$x" ] && [ -f "$x/$rel" ] || continue; v=$(head -n 1 "$x/$rel"); echo "tree=\${x##*/} $v"; [ "$v" = "$want" ] && need=0; done`,
-      sh`for x in "$d"/${TEMP_PREFIX}* "$d"/${l.top + ".armgo-new"}; do [ -e "$x" ] || [ -L "$x" ] && echo "stale=\${x##*/}"; done`,
+      sh`for x in "$d"/${TEMP_PREFIX}* ${linkTemp(l.target)}; do [ -e "$x" ] || [ -L "$x" ] && echo "stale=\${x##*/}"; done`,
     );
   } else if (args.creates) {
     lines.push(sh`if [ -e ${args.creates} ]; then echo creates=1; need=0; fi`);

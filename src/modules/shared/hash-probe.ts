@@ -1,6 +1,13 @@
-// The hash manifest beside a verified file: `size mtime ctime inode sha256`. A probe re-hashes
-// only when stat no longer matches it, so a re-run over a 70 MB archive costs one stat, not a hash.
+// The hash probe of a file on the host and its parser, for every module that verifies a file, and
+// the manifest beside a verified file: `size mtime ctime inode sha256`. A probe re-hashes only when
+// stat no longer matches it, so a re-run over a 70 MB archive costs one stat, not a hash.
 import { sh } from "../../transport/quote.js";
+
+/** What the hash probe learned: the sha256, and how (from the manifest, by hashing, or not at all: no sha256sum). */
+export interface HashState {
+  sha256?: string;
+  hashed: "manifest" | "hash" | "none";
+}
 
 export function manifestPath(path: string): string {
   return `${path}.armgo-sha256`;
@@ -27,6 +34,13 @@ export function hashProbe(path: string, full: boolean): string {
     sh`elif command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < ${path}) && echo "sha256=\${h%% *}"; echo hashed=1`,
     `else echo hashed=none; fi`,
   ].join("\n");
+}
+
+/** Read the hash probe's keys out of a probe's key=value output. */
+export function parseHashProbe(kv: Record<string, string>): HashState {
+  const state: HashState = { hashed: kv.hashed === "0" ? "manifest" : kv.hashed === "1" ? "hash" : "none" };
+  if (kv.sha256 && /^[0-9a-f]{64}$/.test(kv.sha256)) state.sha256 = kv.sha256;
+  return state;
 }
 
 /** Apply fragment: record the manifest for `path` whose verified hash is in $got (temp + rename). */
