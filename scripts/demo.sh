@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# setup.sh puts `armgo` on PATH (/usr/local/bin/armgo → dist/src/cli/main.js).
 bash scripts/setup.sh
-armgo() { node dist/src/cli/main.js "$@"; }
 
 armgo lab up --hosts "${ARMGO_DEMO_HOSTS:-3}" --arch arm64
 inv=.armgo/lab/inventory.yaml
@@ -20,5 +20,5 @@ echo; echo "== again: a converged fleet changes nothing"
 armgo play playbooks/site.yaml -i "$inv"
 
 echo
-echo "The lab is still up: try 'node dist/src/cli/main.js facts -i $inv', or -e go_version=1.23.5."
-echo "Stop it with: node dist/src/cli/main.js lab down"
+echo "The lab is still up: try 'armgo facts -i $inv', or -e go_version=1.23.5."
+echo "Stop it with: armgo lab down"

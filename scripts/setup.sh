@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (as root) for armgo's tests: packages, dockerd, ARM64 emulation,
-# npm deps, build, and the cached lab images + Go mirror. Safe to run again.
+# npm deps, build, `armgo` on PATH, and the cached lab images + Go mirror. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +56,9 @@ grep '^flags:' "$B/qemu-aarch64"
 log "npm ci and build"
 npm ci --no-audit --no-fund
 npm run build
+
+log "armgo on PATH"
+bash scripts/install-cli.sh /usr/local/bin
 
 log "lab images and Go mirror (first run: several minutes, then cached)"
 node dist/src/lab/build-cli.js

@@ -65,3 +65,24 @@ export function list(v: unknown): string[] {
   const arr = Array.isArray(v) ? v : [v];
   return arr.flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
 }
+
+/** A string option the command cannot do without. */
+export function required(v: unknown, flag: string, spec: CommandSpec): string {
+  if (typeof v !== "string" || v === "") throw new InputError(`armgo ${spec.name}: ${flag} is required`, { hint: `usage: ${spec.usage}` });
+  return v;
+}
+
+/** An option that takes one of a few words; undefined when not given. */
+export function choice<T extends string>(v: unknown, flag: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if ((allowed as readonly unknown[]).includes(v)) return v as T;
+  const words = `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
+  throw new InputError(`${flag} must be ${words}, not '${String(v)}'`);
+}
+
+export function forks(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`--forks must be a whole number of at least 1, not '${String(v)}'`);
+  return n;
+}

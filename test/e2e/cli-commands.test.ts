@@ -1,9 +1,14 @@
-// The CLI's non-running commands through the real binary: help, validate, inventory, list-*.
-import { mkdtempSync, writeFileSync } from "node:fs";
+// The CLI's non-running commands through the real binary: help, version, validate, inventory,
+// list-*, and `armgo` on PATH as scripts/setup.sh installs it.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { armgo } from "./cli.js";
+import { armgo, type CliResult } from "./cli.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 const SITE = join(import.meta.dirname, "../../playbooks/site.yaml");
 let dir: string;
@@ -22,7 +27,9 @@ describe("armgo CLI", () => {
   it.each<[string[], number, RegExp]>([
     [["--help"], 0, /^Usage: armgo COMMAND \[options\][\s\S]*Exit codes: 0 fine, 2 a host failed, 4 a host unreachable, 5 invalid input/],
     [["play", "--help"], 0, /-C, --check\s+probe and plan only[\s\S]*--host-key-checking MODE/],
-    [["--version"], 0, /^\d+\.\d+\.\d+\n$/],
+    [["--version"], 0, new RegExp(`^${VERSION.replace(/\./g, "\\.")}\n$`)],
+    [["validate", "--help"], 0, /^Usage: armgo validate PLAYBOOK \[-i INVENTORY\][\s\S]*-h, --help\s+show this help/],
+    [["lab", "upp"], 5, /^ERROR: unknown lab command 'upp' — did you mean 'up'\?/],
     [["plya"], 5, /^ERROR: unknown command 'plya' — did you mean 'play'\? — see armgo --help\n$/],
     [["play", SITE, "-i", "INV", "--chekc"], 5, /^ERROR: armgo play: unknown option --chekc — did you mean '--check'\?/],
     [["play", SITE], 5, /^ERROR: armgo play: -i INVENTORY is required/],
@@ -67,4 +74,22 @@ describe("armgo CLI", () => {
     const tasks = await armgo(["play", SITE, "-i", inv, "--list-tasks"]);
     expect(tasks.stdout.split("\n").filter((l) => l.startsWith("  "))).toHaveLength(6);
   });
+
+  it("`armgo` on PATH, as scripts/setup.sh installs it, answers from any directory", async () => {
+    const bin = join(dir, "bin");
+    const installed = await run("bash", [join(ROOT, "scripts/install-cli.sh"), bin], {});
+    expect(installed).toMatchObject({ code: 0 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" };
+    expect(await run("armgo", ["--version"], { cwd: dir, env })).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+    const r = await run("armgo", ["validate", SITE], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${SITE}: ok — \\d+ play\\(s\\)`));
+  });
 });
+
+/** A program found the way a shell finds it (PATH), not through node. */
+function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve) =>
+    execFile(file, args, opts, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr })),
+  );
+}

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { helpText, list, parse, type CommandSpec } from "../../src/cli/args.js";
+import { commands, dispatch, topHelp } from "../../src/cli/table.js";
 import { InputError } from "../../src/errors.js";
 
 const spec: CommandSpec = {
@@ -49,5 +52,43 @@ describe("argv", () => {
   it("comma lists and repeats both work for --tags", () => {
     expect(list(["a,b", "c"])).toEqual(["a", "b", "c"]);
     expect(list(undefined)).toEqual([]);
+  });
+});
+
+describe("the command table", () => {
+  const printed: string[] = [];
+  const print = (text: string) => void printed.push(text);
+
+  it("names exactly the commands of src/commands/", () => {
+    expect(commands.map((c) => c.spec.name)).toEqual(["play", "validate", "inventory", "facts", "lab"]);
+  });
+
+  it.each(commands.map((c) => [c.spec.name, c] as const))("%s --help shows its usage and every option of its spec, and -h", async (name, c) => {
+    printed.length = 0;
+    expect(await dispatch([name, "--help"], print)).toBe(0);
+    const help = printed.join("\n");
+    expect(help).toContain(`Usage: ${c.spec.usage}`);
+    for (const [option, o] of Object.entries(c.spec.options)) expect(help).toContain(`${o.short ? `-${o.short}, ` : "    "}--${option}`);
+    expect(help).toMatch(/-h, --help\s+show this help/);
+    expect(topHelp()).toMatch(new RegExp(`^  ${name}\\s+${c.spec.summary.slice(0, 20).replace(/[()]/g, "\\$&")}`, "m"));
+  });
+
+  it.each([["--version"], ["-V"]])("%s prints the version from package.json", async (flag) => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as { version: string };
+    printed.length = 0;
+    expect(await dispatch([flag], print)).toBe(0);
+    expect(printed).toEqual([pkg.version]);
+  });
+
+  it.each([
+    [["plya"], "unknown command 'plya' — did you mean 'play'? — see armgo --help"],
+    [["facts"], "armgo facts: -i INVENTORY is required — usage: armgo facts -i INVENTORY [--limit PATTERN]"],
+    [["lab", "dwon"], "unknown lab command 'dwon' — did you mean 'down'? — usage: armgo lab up|status|down|build [options]"],
+    [["lab", "up", "--arch", "riscv"], "--arch must be arm64, amd64 or mixed, not 'riscv'"],
+    [["lab", "up", "--hosts", "0"], "--hosts must be 1 to 64, not '0'"],
+  ])("%j is an InputError: %s", async (argv, line) => {
+    const err = await dispatch(argv, print).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).oneLine()).toBe(line);
   });
 });

@@ -1,0 +1,259 @@
+// The one command table: each command's argv spec, its help (made from the spec) and its handler
+// together. A handler turns parsed argv into the command's options, calls the exported command in
+// src/commands/, prints the outcome and returns the exit code exit.ts decides.
+import { resolve } from "node:path";
+import { collectFacts } from "../commands/facts.js";
+import { inventory } from "../commands/inventory.js";
+import { lab, type LabAction } from "../commands/lab.js";
+import { listPlay, play } from "../commands/play.js";
+import { validate } from "../commands/validate.js";
+import { loadRun } from "../engine/run.js";
+import { InputError } from "../errors.js";
+import { didYouMean } from "../load/suggest.js";
+import { parseExtraVars } from "../load/vars.js";
+import { version } from "../paths.js";
+import { choice, forks, helpText, list, parse, required, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
+import { EXIT, exitForFacts, exitForRecap } from "./exit.js";
+import { createRenderer } from "./render.js";
+
+/** Where a handler prints its result (stdout in the CLI). */
+export type Print = (text: string) => void;
+
+export interface Command {
+  spec: CommandSpec;
+  run(args: Parsed, print: Print): Promise<number>;
+}
+
+const connectionOptions: Record<string, OptionSpec> = {
+  "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
+  "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
+  forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
+  limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
+};
+
+const HOST_KEY_CHECKING = ["strict", "accept-new", "off"] as const;
+
+function connection(v: Parsed["values"]) {
+  return {
+    limit: v.limit as string | undefined,
+    forks: forks(v.forks),
+    hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
+    knownHosts: v["known-hosts"] as string | undefined,
+  };
+}
+
+const playCommand: Command = {
+  spec: {
+    name: "play",
+    usage: "armgo play PLAYBOOK -i INVENTORY [options]",
+    summary: "Converge hosts to what the playbook describes. Each task checks the host first, so a second run changes nothing.",
+    positionals: [1, 1],
+    options: {
+      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+      check: { type: "boolean", short: "C", help: "probe and plan only: print what would change, change nothing" },
+      diff: { type: "boolean", short: "D", help: "show before/after of what changes" },
+      tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
+      "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
+      "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
+      "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
+      json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
+      "syntax-check": { type: "boolean", help: "validate the playbook and inventory, contact nothing" },
+      "list-hosts": { type: "boolean", help: "print the hosts each play would run on" },
+      "list-tasks": { type: "boolean", help: "print the tasks each play would run (after --tags)" },
+      ...connectionOptions,
+      verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
+    },
+  },
+  async run({ values: v, positionals }, print) {
+    const opts = {
+      playbook: positionals[0]!,
+      inventory: required(v.inventory, "-i INVENTORY", playCommand.spec),
+      check: Boolean(v.check),
+      diff: Boolean(v.diff),
+      tags: list(v.tags),
+      skipTags: list(v["skip-tags"]),
+      extraVars: parseExtraVars((v["extra-vars"] as string[] | undefined) ?? []),
+      auditDir: v["audit-dir"] as string | undefined,
+      verbose: Boolean(v.verbose),
+      ...connection(v),
+    };
+    const loaded = loadRun(opts);
+    if (v["syntax-check"]) {
+      print(`playbook: ${opts.playbook} — syntax ok`);
+      return EXIT.ok;
+    }
+    if (v["list-hosts"] || v["list-tasks"]) {
+      for (const p of await listPlay(opts, { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) })) {
+        print(`play: ${p.play}`);
+        for (const h of p.hosts ?? []) print(`  ${h}`);
+        for (const t of p.tasks ?? []) print(`  ${t.name}  [${t.module}]${t.tags.length ? `  TAGS: [${t.tags.join(", ")}]` : ""}`);
+      }
+      return EXIT.ok;
+    }
+    const ac = new AbortController();
+    const stop = (): void => {
+      // a second Ctrl-C means now: the audit logs already hold every finished task
+      if (ac.signal.aborted) process.exit(EXIT.interrupted);
+      ac.abort();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    const onEvent = createRenderer({ json: Boolean(v.json), diff: opts.diff, verbose: opts.verbose });
+    const result = await play({ ...opts, signal: ac.signal, onEvent }, loaded);
+    const code = exitForRecap(result.recap, result.interrupted);
+    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, exit_code: code, stats: result.stats }));
+    return code;
+  },
+};
+
+const validateCommand: Command = {
+  spec: {
+    name: "validate",
+    usage: "armgo validate PLAYBOOK [-i INVENTORY]",
+    summary: "Check a playbook (and inventory) against the schemas; every problem at file:line:col.",
+    positionals: [1, 1],
+    options: {
+      inventory: { type: "string", short: "i", arg: "FILE", help: "also validate this inventory" },
+    },
+  },
+  async run({ values: v, positionals }, print) {
+    const inv = v.inventory as string | undefined;
+    const s = await validate({ playbook: positionals[0]!, ...(inv ? { inventory: inv } : {}) });
+    print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv}: ${s.hosts} host(s)` : ""}`);
+    return EXIT.ok;
+  },
+};
+
+const inventoryCommand: Command = {
+  spec: {
+    name: "inventory",
+    usage: "armgo inventory -i INVENTORY --list|--graph",
+    summary: "Show an inventory's hosts, groups and merged vars.",
+    positionals: [0, 0],
+    options: {
+      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+      list: { type: "boolean", help: "JSON: groups and every host's merged vars" },
+      graph: { type: "boolean", help: "the group tree" },
+    },
+  },
+  async run({ values: v }, print) {
+    const view = await inventory({ inventory: required(v.inventory, "-i INVENTORY", inventoryCommand.spec) });
+    print(v.graph ? view.graph.join("\n") : JSON.stringify(view.list, null, 2));
+    return EXIT.ok;
+  },
+};
+
+const factsCommand: Command = {
+  spec: {
+    name: "facts",
+    usage: "armgo facts -i INVENTORY [--limit PATTERN]",
+    summary: "Gather facts (arch, goarch, OS, libc, shell, tools, installed Go) from each host in one command, and print them as JSON.",
+    positionals: [0, 0],
+    options: {
+      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+      ...connectionOptions,
+    },
+  },
+  async run({ values: v }, print) {
+    const report = await collectFacts({ inventory: required(v.inventory, "-i INVENTORY", factsCommand.spec), ...connection(v) });
+    print(JSON.stringify(report, null, 2));
+    return exitForFacts(report);
+  },
+};
+
+const LAB_ACTIONS = ["up", "status", "down", "build"] as const;
+const LAB_ARCHES = ["arm64", "amd64", "mixed"] as const;
+
+function hostCount(v: unknown): number {
+  const n = Number(v ?? 3);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`--hosts must be 1 to 64, not '${String(v)}'`);
+  return n;
+}
+
+const labCommand: Command = {
+  spec: {
+    name: "lab",
+    usage: "armgo lab up|status|down|build [options]",
+    summary: "Start a fleet of Debian containers with real sshd (ARM64 under QEMU) and a local Go mirror, and write an inventory for it.",
+    positionals: [1, 1],
+    options: {
+      hosts: { type: "string", short: "n", arg: "N", help: "up: how many hosts (default 3)" },
+      arch: { type: "string", arg: "ARCH", help: "up: arm64 (default) | amd64 | mixed" },
+      out: { type: "string", short: "o", arg: "FILE", help: "up: inventory to write (default .armgo/lab/inventory.yaml)" },
+      "state-dir": { type: "string", arg: "DIR", help: "where the lab keeps its key, known_hosts and state (default .armgo/lab)" },
+    },
+  },
+  async run({ values: v, positionals }, print) {
+    const sub = positionals[0]!;
+    if (!(LAB_ACTIONS as readonly string[]).includes(sub)) {
+      throw new InputError(`unknown lab command '${sub}'${didYouMean(sub, [...LAB_ACTIONS])}`, { hint: `usage: ${labCommand.spec.usage}` });
+    }
+    const stateDir = resolve((v["state-dir"] as string | undefined) ?? ".armgo/lab");
+    const out = resolve((v.out as string | undefined) ?? `${stateDir}/inventory.yaml`);
+    const up = sub === "up" ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", out } : {};
+    const report = await lab({ action: sub as LabAction, stateDir, ...up });
+    switch (report.action) {
+      case "up":
+        print(`lab up: ${report.lab.hosts.length} host(s); inventory ${out}\n  try: armgo play playbooks/site.yaml -i ${out}`);
+        break;
+      case "status":
+        print(JSON.stringify(report.status, null, 2));
+        break;
+      case "down":
+        print("lab down: containers and mirror stopped");
+        break;
+      case "build":
+        break;
+    }
+    return EXIT.ok;
+  },
+};
+
+export const commands: readonly Command[] = [playCommand, validateCommand, inventoryCommand, factsCommand, labCommand];
+
+const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help" };
+
+/** A command's spec as parsed and shown: every command takes -h, --help. */
+function withHelp(spec: CommandSpec): CommandSpec {
+  return { ...spec, options: { ...spec.options, help: HELP } };
+}
+
+export function topHelp(): string {
+  const w = Math.max(...commands.map((c) => c.spec.name.length));
+  return [
+    "Usage: armgo COMMAND [options]",
+    "",
+    "Idempotent playbooks that put Go toolchains and Go services onto Linux ARM64 fleets over SSH.",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.spec.name.padEnd(w)}  ${c.spec.summary.split(". ")[0]!.replace(/\.$/, "")}`),
+    "",
+    "Run 'armgo COMMAND --help' for a command's options; 'armgo --version' for the version.",
+    "Exit codes: 0 fine, 2 a host failed, 4 a host unreachable, 5 invalid input, 99 interrupted.",
+    "",
+  ].join("\n");
+}
+
+/** argv (without node and the script) → the exit code. Input errors throw InputError. */
+export async function dispatch(argv: string[], print: Print): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    print(topHelp());
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-V") {
+    print(version);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.spec.name === name);
+  if (!command) {
+    throw new InputError(`unknown command '${name}'${didYouMean(name, commands.map((c) => c.spec.name))}`, { hint: "see armgo --help" });
+  }
+  const spec = withHelp(command.spec);
+  const parsed = parse(spec, rest);
+  if (parsed.values.help) {
+    print(helpText(spec));
+    return EXIT.ok;
+  }
+  return command.run(parsed, print);
+}
