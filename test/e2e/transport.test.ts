@@ -10,6 +10,7 @@ import { HostKeyError, TaskError, UnreachableError } from "../../src/errors.js";
 import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
 import { quote } from "../../src/transport/quote.js";
 import type { Transport } from "../../src/transport/transport.js";
+import { armgo, recap } from "./cli.js";
 import { type Fleet, type FleetHost, startFleet } from "./fleet.js";
 
 describe("ssh transport on an arm64 host", () => {
@@ -162,6 +163,21 @@ describe("ssh transport on an arm64 host", () => {
     expect(r.stdout).toBe(`${want}  ${dest}\nroot root 640\n.\n..\napp.bin\n0\n`);
     // A new inode: the file was renamed into place, never rewritten where it stood.
     expect((await root.exec(inode)).stdout).not.toBe(oldInode);
+  });
+
+  it("download mode: controller as deploy with become lands the file root-owned through the staged put", async () => {
+    const feed = readFileSync(join(fleet.mirrorDir, "feed.json"));
+    const sum = createHash("sha256").update(new Uint8Array(feed)).digest("hex");
+    const playbook = join(scratch, "push.yaml");
+    writeFileSync(
+      playbook,
+      `- hosts: all\n  become: true\n  gather_facts: false\n  tasks:\n    - name: push\n      download: { url: "{{ go_mirror }}/feed.json", dest: /opt/armgo-dl/feed.json, checksum: "sha256:${sum}", mode: controller }\n`,
+    );
+    const r = await armgo(["play", playbook, "-i", fleet.inventoryPath, "-e", "user=deploy", "--audit-dir", join(scratch, "audit")]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(recap(r.stdout)[host.name]).toMatchObject({ changed: 1, failed: 0 });
+    const on = await root.exec("sha256sum /opt/armgo-dl/feed.json; stat -c %U /opt/armgo-dl/feed.json; ls -a /opt/armgo-dl; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l");
+    expect(on.stdout).toBe(`${sum}  /opt/armgo-dl/feed.json\nroot\n.\n..\nfeed.json\nfeed.json.armgo-sha256\n0\n`);
   });
 
   it("kills a command that outlives its timeout and keeps the connection", async () => {
