@@ -11,8 +11,8 @@ import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
 // Large SFTP reads and writes in flight: far fewer round trips than ssh2's 32 KiB default on slow links.
-const PUT_CHUNK = 256 * 1024;
-const PUT_CONCURRENCY = 16;
+const SFTP_CHUNK = 256 * 1024;
+const SFTP_CONCURRENCY = 16;
 
 /** One live connection: its own channel budget, and the sftp session once a put needs it. */
 interface Connection {
@@ -75,8 +75,9 @@ export class SshTransport implements Transport {
     const tmp = tempBeside(local);
     const conn = await this.connection();
     try {
+      // The session's listeners were wired in ssh2's callback (this.sftp); fastGet itself only takes callbacks.
       const sftp = await this.sftp(conn);
-      await sftpCall<void>((cb) => sftp.fastGet(remote, tmp, { chunkSize: PUT_CHUNK, concurrency: PUT_CONCURRENCY }, (err) => cb(err, undefined)));
+      await sftpCall<void>((cb) => sftp.fastGet(remote, tmp, { chunkSize: SFTP_CHUNK, concurrency: SFTP_CONCURRENCY }, (err) => cb(err, undefined)));
       await rename(tmp, local);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -255,7 +256,7 @@ function fastPut(sftp: SFTPWrapper, local: string, remote: string, onChunk: (chu
     sftp.fastPut(
       local,
       remote,
-      { chunkSize: PUT_CHUNK, concurrency: PUT_CONCURRENCY, step: (done, chunk) => onChunk(chunk, done) },
+      { chunkSize: SFTP_CHUNK, concurrency: SFTP_CONCURRENCY, step: (done, chunk) => onChunk(chunk, done) },
       (err) => (err ? reject(err) : resolve()),
     ),
   );

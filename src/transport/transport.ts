@@ -22,7 +22,7 @@ export interface ExecResult {
 }
 
 export interface PutOptions {
-  /** File mode for the final file, e.g. 0o644. */
+  /** File mode for the final file, e.g. 0o644 (under become 0644 when not given). */
   mode?: number;
   /** Land the file as this user (true = root): staged as the login user, then moved into place by one sudo command. */
   become?: boolean | string;
