@@ -83,7 +83,7 @@ const playCommand: Command = {
       return EXIT.ok;
     }
     if (v["list-hosts"] || v["list-tasks"]) {
-      for (const p of await listPlay(opts, { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) })) {
+      for (const p of await listPlay(opts, { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) }, loaded)) {
         print(`play: ${p.play}`);
         for (const h of p.hosts ?? []) print(`  ${h}`);
         for (const t of p.tasks ?? []) print(`  ${t.name}  [${t.module}]${t.tags.length ? `  TAGS: [${t.tags.join(", ")}]` : ""}`);

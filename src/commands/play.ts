@@ -20,8 +20,8 @@ export interface PlayListing {
 export async function listPlay(
   opts: Pick<RunOptions, "playbook" | "inventory" | "limit" | "tags" | "skipTags">,
   want: { hosts: boolean; tasks: boolean },
+  loaded: Loaded = loadRun(opts),
 ): Promise<PlayListing[]> {
-  const loaded = loadRun(opts);
   return loaded.playbook.plays.map((p) => ({
     play: p.name,
     ...(want.hosts ? { hosts: playHosts(loaded.inventory, p, opts.limit) } : {}),
