@@ -76,65 +76,86 @@ export interface ErrorContext {
   unknownKey?(path: Path, key: string, value: object): string | undefined;
 }
 
+/** One schema problem: where in the data, and what, as one line. */
+export interface Problem {
+  at: Path;
+  message: string;
+  /** Point at the key itself (an unknown key), not at its value. */
+  atKey?: boolean;
+}
+
+/**
+ * Every problem of `data` against schema `id`, in words a user reads (the same at load time and
+ * at run time); empty when valid. `skipTemplated`: a `{{ }}` value is judged once rendered.
+ */
+export function schemaProblems(id: string, data: unknown, opts: ErrorContext & { skipTemplated?: boolean; root?: string } = {}): Problem[] {
+  const v = validator(id);
+  if (v(data)) return [];
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  const { alternatives, rest } = splitAlternatives(narrow(v.errors ?? []));
+  for (const [instancePath, branches] of alternatives) {
+    const at = pointer(instancePath);
+    const options = [...branches.values()].map((keys) => keys.join(" and "));
+    problems.push({ at, message: `${nameOf(at, opts.root)} needs ${options.join(", or ")}` });
+  }
+  for (const e of rest) {
+    const at = pointer(e.instancePath);
+    if (opts.skipTemplated && isTemplated(valueAt(data, at))) continue;
+    const p = describe(e, at, opts);
+    const key = `${p.at.join("/")}\u0000${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(p);
+    }
+  }
+  return problems;
+}
+
 /**
  * Validate data from a YAML file. Errors at a templated value (`{{ }}`) are left for run
  * time, when the value is known. Throws one InputError carrying every problem, each a line.
  */
 export function validate(id: string, yaml: YamlFile, data: unknown, base: Path = [], ctx: ErrorContext = {}): void {
-  const v = validator(id);
-  if (v(data)) return;
-  const seen = new Set<string>();
-  const errors: InputError[] = [];
-  const { alternatives, rest } = splitAlternatives(narrow(v.errors ?? []));
-  for (const [instancePath, branches] of alternatives) {
-    const at = pointer(instancePath);
-    const name = at.length ? `'${String(at[at.length - 1])}'` : "the file";
-    const options = [...branches.values()].map((keys) => keys.join(" and "));
-    errors.push(new InputError(`${name} needs ${options.join(", or ")}`, { where: yaml.where([...base, ...at]) }));
-  }
-  for (const e of rest) {
-    const at = pointer(e.instancePath);
-    if (isTemplated(valueAt(data, at))) continue;
-    const err = toInputError(e, yaml, [...base, ...at], ctx);
-    const line = err.oneLine();
-    if (!seen.has(line)) {
-      seen.add(line);
-      errors.push(err);
-    }
-  }
+  const errors = schemaProblems(id, data, { ...ctx, skipTemplated: true }).map(
+    (p) => new InputError(p.message, { where: yaml.where([...base, ...p.at], p.atKey) }),
+  );
   errors.sort((a, b) => (a.where.line ?? 0) - (b.where.line ?? 0) || (a.where.col ?? 0) - (b.where.col ?? 0));
   if (errors.length) throw InputError.many(errors);
 }
 
-// oneOf/anyOf report every branch (if/then/else only the one taken, plus a summary): drop the summaries, and a branch's "wrong type" where
-// another branch that took the value's type found something more specific inside it.
+// oneOf/anyOf report every branch (if/then/else only the one taken, plus a summary) and propertyNames
+// a summary: drop the summaries, and a branch's "wrong type" where another branch that took the
+// value's type found something more specific inside it.
 function narrow(errors: ErrorObject[]): ErrorObject[] {
-  const branchy = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf" && e.keyword !== "if");
+  const branchy = errors.filter((e) => !["oneOf", "anyOf", "if", "propertyNames"].includes(e.keyword));
   const deeper = (p: string): boolean => branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
   const kept = branchy.filter((e) => e.keyword !== "type" || !deeper(e.instancePath));
   return kept.length ? kept : errors;
 }
 
-function toInputError(e: ErrorObject, yaml: YamlFile, at: Path, ctx: ErrorContext): InputError {
-  const name = at.length ? `'${String(at[at.length - 1])}'` : "the file";
+/** How a message names the value at `at`; `root` names the whole value (run time checks one task's part). */
+const nameOf = (at: Path, root?: string): string => (at.length ? `'${String(at[at.length - 1])}'` : root ? `'${root}'` : "the file");
+
+function describe(e: ErrorObject, at: Path, ctx: ErrorContext & { root?: string }): Problem {
+  const name = nameOf(at, ctx.root);
+  // propertyNames: the offending key is the problem, so point at it
+  if (e.propertyName !== undefined) {
+    return { at: [...at, e.propertyName], atKey: true, message: `key '${e.propertyName}' in ${name} ${e.message ?? "is invalid"}` };
+  }
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      const msg = ctx.unknownKey?.(at, key, e.data as object) ?? `unknown key '${key}'${didYouMean(key, known)}`;
-      return new InputError(msg, { where: yaml.where([...at, key], true) });
+      return { at: [...at, key], atKey: true, message: ctx.unknownKey?.(at, key, e.data as object) ?? `unknown key '${key}'${didYouMean(key, known)}` };
     }
     case "required":
-      return new InputError(`${name} is missing required key '${String(e.params.missingProperty)}'`, {
-        where: yaml.where(at),
-      });
+      return { at, message: `${name} is missing required key '${String(e.params.missingProperty)}'` };
     case "type":
-      return new InputError(`${name} must be ${String(e.params.type).replace(",", " or ")}`, { where: yaml.where(at) });
+      return { at, message: `${name} must be ${String(e.params.type).replace(",", " or ")}` };
     case "enum":
-      return new InputError(`${name} must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}`, {
-        where: yaml.where(at),
-      });
+      return { at, message: `${name} must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}` };
     default:
-      return new InputError(`${name} ${e.message ?? "is invalid"}`, { where: yaml.where(at) });
+      return { at, message: `${name} ${e.message ?? "is invalid"}` };
   }
 }
