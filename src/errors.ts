@@ -8,6 +8,11 @@ export interface Where {
   task?: string;
 }
 
+/** `file:line:col`, as much of it as is known ("" without a file). */
+export function position(w: Where): string {
+  return w.file ? [w.file, w.line, w.col].filter((p) => p !== undefined).join(":") : "";
+}
+
 export class ArmgoError extends Error {
   readonly where: Where;
   readonly hint?: string;
@@ -21,7 +26,7 @@ export class ArmgoError extends Error {
   /** The one line a user sees: where: what — what to do. */
   oneLine(): string {
     const w = this.where;
-    const pos = w.file ? [w.file, w.line, w.col].filter((p) => p !== undefined).join(":") : "";
+    const pos = position(w);
     const ctx = [w.host, w.task ? `task '${w.task}'` : undefined].filter(Boolean).join(" ");
     const prefix = [pos, ctx].filter(Boolean).join(" ");
     return `${prefix ? prefix + ": " : ""}${this.message}${this.hint ? ` — ${this.hint}` : ""}`;

@@ -1,6 +1,7 @@
 // Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it happens.
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import type { HostStatus } from "../engine/types.js";
 
 export interface CommandRecord {
   script: string;
@@ -27,7 +28,7 @@ export interface TaskRecord {
   play: string;
   task: string;
   module: string;
-  status: "ok" | "changed" | "failed" | "skipped" | "unreachable";
+  status: HostStatus;
   changed: boolean;
   msg: string;
   diff?: string;

@@ -1,21 +1,25 @@
 // A whole run: plays in order, hosts in parallel under --forks, one connection per host throughout.
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import pLimit from "p-limit";
 import { AuditLog } from "../audit/log.js";
 import { redact, secretValues } from "../audit/redact.js";
-import { UnreachableError, type ArmgoError } from "../errors.js";
+import { InputError, TaskError, UnreachableError } from "../errors.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Inventory, Play, Playbook } from "../load/model.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
+import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
 import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
-import { HostRunner } from "./host.js";
+import { HostRunner, type TaskRun } from "./host.js";
+import { Recorder } from "./record.js";
+import { RunOnce } from "./run-once.js";
 import { selectHosts, selectOrFail } from "./select.js";
 import { batches, overFailLimit } from "./serial.js";
 import { selectTasks } from "./tags.js";
@@ -28,6 +32,7 @@ export interface Loaded {
 
 /** Load and validate everything up front: bad input stops the run before any host is contacted. */
 export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit">): Loaded {
+  if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
   const playbook = loadPlaybook(opts.playbook);
   const inventory = loadInventory(opts.inventory);
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
@@ -88,13 +93,32 @@ class Run {
         host,
         controller_user: userInfo().username,
         armgo_version: version,
-        playbook: resolve(this.loaded.playbook.file),
+        // a play built in memory (rollback, drift --fix) names its source instead of a file
+        playbook: existsSync(this.loaded.playbook.file) ? resolve(this.loaded.playbook.file) : this.loaded.playbook.file,
         playbook_sha256: this.loaded.playbook.sha256,
         check: Boolean(this.opts.check),
       });
       this.audits.set(host, log);
     }
     return log;
+  }
+
+  recorder(host: string): Recorder {
+    return new Recorder({ runId: this.id, audit: this.audit(host), recap: this.recapOf(host), emit: (e) => this.emit(e) });
+  }
+
+  /** delegate_to: an inventory host over its one connection of the run, or the controller for localhost. */
+  delegate(name: string): Promise<Transport> {
+    if (this.loaded.inventory.hosts.has(name)) return this.transport(name);
+    if (name !== "localhost" && name !== "127.0.0.1") {
+      return Promise.reject(new TaskError(`delegate_to '${name}' is neither localhost nor a host of ${this.loaded.inventory.file}`, { hint: "add it to the inventory" }));
+    }
+    let t = this.conns.get(name);
+    if (!t) {
+      t = Promise.resolve(new LocalTransport(name));
+      this.conns.set(name, t);
+    }
+    return t;
   }
 
   transport(host: string): Promise<Transport> {
@@ -131,32 +155,20 @@ async function gatherFacts(run: Run, host: string, play: Play, transport: Transp
   const t0 = Date.now();
   const r = await transport.exec(factsScript);
   const facts = parseFacts(r.stdout);
-  const result = {
-    host,
-    play: play.name,
-    task: "Gathering Facts",
-    module: "facts",
-    status: "ok" as const,
-    changed: false,
-    msg: `${facts.arch} (${facts.goarch}), ${facts.os.pretty_name || facts.os.id}, ${facts.libc.kind} ${facts.libc.version}`,
-    data: { facts },
-    duration_ms: Date.now() - t0,
-  };
-  run.emit({ type: "task_result", result });
-  run.audit(host).write({
-    type: "task",
-    run_id: run.id,
-    host,
-    play: play.name,
-    task: result.task,
-    module: "facts",
-    status: "ok",
-    changed: false,
-    msg: result.msg,
-    commands: [{ script: "(facts)", code: r.code, duration_ms: r.durationMs }],
-    duration_ms: result.duration_ms,
-  });
-  run.recapOf(host).ok++;
+  run.recorder(host).record(
+    {
+      host,
+      play: play.name,
+      task: "Gathering Facts",
+      module: "facts",
+      status: "ok",
+      changed: false,
+      msg: `${facts.arch} (${facts.goarch}), ${facts.os.pretty_name || facts.os.id}, ${facts.libc.kind} ${facts.libc.version}`,
+      data: { facts },
+      duration_ms: Date.now() - t0,
+    },
+    [{ script: "(facts)", code: r.code, duration_ms: r.durationMs }],
+  );
   return facts;
 }
 
@@ -175,9 +187,10 @@ const NO_FACTS: Facts = {
   hostname: "",
 };
 
-async function runHost(run: Run, play: Play, host: string): Promise<boolean> {
+async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun>): Promise<boolean> {
   if (run.opts.signal?.aborted) return false;
-  const recap = run.recapOf(host);
+  // every host of a play appears in the recap, even one that ran no task
+  run.recapOf(host);
   const started = Date.now();
   try {
     const transport = await run.transport(host);
@@ -187,16 +200,16 @@ async function runHost(run: Run, play: Play, host: string): Promise<boolean> {
       play,
       transport,
       facts,
-      varLayers: [play.defaults ?? {}, run.hostVars(host), play.vars],
+      hostVars: run.hostVars(host),
       extraVars: run.opts.extraVars ?? {},
       check: Boolean(run.opts.check),
       verbose: Boolean(run.opts.verbose),
       controller: run.controller,
-      audit: run.audit(host),
-      runId: run.id,
-      recap,
+      recorder: run.recorder(host),
       signal: run.opts.signal,
       emit: (e) => run.emit(e),
+      delegate: (name) => run.delegate(name),
+      once,
     });
     const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
     const ok = await runner.run(tasks);
@@ -204,31 +217,19 @@ async function runHost(run: Run, play: Play, host: string): Promise<boolean> {
     return ok;
   } catch (e) {
     if (!(e instanceof UnreachableError)) throw e;
-    recap.unreachable++;
     run.out.add(host);
-    const msg = (e as ArmgoError).oneLine();
-    run.emit({
-      type: "task_result",
-      result: { host, play: play.name, task: "connect", module: "ssh", status: "unreachable", changed: false, msg, duration_ms: Date.now() - started },
-    });
-    run.audit(host).write({
-      type: "task",
-      run_id: run.id,
-      host,
-      play: play.name,
-      task: "connect",
-      module: "ssh",
-      status: "unreachable",
-      changed: false,
-      msg,
-      commands: [],
-      duration_ms: Date.now() - started,
-    });
+    const result = { host, play: play.name, task: "connect", module: "ssh", status: "unreachable" as const, changed: false, msg: e.oneLine(), duration_ms: Date.now() - started };
+    run.recorder(host).record(result, []);
     return false;
+  } finally {
+    once.leave(host);
   }
 }
 
-/** Run a playbook against an inventory. Input errors throw InputError before any host is contacted. */
+/**
+ * Run a playbook against an inventory, loaded from opts' files or built in memory (tasks then carry
+ * a synthetic `where`). Input errors throw InputError before any host is contacted.
+ */
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   const run = new Run(opts, loaded);
   try {
@@ -241,7 +242,8 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
       run.emit({ type: "play_start", play: play.name, hosts, check: Boolean(opts.check) });
       let stop = false;
       for (const batch of batches(hosts, play.serial)) {
-        const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, h))));
+        const once = new RunOnce<TaskRun>(batch);
+        const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, h, once))));
         const failed = oks.filter((ok) => !ok).length;
         if (opts.signal?.aborted) break;
         // a whole failed batch, or one over max_fail_percentage, stops the rollout

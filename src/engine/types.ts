@@ -1,10 +1,11 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
-import type { Diff, Status } from "../modules/contract.js";
+import type { Diff, Plan, Status } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
 
 export interface RunOptions {
-  playbook: string;
-  inventory: string;
+  /** Files to load; a caller that built the model in memory passes it to runPlaybook instead. */
+  playbook?: string;
+  inventory?: string;
   check?: boolean;
   diff?: boolean;
   limit?: string;
@@ -23,6 +24,16 @@ export interface RunOptions {
 }
 
 export type HostStatus = Status | "unreachable";
+
+/** What one task (or one loop item) came to on a host, before it is recorded. */
+export interface Outcome {
+  status: HostStatus;
+  changed: boolean;
+  msg: string;
+  data: Record<string, unknown>;
+  plan?: Plan;
+  uncertain?: boolean;
+}
 
 export interface TaskResult {
   host: string;

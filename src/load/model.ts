@@ -19,8 +19,22 @@ export interface Task {
   no_log: boolean;
   become?: boolean | string;
   loop?: unknown;
-  /** Vars of this task (from its role or import): above play vars, below extra vars. */
+  /** loop_control.label: what the output shows per item. */
+  label?: string;
+  /** false: runs under --check too; true: check mode for this task in a real run. */
+  check_mode?: boolean;
+  /** Vars of this task (its own, over its role's or import's): above play vars, below extra vars. */
   vars?: Record<string, unknown>;
+  /** Exported for the task's remote commands: a mapping, or a template rendering to one. */
+  environment?: unknown;
+  until?: Condition;
+  retries?: number;
+  /** Seconds between attempts. */
+  delay?: number;
+  run_once?: boolean;
+  delegate_to?: string;
+  /** Handlers: topics that notify them besides their name. */
+  listen?: string[];
 }
 
 export interface Play {

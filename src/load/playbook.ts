@@ -23,6 +23,16 @@ export const TASK_KEYWORDS = [
   "no_log",
   "become",
   "loop",
+  "loop_control",
+  "check_mode",
+  "vars",
+  "environment",
+  "until",
+  "retries",
+  "delay",
+  "run_once",
+  "delegate_to",
+  "listen",
 ] as const;
 
 type RawTask = Record<string, unknown>;
@@ -181,7 +191,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks
     Object.assign(vars, loaded);
   }
   const { tasks, handlers } = loaded;
-  const handlerNames = new Set(handlers.map((h) => h.name));
+  const handlerNames = new Set(handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   for (const t of tasks) {
     for (const n of t.notify) {
       if (!handlerNames.has(n)) {
@@ -225,9 +235,10 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     throw new InputError(`task names ${named.length} modules (${named.join(", ")}) — one module per task`, { where });
   }
   const module = named[0]!;
-  for (const key of ["when", "changed_when", "failed_when"] as const) checkConditions(yaml, [...at, key], t[key]);
-  checkExpr(() => expressions(t[module]).forEach(check), yaml, [...at, module]);
-  checkExpr(() => expressions(t.loop).forEach(check), yaml, [...at, "loop"]);
+  for (const key of ["when", "changed_when", "failed_when", "until"] as const) checkConditions(yaml, [...at, key], t[key]);
+  for (const key of [module, "loop", "loop_control", "vars", "environment", "delegate_to"]) {
+    checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]);
+  }
   return {
     name: String(t.name ?? `${module}`),
     module,
@@ -243,6 +254,16 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     no_log: (t.no_log as boolean | undefined) ?? false,
     become: t.become as boolean | string | undefined,
     loop: t.loop,
+    label: (t.loop_control as { label?: string } | undefined)?.label,
+    check_mode: t.check_mode as boolean | undefined,
+    vars: t.vars as Record<string, unknown> | undefined,
+    environment: t.environment,
+    until: t.until as Condition | undefined,
+    retries: t.retries as number | undefined,
+    delay: t.delay as number | undefined,
+    run_once: t.run_once as boolean | undefined,
+    delegate_to: t.delegate_to as string | undefined,
+    listen: t.listen === undefined ? undefined : list(t.listen),
   };
 }
 

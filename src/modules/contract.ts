@@ -1,6 +1,7 @@
 // The module contract (DESIGN.md): probe (read-only) -> plan (pure) -> apply.
 // --check runs probe + plan only, through the same code, so a check can't disagree with a run.
 import type { Facts } from "../facts/types.js";
+import type { Condition } from "../load/model.js";
 import type { ExecOptions, ExecResult, PutOptions } from "../transport/transport.js";
 
 // Probes print key=value lines, as the facts script does: modules read them with the same parser.
@@ -65,6 +66,18 @@ export interface ModuleContext extends ResolveContext {
   progress(text: string): void;
 }
 
+/** The task keywords a module's hooks may read. */
+export interface TaskTraits {
+  changed_when?: Condition;
+  check_mode?: boolean;
+}
+
+/** How the engine runs a probe. */
+export interface ProbeOptions {
+  /** The probe carries out the task itself (Module.readOnly said it may). */
+  runsTask?: boolean;
+}
+
 export interface ApplyResult {
   msg?: string;
   data?: Record<string, unknown>;
@@ -77,10 +90,15 @@ export interface Module<Args = any, State = any, Step = any> {
    * against a feed, fetch a checksum file). Throw TaskError when that fails.
    */
   resolve?(args: Args, ctx: ResolveContext): Promise<Args>;
+  /**
+   * True when the task itself only reads, so its probe may carry it out (batched with other
+   * probes, also under --check): the engine then passes `runsTask` to probe and parse.
+   */
+  readOnly?(args: Args, task: TaskTraits): boolean;
   /** Read-only: one POSIX sh script that reports the host's state. Never changes anything. */
-  probe(args: Args, facts: Facts): string;
+  probe(args: Args, facts: Facts, opts?: ProbeOptions): string;
   /** Parse the probe output into state. Throw TaskError when the state makes the task impossible. */
-  parse(out: ProbeOutput, args: Args): State;
+  parse(out: ProbeOutput, args: Args, opts?: ProbeOptions): State;
   /** Pure: the changes needed to get from state to args. */
   plan(state: State, args: Args): Plan<Step>;
   /** Carry out the plan; never called under --check. Throw TaskError (with data) on failure. */

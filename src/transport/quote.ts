@@ -20,3 +20,15 @@ export function sh(strings: TemplateStringsArray, ...values: Array<string | numb
   });
   return out;
 }
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `export NAME=value` lines, one per variable: names must be identifiers (schemas check them first), values stay data. */
+export function exportLines(env: Record<string, unknown> = {}): string {
+  return Object.entries(env)
+    .map(([k, v]) => {
+      if (!NAME.test(k)) throw new Error(`armgo: environment name '${k}' reached the shell unchecked`);
+      return `export ${k}=${quote(String(v))}\n`;
+    })
+    .join("");
+}

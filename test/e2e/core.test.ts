@@ -25,6 +25,7 @@ const playbook = `
       command: cat /opt/armgo-e2e/marker
       register: marker
       changed_when: false
+      check_mode: false
       failed_when: "'arm64' not in marker.stdout"
 `;
 

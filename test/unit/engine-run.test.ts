@@ -1,33 +1,9 @@
 // The engine end to end on `connection: local` hosts: real sh, no containers, every rule of a run.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
-import { runPlaybook } from "../../src/engine/run.js";
-import type { RunEvent, TaskResult } from "../../src/engine/types.js";
-
-function setup(playbook: string, hosts = ["h1", "h2"]) {
-  const dir = mkdtempSync(join(tmpdir(), "armgo-run-"));
-  writeFileSync(join(dir, "site.yaml"), playbook.replaceAll("DIR", dir));
-  writeFileSync(
-    join(dir, "hosts.yaml"),
-    `all:\n  vars: { connection: local, secret_token: tok-9876543 }\n  children:\n    g:\n      hosts:\n${hosts.map((h) => `        ${h}: { n: "${h}" }\n`).join("")}`,
-  );
-  const run = async (extra: { check?: boolean; tags?: string[]; extraVars?: Record<string, unknown> } = {}) => {
-    const events: RunEvent[] = [];
-    const result = await runPlaybook({
-      playbook: join(dir, "site.yaml"),
-      inventory: join(dir, "hosts.yaml"),
-      auditDir: join(dir, "audit"),
-      onEvent: (e) => events.push(e),
-      ...extra,
-    });
-    const results = events.filter((e): e is { type: "task_result"; result: TaskResult } => e.type === "task_result").map((e) => e.result);
-    return { result, results, of: (host: string, task: string) => results.find((r) => r.host === host && r.task === task) };
-  };
-  return { dir, run };
-}
+import { setup } from "./engine-local.js";
 
 describe("a run on local hosts", () => {
   it("converges, then a second run is facts + one batched exec per host, and --check changes nothing", async () => {
@@ -40,6 +16,7 @@ describe("a run on local hosts", () => {
     - name: read
       command: "cat DIR/{{ n }}/f"
       changed_when: false
+      check_mode: false
       register: got
       failed_when: "n not in got.stdout"
   handlers:
@@ -104,6 +81,7 @@ describe("a run on local hosts", () => {
     - name: count
       command: "echo {{ out.results | length }}"
       changed_when: false
+      check_mode: false
       tags: [loop]
     - name: untagged
       command: "touch DIR/untagged"

@@ -1,6 +1,6 @@
 // The escape hatch: run a command. Without creates/removes it can't know the outcome in advance, and says so.
 import { TaskError } from "../../errors.js";
-import { quote, sh } from "../../transport/quote.js";
+import { exportLines, quote, sh } from "../../transport/quote.js";
 import { parseKv, type Module, type Plan, type ProbeOutput } from "../contract.js";
 
 export interface CommandArgs {
@@ -11,7 +11,6 @@ export interface CommandArgs {
   chdir?: string;
   env?: Record<string, string | number | boolean>;
   stdin?: string;
-  read_only?: boolean;
 }
 
 type State = { kind: "ran"; rc: number; stdout: string; stderr: string } | { kind: "paths"; creates: boolean; removes: boolean };
@@ -20,13 +19,13 @@ function normalize(args: CommandArgs | string): CommandArgs {
   return typeof args === "string" ? { cmd: args } : args;
 }
 
-/** The command as a script: env, chdir, then the command line or the quoted argv. */
+/** The command as a script: env, chdir, then the command line or the quoted argv, fed its stdin. */
 export function commandScript(a: CommandArgs): string {
-  const env = Object.entries(a.env ?? {}).map(([k, v]) => `export ${k}=${quote(String(v))}\n`).join("");
   const cd = a.chdir ? sh`cd ${a.chdir} || exit 1` + "\n" : "";
   const line = a.argv ? a.argv.map(quote).join(" ") : a.cmd!;
-  const stdin = a.stdin !== undefined ? ` <<'ARMGO_STDIN_EOF'\n${a.stdin}\nARMGO_STDIN_EOF` : "";
-  return `${env}${cd}${line}${stdin}`;
+  // stdin is one quoted word: no line of it can end a heredoc and run as code
+  const run = a.stdin === undefined ? line : `printf '%s\\n' ${quote(a.stdin)} | {\n${line}\n}`;
+  return `${exportLines(a.env)}${cd}${run}`;
 }
 
 function resultData(rc: number, stdout: string, stderr: string): Record<string, unknown> {
@@ -42,18 +41,20 @@ function failure(rc: number, stdout: string, stderr: string): TaskError {
 export const command: Module<CommandArgs | string, State, "run"> = {
   name: "command",
 
-  probe(raw) {
+  // Ansible's rule: only a task that declares no change and opts out of check mode may run while probing
+  readOnly: (_args, task) => task.changed_when === false && task.check_mode === false,
+
+  probe(raw, _facts, opts) {
     const a = normalize(raw);
-    if (a.read_only) return commandScript(a);
+    if (opts?.runsTask) return commandScript(a);
     const lines: string[] = [];
     if (a.creates) lines.push(sh`[ -e ${a.creates} ] && echo creates=1`);
     if (a.removes) lines.push(sh`[ -e ${a.removes} ] && echo removes=1`);
     return lines.length ? lines.join("\n") + "\ntrue" : "";
   },
 
-  parse(out: ProbeOutput, raw) {
-    const a = normalize(raw);
-    if (a.read_only) {
+  parse(out: ProbeOutput, _raw, opts) {
+    if (opts?.runsTask) {
       if (out.code !== 0) throw failure(out.code, out.stdout, out.stderr);
       return { kind: "ran", rc: out.code, stdout: out.stdout, stderr: out.stderr };
     }

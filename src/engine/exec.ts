@@ -1,0 +1,67 @@
+// Remote commands of one task on one target (the host, or the one it delegates to): logged for
+// the audit record, shown with -v, and the ModuleContext a module's apply runs them through.
+import type { CommandRecord } from "../audit/log.js";
+import { RemoteCommandError } from "../errors.js";
+import type { Facts } from "../facts/types.js";
+import type { Controller, ModuleContext } from "../modules/contract.js";
+import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
+import type { RunEvent } from "./types.js";
+
+export class Executor {
+  constructor(
+    readonly transport: Transport,
+    /** Connected as root: become needs no sudo, which a minimal host may lack. */
+    private readonly asRoot: boolean,
+    private readonly verbose: boolean,
+    private readonly emit: (e: RunEvent) => void,
+  ) {}
+
+  become(become: boolean | string): boolean | string {
+    return this.asRoot ? false : become;
+  }
+
+  async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.transport.exec(script, opts);
+    if (this.verbose) {
+      this.emit({ type: "command", command: { host: this.transport.host, script, code: r.code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.durationMs } });
+    }
+    log.push({ script, code: r.code, duration_ms: r.durationMs, ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}) });
+    return r;
+  }
+}
+
+export interface ContextParts {
+  host: string;
+  task: string;
+  facts: Facts;
+  controller: Controller;
+  check: boolean;
+  become: boolean | string;
+  /** `export` lines of the task's environment, put before each command. */
+  env: string;
+  emit(e: RunEvent): void;
+}
+
+export function moduleContext(exec: Executor, parts: ContextParts, log: CommandRecord[]): ModuleContext {
+  const become = exec.become(parts.become);
+  const run = (script: string, opts: ExecOptions = {}): Promise<ExecResult> => exec.exec(parts.env + script, log, { become, ...opts });
+  return {
+    host: parts.host,
+    facts: parts.facts,
+    controller: parts.controller,
+    check: parts.check,
+    become,
+    run,
+    runOk: async (script, opts) => {
+      const r = await run(script, opts);
+      if (r.code !== 0) throw new RemoteCommandError(script, r.code, r.stderr);
+      return r;
+    },
+    put: async (local, remote, opts) => {
+      const t0 = Date.now();
+      await exec.transport.put(local, remote, opts);
+      log.push({ script: `sftp put ${remote}`, code: 0, duration_ms: Date.now() - t0 });
+    },
+    progress: (text) => parts.emit({ type: "progress", host: parts.host, task: parts.task, text }),
+  };
+}

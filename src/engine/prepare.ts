@@ -1,0 +1,84 @@
+// One unit of a task (the task, or one loop item) made ready to probe: `when`, templated args
+// checked with load time's words, environment, delegation, resolve, and the probe script.
+import { TaskError } from "../errors.js";
+import type { Facts } from "../facts/types.js";
+import type { Task } from "../load/model.js";
+import { schemaProblems } from "../load/schema.js";
+import type { Controller, Module } from "../modules/contract.js";
+import { modules } from "../modules/index.js";
+import { test } from "../template/expr.js";
+import { render } from "../template/render.js";
+import { exportLines } from "../transport/quote.js";
+
+export interface Unit {
+  task: Task;
+  item?: unknown;
+  hasItem: boolean;
+}
+
+export interface Prepared {
+  module: Module;
+  args: unknown;
+  become: boolean | string;
+  /** The probe carries out the task itself (the module's readOnly hook said so). */
+  runsTask: boolean;
+  /** `export` lines of the task's environment, put before each of its remote commands. */
+  env: string;
+  /** The probe script, environment first; "" when the module has nothing to probe. */
+  script: string;
+  /** delegate_to, when it names another host than this one. */
+  delegate?: string;
+}
+
+export interface PrepareContext {
+  host: string;
+  facts: Facts;
+  controller: Controller;
+  playBecome: boolean | string;
+}
+
+/** The task's units: one per loop item, or the task alone. */
+export function units(task: Task, vars: Record<string, unknown>): Unit[] {
+  if (task.loop === undefined) return [{ task, hasItem: false }];
+  const items = render(task.loop, vars);
+  if (!Array.isArray(items)) throw new TaskError(`loop must be a list, got ${typeof items}`, { where: task.where });
+  return items.map((item) => ({ task, item, hasItem: true }));
+}
+
+/** A rendered value checked against a schema, in the words load time uses; `prefix` leads the message. */
+function checkRendered(id: string, data: unknown, root: string, prefix: string, hint: string): void {
+  const problems = schemaProblems(id, data, { root });
+  if (problems.length) throw new TaskError(`${prefix}${problems.map((p) => p.message).join("; ")}`, { hint });
+}
+
+function environment(task: Task, vars: Record<string, unknown>): string {
+  if (task.environment === undefined) return "";
+  const env = render(task.environment, vars);
+  const hint = "environment takes a mapping of variable names to values";
+  if (!env || typeof env !== "object" || Array.isArray(env)) throw new TaskError(`environment must be a mapping, got ${JSON.stringify(env)}`, { hint });
+  checkRendered("playbook.json#/definitions/environment", env, "environment", "", hint);
+  return exportLines(env as Record<string, unknown>);
+}
+
+/** undefined when `when` says skip. */
+export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: PrepareContext): Promise<Prepared | undefined> {
+  const { task } = unit;
+  if (task.when !== undefined && !test(task.when, vars)) return undefined;
+  const module = modules.get(task.module)!;
+  let args = render(task.args, vars);
+  checkRendered(`modules/${task.module}.json`, args, task.module, `${task.module}: `, "check the module's arguments (docs/modules.md)");
+  const env = environment(task, vars);
+  const delegate = task.delegate_to === undefined ? undefined : String(render(task.delegate_to, vars));
+  if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller });
+  const runsTask = module.readOnly?.(args, task) ?? false;
+  const script = module.probe(args, ctx.facts, { runsTask });
+  return {
+    module,
+    args,
+    become: task.become ?? ctx.playBecome,
+    runsTask,
+    env,
+    script: script && env + script,
+    ...(delegate !== undefined && delegate !== ctx.host ? { delegate } : {}),
+  };
+}
