@@ -5,12 +5,12 @@ import { ansibleFacts } from "../facts/ansible.js";
 import type { Facts } from "../facts/types.js";
 import type { Play, Task } from "../load/model.js";
 import type { ApplyResult, Controller, ProbeOutput } from "../modules/contract.js";
-import { UndefinedError } from "../template/expr.js";
 import { render } from "../template/render.js";
 import type { Transport } from "../transport/transport.js";
 import { CheckMode } from "./check.js";
 import { Executor, moduleContext } from "./exec.js";
 import { judge, untilHolds } from "./judge.js";
+import { Lookahead, unitKey } from "./lookahead.js";
 import { failure, isTaskFailure, loopOutcome, registerValue } from "./outcome.js";
 import { prepare, units, type Prepared, type Unit } from "./prepare.js";
 import { ProbeCache, probeKey, type Pending } from "./probes.js";
@@ -51,19 +51,12 @@ export interface TaskRun {
   shown?: boolean;
 }
 
-/** A lookahead's preparation, valid while no register changed the vars it read. */
-type Lookahead = { version: number; prep: Prepared | undefined } | { version: number; error: Error };
-
 const EMPTY_OUTPUT: ProbeOutput = { stdout: "", stderr: "", code: 0 };
-
-const unitKey = (taskIndex: number, itemIndex: number): string => `${taskIndex}:${itemIndex}`;
 
 export class HostRunner {
   private readonly registered: Record<string, unknown> = {};
-  /** Bumped on every register: lookahead preparations from before may read stale vars. */
-  private version = 0;
   private readonly probes = new ProbeCache();
-  private readonly lookaheads = new Map<string, Lookahead>();
+  private readonly lookahead: Lookahead;
   private readonly notified = new Set<string>();
   private readonly check: CheckMode;
   private readonly own: Executor;
@@ -71,6 +64,11 @@ export class HostRunner {
   constructor(private readonly env: HostEnv) {
     this.check = new CheckMode(env.check);
     this.own = new Executor(env.transport, env.facts.uid === 0, env.verbose, env.emit);
+    this.lookahead = new Lookahead({
+      units: (task) => units(task, this.vars(task)),
+      prepare: (unit) => this.prepareUnit(unit),
+      become: (become) => this.own.become(become),
+    });
   }
 
   private vars(task?: Task, unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
@@ -98,7 +96,7 @@ export class HostRunner {
 
   private async runList(tasks: Task[]): Promise<boolean> {
     this.probes.clear();
-    this.lookaheads.clear();
+    this.lookahead.clear();
     for (let i = 0; i < tasks.length; i++) {
       if (this.env.signal?.aborted) return false;
       if (!(await this.runTask(tasks, i))) return false;
@@ -175,7 +173,7 @@ export class HostRunner {
   private async attempt(tasks: Task[], ti: number, ii: number, unit: Unit, check: boolean, log: CommandRecord[]): Promise<Attempt> {
     let prep: Prepared | undefined;
     try {
-      prep = await this.prepared(tasks, ti, ii, unit);
+      prep = await this.lookahead.take(unitKey(ti, ii), unit);
     } catch (e) {
       return { outcome: failure(unit.task, e), ran: false };
     }
@@ -186,6 +184,10 @@ export class HostRunner {
       const state = prep.module.parse(out, prep.args, { runsTask: prep.runsTask });
       const plan = prep.module.plan(state, prep.args);
       const changes = plan.steps.length > 0;
+      if (changes && check && (unit.task.changed_when !== undefined || unit.task.failed_when !== undefined)) {
+        // as Ansible skips it: changed_when and failed_when judge a result that check mode never has
+        return { outcome: { status: "skipped", changed: false, msg: `check mode: would ${plan.msg}, not judged`, data: plan.data ?? {}, plan, uncertain: true }, ran: false };
+      }
       let applied: ApplyResult = {};
       if (changes && !check) {
         // whatever apply manages before it fails may have changed the host
@@ -207,16 +209,6 @@ export class HostRunner {
     return prepare(unit, this.vars(unit.task, unit), { host, facts, controller, playBecome: this.env.play.become });
   }
 
-  /** The lookahead's preparation when no register has happened since, else a new one. */
-  private async prepared(tasks: Task[], ti: number, ii: number, unit: Unit): Promise<Prepared | undefined> {
-    const id = unitKey(ti, ii);
-    const ahead = this.lookaheads.get(id);
-    this.lookaheads.delete(id);
-    if (ahead?.version !== this.version) return this.prepareUnit(unit);
-    if ("error" in ahead) throw ahead.error;
-    return ahead.prep;
-  }
-
   /** Probe output for a unit: from the batch when still valid, else a new batch from here on. */
   private async probe(tasks: Task[], ti: number, ii: number, prep: Prepared, exec: Executor, log: CommandRecord[]): Promise<ProbeOutput> {
     if (prep.script === "") return EMPTY_OUTPUT;
@@ -231,40 +223,8 @@ export class HostRunner {
     const hit = this.probes.get(id, key);
     if (hit) return hit;
     const batch: Pending[] = [{ id, key, section }];
-    await this.lookahead(tasks, ti, ii + 1, batch);
+    await this.lookahead.collect(tasks, ti, ii + 1, batch);
     return this.probes.run(batch, (script) => exec.exec(script, log, {}));
-  }
-
-  /** Add the probes of the following units whose args are known now; stop at the first that isn't. */
-  private async lookahead(tasks: Task[], ti: number, fromItem: number, out: Pending[]): Promise<void> {
-    for (let t = ti; t < tasks.length; t++) {
-      const task = tasks[t]!;
-      let list: Unit[];
-      try {
-        list = units(task, this.vars(task));
-      } catch (e) {
-        if (isTaskFailure(e)) return; // reported by that task at its turn
-        throw e;
-      }
-      for (let i = t === ti ? fromItem : 0; i < list.length; i++) {
-        const id = unitKey(t, i);
-        let prep: Prepared | undefined;
-        try {
-          prep = await this.prepareUnit(list[i]!);
-        } catch (e) {
-          // needs a result registered later: prepared at its turn
-          if (e instanceof UndefinedError) return;
-          if (!isTaskFailure(e)) throw e;
-          // any other failure (a feed that can't be fetched) is that task's, reported at its turn without a second try
-          this.lookaheads.set(id, { version: this.version, error: e });
-          return;
-        }
-        this.lookaheads.set(id, { version: this.version, prep });
-        // run_once and delegated tasks are not probed on this host
-        if (!prep || prep.script === "" || task.run_once || prep.delegate !== undefined) continue;
-        out.push({ id, key: probeKey(prep), section: { script: prep.script, become: this.own.become(prep.become) } });
-      }
-    }
   }
 
   /** The result as the renderer and the audit log see it (no_log hides output). */
@@ -309,7 +269,7 @@ export class HostRunner {
   private adopt(task: Task, o: Outcome, ranHere: boolean): boolean {
     if (task.register) {
       this.registered[task.register] = registerValue(o);
-      this.version++;
+      this.lookahead.stale();
     }
     if (ranHere && o.changed) task.notify.forEach((n) => this.notified.add(n));
     if (o.status === "unreachable") return false;
