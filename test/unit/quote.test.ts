@@ -2,7 +2,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalTransport } from "../../src/transport/local.js";
-import { quote, sh } from "../../src/transport/quote.js";
+import { exportLines, quote, sh } from "../../src/transport/quote.js";
 
 const marker = `/tmp/armgo-quote-${process.pid}`;
 
@@ -42,6 +42,16 @@ describe("quote() through a real sh", () => {
     const r = await local.exec(sh`for a in ${values}; do printf '%s\\0' "$a"; done`);
     expect(r.stdout.split("\0").slice(0, -1)).toEqual(values);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it.each(hostile)("exportLines: a %s value is exported as data", async (_name, value) => {
+    const r = await local.exec(`${exportLines({ V: value })}printf %s "$V"`);
+    expect(r.stdout).toBe(value);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it.each(["X=1; touch /tmp/x; Y", "1X", "A-B", "", "A B"])("exportLines refuses the name %j", (name) => {
+    expect(() => exportLines({ [name]: "v" })).toThrow(/reached the shell unchecked/);
   });
 
   it("plain words stay unquoted, so scripts stay readable", () => {
