@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { HostStatus } from "../engine/types.js";
 
 export interface CommandRecord {
+  /** The host that ran it, when the task was delegated to another. */
+  host?: string;
   script: string;
   code: number;
   duration_ms: number;

@@ -7,25 +7,36 @@ import type { Controller, ModuleContext } from "../modules/contract.js";
 import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
 import type { RunEvent } from "./types.js";
 
+export interface ExecutorOptions {
+  /** Connected as root: become needs no sudo, which a minimal host may lack. */
+  asRoot: boolean;
+  /** Runs a delegated task: its commands name the host that ran them. */
+  delegated: boolean;
+  verbose: boolean;
+  emit(e: RunEvent): void;
+}
+
 export class Executor {
   constructor(
     readonly transport: Transport,
-    /** Connected as root: become needs no sudo, which a minimal host may lack. */
-    private readonly asRoot: boolean,
-    private readonly verbose: boolean,
-    private readonly emit: (e: RunEvent) => void,
+    private readonly opts: ExecutorOptions,
   ) {}
 
   become(become: boolean | string): boolean | string {
-    return this.asRoot ? false : become;
+    return this.opts.asRoot ? false : become;
+  }
+
+  /** What a command record says about where it ran: the host, when not the task's own. */
+  ranOn(): { host?: string } {
+    return this.opts.delegated ? { host: this.transport.host } : {};
   }
 
   async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}): Promise<ExecResult> {
     const r = await this.transport.exec(script, opts);
-    if (this.verbose) {
-      this.emit({ type: "command", command: { host: this.transport.host, script, code: r.code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.durationMs } });
+    if (this.opts.verbose) {
+      this.opts.emit({ type: "command", command: { host: this.transport.host, script, code: r.code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.durationMs } });
     }
-    log.push({ script, code: r.code, duration_ms: r.durationMs, ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}) });
+    log.push({ ...this.ranOn(), script, code: r.code, duration_ms: r.durationMs, ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}) });
     return r;
   }
 }
@@ -60,7 +71,7 @@ export function moduleContext(exec: Executor, parts: ContextParts, log: CommandR
     put: async (local, remote, opts) => {
       const t0 = Date.now();
       await exec.transport.put(local, remote, opts);
-      log.push({ script: `sftp put ${remote}`, code: 0, duration_ms: Date.now() - t0 });
+      log.push({ ...exec.ranOn(), script: `sftp put ${remote}`, code: 0, duration_ms: Date.now() - t0 });
     },
     progress: (text) => parts.emit({ type: "progress", host: parts.host, task: parts.task, text }),
   };

@@ -63,7 +63,7 @@ export class HostRunner {
 
   constructor(private readonly env: HostEnv) {
     this.check = new CheckMode(env.check);
-    this.own = new Executor(env.transport, env.facts.uid === 0, env.verbose, env.emit);
+    this.own = new Executor(env.transport, { asRoot: env.facts.uid === 0, delegated: false, verbose: env.verbose, emit: env.emit });
     this.lookahead = new Lookahead({
       units: (task) => units(task, this.vars(task)),
       prepare: (unit) => this.prepareUnit(unit),
@@ -178,7 +178,10 @@ export class HostRunner {
       return { outcome: failure(unit.task, e), ran: false };
     }
     if (!prep) return { outcome: { status: "skipped", changed: false, msg: `when: ${String(unit.task.when)} is false`, data: {} }, ran: false };
-    const exec = prep.delegate === undefined ? this.own : new Executor(await this.env.delegate(prep.delegate), false, this.env.verbose, this.env.emit);
+    const exec =
+      prep.delegate === undefined
+        ? this.own
+        : new Executor(await this.env.delegate(prep.delegate), { asRoot: false, delegated: true, verbose: this.env.verbose, emit: this.env.emit });
     try {
       const out = await this.probe(tasks, ti, ii, prep, exec, log);
       const state = prep.module.parse(out, prep.args, { runsTask: prep.runsTask });

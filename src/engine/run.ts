@@ -13,6 +13,7 @@ import type { Inventory, Play, Playbook } from "../load/model.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
+import { isTemplated } from "../template/render.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
 import { connectHost } from "./connection.js";
@@ -30,12 +31,26 @@ export interface Loaded {
   inventory: Inventory;
 }
 
+/** delegate_to's targets besides the inventory's hosts: the controller itself. */
+const LOCALHOST = new Set(["localhost", "127.0.0.1"]);
+
+/** Why delegate_to can't point at `name`, or undefined when it can. */
+function badDelegate(inv: Inventory, name: string): string | undefined {
+  if (inv.hosts.has(name) || LOCALHOST.has(name)) return undefined;
+  return `delegate_to '${name}' is neither localhost nor a host of ${inv.file}`;
+}
+
 /** Load and validate everything up front: bad input stops the run before any host is contacted. */
 export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit">): Loaded {
   if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
   const playbook = loadPlaybook(opts.playbook);
   const inventory = loadInventory(opts.inventory);
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
+  for (const t of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) {
+    // a templated target is known only at run time
+    const bad = t.delegate_to === undefined || isTemplated(t.delegate_to) ? undefined : badDelegate(inventory, t.delegate_to);
+    if (bad) throw new InputError(bad, { where: t.where, hint: "add it to the inventory" });
+  }
   return { playbook, inventory };
 }
 
@@ -110,9 +125,8 @@ class Run {
   /** delegate_to: an inventory host over its one connection of the run, or the controller for localhost. */
   delegate(name: string): Promise<Transport> {
     if (this.loaded.inventory.hosts.has(name)) return this.transport(name);
-    if (name !== "localhost" && name !== "127.0.0.1") {
-      return Promise.reject(new TaskError(`delegate_to '${name}' is neither localhost nor a host of ${this.loaded.inventory.file}`, { hint: "add it to the inventory" }));
-    }
+    const bad = badDelegate(this.loaded.inventory, name);
+    if (bad) return Promise.reject(new TaskError(bad, { hint: "add it to the inventory" }));
     let t = this.conns.get(name);
     if (!t) {
       t = Promise.resolve(new LocalTransport(name));

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readAudit } from "../../src/audit/log.js";
 import { InputError } from "../../src/errors.js";
 import { runPlaybook } from "../../src/engine/run.js";
 import type { RunEvent, TaskResult } from "../../src/engine/types.js";
@@ -158,7 +159,7 @@ describe("task keywords", () => {
     ["localhost", "localhost"],
     ["another inventory host", "h2"],
   ])("delegate_to %s runs there and registers on the delegating host", async (_n, target) => {
-    const { run } = setup(
+    const { dir, run } = setup(
       one(`    - name: d
       command: "echo {{ inventory_hostname }}"
       delegate_to: ${target}
@@ -176,11 +177,17 @@ describe("task keywords", () => {
     const commands = r.events.flatMap((e: RunEvent) => (e.type === "command" ? [e.command] : []));
     expect(commands.find((c) => c.script.includes("echo h1") && !c.script.includes("ARMGO-"))?.host).toBe(target);
     expect(r.of("h1", "saw")?.data?.stdout).toBe("h1");
+    // the audit log of the delegating host says where each of its commands ran
+    const record = readAudit(join(dir, "audit/h1.jsonl")).find((x) => x.type === "task" && x.task === "d");
+    expect(record?.type === "task" && record.commands.map((c) => c.host)).toEqual([target]);
   });
 
-  it("delegate_to a host the inventory lacks fails the task, naming it", async () => {
-    const { run } = setup(one(`    - name: d\n      command: "true"\n      delegate_to: nowhere\n`), ["h1"]);
-    const r = await run();
+  it("delegate_to a host the inventory lacks: refused at load, or fails the task when templated", async () => {
+    const fixed = setup(one(`    - name: d\n      command: "true"\n      delegate_to: nowhere\n`), ["h1"]);
+    await expect(fixed.run()).rejects.toThrow(/^delegate_to 'nowhere' is neither localhost nor a host of .*hosts\.yaml$/);
+    await expect(fixed.run()).rejects.toMatchObject({ where: { line: 5, col: 7 } });
+    const templated = setup(one(`    - name: d\n      command: "true"\n      delegate_to: "{{ target }}"\n`), ["h1"]);
+    const r = await templated.run({ extraVars: { target: "nowhere" } });
     expect(r.of("h1", "d")).toMatchObject({ status: "failed", msg: expect.stringMatching(/^delegate_to 'nowhere' is neither localhost nor a host of/) });
   });
 
