@@ -145,4 +145,26 @@ describe("engine v2 over SSH (2 ARM64 + 1 amd64)", () => {
     }
     expect(r.stdout.match(/TASK \[on the controller, once\][\s\S]*?\n\n/)?.[0].match(/^changed: /gm)).toHaveLength(1);
   });
+
+  it("delegate_to another inventory host runs over that host's one connection and registers on the delegating host", async () => {
+    const amd = fleet.hosts.find((h) => h.arch === "amd64")!.name;
+    const r = await play(
+      "delegate.yaml",
+      `- hosts: arm64
+  tasks:
+    - name: ask the amd64 host
+      command: "uname -m"
+      delegate_to: ${amd}
+      register: there
+    - name: keep its answer
+      command: { cmd: "cat > /tmp/delegated-answer", stdin: "{{ there.stdout }} for {{ inventory_hostname }} ({{ facts.arch }})" }
+`,
+      "--json",
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const h of arm) expect(await cat(h, "/tmp/delegated-answer")).toBe(`x86_64 for ${h} (aarch64)\n`);
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as { stats: { connections: number } };
+    // two ARM64 hosts and the amd64 one they delegate to: one connection each, shared by both delegations
+    expect(summary.stats.connections).toBe(3);
+  });
 });
