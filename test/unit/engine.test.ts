@@ -9,6 +9,10 @@ import { InputError, TaskError, UnreachableError } from "../../src/errors.js";
 import { emptyRecap } from "../../src/engine/types.js";
 import type { Inventory, Task } from "../../src/load/model.js";
 import { diffLines } from "../../src/cli/diff.js";
+import { CheckMode } from "../../src/engine/check.js";
+import { maxAttempts } from "../../src/engine/retry.js";
+import { RunOnce } from "../../src/engine/run-once.js";
+import { modules } from "../../src/modules/index.js";
 
 const inv: Inventory = {
   file: "hosts.yaml",
@@ -151,5 +155,68 @@ describe("--diff lines", () => {
   it("marks removed and added lines around the common ones", () => {
     expect(diffLines("a\nb\nc\n", "a\nB\nc\nd\n").map((l) => l.op + l.line)).toEqual([" a", "+B", "-b", " c", "+d"]);
     expect(diffLines("", "x\n").map((l) => l.op + l.line)).toEqual(["+x"]);
+  });
+});
+
+describe("task keyword tables", () => {
+  const task = (extra: Partial<Task>): Task => ({ name: "t", module: "command", args: "", where: {}, tags: [], notify: [], ignore_errors: false, no_log: false, ...extra });
+
+  it.each<[Partial<Task>, number]>([
+    [{}, 1],
+    [{ retries: 5 }, 1],
+    [{ until: "r.rc == 0" }, 4],
+    [{ until: "r.rc == 0", retries: 0 }, 1],
+    [{ until: "r.rc == 0", retries: 2 }, 3],
+  ])("%j → %i attempts at most", (keywords, attempts) => {
+    expect(maxAttempts(task(keywords))).toBe(attempts);
+  });
+
+  it.each<[boolean, boolean | undefined, boolean]>([
+    [false, undefined, false],
+    [true, undefined, true],
+    [true, false, false],
+    [false, true, true],
+  ])("--check %s with check_mode %s → in check mode: %s", (run, keyword, check) => {
+    expect(new CheckMode(run).of(task({ check_mode: keyword }))).toBe(check);
+  });
+
+  it.each<[Partial<Task>, boolean]>([
+    [{ changed_when: false, check_mode: false }, true],
+    [{ changed_when: false }, false],
+    [{ check_mode: false }, false],
+    [{ changed_when: "false", check_mode: false }, false],
+    [{ changed_when: false, check_mode: true }, false],
+  ])("command with %j is read-only: %s", (keywords, readOnly) => {
+    expect(modules.get("command")!.readOnly!("true", task(keywords))).toBe(readOnly);
+  });
+});
+
+describe("run_once", () => {
+  it("the first host of the batch runs the task; the others get its result", async () => {
+    const once = new RunOnce<string>(["a", "b", "c"]);
+    const key = {};
+    const ran: string[] = [];
+    const work = (h: string) => async () => (ran.push(h), `from ${h}`);
+    // b and c reach the task before a does: they wait for it
+    const [b, c] = [once.run(key, "b", work("b")), once.run(key, "c", work("c"))];
+    const a = await once.run(key, "a", work("a"));
+    expect([a, await b, await c]).toEqual([
+      { result: "from a", ranHere: true },
+      { result: "from a", ranHere: false },
+      { result: "from a", ranHere: false },
+    ]);
+    expect(ran).toEqual(["a"]);
+  });
+
+  it("when the first host leaves before the task, the next one still running takes it", async () => {
+    const once = new RunOnce<string>(["a", "b", "c"]);
+    const key = {};
+    const c = once.run(key, "c", async () => "from c");
+    once.leave("a");
+    const b = await once.run(key, "b", async () => "from b");
+    expect([b, await c]).toEqual([
+      { result: "from b", ranHere: true },
+      { result: "from b", ranHere: false },
+    ]);
   });
 });
