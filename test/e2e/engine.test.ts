@@ -133,14 +133,14 @@ describe("engine v2 over SSH (2 ARM64 + 1 amd64)", () => {
       run_once: true
       register: once
     - name: every host sees it
-      command: { cmd: "cat > /tmp/once-seen", stdin: "{{ once.stdout }} {{ once.changed }}" }
+      command: { cmd: "cat > /tmp/once-seen", stdin: "{{ once.stdout }} {{ once.rc }}" }
 `,
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(readFileSync(ctl, "utf8")).toBe(`${fleet.hosts[0]!.name}\n`);
     const controllerHost = (await import("node:os")).hostname();
     for (const h of fleet.hosts) {
-      expect(await cat(h.name, "/tmp/once-seen")).toBe(`${controllerHost} true\n`);
+      expect(await cat(h.name, "/tmp/once-seen")).toBe(`${controllerHost} 0\n`);
       expect(recap(r.stdout)[h.name]).toMatchObject({ failed: 0, unreachable: 0 });
     }
     expect(r.stdout.match(/TASK \[on the controller, once\][\s\S]*?\n\n/)?.[0].match(/^changed: /gm)).toHaveLength(1);

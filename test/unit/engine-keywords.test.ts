@@ -133,17 +133,17 @@ describe("task keywords", () => {
   it("run_once runs on the first host of the batch and registers its result on every host", async () => {
     const { dir, run } = setup(
       one(`    - name: once
-      command: "echo {{ inventory_hostname }} >> DIR/once"
+      command: "sh -c 'echo {{ inventory_hostname }} >> DIR/once; echo {{ inventory_hostname }}'"
       run_once: true
       register: o
     - name: saw
-      command: "echo {{ o.changed }} > DIR/{{ n }}-saw"
+      command: "echo {{ o.stdout }} > DIR/{{ n }}-saw"
 `),
       ["h1", "h2", "h3"],
     );
     const r = await run({ forks: 3 });
     expect(readFileSync(join(dir, "once"), "utf8")).toBe("h1\n");
-    for (const h of ["h1", "h2", "h3"]) expect(readFileSync(join(dir, `${h}-saw`), "utf8")).toBe("true\n");
+    for (const h of ["h1", "h2", "h3"]) expect(readFileSync(join(dir, `${h}-saw`), "utf8")).toBe("h1\n");
     expect(r.results.filter((x) => x.task === "once").map((x) => x.host)).toEqual(["h1"]);
     expect(r.result.recap.h2).toMatchObject({ changed: 1, failed: 0 });
   });
