@@ -29,7 +29,8 @@ const ENV = {
   ANSIBLE_HOST_PATTERN_MISMATCH: "ignore",
 };
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** ansible-playbook with quiet, colourless output; rejects only when it can't be started. */
+export function ansiblePlaybook(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile("ansible-playbook", args, { cwd, env: { ...process.env, ...ENV }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== "number") {
@@ -50,7 +51,7 @@ async function expressions(dir: string, input: OracleInput): Promise<{ when: Ans
   const play = [{ hosts: "localhost", connection: "local", gather_facts: false, vars: input.vars, tasks }];
   const file = join(dir, "expressions.json");
   writeFileSync(file, JSON.stringify(play));
-  const r = await run(["-i", "localhost,", file], dir);
+  const r = await ansiblePlaybook(["-i", "localhost,", file], dir);
   const blocks = r.stdout.split(/^localhost \| /m).slice(1);
   if (blocks.length !== tasks.length) throw new Error(`expected ${tasks.length} task results from ansible, got ${blocks.length}: ${r.stderr}`);
   const results = blocks.map((b): Record<string, unknown> => {
@@ -72,7 +73,7 @@ async function patterns(dir: string, input: OracleInput): Promise<string[][]> {
   writeFileSync(inv, JSON.stringify(input.inventory));
   const file = join(dir, "patterns.json");
   writeFileSync(file, JSON.stringify(input.patterns.map((p, i) => ({ name: `p${i}`, hosts: p, gather_facts: false, tasks: [] }))));
-  const r = await run(["-i", inv, file, "--list-hosts"], dir);
+  const r = await ansiblePlaybook(["-i", inv, file, "--list-hosts"], dir);
   if (r.code !== 0) throw new Error(`ansible-playbook --list-hosts failed: ${r.stderr || r.stdout}`);
   const found: string[][] = [];
   let current: string[] | undefined;

@@ -1,11 +1,10 @@
 // ansible-core as the oracle for the task keywords: the same playbook run by ansible-playbook and by
 // armgo on two `connection: local` hosts; each task writes what it saw to files, compared one by one.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ansiblePlaybook } from "./ansible-oracle.js";
 import { setup } from "./engine-local.js";
 
 const counter = (name: string, succeedAt: number) =>
@@ -69,7 +68,8 @@ async function ansible(text: string, extra: string[]): Promise<Record<string, st
   const dir = mkdtempSync(join(tmpdir(), "armgo-oracle-"));
   writeFileSync(join(dir, "site.yaml"), text.replaceAll("DIR", dir));
   writeFileSync(join(dir, "hosts.yaml"), "all:\n  hosts:\n    h1: { ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }\n    h2: { ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }\n");
-  await promisify(execFile)("ansible-playbook", ["-i", join(dir, "hosts.yaml"), join(dir, "site.yaml"), ...extra], { env: { ...process.env, ANSIBLE_NOCOLOR: "1" } });
+  const r = await ansiblePlaybook(["-i", join(dir, "hosts.yaml"), join(dir, "site.yaml"), ...extra], dir);
+  if (r.code !== 0) throw new Error(`ansible-playbook failed: ${r.stdout}${r.stderr}`);
   return written(dir);
 }
 
