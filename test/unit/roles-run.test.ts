@@ -13,6 +13,7 @@ const files: Record<string, string> = {
   "roles/r/tasks/main.yaml": `- name: show
   command: "echo {{ dflt }} {{ inv }} {{ play }} {{ role }} {{ extra }} {{ role_path | basename }}"
   changed_when: false
+  check_mode: false
   notify: bounce
 - name: changes
   command: "true"
@@ -31,6 +32,7 @@ const files: Record<string, string> = {
     - name: own
       command: "echo {{ dflt }} {{ play }} {{ role }}"
       changed_when: false
+      check_mode: false
     - name: no role vars here
       command: "echo {{ role_path }}"
       ignore_errors: true
