@@ -1,7 +1,7 @@
 // Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it happens.
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { HostStatus } from "../engine/types.js";
+import type { HostStatus } from "../modules/contract.js";
 
 export interface CommandRecord {
   /** The host that ran it, when the task was delegated to another. */

@@ -1,5 +1,5 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
-import type { Diff, Plan, Status } from "../modules/contract.js";
+import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
 
 export interface RunOptions {
@@ -23,7 +23,7 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
 }
 
-export type HostStatus = Status | "unreachable";
+export type { HostStatus };
 
 /** What one task (or one loop item) came to on a host, before it is recorded. */
 export interface Outcome {

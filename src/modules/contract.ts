@@ -9,6 +9,9 @@ export { parseKv } from "../facts/kv.js";
 
 export type Status = "ok" | "changed" | "failed" | "skipped";
 
+/** What a task came to on a host: a module's status, or the host could not be reached. */
+export type HostStatus = Status | "unreachable";
+
 export interface Diff {
   before: string;
   after: string;
