@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -224,6 +225,21 @@ describe("extract on a real host (sh, tar)", () => {
     expect(active()).toBe("go1.22.12");
     expect(listing()).toEqual(["go", "go-1.21.6", "go-1.22.12"]);
     expect((await run("go1.22.12")).status).toBe("ok");
+  });
+
+  it("a killed run whose script goes on (no pty, no signal): its processes are stopped before its tree goes", async () => {
+    await run("go1.21.6");
+    const left = join(dest, ".armgo-extract-live01");
+    mkdirSync(left);
+    // What sshd leaves running after the controller died: a script still writing into its temp tree.
+    const orphan = spawn("/bin/sh", ["-c", `while :; do mkdir -p '${left}/go/again'; sleep 0.05; done`], { detached: true, stdio: "ignore" });
+    const exited = new Promise((res) => orphan.once("exit", (_c, sig) => res(sig)));
+    const r = await run("go1.22.12");
+    expect(r.status).toBe("changed");
+    const still = setTimeout(() => orphan.kill("SIGTERM"), 5000);
+    expect(await exited).toBe("SIGKILL");
+    clearTimeout(still);
+    expect(listing()).toEqual(["go", "go-1.21.6", "go-1.22.12"]);
   });
 
   it("a missing archive: check mode says so, a run fails clearly", async () => {

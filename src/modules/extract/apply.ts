@@ -50,6 +50,20 @@ function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined)
   }
 }
 
+// A killed run's script goes on without its controller (sshd signals no command that has no pty):
+// its tar would keep writing into a tree this run removes. Stop every process naming a leftover first.
+function stopLeftovers(): string {
+  return [
+    sh`for t in "$d"/${TEMP_PREFIX}*; do [ -e "$t" ] || continue; n=\${t##*/}`,
+    `  for p in /proc/[0-9]*; do p=\${p#/proc/}; [ "$p" = $$ ] && continue`,
+    `    case "$(tr '\\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in *"$n"*) kill -KILL "$p" 2>/dev/null && gone="$gone $p";; esac`,
+    `  done`,
+    `done`,
+    // KILL lands on the next return to user space: wait (at most 5 s) until they are gone.
+    `for p in $gone; do i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; done`,
+  ].join("\n");
+}
+
 export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: Plan<ExtractStep>): Promise<ApplyResult> {
   const l = layout(args);
   const tmpName = TEMP_PREFIX + randomBytes(6).toString("hex");
@@ -59,7 +73,9 @@ export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: 
     unpacks ? sh`[ -f ${args.src} ] || exit ${EXIT_NO_SRC}` : "",
     sh`d=${args.dest}; tmp="$d"/${tmpName}`,
     `mkdir -p "$d" || exit 1`,
-    // Leftovers of a killed run: temp trees and a half-made link; the active target is never among them.
+    // Leftovers of a killed run: its processes, temp trees and a half-made link; never the active target.
+    `gone=`,
+    stopLeftovers(),
     sh`rm -rf "$d"/${TEMP_PREFIX}*` + (l ? sh` ${linkTemp(l.target)}` : ""),
     // Whatever happens from here (short of SIGKILL, which the next run's cleanup covers), tmp goes.
     `mkdir "$tmp" || exit 1`,
