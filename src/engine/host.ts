@@ -18,7 +18,7 @@ import type { Recorder } from "./record.js";
 import { withRetries, type Attempt } from "./retry.js";
 import type { RunOnce } from "./run-once.js";
 import type { Outcome, RunEvent, TaskResult } from "./types.js";
-import { lazyVars } from "./vars.js";
+import { data, lazyVars } from "./vars.js";
 
 export interface HostEnv {
   host: string;
@@ -74,16 +74,16 @@ export class HostRunner {
   private vars(task?: Task, unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
     return lazyVars(
-      ansibleFacts(this.env.facts),
+      data(ansibleFacts(this.env.facts)),
       this.env.play.defaults,
       this.env.hostVars,
       this.env.play.vars,
       task?.vars,
-      { facts: this.env.facts, inventory_hostname: this.env.host },
-      this.registered,
+      data({ facts: this.env.facts, inventory_hostname: this.env.host }),
+      data(this.registered),
       this.env.extraVars,
-      item,
-      extra,
+      data(item),
+      data(extra),
     );
   }
 

@@ -3,13 +3,36 @@ import { ArmgoError } from "../errors.js";
 import { hasTemplate, render } from "../template/render.js";
 
 const MAX_DEPTH = 20;
+const DATA = Symbol("data");
+
+/** A layer of values a host or a command produced (facts, registered results, loop items): never templates. */
+export interface DataLayer {
+  [DATA]: Record<string, unknown>;
+}
+
+// What a host printed is data, as Ansible marks module results unsafe: `{{ .Name }}` in a command's
+// output must not fail the next task, nor `{{ secret }}` read a var out.
+export function data(vars: Record<string, unknown> | undefined): DataLayer | undefined {
+  return vars && { [DATA]: vars };
+}
 
 /**
  * A read-only view over layered vars (later layers win) that renders templated values on
  * access, so `go_feed: "{{ go_mirror }}/feed.json"` reads as the URL wherever it is used.
+ * Values from `data()` layers are returned as they are.
  */
-export function lazyVars(...layers: Array<Record<string, unknown> | undefined>): Record<string, unknown> {
-  const merged: Record<string, unknown> = Object.assign({}, ...layers.filter(Boolean));
+export function lazyVars(...layers: Array<Record<string, unknown> | DataLayer | undefined>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  const plain = new Set<string>();
+  for (const layer of layers) {
+    if (!layer) continue;
+    const isData = DATA in layer;
+    for (const [k, v] of Object.entries(isData ? (layer as DataLayer)[DATA] : layer)) {
+      merged[k] = v;
+      if (isData) plain.add(k);
+      else plain.delete(k);
+    }
+  }
   const done = new Map<string, unknown>();
   const active = new Set<string>();
   const view: Record<string, unknown> = new Proxy(merged, {
@@ -17,7 +40,7 @@ export function lazyVars(...layers: Array<Record<string, unknown> | undefined>):
       if (typeof key !== "string") return undefined;
       if (done.has(key)) return done.get(key);
       const raw = target[key];
-      if (!hasTemplate(raw)) return raw;
+      if (plain.has(key) || !hasTemplate(raw)) return raw;
       if (active.has(key) || active.size > MAX_DEPTH) {
         throw new ArmgoError(`var '${key}' refers to itself`, { hint: "break the loop between these vars" });
       }

@@ -1,5 +1,5 @@
 // The engine end to end on `connection: local` hosts: real sh, no containers, every rule of a run.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
@@ -117,6 +117,29 @@ describe("a run on local hosts", () => {
     expect(records.map((x) => x.type)).toEqual(["run_start", "task", "task", "run_end"]);
     expect(records[0]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
+  });
+
+  it("a command's output with template syntax stays data in later tasks: no failure, no var read out", async () => {
+    const { dir, run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  tasks:
+    - name: go template output
+      command: "cat DIR/in.txt"
+      register: out
+      changed_when: false
+      check_mode: false
+    - name: use it
+      command: "printf '%s' '{{ out.stdout }}' > DIR/{{ n }}.txt"
+`,
+      ["h1"],
+    );
+    writeFileSync(join(dir, "in.txt"), "{{ .Name }} {{ secret_token }}");
+    const r = await run();
+    expect(r.of("h1", "go template output")).toMatchObject({ status: "ok" });
+    expect(r.of("h1", "use it")).toMatchObject({ status: "changed" });
+    expect(readFileSync(join(dir, "h1.txt"), "utf8")).toBe("{{ .Name }} {{ secret_token }}");
   });
 
   it("a broken var the run never reads does not stop it (connection vars are read, not all rendered)", async () => {

@@ -4,7 +4,7 @@ import { parsePlaybook } from "../../src/load/playbook.js";
 import { YamlFile } from "../../src/load/yaml.js";
 import { evaluate, readCondition, test as when, UndefinedError, ExprError } from "../../src/template/expr.js";
 import { render } from "../../src/template/render.js";
-import { lazyVars } from "../../src/engine/vars.js";
+import { data, lazyVars } from "../../src/engine/vars.js";
 
 const vars = {
   go_version: "1.22.12",
@@ -181,5 +181,13 @@ describe("{{ }} rendering", () => {
   it("later layers win", () => {
     const v = lazyVars({ x: 1, y: 1 }, { x: 2 }, { x: 3 });
     expect([v.x, v.y]).toEqual([3, 1]);
+  });
+
+  it("what a host printed is data: a registered result is never rendered, a later user var is", () => {
+    const registered = { out: { stdout: "{{ .Name }} {{ secret }}" }, y: "{{ secret }}" };
+    const v = lazyVars({ secret: "s3cr3t", x: "{{ secret }}" }, data(registered), { y: "user {{ secret }}" });
+    expect(render("{{ out.stdout }}", v)).toBe("{{ .Name }} {{ secret }}");
+    expect([v.x, v.y]).toEqual(["s3cr3t", "user s3cr3t"]);
+    expect(lazyVars({ z: "{{ secret }}", secret: 1 }, data({ z: "{{ secret }}" })).z).toBe("{{ secret }}");
   });
 });
