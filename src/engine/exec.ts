@@ -3,7 +3,7 @@
 import type { CommandRecord } from "../audit/log.js";
 import { RemoteCommandError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
-import type { Controller, ModuleContext } from "../modules/contract.js";
+import type { Controller, Fleet, ModuleContext } from "../modules/contract.js";
 import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
 import type { RunEvent } from "./types.js";
 
@@ -46,6 +46,7 @@ export interface ContextParts {
   task: string;
   facts: Facts;
   controller: Controller;
+  fleet: Fleet;
   check: boolean;
   become: boolean | string;
   /** `export` lines of the task's environment, put before each command. */
@@ -60,6 +61,20 @@ export function moduleContext(exec: Executor, parts: ContextParts, log: CommandR
     host: parts.host,
     facts: parts.facts,
     controller: parts.controller,
+    // what a module does on other hosts is recorded with this task, naming the host
+    fleet: {
+      ...parts.fleet,
+      exec: async (host, script, opts) => {
+        const r = await parts.fleet.exec(host, script, opts);
+        log.push({ host, script, code: r.code, duration_ms: r.durationMs });
+        return r;
+      },
+      put: async (host, local, remote, opts) => {
+        const t0 = Date.now();
+        await parts.fleet.put(host, local, remote, opts);
+        log.push({ host, script: `sftp put ${remote}`, code: 0, duration_ms: Date.now() - t0 });
+      },
+    },
     check: parts.check,
     become,
     run,

@@ -4,7 +4,7 @@ import { UnreachableError } from "../errors.js";
 import { ansibleFacts } from "../facts/ansible.js";
 import type { Facts } from "../facts/types.js";
 import type { Play, Task } from "../load/model.js";
-import type { ApplyResult, Controller, ProbeOutput } from "../modules/contract.js";
+import type { ApplyResult, Controller, Fleet, ProbeOutput } from "../modules/contract.js";
 import { render } from "../template/render.js";
 import type { Transport } from "../transport/transport.js";
 import { CheckMode } from "./check.js";
@@ -31,6 +31,8 @@ export interface HostEnv {
   extraVars: Record<string, unknown>;
   check: boolean;
   controller: Controller;
+  /** Other inventory hosts, for modules that check against the fleet. */
+  fleet: Fleet;
   recorder: Recorder;
   signal?: AbortSignal;
   emit(e: RunEvent): void;
@@ -192,11 +194,13 @@ export class HostRunner {
         return { outcome: { status: "skipped", changed: false, msg: `check mode: would ${plan.msg}, not judged`, data: plan.data ?? {}, plan, uncertain: true }, ran: false };
       }
       let applied: ApplyResult = {};
+      const ctx = () => moduleContext(exec, { ...this.env, task: unit.task.name, check, become: prep.become, env: prep.env }, log);
       if (changes && !check) {
         // whatever apply manages before it fails may have changed the host
         this.probes.invalidate();
-        const ctx = moduleContext(exec, { ...this.env, task: unit.task.name, check, become: prep.become, env: prep.env }, log);
-        applied = await prep.module.apply(ctx, prep.args, plan);
+        applied = await prep.module.apply(ctx(), prep.args, plan);
+      } else if (!changes && prep.module.verify) {
+        applied = await prep.module.verify(ctx(), prep.args, state, plan);
       }
       const msg = check && changes ? `would ${plan.msg}${plan.uncertain ? " (outcome unknown in advance)" : ""}` : (applied.msg ?? plan.msg);
       const outcome: Outcome = { status: changes ? "changed" : "ok", changed: changes, msg, data: { ...plan.data, ...applied.data }, plan, uncertain: plan.uncertain };
@@ -208,8 +212,8 @@ export class HostRunner {
   }
 
   private prepareUnit(unit: Unit): Promise<Prepared | undefined> {
-    const { host, facts, controller } = this.env;
-    return prepare(unit, this.vars(unit.task, unit), { host, facts, controller, playBecome: this.env.play.become });
+    const { host, facts, controller, fleet } = this.env;
+    return prepare(unit, this.vars(unit.task, unit), { host, facts, controller, fleet, playBecome: this.env.play.become });
   }
 
   /** Probe output for a unit: from the batch when still valid, else a new batch from here on. */

@@ -4,7 +4,7 @@ import { TaskError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Task } from "../load/model.js";
 import { schemaProblems } from "../load/schema.js";
-import type { Controller, Module } from "../modules/contract.js";
+import type { Controller, Fleet, Module } from "../modules/contract.js";
 import { modules } from "../modules/index.js";
 import { test } from "../template/expr.js";
 import { render } from "../template/render.js";
@@ -34,6 +34,7 @@ export interface PrepareContext {
   host: string;
   facts: Facts;
   controller: Controller;
+  fleet: Fleet;
   playBecome: boolean | string;
 }
 
@@ -69,7 +70,7 @@ export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: Pr
   checkRendered(`modules/${task.module}.json`, args, task.module, `${task.module}: `, "check the module's arguments (docs/modules.md)");
   const env = environment(task, vars);
   const delegate = task.delegate_to === undefined ? undefined : String(render(task.delegate_to, vars));
-  if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller });
+  if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller, fleet: ctx.fleet });
   const runsTask = module.readOnly?.(args, task) ?? false;
   const script = module.probe(args, ctx.facts, { runsTask });
   return {

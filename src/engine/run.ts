@@ -10,6 +10,7 @@ import { InputError, TaskError, UnreachableError } from "../errors.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Inventory, Play, Playbook } from "../load/model.js";
+import type { Fleet } from "../modules/contract.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
@@ -135,6 +136,14 @@ class Run {
     return t;
   }
 
+  /** Other hosts for modules that check against the fleet: the run's connections, facts gathered once. */
+  readonly fleet: Fleet = {
+    hosts: (pattern) => selectOrFail(this.loaded.inventory, pattern, "targets"),
+    facts: (host) => this.controller.memo(`facts:${host}`, async () => parseFacts((await (await this.transport(host)).exec(factsScript)).stdout)),
+    exec: async (host, script, opts) => (await this.transport(host)).exec(script, opts),
+    put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
+  };
+
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
@@ -219,6 +228,7 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
       check: Boolean(run.opts.check),
       verbose: Boolean(run.opts.verbose),
       controller: run.controller,
+      fleet: run.fleet,
       recorder: run.recorder(host),
       signal: run.opts.signal,
       emit: (e) => run.emit(e),

@@ -49,10 +49,21 @@ export interface Controller {
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
+/** Other hosts of the inventory, over the run's connections: for a module that checks its result against the fleet. */
+export interface Fleet {
+  /** Hosts a pattern names, in inventory order; InputError when it names none. */
+  hosts(pattern: string): string[];
+  /** A host's facts, gathered once per run. */
+  facts(host: string): Promise<Facts>;
+  exec(host: string, script: string, opts?: ExecOptions): Promise<ExecResult>;
+  put(host: string, local: string, remote: string, opts?: PutOptions): Promise<void>;
+}
+
 export interface ResolveContext {
   host: string;
   facts: Facts;
   controller: Controller;
+  fleet: Fleet;
 }
 
 export interface ModuleContext extends ResolveContext {
@@ -106,4 +117,9 @@ export interface Module<Args = any, State = any, Step = any> {
   plan(state: State, args: Args): Plan<Step>;
   /** Carry out the plan; never called under --check. Throw TaskError (with data) on failure. */
   apply(ctx: ModuleContext, args: Args, plan: Plan<Step>): Promise<ApplyResult>;
+  /**
+   * A verify-only module's checks on other hosts, after plan found nothing to do; called under
+   * --check too (ctx.check), so it must leave nothing behind. Throw TaskError when a check fails.
+   */
+  verify?(ctx: ModuleContext, args: Args, state: State, plan: Plan<Step>): Promise<ApplyResult>;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { goRelease } from "../../src/modules/go-release/index.js";
 import { selectArchive, selectRelease, parseFeed } from "../../src/modules/go-release/feed.js";
 import type { Controller } from "../../src/modules/contract.js";
-import { localFacts } from "./modules-helpers.js";
+import { localFacts, localFleet } from "./modules-helpers.js";
 
 const file = (version: string, os: string, arch: string, kind = "archive") => ({
   filename: `${version}.${os}-${arch}.${kind === "archive" ? "tar.gz" : "pkg"}`,
@@ -82,7 +82,7 @@ describe("go-release module", () => {
     ["https://mirror.example/dl", { version: "go1.22.12", arch: "amd64" }, "https://mirror.example/dl/go1.22.12.linux-amd64.tar.gz", "amd64"],
   ])("base_url %s", async (base_url, extra, url, arch) => {
     const fetched: string[] = [];
-    const args = await goRelease.resolve!({ feed: "https://mirror.example/feed", base_url, ...extra }, { host: "h", facts: localFacts(), controller: controller(fetched) });
+    const args = await goRelease.resolve!({ feed: "https://mirror.example/feed", base_url, ...extra }, { host: "h", facts: localFacts(), controller: controller(fetched), fleet: localFleet({}) });
     expect(goRelease.probe(args, localFacts())).toBe("");
     const plan = goRelease.plan(goRelease.parse({ stdout: "", stderr: "", code: 0 }, args), args);
     expect(plan.steps).toEqual([]);

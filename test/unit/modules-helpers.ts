@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { createController } from "../../src/engine/controller.js";
-import type { Module, ModuleContext, Plan, ProbeOutput } from "../../src/modules/contract.js";
+import type { Fleet, Module, ModuleContext, Plan, ProbeOutput } from "../../src/modules/contract.js";
 import type { Facts } from "../../src/facts/types.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
@@ -86,18 +86,32 @@ export interface Harness {
   facts: Facts;
   controller: ReturnType<typeof createController>;
   cacheDir: string;
+  /** Other hosts, for modules that check against the fleet. */
+  fleet: Fleet;
   /** Scripts run through ctx.run, in order (probe scripts excluded). */
   applied: string[];
   cleanup(): void;
 }
 
-export function harness(facts: Facts = localFacts()): Harness {
+/** A fleet of named hosts that are all this machine, each with the facts given. */
+export function localFleet(hosts: Record<string, Facts>): Fleet {
+  const transport = new LocalTransport();
+  return {
+    hosts: (pattern) => Object.keys(hosts).filter((h) => pattern === "all" || pattern.split(":").includes(h)),
+    facts: async (host) => hosts[host]!,
+    exec: (_host, script, opts) => transport.exec(script, opts),
+    put: (_host, local, remote, opts) => transport.put(local, remote, opts),
+  };
+}
+
+export function harness(facts: Facts = localFacts(), fleet: Fleet = localFleet({})): Harness {
   const cacheDir = tempDir("armgo-cache-");
   return {
     transport: new LocalTransport(),
     facts,
     controller: createController(cacheDir),
     cacheDir,
+    fleet,
     applied: [],
     cleanup: () => rmSync(cacheDir, { recursive: true, force: true }),
   };
@@ -120,7 +134,7 @@ export async function runModule<A, S, St>(
   rawArgs: A,
   opts: { check?: boolean; killAfterMs?: number } = {},
 ): Promise<RunResult<S, St>> {
-  const base = { host: "local", facts: h.facts, controller: h.controller };
+  const base = { host: "local", facts: h.facts, controller: h.controller, fleet: h.fleet };
   const args = module.resolve ? await module.resolve(rawArgs, base) : rawArgs;
   const script = module.probe(args, h.facts);
   const r = script === "" ? { stdout: "", stderr: "", code: 0 } : await h.transport.exec(script);
@@ -129,29 +143,27 @@ export async function runModule<A, S, St>(
   const plan = module.plan(state, args);
   let msg = plan.msg;
   let data = { ...plan.data };
-  if (plan.steps.length > 0 && !opts.check) {
-    const ctx: ModuleContext = {
-      ...base,
-      check: false,
-      become: false,
-      // killAfterMs: LocalTransport SIGKILLs the script's whole process group, like a dying run.
-      run: (s, o) => {
-        h.applied.push(s);
-        return h.transport.exec(s, opts.killAfterMs === undefined ? o : { ...o, timeoutMs: opts.killAfterMs });
-      },
-      runOk: async (s, o) => {
-        h.applied.push(s);
-        const res = await h.transport.exec(s, o);
-        if (res.code !== 0) throw new Error(`exit ${res.code}: ${res.stderr}`);
-        return res;
-      },
-      put: (local, remote, o) => h.transport.put(local, remote, o),
-      progress: () => undefined,
-    };
-    const applied = await module.apply(ctx, args, plan);
-    msg = applied.msg ?? msg;
-    data = { ...data, ...applied.data };
-  }
+  const ctx: ModuleContext = {
+    ...base,
+    check: Boolean(opts.check),
+    become: false,
+    // killAfterMs: LocalTransport SIGKILLs the script's whole process group, like a dying run.
+    run: (s, o) => {
+      h.applied.push(s);
+      return h.transport.exec(s, opts.killAfterMs === undefined ? o : { ...o, timeoutMs: opts.killAfterMs });
+    },
+    runOk: async (s, o) => {
+      h.applied.push(s);
+      const res = await h.transport.exec(s, o);
+      if (res.code !== 0) throw new Error(`exit ${res.code}: ${res.stderr}`);
+      return res;
+    },
+    put: (local, remote, o) => h.transport.put(local, remote, o),
+    progress: () => undefined,
+  };
+  const done = plan.steps.length > 0 ? (opts.check ? {} : await module.apply(ctx, args, plan)) : ((await module.verify?.(ctx, args, state, plan)) ?? {});
+  msg = done.msg ?? msg;
+  data = { ...data, ...done.data };
   return { args, probe, state, plan, status: plan.steps.length > 0 ? "changed" : "ok", msg, data };
 }
 
