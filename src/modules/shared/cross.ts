@@ -1,0 +1,81 @@
+// What the sysroot and cgo-probe modules agree on: the ARM64 cross compiler, the Debian packages
+// behind each libc and library, and the environment a cgo build needs against a sysroot.
+import { posix } from "node:path";
+import { TaskError } from "../../errors.js";
+import { quote } from "../../transport/quote.js";
+
+export type Libc = "glibc" | "musl";
+
+/** Debian's cross compiler; musl builds use it too, through musl's gcc specs. */
+export const CROSS_CC = "aarch64-linux-gnu-gcc";
+export const CROSS_CC_PACKAGE = "gcc-aarch64-linux-gnu";
+
+/** The multiarch triple each libc's files live under inside the sysroot. */
+export const TRIPLE: Record<Libc, string> = { glibc: "aarch64-linux-gnu", musl: "aarch64-linux-musl" };
+
+/** The loader a dynamically linked binary names in PT_INTERP. */
+export const INTERPRETER: Record<Libc, string> = {
+  glibc: "/lib/ld-linux-aarch64.so.1",
+  musl: "/lib/ld-musl-aarch64.so.1",
+};
+
+/** Debian arm64 packages every sysroot of a libc holds (headers, crt files, the C library). */
+export const LIBC_PACKAGES: Record<Libc, string[]> = {
+  glibc: ["libc6", "libc6-dev", "linux-libc-dev", "libcrypt1", "libcrypt-dev"],
+  musl: ["musl", "musl-dev"],
+};
+
+/** musl's gcc specs inside the sysroot, rewritten by the sysroot module to resolve against --sysroot. */
+export const MUSL_SPECS = "usr/lib/aarch64-linux-musl/musl-gcc.specs";
+
+export interface CrossLib {
+  /** The -dev package and the runtime library it needs. */
+  packages: string[];
+  /** pkg-config module name. */
+  pc: string;
+  /** C header and an expression returning the library's version string, for cgo-probe's program. */
+  include: string;
+  version: string;
+}
+
+export const LIBS: Record<string, CrossLib> = {
+  zlib: { packages: ["zlib1g-dev", "zlib1g"], pc: "zlib", include: "zlib.h", version: "zlibVersion()" },
+  openssl: { packages: ["libssl-dev", "libssl3"], pc: "openssl", include: "openssl/crypto.h", version: "OpenSSL_version(OPENSSL_VERSION)" },
+};
+
+/** The libraries asked for, or a TaskError naming the first unknown one. */
+export function crossLibs(names: string[]): Array<CrossLib & { name: string }> {
+  return names.map((n) => {
+    const lib = LIBS[n];
+    if (!lib) {
+      throw new TaskError(`unknown library '${n}': armgo maps ${Object.keys(LIBS).sort().join(", ")}`, {
+        hint: "name other Debian arm64 packages under packages:",
+      });
+    }
+    return { name: n, ...lib };
+  });
+}
+
+/** The environment of a cgo build against the sysroot at `root` (GOOS, GOARCH, CC, flags, pkg-config). */
+export function crossEnv(root: string, libc: Libc): Record<string, string> {
+  const sysroot = `--sysroot=${root}`;
+  return {
+    GOOS: "linux",
+    GOARCH: "arm64",
+    CGO_ENABLED: "1",
+    // musl's specs go with the compiler: the final link also gets CGO_CFLAGS, and gcc refuses a specs file twice
+    CC: libc === "musl" ? `${CROSS_CC} -specs=${posix.join(root, MUSL_SPECS)}` : CROSS_CC,
+    CGO_CFLAGS: sysroot,
+    CGO_LDFLAGS: sysroot,
+    // Only the sysroot's .pc files: the build host's own would hand x86-64 libraries to the linker.
+    PKG_CONFIG_LIBDIR: [`usr/lib/${TRIPLE.glibc}/pkgconfig`, "usr/lib/pkgconfig", "usr/share/pkgconfig"].map((d) => posix.join(root, d)).join(":"),
+    PKG_CONFIG_SYSROOT_DIR: root,
+  };
+}
+
+/** `export K=V` lines for env.sh and for scripts that build under the sysroot. */
+export function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `export ${k}=${quote(v)}`)
+    .join("\n");
+}

@@ -1,0 +1,133 @@
+// The sysroot tree, built on the controller from Debian's arm64 packages under a private apt
+// config (never the machine's own), cached by recipe hash: the same recipe is fetched once, ever.
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { TaskError } from "../../errors.js";
+import { sha256File } from "../../hash.js";
+import { pickMirror, readAptSources, type DebianMirror } from "../../lab/apt-sources.js";
+import { cacheDir, recipeHash } from "../../lab/cache.js";
+import { download, privateApt } from "../../lab/private-apt.js";
+import { run } from "../../lab/run.js";
+import { MUSL_SPECS, type Libc } from "../shared/cross.js";
+
+/** Inside the sysroot: what it was built from. */
+export const MANIFEST = ".armgo-sysroot.json";
+
+export interface Recipe {
+  format: 1;
+  libc: Libc;
+  release: string;
+  arch: "arm64";
+  /** Sorted Debian package names. */
+  packages: string[];
+}
+
+export interface Manifest {
+  recipe: Recipe;
+  recipe_hash: string;
+  packages: Array<{ name: string; version: string; deb: string; sha256: string }>;
+}
+
+export interface Built {
+  /** The tree as a gzip tarball, ready to upload. */
+  tarball: string;
+  manifest: Manifest;
+}
+
+export function recipeId(recipe: Recipe): string {
+  return recipeHash(recipe).slice(0, 16);
+}
+
+/** The cached tarball of a recipe, built first when missing. */
+export async function buildSysroot(recipe: Recipe, progress: (text: string) => void): Promise<Built> {
+  const dir = join(cacheDir(), `sysroot-${recipeId(recipe)}`);
+  const cached = await readBuilt(dir);
+  if (cached) return cached;
+  await mkdir(cacheDir(), { recursive: true });
+  const work = await mkdtemp(`${dir}.work-`);
+  try {
+    await buildInto(work, recipe, progress);
+    // Only a complete build is renamed into place; a concurrent one that won is as good as ours.
+    await rename(join(work, "out"), dir).catch(async (err: unknown) => {
+      if (!(await readBuilt(dir))) throw err;
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return (await readBuilt(dir))!;
+}
+
+async function readBuilt(dir: string): Promise<Built | undefined> {
+  const text = await readFile(join(dir, "manifest.json"), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  return { tarball: join(dir, "sysroot.tar.gz"), manifest: JSON.parse(text) as Manifest };
+}
+
+/** The mirror for `release` from the machine's apt sources; another Debian release's mirror serves it too. */
+async function mirrorFor(release: string): Promise<DebianMirror> {
+  const sources = await readAptSources();
+  const debian = sources.find((s) => s.types.includes("deb") && s.uris.some((u) => /debian\/?$/.test(u)));
+  const mirror = pickMirror(sources, release) ?? (debian ? pickMirror([debian], debian.suites[0]!) : undefined);
+  if (!mirror) {
+    throw new TaskError(`no Debian apt source on the controller to fetch ${release} arm64 packages from`, {
+      hint: "add your Debian mirror to /etc/apt/sources.list(.d)",
+    });
+  }
+  return mirror;
+}
+
+async function buildInto(work: string, recipe: Recipe, progress: (text: string) => void): Promise<void> {
+  progress(`apt-get update (${recipe.release}, arm64)`);
+  const apt = await privateApt(join(work, "apt"), await mirrorFor(recipe.release), recipe.release, [recipe.arch]);
+  const debs = join(work, "debs");
+  progress(`downloading ${recipe.packages.join(" ")}`);
+  await download(apt, recipe.packages.map((p) => `${p}:${recipe.arch}`), debs).catch((cause: unknown) => {
+    throw new TaskError(`cannot fetch ${recipe.packages.join(", ")} for ${recipe.release} arm64: ${(cause as Error).message}`, {
+      hint: "check the package names (apt-cache show NAME:arm64) and the release",
+      cause,
+    });
+  });
+  const out = join(work, "out");
+  const root = join(work, "root");
+  await mkdir(out);
+  const packages: Manifest["packages"] = [];
+  for (const deb of (await readdir(debs)).filter((n) => n.endsWith(".deb")).sort()) {
+    const file = join(debs, deb);
+    const [name, version] = (await run("dpkg-deb", ["-f", file, "Package", "Version"])).trim().split("\n").map((l) => l.replace(/^\w+:\s*/, ""));
+    packages.push({ name: name!, version: version!, deb, sha256: (await sha256File(file)).sha256 });
+    await run("dpkg-deb", ["-x", file, root]);
+  }
+  await relativeLinks(root);
+  if (recipe.libc === "musl") await relocatableSpecs(root);
+  const manifest: Manifest = { recipe, recipe_hash: recipeId(recipe), packages };
+  await writeFile(join(root, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  progress("packing the sysroot");
+  await run("tar", ["-C", root, "--owner=0", "--group=0", "--numeric-owner", "-czf", join(out, "sysroot.tar.gz"), "."]);
+  await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+}
+
+/** Absolute symlinks point into the build host's own / (libm.so -> /lib/...): make them relative so the tree works where it lies. */
+export async function relativeLinks(root: string, dir = root): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const p = join(dir, name);
+    const st = await lstat(p);
+    if (st.isDirectory()) await relativeLinks(root, p);
+    else if (st.isSymbolicLink()) {
+      const target = await readlink(p);
+      if (!target.startsWith("/")) continue;
+      await unlink(p);
+      await symlink(relative(dirname(p), join(root, target)) || ".", p);
+    }
+  }
+}
+
+/** musl's specs name the build host's /usr/...: gcc's %R puts --sysroot in front, wherever the tree lies. */
+export async function relocatableSpecs(root: string): Promise<void> {
+  const file = join(root, MUSL_SPECS);
+  if (!(await stat(file).catch(() => undefined))) throw new TaskError(`musl-dev for arm64 has no ${MUSL_SPECS}`);
+  await writeFile(file, rewriteSpecs(await readFile(file, "utf8")));
+}
+
+export function rewriteSpecs(text: string): string {
+  return text.replace(/(^|\s|-L)\/usr\//gm, "$1%R/usr/");
+}
