@@ -19,7 +19,7 @@ const argsOf = (play: Play, t: Task, inventory: Record<string, unknown>, facts: 
   render(t.args, lazyVars(play.defaults, inventory, play.vars, t.vars, { facts, ...registered }));
 
 describe("shipped files", () => {
-  it.each(["playbooks/site.yaml", "playbooks/user-go.yaml"])("%s loads", (file) => {
+  it.each(["playbooks/site.yaml", "playbooks/user-go.yaml", "playbooks/cross-build.yaml"])("%s loads", (file) => {
     expect(() => loadPlaybook(file)).not.toThrow();
   });
   const go = { url: "https://m/go1.22.12.linux-arm64.tar.gz", filename: "go1.22.12.linux-arm64.tar.gz", sha256: "a".repeat(64), size: 1, version: "go1.22.12" };
@@ -56,6 +56,13 @@ describe("shipped files", () => {
     ["env-profile", { name: "go", env: { "BAD-NAME": "x" } }, false],
     ["env-profile", { name: "../x" }, false],
     ["checksum", { path: "/x", checksum: "sha256:https://m/x.sha256", verify: "full" }, true],
+    ["sysroot", { path: "/opt/sysroot/arm64-musl", libc: "musl", libs: ["zlib"], packages: ["libpng-dev"], release: "bookworm", install_compiler: true }, true],
+    ["sysroot", { path: "/opt/sysroot/" }, false],
+    ["sysroot", { path: "/s", libc: "uclibc" }, false],
+    ["sysroot", { path: "/s", packages: ["x; rm -rf /"] }, false],
+    ["cgo-probe", { sysroot: "/s", libs: ["zlib"], neon: true, link: "static", go: "/usr/local/go/bin/go", targets: "arm64", run_on: "web-1" }, true],
+    ["cgo-probe", { sysroot: "/s", libs: ["$(x)"] }, false],
+    ["cgo-probe", { sysroot: "/s", link: "shared" }, false],
   ])("%s %j valid: %s", (module, args, valid) => {
     expect(validator(`modules/${module}.json`)(args)).toBe(valid);
   });
