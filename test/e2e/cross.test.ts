@@ -87,6 +87,15 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
       binaries: { cgo: { machine: 183, static: true, interpreter: null, needed: [], glibc: null }, nocgo: { static: true } },
     });
     expect(musl!.data!.runs.cgo.output).toBe("zlib 1.2.13\narmgo-probe ok\n");
+    // the copy and run on the ARM64 host are in the build host's audit log, naming that host
+    const audit = await readFile(join(dir, "audit", "build.jsonl"), "utf8");
+    const probe = audit.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.task === glibc!.task).pop();
+    expect(probe.commands).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ host: arm1, script: "mktemp -d" }),
+        expect.objectContaining({ host: arm1, script: expect.stringMatching(/^sftp put \/tmp\/.+\/cgo$/) }),
+      ]),
+    );
     // the env returned for register/environment is what env.sh exports
     const [sysroot] = results(r.stdout, "sysroot");
     const envSh = await readFile(`${join(dir, "s1")}/arm64-glibc.env.sh`, "utf8");
