@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
-import { parseKv, type Module } from "../contract.js";
+import { parseKv, type Module, type ModuleContext } from "../contract.js";
 import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, exportLines, type Libc } from "../shared/cross.js";
 import { buildSysroot, MANIFEST, recipeId, type Recipe } from "./build.js";
 
@@ -145,7 +145,7 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
 };
 
 /** Unpack the tarball beside `path` and switch the symlink to it; the old tree goes only after the switch. */
-async function install(ctx: Parameters<typeof sysroot.apply>[0], path: string, tarball: string, id: string): Promise<void> {
+async function install(ctx: ModuleContext, path: string, tarball: string, id: string): Promise<void> {
   const dir = posix.dirname(path);
   const name = posix.basename(path);
   const tmp = `${path}${TEMP}${randomBytes(6).toString("hex")}`;
