@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MANIFEST, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
+import { parseDeb822 } from "../../src/lab/apt-sources.js";
+import { MANIFEST, mirrorFor, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
 import { envFile, envText, sysroot, type SysrootArgs, type SysrootState } from "../../src/modules/sysroot/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";
 
@@ -62,6 +63,23 @@ describe("sysroot resolve", () => {
     ["no release", { path: "/s" }, localFacts({ os: { id: "ubuntu", version_id: "24.04", pretty_name: "Ubuntu 24.04" } }), "no Debian release known for the build host (Ubuntu 24.04)"],
   ])("%s is named, nothing changes", async (_label, a, facts, want) => {
     await expect(sysroot.resolve!(a, ctx(facts))).rejects.toThrow(want);
+  });
+});
+
+describe("the Debian mirror for a sysroot's release", () => {
+  const sources = parseDeb822(
+    "Types: deb\nURIs: http://mirror.test/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n" +
+      "Types: deb\nURIs: http://mirror.test/debian-security\nSuites: bookworm-security\nComponents: main\n",
+  );
+  it.each<[string, string]>([
+    ["bookworm", "http://mirror.test/debian"],
+    // the fleet's older release comes from the same archive
+    ["bullseye", "http://mirror.test/debian"],
+  ])("%s -> %s", (release, uri) => {
+    expect(mirrorFor(sources, release)).toEqual({ uri, signedBy: "/usr/share/keyrings/debian-archive-keyring.gpg" });
+  });
+  it("no Debian source is one clear error", () => {
+    expect(() => mirrorFor([], "bookworm")).toThrow("no Debian apt source on the controller to fetch bookworm arm64 packages from");
   });
 });
 

@@ -4,7 +4,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, s
 import { dirname, join, relative } from "node:path";
 import { TaskError } from "../../errors.js";
 import { sha256File } from "../../hash.js";
-import { pickMirror, readAptSources, type DebianMirror } from "../../lab/apt-sources.js";
+import { pickMirror, readAptSources, type AptSource, type DebianMirror } from "../../lab/apt-sources.js";
 import { cacheDir, recipeHash } from "../../lab/cache.js";
 import { download, privateApt } from "../../lab/private-apt.js";
 import { run } from "../../lab/run.js";
@@ -63,10 +63,9 @@ async function readBuilt(dir: string): Promise<Built | undefined> {
   return { tarball: join(dir, "sysroot.tar.gz"), manifest: JSON.parse(text) as Manifest };
 }
 
-/** The mirror for `release` from the machine's apt sources; another Debian release's mirror serves it too. */
-async function mirrorFor(release: string): Promise<DebianMirror> {
-  const sources = await readAptSources();
-  const debian = sources.find((s) => s.types.includes("deb") && s.uris.some((u) => /debian\/?$/.test(u)));
+/** The mirror for `release` among the machine's apt sources; another Debian release's mirror serves it too. */
+export function mirrorFor(sources: AptSource[], release: string): DebianMirror {
+  const debian = sources.find((s) => s.types.includes("deb") && s.uris.some((u) => /\/debian\/?$/.test(u)));
   const mirror = pickMirror(sources, release) ?? (debian ? pickMirror([debian], debian.suites[0]!) : undefined);
   if (!mirror) {
     throw new TaskError(`no Debian apt source on the controller to fetch ${release} arm64 packages from`, {
@@ -78,7 +77,7 @@ async function mirrorFor(release: string): Promise<DebianMirror> {
 
 async function buildInto(work: string, recipe: Recipe, progress: (text: string) => void): Promise<void> {
   progress(`apt-get update (${recipe.release}, arm64)`);
-  const apt = await privateApt(join(work, "apt"), await mirrorFor(recipe.release), recipe.release, [recipe.arch]);
+  const apt = await privateApt(join(work, "apt"), mirrorFor(await readAptSources(), recipe.release), recipe.release, [recipe.arch]);
   const debs = join(work, "debs");
   progress(`downloading ${recipe.packages.join(" ")}`);
   await download(apt, recipe.packages.map((p) => `${p}:${recipe.arch}`), debs).catch((cause: unknown) => {
