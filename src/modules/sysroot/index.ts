@@ -7,6 +7,8 @@ import { TaskError } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type Module, type ModuleContext } from "../contract.js";
 import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, exportLines, type Libc } from "../shared/cross.js";
+import { switchLink } from "../shared/symlink.js";
+import { uploadAs } from "../shared/upload.js";
 import { buildSysroot, MANIFEST, recipeId, type Recipe } from "./build.js";
 
 export interface SysrootArgs {
@@ -151,16 +153,16 @@ async function install(ctx: ModuleContext, path: string, tarball: string, id: st
   const tmp = `${path}${TEMP}${randomBytes(6).toString("hex")}`;
   const versioned = `${name}.${id}`;
   // leftovers of an interrupted run go first; the live tree is untouched until the rename
-  await ctx.runOk(sh`rm -rf ${path}` + `${TEMP}* && ` + sh`mkdir -p ${tmp}`);
+  await ctx.runOk(sh`rm -rf ${path}` + `${TEMP}*`);
   ctx.progress("uploading the sysroot");
-  await ctx.put(tarball, `${tmp}/sysroot.tar.gz`);
+  await uploadAs(ctx, tarball, `${tmp}/sysroot.tar.gz`);
   const script = [
     "set -u",
     sh`d=${dir}; tmp=${tmp}; v=${versioned}`,
     `mkdir "$tmp/tree" && tar -xzf "$tmp/sysroot.tar.gz" -C "$tmp/tree" --no-same-owner || exit 1`,
     `rm -rf "$d/$v" && mv "$tmp/tree" "$d/$v" || exit 1`,
     sh`old=$(readlink ${path} 2>/dev/null || true)`,
-    sh`ln -s "$v" ${path + ".armgo-new"} && mv -T ${path + ".armgo-new"} ${path} || exit 1`,
+    switchLink(path, versioned),
     // only a tree of ours (name.<recipe id>) is removed, never whatever else a hand-made link named
     sh`case "$old" in ${name}.????????????????) [ "$old" = "$v" ] || rm -rf "$d/$old";; esac`,
     `rm -rf "$tmp"`,
