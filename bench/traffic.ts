@@ -1,5 +1,5 @@
 // Bytes sent to each host's sshd: iptables counters on loopback, one rule per sshd port, in a chain of our own.
-import { run } from "../src/lab/run.js";
+import { run } from "../src/run.js";
 
 const CHAIN = "ARMGO_BENCH";
 

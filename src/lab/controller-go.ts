@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { cacheDir, recipeHash } from "./cache.js";
 import { archiveName } from "./feed.js";
 import { ensureMirror } from "./mirror.js";
-import { run } from "./run.js";
+import { run } from "../run.js";
 
 /** The `go` binary of `version` for linux/amd64; unpacked on first use. */
 export async function ensureControllerGo(version = "go1.22.12"): Promise<string> {

@@ -1,7 +1,7 @@
 // What the lab needs from the machine, each missing piece reported with the command that fixes it.
 import { readFile } from "node:fs/promises";
 import { ArmgoError } from "../errors.js";
-import { run } from "./run.js";
+import { run } from "../run.js";
 
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 

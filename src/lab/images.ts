@@ -1,10 +1,10 @@
 // Lab images are built here from Debian packages (no registry can be reached) and cached by recipe hash.
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { debianMirror } from "./apt-sources.js";
+import { debianMirror } from "../apt/sources.js";
 import { cacheDir, recipeHash } from "./cache.js";
 import { progress, timed } from "./progress.js";
-import { pipe, run } from "./run.js";
+import { pipe, run } from "../run.js";
 
 export type LabArch = "arm64" | "amd64";
 

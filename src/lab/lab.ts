@@ -11,7 +11,7 @@ import { writeLabFiles } from "./lab-files.js";
 import { ensureMirror } from "./mirror.js";
 import { mirrorAlive, startDetachedMirror, stopDetachedMirror } from "./mirror-process.js";
 import { progress, timed } from "./progress.js";
-import { run } from "./run.js";
+import { run } from "../run.js";
 
 export { labDoctor };
 

@@ -2,13 +2,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ArmgoError } from "../errors.js";
-import { debianMirror } from "./apt-sources.js";
+import { debianMirror } from "../apt/sources.js";
 import { cacheDir, recipeHash } from "./cache.js";
 import { archiveName, buildFeed, type FeedFile } from "./feed.js";
 import { sha256File } from "../hash.js";
-import { download, candidateVersion, privateApt } from "./private-apt.js";
+import { download, candidateVersion, privateApt } from "../apt/private.js";
 import { progress, timed } from "./progress.js";
-import { run } from "./run.js";
+import { run } from "../run.js";
 
 export const MIRROR_SUITE = "bookworm-backports";
 export const MIRROR_ARCHES = ["arm64", "amd64"] as const;

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDeb822 } from "../../src/lab/apt-sources.js";
+import { parseDeb822 } from "../../src/apt/sources.js";
 import { MANIFEST, mirrorFor, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
 import { envFile, envText, sysroot, type SysrootArgs, type SysrootState } from "../../src/modules/sysroot/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";

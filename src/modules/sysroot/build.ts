@@ -4,10 +4,11 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, s
 import { dirname, join, relative } from "node:path";
 import { TaskError } from "../../errors.js";
 import { sha256File } from "../../hash.js";
-import { pickMirror, readAptSources, type AptSource, type DebianMirror } from "../../lab/apt-sources.js";
-import { cacheDir, recipeHash } from "../../lab/cache.js";
-import { download, privateApt } from "../../lab/private-apt.js";
-import { run } from "../../lab/run.js";
+import { pickMirror, readAptSources, type AptSource, type DebianMirror } from "../../apt/sources.js";
+import { recipeHash } from "../../hash.js";
+import { cacheDir } from "../../paths.js";
+import { download, privateApt } from "../../apt/private.js";
+import { run } from "../../run.js";
 import { MUSL_SPECS, type Libc } from "../shared/cross.js";
 
 /** Inside the sysroot: what it was built from. */

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { debianMirror, parseDeb822, parseOneLine, pickMirror } from "../../src/lab/apt-sources.js";
+import { debianMirror, parseDeb822, parseOneLine, pickMirror } from "../../src/apt/sources.js";
 import { InputError } from "../../src/errors.js";
 
 // Mirror hosts here are made-up examples: the lab never names a real one.

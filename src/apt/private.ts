@@ -1,10 +1,10 @@
-// A private apt setup (own sources, lists and cache) so the lab can fetch foreign-arch packages
-// without touching the machine's apt configuration.
+// A private apt setup (own sources, lists and cache) so the lab and the sysroot module fetch foreign-arch
+// packages without touching the machine's apt configuration.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ArmgoError } from "../errors.js";
-import type { DebianMirror } from "./apt-sources.js";
-import { run } from "./run.js";
+import type { DebianMirror } from "./sources.js";
+import { run } from "../run.js";
 
 export interface PrivateApt {
   /** `-o` options every apt-get/apt-cache call needs. */

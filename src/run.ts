@@ -1,6 +1,6 @@
-// Local commands for the lab: argv arrays only, so no value is ever parsed by a shell.
+// Commands on the controller (the lab, apt for sysroots): argv arrays only, so no value is ever parsed by a shell.
 import { execFile, spawn } from "node:child_process";
-import { ArmgoError, lastLine } from "../errors.js";
+import { ArmgoError, lastLine } from "./errors.js";
 
 export interface RunOptions {
   cwd?: string;
@@ -60,7 +60,7 @@ export function pipe(
 function commandError(cmd: string, args: string[], err: unknown, stderr: string): ArmgoError {
   const e = err as NodeJS.ErrnoException & { code?: string | number };
   if (e.code === "ENOENT") {
-    return new ArmgoError(`command not found: ${cmd}`, { cause: err, hint: "run `bash scripts/setup.sh` (as root) to install the lab tools" });
+    return new ArmgoError(`command not found: ${cmd}`, { cause: err, hint: "install it on the controller (scripts/setup.sh installs what the lab and the tests need)" });
   }
   const tail = stderr.trim().split("\n").slice(-5).join(" | ");
   return new ArmgoError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${String(e.code)}): ${tail || e.message}`, { cause: err });
