@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TaskError } from "../../errors.js";
-import { sh } from "../../transport/quote.js";
+import { exportLines, sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
 import {
   CROSS_CC,
@@ -15,7 +15,6 @@ import {
   INTERPRETER,
   crossEnv,
   crossLibs,
-  exportLines,
   type Libc,
 } from "../shared/cross.js";
 import { EM_AARCH64, compareVersions, readElf, type ElfInfo } from "./elf.js";
@@ -119,7 +118,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
 
   probe(args) {
     const manifest = `${args.sysroot}/${MANIFEST}`;
-    const envs = (["glibc", "musl"] as const).map((l) => `${l}) ${exportLines(crossEnv(args.sysroot, l)).replace(/\n/g, "; ")};;`);
+    const envs = (["glibc", "musl"] as const).map((l) => `${l})\n${exportLines(crossEnv(args.sysroot, l))};;`);
     const build = (name: string, src: string, cgo: boolean) =>
       [
         sh`mkdir "$tmp"/${name} && printf '%s' ${src} > "$tmp"/${name}/main.go`,

@@ -2,7 +2,6 @@
 // behind each libc and library, and the environment a cgo build needs against a sysroot.
 import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
-import { quote } from "../../transport/quote.js";
 
 export type Libc = "glibc" | "musl";
 
@@ -71,11 +70,4 @@ export function crossEnv(root: string, libc: Libc): Record<string, string> {
     PKG_CONFIG_LIBDIR: [`usr/lib/${TRIPLE.glibc}/pkgconfig`, "usr/lib/pkgconfig", "usr/share/pkgconfig"].map((d) => posix.join(root, d)).join(":"),
     PKG_CONFIG_SYSROOT_DIR: root,
   };
-}
-
-/** `export K=V` lines for env.sh and for scripts that build under the sysroot. */
-export function exportLines(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([k, v]) => `export ${k}=${quote(v)}`)
-    .join("\n");
 }

@@ -4,9 +4,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
-import { sh } from "../../transport/quote.js";
+import { exportLines, sh } from "../../transport/quote.js";
 import { parseKv, type Module, type ModuleContext } from "../contract.js";
-import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, exportLines, type Libc } from "../shared/cross.js";
+import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { buildSysroot, MANIFEST, recipeId, type Recipe } from "./build.js";
@@ -43,7 +43,7 @@ export function envFile(path: string): string {
 }
 
 export function envText(path: string, libc: Libc): string {
-  return `# armgo sysroot: source this before \`go build\` for linux/arm64 (${libc})\n${exportLines(crossEnv(path, libc))}\n`;
+  return `# armgo sysroot: source this before \`go build\` for linux/arm64 (${libc})\n${exportLines(crossEnv(path, libc))}`;
 }
 
 function sha256(text: string): string {
