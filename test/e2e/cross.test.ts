@@ -49,7 +49,7 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
   });
 
   const play = (sysroots: string, ...extra: string[]) =>
-    armgo(["play", CROSS, "-i", inventory, "--audit-dir", join(dir, "audit"), "-e", `go=${go}`, "-e", `sysroot_dir=${sysroots}`, "-e", `probe_host=${arm1}`, ...extra]);
+    armgo(["play", CROSS, "-i", inventory, "--audit-dir", join(dir, "audit"), "-e", `go=${go}`, "-e", `sysroot_dir=${sysroots}`, "-e", `probe_host=${arm1}`, "-e", `service_dir=${join(dir, "zsvc", sysroots.split("/").pop()!)}`, ...extra]);
 
   it("--check on a clean build host lists the packages it would fetch and changes nothing", async () => {
     const sysroots = join(dir, "check");
@@ -100,6 +100,8 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     const [sysroot] = results(r.stdout, "sysroot");
     const envSh = await readFile(`${join(dir, "s1")}/arm64-glibc.env.sh`, "utf8");
     for (const [k, v] of Object.entries(sysroot!.data!.env as Record<string, string>)) expect(envSh).toContain(`export ${k}=`), expect(envSh).toContain(v);
+    // the service cross-built with the glibc sysroot runs on every ARM64 host and links zlib
+    for (const h of [arm1, arm2]) expect((await fleet.exec(h, "/usr/local/bin/zsvc -selftest")).stdout).toBe("zsvc zlib 1.2.13\n");
   });
 
   it("a second run changes nothing in the same execs, and a new path with the same recipe fetches nothing", async () => {
