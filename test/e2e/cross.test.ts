@@ -68,7 +68,7 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     const [glibc, musl] = results(r.stdout, "cgo-probe");
     expect(glibc!.data).toMatchObject({
       libc: "glibc",
-      cc: { path: "/usr/bin/aarch64-linux-gnu-gcc", target: "aarch64-linux-gnu" },
+      cc: { path: "/usr/bin/aarch64-linux-gnu-gcc", version: expect.stringMatching(/^12\.\d+\.\d+$/), target: "aarch64-linux-gnu" },
       pkgconfig: { zlib: "1.2.13", openssl: expect.stringMatching(/^3\./) },
       go_env: { GOOS: "linux", GOARCH: "arm64", CGO_ENABLED: "1", CC: "aarch64-linux-gnu-gcc" },
       binaries: {

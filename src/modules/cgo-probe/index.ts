@@ -129,7 +129,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
     return [
       "set -u",
       sh`cc=$(command -v ${CROSS_CC}) || { echo missing=compiler; exit 0; }`,
-      `echo "cc_path=$cc"; echo "cc_version=$("$cc" -dumpversion)"; echo "cc_target=$("$cc" -dumpmachine)"`,
+      `echo "cc_path=$cc"; echo "cc_version=$("$cc" -dumpfullversion 2>/dev/null || "$cc" -dumpversion)"; echo "cc_target=$("$cc" -dumpmachine)"`,
       sh`if [ ! -r ${manifest} ]; then echo missing=sysroot; exit 0; fi`,
       sh`libc=$(sed -n 's/^ *"libc": *"\\([a-z]*\\)".*/\\1/p' ${manifest} | head -n 1); echo "libc=$libc"`,
       sh`go=${args.go ?? "go"}`,
