@@ -1,7 +1,9 @@
-// Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it happens.
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+// Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it
+// happens, each line chained to the one before it by hash (audit/chain.ts).
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { HostStatus } from "../modules/contract.js";
+import { chainLine, GENESIS_PREV, readChained } from "./chain.js";
 
 export interface CommandRecord {
   /** The host that ran it, when the task was delegated to another. */
@@ -46,7 +48,14 @@ export interface RunEndRecord {
   interrupted?: boolean;
 }
 
-export type AuditRecord = (RunStartRecord | TaskRecord | RunEndRecord) & { ts?: string };
+/** The first record of every log: what the chain starts from. */
+export interface GenesisRecord {
+  type: "genesis";
+  host: string;
+  armgo_version: string;
+}
+
+export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord) & { ts?: string; prev?: string; hash?: string };
 
 /** File name for a host's log: inventory names are ours, but never let one climb out of the dir. */
 export function auditPath(dir: string, host: string): string {
@@ -55,27 +64,70 @@ export function auditPath(dir: string, host: string): string {
 
 export class AuditLog {
   private fd: number | undefined;
+  /** Hash of the last line, and the file size it was read or written at. */
+  private head = { hash: GENESIS_PREV, size: -1 };
 
   constructor(
     readonly path: string,
     private readonly scrub: <T>(v: T) => T,
+    private readonly genesis: Omit<GenesisRecord, "type">,
   ) {}
 
-  static open(dir: string, host: string, scrub: <T>(v: T) => T): AuditLog {
+  static open(dir: string, host: string, scrub: <T>(v: T) => T, armgoVersion: string): AuditLog {
     mkdirSync(dir, { recursive: true });
-    return new AuditLog(auditPath(dir, host), scrub);
+    return new AuditLog(auditPath(dir, host), scrub, { host, armgo_version: armgoVersion });
   }
 
-  write(record: AuditRecord): void {
-    // O_APPEND: concurrent runs interleave whole lines, never overwrite each other.
-    this.fd ??= openSync(this.path, "a", 0o600);
-    writeSync(this.fd, JSON.stringify(this.scrub({ ts: new Date().toISOString(), ...record })) + "\n");
+  /** Append one record (masked, then chained); returns its hash, the log's new head. */
+  write(record: AuditRecord): string {
+    // O_APPEND: concurrent runs interleave whole lines, never overwrite each other; read for the tail.
+    this.fd ??= openSync(this.path, "a+", 0o600);
+    const { size } = fstatSync(this.fd);
+    // Another writer appended since our last line (or we just opened): chain from the file's real end.
+    if (size !== this.head.size) {
+      this.head = { hash: size === 0 ? GENESIS_PREV : lastHash(this.fd, size), size };
+      if (size === 0) this.append({ ts: new Date().toISOString(), type: "genesis", ...this.genesis });
+    }
+    return this.append(this.scrub({ ts: new Date().toISOString(), ...record }));
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.head.size = -1;
   }
+
+  private append(record: object): string {
+    const { line, hash } = chainLine(record, this.head.hash);
+    const bytes = Buffer.from(line + "\n");
+    writeSync(this.fd!, bytes);
+    this.head = { hash, size: this.head.size + bytes.length };
+    return hash;
+  }
+}
+
+/** The hash the last line claims; a log whose last line has no chain is chained on from zero (verify fails it). */
+function lastHash(fd: number, size: number): string {
+  let from = size;
+  let tail = Buffer.alloc(0);
+  // Read backwards until the last line is whole: a task record can be longer than one chunk.
+  while (from > 0) {
+    const n = Math.min(64 * 1024, from);
+    from -= n;
+    const chunk = Buffer.alloc(n);
+    readSync(fd, chunk, 0, n, from);
+    tail = Buffer.concat([chunk, tail]);
+    const text = tail.toString("utf8").replace(/\n$/, "");
+    const nl = text.lastIndexOf("\n");
+    if (nl >= 0 || from === 0) {
+      try {
+        return readChained(text.slice(nl + 1))?.hash ?? GENESIS_PREV;
+      } catch {
+        return GENESIS_PREV;
+      }
+    }
+  }
+  return GENESIS_PREV;
 }
 
 export function readAudit(path: string): AuditRecord[] {

@@ -102,7 +102,7 @@ class Run {
     let log = this.audits.get(host);
     if (!log) {
       const secrets = secretValues({ ...this.hostVars(host), ...this.opts.extraVars });
-      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => redact(v, secrets));
+      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => redact(v, secrets), version);
       log.write({
         type: "run_start",
         run_id: this.id,
@@ -153,12 +153,15 @@ class Run {
     return t;
   }
 
-  async close(interrupted: boolean): Promise<void> {
+  /** Ends every host's log; returns each log's new head (the run_end record's hash). */
+  async close(interrupted: boolean): Promise<Record<string, string>> {
     await this.closeConnections();
+    const heads: Record<string, string> = {};
     for (const [host, log] of this.audits) {
-      log.write({ type: "run_end", run_id: this.id, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...this.recapOf(host) } });
+      heads[host] = log.write({ type: "run_end", run_id: this.id, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...this.recapOf(host) } });
       log.close();
     }
+    return heads;
   }
 
   async stats(): Promise<RunResult["stats"]> {
@@ -256,6 +259,7 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
  */
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   const run = new Run(opts, loaded);
+  let heads: Record<string, string> = {};
   try {
     for (const play of loaded.playbook.plays) {
       const hosts = playHosts(loaded.inventory, play, opts.limit).filter((h) => !run.out.has(h));
@@ -279,8 +283,8 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
       if (stop || opts.signal?.aborted) break;
     }
   } finally {
-    await run.close(Boolean(opts.signal?.aborted));
+    heads = await run.close(Boolean(opts.signal?.aborted));
   }
   run.emit({ type: "recap", recap: run.recap });
-  return { recap: run.recap, interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats: await run.stats() };
+  return { recap: run.recap, interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats: await run.stats(), auditHeads: heads };
 }

@@ -85,6 +85,8 @@ export interface RunResult {
   interrupted: boolean;
   runId: string;
   stats: { connections: number; execs: number; bytesSent: number };
+  /** Per host, the audit log's chain head after this run: keep it to catch a truncated log later. */
+  auditHeads: Record<string, string>;
 }
 
 export function emptyRecap(): HostRecap {

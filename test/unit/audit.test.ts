@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, auditPath, readAudit } from "../../src/audit/log.js";
 import { MASK, redact, secretValues } from "../../src/audit/redact.js";
+import { verifyLog } from "../../src/audit/verify.js";
 
 describe("redaction", () => {
   const vars = { user: "root", db_password: "hunter2-long", api: { token: "tok-123456" }, nested: { secret_key: 42424242 }, harmless: "hunter" };
@@ -29,7 +30,7 @@ describe("audit log", () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-audit-"));
     const scrub = <T>(v: T): T => redact(v, ["s3cr3t-value"]);
     for (const run of ["r1", "r2"]) {
-      const log = AuditLog.open(dir, "lab/arm64 1", scrub);
+      const log = AuditLog.open(dir, "lab/arm64 1", scrub, "0.0.0");
       log.write({ type: "run_start", run_id: run, host: "h", controller_user: "u", armgo_version: "0", playbook: "p", playbook_sha256: "x", check: false });
       log.write({ type: "task", run_id: run, host: "h", play: "p", task: "t", module: "command", status: "ok", changed: false, msg: "echo s3cr3t-value", commands: [], duration_ms: 1 });
       log.write({ type: "run_end", run_id: run, host: "h", recap: { ok: 1 } });
@@ -39,9 +40,81 @@ describe("audit log", () => {
     expect(auditPath(dir, "../etc/x")).toBe(join(dir, ".._etc_x.jsonl"));
     const path = auditPath(dir, "lab/arm64 1");
     const records = readAudit(path);
-    expect(records.map((r) => `${r.run_id}:${r.type}`)).toEqual(["r1:run_start", "r1:task", "r1:run_end", "r2:run_start", "r2:task", "r2:run_end"]);
+    expect(records.map((r) => (r.type === "genesis" ? "genesis" : `${r.run_id}:${r.type}`))).toEqual(["genesis", "r1:run_start", "r1:task", "r1:run_end", "r2:run_start", "r2:task", "r2:run_end"]);
     expect(readFileSync(path, "utf8")).not.toContain("s3cr3t-value");
-    expect(records[1]).toMatchObject({ msg: `echo ${MASK}` });
+    expect(records[2]).toMatchObject({ msg: `echo ${MASK}` });
     expect(records.every((r) => typeof r.ts === "string")).toBe(true);
+  });
+});
+
+describe("audit hash chain", () => {
+  const scrub = <T>(v: T): T => v;
+  /** A log of three runs, as `armgo play` writes it; returns its path, its lines and each run's end hash. */
+  function writeRuns(dir: string, host = "h1"): { path: string; lines: string[]; heads: string[] } {
+    const heads: string[] = [];
+    for (const run of ["r1", "r2", "r3"]) {
+      const log = AuditLog.open(dir, host, scrub, "0.0.0");
+      log.write({ type: "run_start", run_id: run, host, controller_user: "u", armgo_version: "0", playbook: "p", playbook_sha256: "x", check: false });
+      log.write({ type: "task", run_id: run, host, play: "p", task: "t", module: "command", status: "changed", changed: true, msg: `run ${run}`, commands: [], duration_ms: 1 });
+      heads.push(log.write({ type: "run_end", run_id: run, host, recap: { ok: 1 } }));
+      log.close();
+    }
+    const path = auditPath(dir, host);
+    return { path, lines: readFileSync(path, "utf8").trimEnd().split("\n"), heads };
+  }
+  const tmp = () => mkdtempSync(join(tmpdir(), "armgo-chain-"));
+
+  it("a log written across runs verifies, and its head is the last run's end record", () => {
+    const { path, lines, heads } = writeRuns(tmp());
+    expect(lines).toHaveLength(10);
+    expect(verifyLog(path)).toEqual({ path, records: 10, head: heads[2] });
+    expect(verifyLog(path, { head: heads[0] }).bad).toBeUndefined();
+  });
+
+  it("two writers on one file keep one chain: each chains from the file's real end", () => {
+    const dir = tmp();
+    const a = AuditLog.open(dir, "h", scrub, "0");
+    const b = AuditLog.open(dir, "h", scrub, "0");
+    for (let i = 0; i < 4; i++) {
+      a.write({ type: "run_end", run_id: `a${i}`, host: "h" });
+      b.write({ type: "run_end", run_id: `b${i}`, host: "h" });
+    }
+    a.close();
+    b.close();
+    expect(verifyLog(auditPath(dir, "h"))).toMatchObject({ records: 9 });
+    expect(verifyLog(auditPath(dir, "h")).bad).toBeUndefined();
+  });
+
+  // Each way of tampering with a 10-line log, and the line verify must name.
+  const other = (() => writeRuns(tmp(), "h1").lines)();
+  it.each<[string, (l: string[]) => string[], number, RegExp]>([
+    ["a task's msg edited", (l) => l.map((x, i) => (i === 2 ? x.replace("run r1", "run rX") : x)), 3, /edited/],
+    ["a status edited and its hash recomputed by hand", (l) => l.map((x, i) => (i === 2 ? x.replace('"changed"', '"ok"').replace(/"hash":"[0-9a-f]+"/, `"hash":"${"ab".repeat(32)}"`) : x)), 3, /edited/],
+    ["a record deleted", (l) => l.filter((_, i) => i !== 4), 5, /does not follow record 4/],
+    ["two records swapped", (l) => [...l.slice(0, 4), l[5]!, l[4]!, ...l.slice(6)], 5, /does not follow record 4/],
+    ["a record spliced in from another log", (l) => [...l.slice(0, 3), other[3]!, ...l.slice(3)], 4, /does not follow record 3/],
+    ["the genesis record removed", (l) => l.slice(1), 1, /does not start with its genesis/],
+    ["another log's start appended", (l) => [...l, ...other.slice(0, 2)], 11, /second genesis/],
+    ["the last line cut short", (l) => [...l.slice(0, 9), l[9]!.slice(0, 40)], 10, /cut short/],
+    ["a line without the chain", (l) => [...l.slice(0, 9), JSON.stringify({ type: "run_end", run_id: "r9", host: "h1" })], 10, /without the hash chain/],
+  ])("%s: verify names the line", (_name, tamper, line, what) => {
+    const { path, lines } = writeRuns(tmp());
+    writeFileSync(path, tamper(lines).join("\n") + "\n");
+    const v = verifyLog(path);
+    expect(v.bad?.line).toBe(line);
+    expect(v.bad?.what).toMatch(what);
+  });
+
+  it("truncating the end passes without a head and fails against the head saved before", () => {
+    const { path, lines, heads } = writeRuns(tmp());
+    writeFileSync(path, lines.slice(0, 7).join("\n") + "\n");
+    expect(verifyLog(path).bad).toBeUndefined();
+    expect(verifyLog(path, { head: heads[2] }).bad).toMatchObject({ line: 7, what: expect.stringMatching(/is not in the log: it was truncated/) });
+  });
+
+  it("an emptied log fails", () => {
+    const { path } = writeRuns(tmp());
+    writeFileSync(path, "");
+    expect(verifyLog(path).bad?.what).toMatch(/empty/);
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
+import { verifyLog } from "../../src/audit/verify.js";
 import { setup } from "./engine-local.js";
 
 describe("a run on local hosts", () => {
@@ -114,8 +115,11 @@ describe("a run on local hosts", () => {
     expect(log).not.toContain("tok-9876543");
     expect(log).not.toContain("very-private-output");
     const records = readAudit(join(dir, "audit/h1.jsonl"));
-    expect(records.map((x) => x.type)).toEqual(["run_start", "task", "task", "run_end"]);
-    expect(records[0]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(records.map((x) => x.type)).toEqual(["genesis", "run_start", "task", "task", "run_end"]);
+    // the run reports the chain head its run_end record ends on, and the chain holds
+    expect(verifyLog(join(dir, "audit/h1.jsonl"))).toMatchObject({ records: 5, head: r.result.auditHeads.h1 });
+    expect(records[4]!.hash).toBe(r.result.auditHeads.h1);
+    expect(records[1]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
   });
 
