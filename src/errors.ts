@@ -87,6 +87,9 @@ export class RemoteCommandError extends TaskError {
   }
 }
 
+/** Another run holds this inventory's run lock and --no-wait said not to queue (exit 7). */
+export class LockHeldError extends ArmgoError {}
+
 /** The run was stopped by SIGINT/SIGTERM. */
 export class InterruptedError extends ArmgoError {}
 

@@ -1,0 +1,127 @@
+// One run per inventory on a controller: a second play/drift waits for the first (or stops with
+// --no-wait), so two runs never interleave their changes on a host.
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { LockHeldError } from "../errors.js";
+
+export interface LockOwner {
+  pid: number;
+  controller: string;
+  started: string;
+  command: string;
+}
+
+export interface RunLock {
+  path: string;
+  release(): void;
+}
+
+export interface LockOptions {
+  /** Where lock files live (one per inventory): the controller cache. */
+  dir: string;
+  inventory: string;
+  command: string;
+  wait: boolean;
+  /** Told once when the run has to wait, and when a dead holder's lock is taken over. */
+  onNotice?: (line: string) => void;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+export function describeOwner(o: LockOwner): string {
+  return `pid ${o.pid} on ${o.controller}, started ${o.started}: ${o.command}`;
+}
+
+/** The lock file of an inventory: the same inventory reached by any path shares one. */
+export function lockPath(dir: string, inventory: string): string {
+  const id = createHash("sha256").update(realpathSync(inventory)).digest("hex").slice(0, 16);
+  return join(dir, `run-${id}.lock`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it just isn't ours.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+const EMPTY_STALE_MS = 10_000;
+
+function sameOwner(a: LockOwner | undefined, b: LockOwner): boolean {
+  return a !== undefined && a.pid === b.pid && a.controller === b.controller && a.started === b.started;
+}
+
+function mtimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+// Checked right before the unlink, so a lock another run took meanwhile is left alone.
+function removeIf(path: string, still: () => boolean): boolean {
+  if (!still()) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tryCreate(path: string, me: LockOwner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  }
+  writeSync(fd, JSON.stringify(me));
+  closeSync(fd);
+  return true;
+}
+
+export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
+  mkdirSync(opts.dir, { recursive: true });
+  const path = lockPath(opts.dir, opts.inventory);
+  const me: LockOwner = { pid: process.pid, controller: hostname(), started: new Date().toISOString(), command: opts.command };
+  let told = false;
+  for (;;) {
+    if (tryCreate(path, me)) break;
+    const holder = readOwner(path);
+    if (holder === undefined) {
+      // Created but not yet written: look again. Empty for long means its writer died in that instant.
+      if (Date.now() - mtimeMs(path) > EMPTY_STALE_MS) removeIf(path, () => readOwner(path) === undefined);
+    } else if (holder.controller === me.controller && !alive(holder.pid)) {
+      // A holder that died (SIGKILL, reboot) never released: its lock is taken over, said aloud.
+      if (removeIf(path, () => sameOwner(readOwner(path), holder))) opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
+      continue;
+    } else if (!opts.wait) {
+      throw new LockHeldError(`another run holds the lock for this inventory (${describeOwner(holder)})`, { hint: "wait for it, or leave out --no-wait to queue behind it" });
+    } else if (!told) {
+      opts.onNotice?.(`waiting for the run lock held by ${describeOwner(holder)}`);
+      told = true;
+    }
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
+  return {
+    path,
+    release: () => void removeIf(path, () => sameOwner(readOwner(path), me)),
+  };
+}

@@ -1,0 +1,122 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cronInstall, cronList, cronRemove } from "../../src/commands/cron.js";
+import { commandLine, cronSchedule, crontabLine, periodMinutes, splayMinutes, type CronJob } from "../../src/cron/entry.js";
+import { onCalendar, script, units } from "../../src/cron/systemd.js";
+import { InputError } from "../../src/errors.js";
+
+const job = (over: Partial<CronJob> = {}): CronJob => ({
+  name: "site",
+  playbook: "/srv/armgo/site.yaml",
+  inventory: "/srv/armgo/hosts.yaml",
+  every: "30m",
+  fix: true,
+  auditDir: "/srv/armgo/.armgo/audit",
+  log: "/var/log/armgo/site.log",
+  node: "/usr/bin/node",
+  main: "/opt/armgo/dist/src/cli/main.js",
+  ...over,
+});
+
+describe("cron schedule", () => {
+  it.each<[string, number]>([
+    ["5m", 5],
+    ["30m", 30],
+    ["60m", 60],
+    ["1h", 60],
+    ["6h", 360],
+    ["24h", 1440],
+  ])("--every %s is %i minutes", (every, minutes) => expect(periodMinutes(every)).toBe(minutes));
+
+  it.each(["7m", "0m", "90m", "5h", "30", "1d", ""])("--every %j is refused with the periods that work", (every) => {
+    expect(() => periodMinutes(every)).toThrow(InputError);
+    expect(() => periodMinutes(every)).toThrow(/must divide an hour .* or a day/);
+  });
+
+  it.each<[number, number, string]>([
+    [30, 7, "7,37 * * * *"],
+    [15, 0, "0,15,30,45 * * * *"],
+    [60, 42, "42 * * * *"],
+    [360, 70, "10 1,7,13,19 * * *"],
+    [1440, 1439, "59 23 * * *"],
+  ])("every %i min starting %i min in: %s", (period, splay, fields) => expect(cronSchedule(period, splay)).toBe(fields));
+
+  it("the start delay is derived from the name: stable, and different names spread out", () => {
+    expect(splayMinutes("site", 30)).toBe(splayMinutes("site", 30));
+    const offsets = new Set(Array.from({ length: 20 }, (_, i) => splayMinutes(`controller-${i}`, 30)));
+    expect(offsets.size).toBeGreaterThan(8);
+  });
+
+  it("the command line quotes every path, escapes cron's %, and names absolute paths only", () => {
+    const hostile = job({ playbook: "/srv/it's $(touch pwned)/100%.yaml", metrics: "/var/lib/node_exporter/armgo.prom" });
+    expect(commandLine(hostile)).toBe(
+      "/usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom >>/var/log/armgo/site.log 2>&1",
+    );
+    expect(crontabLine(hostile)).toContain("100\\%.yaml");
+    expect(crontabLine(hostile)).not.toMatch(/[^\\]%/);
+  });
+});
+
+describe("systemd timer", () => {
+  it.each<[number, string]>([
+    [30, "*:00/30"],
+    [60, "*:00"],
+    [120, "00/2:00"],
+    [1440, "00:00"],
+  ])("every %i min: OnCalendar=%s, which systemd reads", (period, spec) => {
+    expect(onCalendar(period)).toBe(spec);
+    expect(spawnSync("systemd-analyze", ["calendar", spec]).status).toBe(0);
+  });
+
+  it("service and timer pass systemd-analyze verify; the script runs the cron command line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "armgo-units-"));
+    const j = job({ every: "2h" });
+    const scriptPath = join(dir, "site.sh");
+    const u = units(j, scriptPath);
+    expect(u.timer).toContain("RandomizedDelaySec=7200\nFixedRandomDelay=true\nPersistent=true");
+    expect(u.service).toContain(`ExecStart=/bin/sh ${scriptPath}`);
+    expect(script(j)).toBe(`#!/bin/sh\n${commandLine(j)}\n`);
+    writeFileSync(join(dir, "armgo-site.service"), u.service);
+    writeFileSync(join(dir, "armgo-site.timer"), u.timer);
+    writeFileSync(scriptPath, script(j));
+    const r = spawnSync("systemd-analyze", ["verify", join(dir, "armgo-site.timer"), join(dir, "armgo-site.service")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(() => units(j, "/home/a b/site.sh")).toThrow(/cannot be named in a systemd unit/);
+  });
+});
+
+describe("armgo cron install / list / remove on this user's real crontab", () => {
+  const name = `armgo-test-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), "armgo-cron-"));
+  const playbook = join(dir, "site.yaml");
+  const inventory = join(dir, "hosts.yaml");
+  writeFileSync(playbook, "- hosts: all\n  tasks:\n    - command: 'true'\n");
+  writeFileSync(inventory, "all:\n  hosts:\n    h1: { connection: local }\n");
+  afterAll(async () => {
+    await cronRemove(name);
+  });
+
+  it("installing twice leaves one entry; list shows it; remove takes it out and leaves other lines alone", async () => {
+    const before = spawnSync("crontab", ["-l"], { encoding: "utf8" }).stdout;
+    const first = await cronInstall({ playbook, inventory, every: "30m", fix: true, name, log: join(dir, "cron.log") });
+    const second = await cronInstall({ playbook, inventory, every: "15m", fix: true, name, log: join(dir, "cron.log") });
+    const text = execFileSync("crontab", ["-l"], { encoding: "utf8" });
+    expect(text.split("\n").filter((l) => l.includes(`${dir}/site.yaml`))).toEqual([second.line]);
+    expect(first.line).not.toBe(second.line);
+    expect((await cronList()).filter((e) => e.name === name)).toEqual([{ name, line: second.line }]);
+    expect(await cronRemove(name)).toBe(true);
+    expect(await cronRemove(name)).toBe(false);
+    expect(spawnSync("crontab", ["-l"], { encoding: "utf8" }).stdout).toBe(before);
+  });
+
+  it("refuses a broken playbook and a bad name, installing nothing", async () => {
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(broken, "- hosts: all\n  tasks:\n    - nosuchmodule: {}\n");
+    await expect(cronInstall({ playbook: broken, inventory, every: "30m", name })).rejects.toBeInstanceOf(InputError);
+    await expect(cronInstall({ playbook, inventory, every: "30m", name: "a b" })).rejects.toThrow(/may hold only letters/);
+    expect((await cronList()).filter((e) => e.name === name)).toEqual([]);
+  });
+});
