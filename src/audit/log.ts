@@ -55,7 +55,19 @@ export interface GenesisRecord {
   armgo_version: string;
 }
 
-export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord) & { ts?: string; prev?: string; hash?: string };
+/** What `armgo drift` concluded for the host, after the check (and with --fix, the fix and re-check). */
+export interface DriftRecord {
+  type: "drift";
+  /** The check run's id. */
+  run_id: string;
+  host: string;
+  state: "in_sync" | "drifted" | "fixed" | "failed" | "unreachable";
+  drifted: string[];
+  remaining: string[];
+  fix: boolean;
+}
+
+export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord | DriftRecord) & { ts?: string; prev?: string; hash?: string };
 
 /** File name for a host's log: inventory names are ours, but never let one climb out of the dir. */
 export function auditPath(dir: string, host: string): string {

@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, u
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockHeldError } from "../errors.js";
+import { cacheDir } from "../paths.js";
 
 export interface LockOwner {
   pid: number;
@@ -23,11 +24,17 @@ export interface LockOptions {
   dir: string;
   inventory: string;
   command: string;
-  wait: boolean;
+  /** Queue behind the holder (default), or stop at once with LockHeldError. */
+  wait?: boolean;
   /** Told once when the run has to wait, and when a dead holder's lock is taken over. */
   onNotice?: (line: string) => void;
   signal?: AbortSignal;
   pollMs?: number;
+}
+
+/** Lock files of this controller's runs: in its cache, shared by every working directory. */
+export function runLockDir(): string {
+  return join(cacheDir(), "locks");
 }
 
 export function describeOwner(o: LockOwner): string {
@@ -111,7 +118,7 @@ export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
       // A holder that died (SIGKILL, reboot) never released: its lock is taken over, said aloud.
       if (removeIf(path, () => sameOwner(readOwner(path), holder))) opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
       continue;
-    } else if (!opts.wait) {
+    } else if (opts.wait === false) {
       throw new LockHeldError(`another run holds the lock for this inventory (${describeOwner(holder)})`, { hint: "wait for it, or leave out --no-wait to queue behind it" });
     } else if (!told) {
       opts.onNotice?.(`waiting for the run lock held by ${describeOwner(holder)}`);

@@ -1,0 +1,150 @@
+// `armgo drift`: a check-mode run that names, per host, each task out of the wanted state; with
+// --fix the drifted hosts get a real run and a second check, which says whether drift remains.
+import { resolve } from "node:path";
+import { AuditLog } from "../audit/log.js";
+import { redact, secretValues } from "../audit/redact.js";
+import { type Loaded, loadRun, runPlaybook } from "../engine/run.js";
+import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
+import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
+import { writeMetrics } from "../metrics/prometheus.js";
+import type { Diff } from "../modules/contract.js";
+import { version } from "../paths.js";
+import { DEFAULT_AUDIT_DIR } from "./audit.js";
+
+export interface DriftOptions extends RunOptions {
+  fix?: boolean;
+  /** Prometheus textfile to write when the run ends. */
+  metrics?: string;
+  /** Queue behind another run of this inventory (default), or stop at once; how to tell the user. */
+  lock?: Pick<LockOptions, "wait" | "onNotice">;
+}
+
+export interface DriftTask {
+  play: string;
+  task: string;
+  msg: string;
+  diff?: Diff;
+}
+
+export type HostDriftState = "in_sync" | "drifted" | "fixed" | "failed" | "unreachable";
+
+export interface HostDrift {
+  state: HostDriftState;
+  /** What the first check found out of the wanted state. */
+  drifted: DriftTask[];
+  /** What is still out of it at the end (after --fix: what the second check found). */
+  remaining: DriftTask[];
+  /** Why the host failed or could not be reached. */
+  error?: string;
+  goVersion?: string;
+}
+
+export interface DriftReport {
+  hosts: Record<string, HostDrift>;
+  /** The check run, and with --fix the fix run and the second check. */
+  runIds: string[];
+  auditHeads: Record<string, string>;
+  interrupted: boolean;
+}
+
+/** What one run said per host: its drifted tasks, its failure, the Go version its facts saw. */
+interface Seen {
+  tasks: Map<string, DriftTask[]>;
+  errors: Map<string, { state: "failed" | "unreachable"; msg: string }>;
+  go: Map<string, string>;
+}
+
+async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunResult; seen: Seen }> {
+  const seen: Seen = { tasks: new Map(), errors: new Map(), go: new Map() };
+  const note = (r: TaskResult): void => {
+    const facts = r.module === "facts" ? (r.data?.facts as { go_version?: string } | undefined) : undefined;
+    if (facts?.go_version) seen.go.set(r.host, facts.go_version);
+    if (r.status === "failed" || r.status === "unreachable") seen.errors.set(r.host, { state: r.status, msg: `${r.task}: ${r.msg}` });
+    // A task that can't know in advance (a command without creates) is not evidence of drift.
+    else if (r.changed && !r.uncertain) seen.tasks.set(r.host, [...(seen.tasks.get(r.host) ?? []), { play: r.play, task: r.task, msg: r.msg, diff: r.diff }]);
+  };
+  const result = await runPlaybook(
+    {
+      ...opts,
+      onEvent: (e) => {
+        if (e.type === "task_result") note(e.result);
+        opts.onEvent?.(e);
+      },
+    },
+    loaded,
+  );
+  return { result, seen };
+}
+
+export async function drift(opts: DriftOptions): Promise<DriftReport> {
+  const loaded = loadRun(opts);
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: opts.inventory, command: `armgo drift ${opts.playbook}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
+  try {
+    return await driftLocked(opts, loaded);
+  } finally {
+    lock.release();
+  }
+}
+
+async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftReport> {
+  const first = await observe({ ...opts, check: true }, loaded);
+  const hosts = Object.keys(first.result.recap);
+  const drifted = hosts.filter((h) => first.seen.tasks.has(h) && !first.seen.errors.has(h));
+  const runIds = [first.result.runId];
+  let last = first;
+  let interrupted = first.result.interrupted;
+  if (opts.fix && drifted.length > 0 && !interrupted) {
+    const limit = drifted.join(":");
+    const fixed = await observe({ ...opts, check: false, limit }, loaded);
+    runIds.push(fixed.result.runId);
+    interrupted = fixed.result.interrupted;
+    for (const [h, e] of fixed.seen.errors) first.seen.errors.set(h, e);
+    if (!interrupted) {
+      last = await observe({ ...opts, check: true, limit }, loaded);
+      runIds.push(last.result.runId);
+      interrupted = last.result.interrupted;
+      for (const [h, e] of last.seen.errors) first.seen.errors.set(h, e);
+    }
+  }
+
+  const report: DriftReport = { hosts: {}, runIds, auditHeads: {}, interrupted };
+  for (const h of hosts) {
+    const error = first.seen.errors.get(h);
+    const found = first.seen.tasks.get(h) ?? [];
+    const remaining = opts.fix && drifted.includes(h) ? (last.seen.tasks.get(h) ?? []) : found;
+    const state: HostDriftState = error ? error.state : found.length === 0 ? "in_sync" : remaining.length === 0 ? "fixed" : "drifted";
+    report.hosts[h] = { state, drifted: found, remaining, ...(error ? { error: error.msg } : {}), goVersion: last.seen.go.get(h) ?? first.seen.go.get(h) };
+  }
+
+  // Each host's log gets what drift concluded, chained after the runs' own records.
+  const auditDir = resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR);
+  for (const [h, d] of Object.entries(report.hosts)) {
+    const secrets = secretValues({ ...loaded.inventory.hosts.get(h)?.vars, ...opts.extraVars });
+    const log = AuditLog.open(auditDir, h, (v) => redact(v, secrets), version);
+    report.auditHeads[h] = log.write({
+      type: "drift",
+      run_id: runIds[0]!,
+      host: h,
+      state: d.state,
+      drifted: d.drifted.map((t) => t.task),
+      remaining: d.remaining.map((t) => t.task),
+      fix: Boolean(opts.fix),
+    });
+    log.close();
+  }
+
+  if (opts.metrics) {
+    const now = Math.floor(Date.now() / 1000);
+    writeMetrics(
+      opts.metrics,
+      Object.entries(report.hosts).map(([host, d]) => ({
+        host,
+        driftTasks: d.remaining.length,
+        success: d.state !== "failed" && d.state !== "unreachable",
+        timestamp: now,
+        goVersion: d.goVersion,
+      })),
+    );
+  }
+  return report;
+}
