@@ -10,37 +10,13 @@ import { validate } from "../commands/validate.js";
 import { loadRun } from "../engine/run.js";
 import { InputError } from "../errors.js";
 import { didYouMean } from "../load/suggest.js";
-import { parseExtraVars } from "../load/vars.js";
 import { version } from "../paths.js";
-import { choice, forks, helpText, list, parse, required, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
+import { choice, helpText, parse, required, type CommandSpec, type OptionSpec } from "./args.js";
+import { auditCommand } from "./audit.js";
+import { type Command, connection, connectionOptions, interruptible, lockOptions, type Print, renderer, runOptions, runOptionsOf } from "./command.js";
+import { cronCommand } from "./cron.js";
+import { driftCommand } from "./drift.js";
 import { EXIT, exitForFacts, exitForRecap } from "./exit.js";
-import { createRenderer } from "./render.js";
-
-/** Where a handler prints its result (stdout in the CLI). */
-export type Print = (text: string) => void;
-
-export interface Command {
-  spec: CommandSpec;
-  run(args: Parsed, print: Print): Promise<number>;
-}
-
-const connectionOptions: Record<string, OptionSpec> = {
-  "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
-  "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
-  forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
-  limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
-};
-
-const HOST_KEY_CHECKING = ["strict", "accept-new", "off"] as const;
-
-function connection(v: Parsed["values"]) {
-  return {
-    limit: v.limit as string | undefined,
-    forks: forks(v.forks),
-    hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
-    knownHosts: v["known-hosts"] as string | undefined,
-  };
-}
 
 const playCommand: Command = {
   spec: {
@@ -49,34 +25,17 @@ const playCommand: Command = {
     summary: "Converge hosts to what the playbook describes. Each task checks the host first, so a second run changes nothing.",
     positionals: [1, 1],
     options: {
-      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
       check: { type: "boolean", short: "C", help: "probe and plan only: print what would change, change nothing" },
       diff: { type: "boolean", short: "D", help: "show before/after of what changes" },
-      tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
-      "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
-      "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
-      "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
-      json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
       "syntax-check": { type: "boolean", help: "validate the playbook and inventory, contact nothing" },
       "list-hosts": { type: "boolean", help: "print the hosts each play would run on" },
       "list-tasks": { type: "boolean", help: "print the tasks each play would run (after --tags)" },
-      ...connectionOptions,
-      verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
+      ...runOptions,
     },
   },
-  async run({ values: v, positionals }, print) {
-    const opts = {
-      playbook: positionals[0]!,
-      inventory: required(v.inventory, "-i INVENTORY", playCommand.spec),
-      check: Boolean(v.check),
-      diff: Boolean(v.diff),
-      tags: list(v.tags),
-      skipTags: list(v["skip-tags"]),
-      extraVars: parseExtraVars((v["extra-vars"] as string[] | undefined) ?? []),
-      auditDir: v["audit-dir"] as string | undefined,
-      verbose: Boolean(v.verbose),
-      ...connection(v),
-    };
+  async run(args, print) {
+    const v = args.values;
+    const opts = runOptionsOf(args, playCommand.spec);
     const loaded = loadRun(opts);
     if (v["syntax-check"]) {
       print(`playbook: ${opts.playbook} — syntax ok`);
@@ -90,18 +49,9 @@ const playCommand: Command = {
       }
       return EXIT.ok;
     }
-    const ac = new AbortController();
-    const stop = (): void => {
-      // a second Ctrl-C means now: the audit logs already hold every finished task
-      if (ac.signal.aborted) process.exit(EXIT.interrupted);
-      ac.abort();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    const onEvent = createRenderer({ json: Boolean(v.json), diff: opts.diff, verbose: opts.verbose });
-    const result = await play({ ...opts, signal: ac.signal, onEvent }, loaded);
+    const result = await play({ ...opts, signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) }, loaded);
     const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, exit_code: code, stats: result.stats }));
+    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
     return code;
   },
 };
@@ -209,7 +159,7 @@ const labCommand: Command = {
   },
 };
 
-export const commands: readonly Command[] = [playCommand, validateCommand, inventoryCommand, factsCommand, labCommand];
+export const commands: readonly Command[] = [playCommand, driftCommand, validateCommand, inventoryCommand, factsCommand, auditCommand, cronCommand, labCommand];
 
 const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help" };
 
@@ -229,7 +179,8 @@ export function topHelp(): string {
     ...commands.map((c) => `  ${c.spec.name.padEnd(w)}  ${c.spec.summary.split(". ")[0]!.replace(/\.$/, "")}`),
     "",
     "Run 'armgo COMMAND --help' for a command's options; 'armgo --version' for the version.",
-    "Exit codes: 0 fine, 2 a host failed, 4 a host unreachable, 5 invalid input, 99 interrupted.",
+    "Exit codes: 0 fine, 2 a host failed, 3 drift found, 4 a host unreachable, 5 invalid input,",
+    "6 drift fixed, 7 run lock held (--no-wait), 99 interrupted.",
     "",
   ].join("\n");
 }

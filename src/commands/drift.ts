@@ -57,8 +57,9 @@ interface Seen {
 async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunResult; seen: Seen }> {
   const seen: Seen = { tasks: new Map(), errors: new Map(), go: new Map() };
   const note = (r: TaskResult): void => {
-    const facts = r.module === "facts" ? (r.data?.facts as { go_version?: string } | undefined) : undefined;
-    if (facts?.go_version) seen.go.set(r.host, facts.go_version);
+    const facts = r.module === "facts" ? (r.data?.facts as { go_version?: string | null } | undefined) : undefined;
+    // Named as `go version` prints it, as Go's own go_info metric labels it.
+    if (facts?.go_version) seen.go.set(r.host, `go${facts.go_version}`);
     if (r.status === "failed" || r.status === "unreachable") seen.errors.set(r.host, { state: r.status, msg: `${r.task}: ${r.msg}` });
     // A task that can't know in advance (a command without creates) is not evidence of drift.
     else if (r.changed && !r.uncertain) seen.tasks.set(r.host, [...(seen.tasks.get(r.host) ?? []), { play: r.play, task: r.task, msg: r.msg, diff: r.diff }]);
@@ -78,7 +79,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
 
 export async function drift(opts: DriftOptions): Promise<DriftReport> {
   const loaded = loadRun(opts);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: opts.inventory, command: `armgo drift ${opts.playbook}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
   try {
     return await driftLocked(opts, loaded);
   } finally {

@@ -2,10 +2,23 @@
 import { loadRun, playHosts, runPlaybook, type Loaded } from "../engine/run.js";
 import { selectTasks } from "../engine/tags.js";
 import type { RunOptions, RunResult } from "../engine/types.js";
+import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
+
+export interface PlayOptions extends RunOptions {
+  /** Queue behind another run of this inventory (default), or stop at once; how to tell the user. */
+  lock?: Pick<LockOptions, "wait" | "onNotice">;
+}
 
 /** Load everything (bad input throws InputError before any host is contacted), then run. */
-export async function play(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
-  return runPlaybook(opts, loaded);
+export async function play(opts: PlayOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
+  // A check changes nothing, so it needs no turn; a real run waits for the one before it.
+  if (opts.check) return runPlaybook(opts, loaded);
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, command: `armgo play ${loaded.playbook.file}`, signal: opts.signal });
+  try {
+    return await runPlaybook(opts, loaded);
+  } finally {
+    lock.release();
+  }
 }
 
 export interface PlayListing {
@@ -18,13 +31,13 @@ export interface PlayListing {
 
 /** What each play would run on and run, contacting nothing. */
 export async function listPlay(
-  opts: Pick<RunOptions, "playbook" | "inventory" | "limit" | "tags" | "skipTags">,
+  opts: Pick<RunOptions, "playbook" | "inventory" | "limit" | "shard" | "tags" | "skipTags">,
   want: { hosts: boolean; tasks: boolean },
   loaded: Loaded = loadRun(opts),
 ): Promise<PlayListing[]> {
   return loaded.playbook.plays.map((p) => ({
     play: p.name,
-    ...(want.hosts ? { hosts: playHosts(loaded.inventory, p, opts.limit) } : {}),
+    ...(want.hosts ? { hosts: playHosts(loaded.inventory, p, opts) } : {}),
     ...(want.tasks
       ? { tasks: selectTasks(p.tasks, p.tags, opts.tags ?? [], opts.skipTags ?? []).map((t) => ({ name: t.name, module: t.module, tags: t.tags })) }
       : {}),

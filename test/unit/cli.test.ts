@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helpText, list, parse, type CommandSpec } from "../../src/cli/args.js";
 import { commands, dispatch, topHelp } from "../../src/cli/table.js";
@@ -60,7 +61,7 @@ describe("the command table", () => {
   const print = (text: string) => void printed.push(text);
 
   it("names exactly the commands of src/commands/", () => {
-    expect(commands.map((c) => c.spec.name)).toEqual(["play", "validate", "inventory", "facts", "lab"]);
+    expect(commands.map((c) => c.spec.name)).toEqual(["play", "drift", "validate", "inventory", "facts", "audit", "cron", "lab"]);
   });
 
   it.each(commands.map((c) => [c.spec.name, c] as const))("%s --help shows its usage and every option of its spec, and -h", async (name, c) => {
@@ -90,5 +91,23 @@ describe("the command table", () => {
     const err = await dispatch(argv, print).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).oneLine()).toBe(line);
+  });
+});
+
+describe("--shard on the command line", () => {
+  it("play --list-hosts --shard 1/3 .. 3/3 over 50 hosts lists every host exactly once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armgo-shard-"));
+    const hosts = Array.from({ length: 50 }, (_, i) => `web-${i + 1}`);
+    writeFileSync(join(dir, "hosts.yaml"), `all:\n  hosts:\n${hosts.map((h) => `    ${h}: { connection: local }\n`).join("")}`);
+    writeFileSync(join(dir, "site.yaml"), "- hosts: all\n  tasks:\n    - command: 'true'\n");
+    const shards: string[][] = [];
+    for (const i of [1, 2, 3]) {
+      const out: string[] = [];
+      expect(await dispatch(["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", `${i}/3`], (t) => out.push(t))).toBe(0);
+      shards.push(out.filter((l) => l.startsWith("  ")).map((l) => l.trim()));
+    }
+    expect(shards.flat().sort()).toEqual([...hosts].sort());
+    expect(shards.every((s) => s.length > 0)).toBe(true);
+    await expect(dispatch(["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", "4/3"], () => undefined)).rejects.toThrow(InputError);
   });
 });

@@ -4,8 +4,9 @@ import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
 import { selectHosts } from "../../src/engine/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
-import { EXIT, exitForError, exitForFacts, exitForRecap } from "../../src/cli/exit.js";
-import { InputError, TaskError, UnreachableError } from "../../src/errors.js";
+import { EXIT, exitForDrift, exitForError, exitForFacts, exitForRecap } from "../../src/cli/exit.js";
+import type { DriftReport, HostDriftState } from "../../src/commands/drift.js";
+import { InputError, InterruptedError, LockHeldError, TaskError, UnreachableError } from "../../src/errors.js";
 import { emptyRecap } from "../../src/engine/types.js";
 import type { Inventory, Task } from "../../src/load/model.js";
 import { diffLines } from "../../src/cli/diff.js";
@@ -145,9 +146,33 @@ describe("exit codes", () => {
     [new InputError("bad"), 5],
     [new UnreachableError("gone"), 2],
     [new TaskError("x"), 2],
+    [new LockHeldError("held"), 7],
+    [new InterruptedError("stop"), 99],
     [new Error("bug"), 1],
   ])("%s → %i", (e, code) => {
     expect(exitForError(e)).toBe(code);
+  });
+
+  const drift = (states: HostDriftState[], interrupted = false): DriftReport => ({
+    hosts: Object.fromEntries(states.map((state, i) => [`h${i}`, { state, drifted: [], remaining: [] }])),
+    runIds: [],
+    auditHeads: {},
+    interrupted,
+  });
+  it.each<[HostDriftState[], boolean, number]>([
+    [["in_sync", "in_sync"], false, EXIT.ok],
+    [["in_sync", "drifted"], false, 3],
+    [["fixed", "in_sync"], false, 6],
+    [["fixed", "drifted"], false, 3],
+    [["drifted", "failed"], false, 2],
+    [["failed", "unreachable", "drifted"], false, 4],
+    [["in_sync"], true, 99],
+  ])("drift %j interrupted=%s → %i", (states, interrupted, code) => {
+    expect(exitForDrift(drift(states, interrupted))).toBe(code);
+  });
+
+  it("every exit code is distinct", () => {
+    expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
   });
 });
 

@@ -1,0 +1,89 @@
+// What every entry of the command table shares: its shape, and the options runs have in common.
+import { parseShard } from "../engine/shard.js";
+import type { RunOptions } from "../engine/types.js";
+import { parseExtraVars } from "../load/vars.js";
+import { choice, forks, list, required, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
+import { EXIT } from "./exit.js";
+import { createRenderer } from "./render.js";
+
+/** Where a handler prints its result (stdout in the CLI). */
+export type Print = (text: string) => void;
+
+export interface Command {
+  spec: CommandSpec;
+  run(args: Parsed, print: Print): Promise<number>;
+}
+
+export const connectionOptions: Record<string, OptionSpec> = {
+  "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
+  "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
+  forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
+  limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
+};
+
+const HOST_KEY_CHECKING = ["strict", "accept-new", "off"] as const;
+
+export function connection(v: Parsed["values"]) {
+  return {
+    limit: v.limit as string | undefined,
+    forks: forks(v.forks),
+    hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
+    knownHosts: v["known-hosts"] as string | undefined,
+  };
+}
+
+/** The options of a run of a playbook: play and drift take the same. */
+export const runOptions: Record<string, OptionSpec> = {
+  inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+  tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
+  "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
+  "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
+  "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
+  json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
+  shard: { type: "string", arg: "I/N", help: "only this runner's share of the hosts: shard I of N (rendezvous hashing)" },
+  shards: { type: "string", arg: "N", help: "N shards, this one from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)" },
+  "no-wait": { type: "boolean", help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting" },
+  ...connectionOptions,
+  verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
+};
+
+export function runOptionsOf({ values: v, positionals }: Parsed, spec: CommandSpec, env: NodeJS.ProcessEnv = process.env): RunOptions {
+  return {
+    playbook: positionals[0]!,
+    inventory: required(v.inventory, "-i INVENTORY", spec),
+    check: Boolean(v.check),
+    diff: Boolean(v.diff),
+    tags: list(v.tags),
+    skipTags: list(v["skip-tags"]),
+    extraVars: parseExtraVars((v["extra-vars"] as string[] | undefined) ?? []),
+    auditDir: v["audit-dir"] as string | undefined,
+    verbose: Boolean(v.verbose),
+    shard: parseShard({ shard: v.shard as string | undefined, shards: v.shards as string | undefined, env }),
+    onNotice: notice,
+    ...connection(v),
+  };
+}
+
+const notice = (line: string): void => void process.stderr.write(`armgo: ${line}\n`);
+
+/** Run-lock options from argv: wait unless --no-wait; say on stderr whom we wait for. */
+export function lockOptions(v: Parsed["values"]) {
+  return { wait: !v["no-wait"], onNotice: notice };
+}
+
+/** Ctrl-C stops the run (the first one cleanly, a second one at once); returns its signal. */
+export function interruptible(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (): void => {
+    // a second Ctrl-C means now: the audit logs already hold every finished task
+    if (ac.signal.aborted) process.exit(EXIT.interrupted);
+    ac.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return ac.signal;
+}
+
+export function renderer(v: Parsed["values"], opts: Pick<RunOptions, "diff" | "verbose">) {
+  return createRenderer({ json: Boolean(v.json), diff: Boolean(opts.diff), verbose: Boolean(opts.verbose) });
+}

@@ -1,0 +1,55 @@
+// `armgo cron install | list | remove` in the command table.
+import { cronInstall, cronList, cronRemove } from "../commands/cron.js";
+import { InputError } from "../errors.js";
+import { required } from "./args.js";
+import type { Command } from "./command.js";
+import { EXIT } from "./exit.js";
+
+const ACTIONS = ["install", "list", "remove"];
+
+export const cronCommand: Command = {
+  spec: {
+    name: "cron",
+    usage: "armgo cron install PLAYBOOK -i INVENTORY --every 30m [--fix] [--name NAME] [--metrics FILE] [--systemd] | armgo cron list | armgo cron remove NAME",
+    summary: "Run armgo drift on a schedule (this user's crontab, or a systemd timer), spread by a start delay derived from the name.",
+    positionals: [1, 2],
+    options: {
+      inventory: { type: "string", short: "i", arg: "FILE", help: "install: inventory YAML (required)" },
+      every: { type: "string", arg: "PERIOD", help: "install: 5m, 10m, 15m, 20m, 30m, 1h, 2h, ... 24h (required)" },
+      fix: { type: "boolean", help: "install: converge drifted hosts, not only report them" },
+      name: { type: "string", arg: "NAME", help: "install: the entry's name (default: the playbook's file name)" },
+      metrics: { type: "string", arg: "FILE", help: "install: Prometheus textfile drift writes" },
+      "audit-dir": { type: "string", arg: "DIR", help: "install: audit logs (default .armgo/audit, made absolute)" },
+      log: { type: "string", arg: "FILE", help: "install: where the entry appends its output (default ~/.cache/armgo/cron/NAME.log)" },
+      systemd: { type: "boolean", help: "install: a systemd service + timer instead of a crontab line" },
+    },
+  },
+  async run({ values: v, positionals }, print) {
+    const [action, arg] = positionals as [string, string | undefined];
+    if (!ACTIONS.includes(action)) throw new InputError(`unknown cron command '${action}'`, { hint: `usage: ${cronCommand.spec.usage}` });
+    if (action === "list") {
+      for (const e of await cronList()) print(`${e.name}\t${e.line}`);
+      return EXIT.ok;
+    }
+    if (arg === undefined) throw new InputError(`armgo cron ${action} needs ${action === "install" ? "a PLAYBOOK" : "a NAME"}`, { hint: `usage: ${cronCommand.spec.usage}` });
+    if (action === "remove") {
+      if (!(await cronRemove(arg))) throw new InputError(`no armgo cron entry named '${arg}'`, { hint: "see armgo cron list" });
+      print(`removed ${arg}`);
+      return EXIT.ok;
+    }
+    const r = await cronInstall({
+      playbook: arg,
+      inventory: required(v.inventory, "-i INVENTORY", cronCommand.spec),
+      every: required(v.every, "--every PERIOD", cronCommand.spec),
+      fix: Boolean(v.fix),
+      name: v.name as string | undefined,
+      metrics: v.metrics as string | undefined,
+      auditDir: v["audit-dir"] as string | undefined,
+      log: v.log as string | undefined,
+      systemd: Boolean(v.systemd),
+    });
+    print(r.line ? `installed ${r.name}: ${r.line}` : `installed ${r.name}: ${r.files!.join(", ")}`);
+    print(`log: ${r.log}`);
+    return EXIT.ok;
+  },
+};
