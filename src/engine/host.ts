@@ -40,6 +40,8 @@ export interface HostEnv {
   delegate(name: string): Promise<Transport>;
   /** Shared by the hosts of a batch, for run_once. */
   once: RunOnce<TaskRun>;
+  /** Take the host's lock before its first change of the run; true when taken just now. */
+  lockHost(): Promise<boolean>;
 }
 
 /** A task carried out on one host, not yet recorded. */
@@ -192,6 +194,11 @@ export class HostRunner {
       if (changes && check && (unit.task.changed_when !== undefined || unit.task.failed_when !== undefined)) {
         // as Ansible skips it: changed_when and failed_when judge a result that check mode never has
         return { outcome: { status: "skipped", changed: false, msg: `check mode: would ${plan.msg}, not judged`, data: plan.data ?? {}, plan, uncertain: true }, ran: false };
+      }
+      // Another controller may have changed the host since it was probed: lock it, then read it again.
+      if (changes && !check && prep.delegate === undefined && (await this.env.lockHost())) {
+        this.probes.invalidate();
+        return this.attempt(tasks, ti, ii, unit, check, log);
       }
       let applied: ApplyResult = {};
       const ctx = () => moduleContext(exec, { ...this.env, task: unit.task.name, check, become: prep.become, env: prep.env }, log);

@@ -15,14 +15,16 @@ import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
 import { isTemplated } from "../template/render.js";
+import { acquireHostLock, type HostLock, hostLockPath } from "../lock/host-lock.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { connectHost } from "./connection.js";
+import { connectHost, loginUser } from "./connection.js";
 import { createController } from "./controller.js";
 import { HostRunner, type TaskRun } from "./host.js";
 import { Recorder } from "./record.js";
 import { RunOnce } from "./run-once.js";
 import { selectHosts, selectOrFail } from "./select.js";
+import { inShard } from "./shard.js";
 import { batches, overFailLimit } from "./serial.js";
 import { selectTasks } from "./tags.js";
 import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions, type RunResult } from "./types.js";
@@ -55,12 +57,10 @@ export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit
   return { playbook, inventory };
 }
 
-/** The hosts a play runs on, in inventory order, after --limit. */
-export function playHosts(inv: Inventory, play: Play, limit?: string): string[] {
-  const hosts = selectHosts(inv, play.hosts);
-  if (!limit) return hosts;
-  const allowed = new Set(selectHosts(inv, limit));
-  return hosts.filter((h) => allowed.has(h));
+/** The hosts a play runs on, in inventory order, after --limit and --shard. */
+export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "limit" | "shard"> = {}): string[] {
+  const allowed = opts.limit ? new Set(selectHosts(inv, opts.limit)) : undefined;
+  return selectHosts(inv, play.hosts).filter((h) => (!allowed || allowed.has(h)) && (!opts.shard || inShard(h, opts.shard)));
 }
 
 class Run {
@@ -144,6 +144,21 @@ class Run {
     put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
   };
 
+  private readonly hostLocks = new Map<string, Promise<HostLock | undefined>>();
+
+  /**
+   * The host to ourselves for the rest of the run: true when the lock was taken just now (what was
+   * probed before may be another controller's doing), false when already held or not needed.
+   */
+  async lockHost(host: string): Promise<boolean> {
+    if (this.hostLocks.has(host)) return (await this.hostLocks.get(host), false);
+    const t = await this.transport(host);
+    // The controller itself is covered by the run lock; several local "hosts" share one machine.
+    const taking = t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, hostLockPath(loginUser(this.loaded.inventory, host, this.opts)), { run: this.id, onNotice: this.opts.onNotice });
+    this.hostLocks.set(host, taking);
+    return (await taking) !== undefined;
+  }
+
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
@@ -155,6 +170,8 @@ class Run {
 
   /** Ends every host's log; returns each log's new head (the run_end record's hash). */
   async close(interrupted: boolean): Promise<Record<string, string>> {
+    // A lock we fail to release (connection gone) is stale once this process has ended.
+    await Promise.allSettled([...this.hostLocks.values()].map(async (l) => (await l)?.release()));
     await this.closeConnections();
     const heads: Record<string, string> = {};
     for (const [host, log] of this.audits) {
@@ -236,6 +253,7 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
       signal: run.opts.signal,
       emit: (e) => run.emit(e),
       delegate: (name) => run.delegate(name),
+      lockHost: () => run.lockHost(host),
       once,
     });
     const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
@@ -262,7 +280,7 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
   let heads: Record<string, string> = {};
   try {
     for (const play of loaded.playbook.plays) {
-      const hosts = playHosts(loaded.inventory, play, opts.limit).filter((h) => !run.out.has(h));
+      const hosts = playHosts(loaded.inventory, play, opts).filter((h) => !run.out.has(h));
       if (hosts.length === 0) {
         run.emit({ type: "play_skip", play: play.name, reason: "no hosts matched" });
         continue;

@@ -1,6 +1,7 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
 import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
+import type { Shard } from "./shard.js";
 
 export interface RunOptions {
   /** Files to load; a caller that built the model in memory passes it to runPlaybook instead. */
@@ -9,6 +10,8 @@ export interface RunOptions {
   check?: boolean;
   diff?: boolean;
   limit?: string;
+  /** Only this runner's share of the fleet (--shard I/N). */
+  shard?: Shard;
   tags?: string[];
   skipTags?: string[];
   forks?: number;
@@ -21,6 +24,8 @@ export interface RunOptions {
   /** Report every remote command with its output (-v). */
   verbose?: boolean;
   onEvent?: (e: RunEvent) => void;
+  /** One line for the user beside the output (a stale host lock taken over). */
+  onNotice?: (line: string) => void;
 }
 
 export type { HostStatus };

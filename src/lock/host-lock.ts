@@ -2,7 +2,8 @@
 // filesystem, and the owner token inside says who holds it. Used for a host's changes and per app.
 import { hostname } from "node:os";
 import { LockHeldError } from "../errors.js";
-import { parseKv } from "../modules/contract.js";
+import { alive } from "./run-lock.js";
+import { parseKv } from "../facts/kv.js";
 import { sh } from "../transport/quote.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -16,6 +17,11 @@ export interface HostLockOwner {
 
 /** A lock older than this whose holder can't be asked is taken to be left by a killed run. */
 export const STALE_SECONDS = 2 * 3600;
+
+/** One lock per login user on a host: a user can take over only what it may remove. */
+export function hostLockPath(user: string): string {
+  return `/tmp/armgo-host-${user.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`;
+}
 
 const token = (o: HostLockOwner): string => `run=${o.run} controller=${o.controller} pid=${o.pid} since=${o.since}`;
 
@@ -48,15 +54,6 @@ export function parseAcquire(stdout: string): AcquireOutcome {
   const kv = parseKv(stdout);
   if (kv.lock === "acquired") return { acquired: true };
   return { acquired: false, holder: parseToken(kv.owner ?? ""), ageSeconds: Number(kv.age ?? 0) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Stale: its holder ran on this controller and is gone, or it is older than STALE_SECONDS. */

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockHeldError } from "../errors.js";
+import { InterruptedError, LockHeldError } from "../errors.js";
 import { cacheDir } from "../paths.js";
 
 export interface LockOwner {
@@ -47,7 +47,8 @@ export function lockPath(dir: string, inventory: string): string {
   return join(dir, `run-${id}.lock`);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine still runs. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -124,7 +125,7 @@ export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
       opts.onNotice?.(`waiting for the run lock held by ${describeOwner(holder)}`);
       told = true;
     }
-    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (opts.signal?.aborted) throw new InterruptedError("interrupted while waiting for the run lock");
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
   return {
