@@ -1,6 +1,6 @@
 // Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it
 // happens, each line chained to the one before it by hash (audit/chain.ts).
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { HostStatus } from "../modules/contract.js";
 import { chainLine, GENESIS_PREV, readChained } from "./chain.js";
@@ -92,21 +92,34 @@ export class AuditLog {
 
   /** Append one record (masked, then chained); returns its hash, the log's new head. */
   write(record: AuditRecord): string {
-    // O_APPEND: concurrent runs interleave whole lines, never overwrite each other; read for the tail.
-    this.fd ??= openSync(this.path, "a+", 0o600);
-    const { size } = fstatSync(this.fd);
-    // Another writer appended since our last line (or we just opened): chain from the file's real end.
-    if (size !== this.head.size) {
-      this.head = { hash: size === 0 ? GENESIS_PREV : lastHash(this.fd, size), size };
-      if (size === 0) this.append({ ts: new Date().toISOString(), type: "genesis", ...this.genesis });
-    }
-    return this.append(this.scrub({ ts: new Date().toISOString(), ...record }));
+    return withFileLock(this.path, () => {
+      this.fd ??= this.openChained();
+      const { size } = fstatSync(this.fd);
+      // Another writer appended since our last line (or we just opened): chain from the file's real end.
+      if (size !== this.head.size) {
+        this.head = { hash: size === 0 ? GENESIS_PREV : (lastHash(this.fd, size) ?? GENESIS_PREV), size };
+        if (size === 0) this.append({ ts: new Date().toISOString(), type: "genesis", ...this.genesis });
+      }
+      return this.append(this.scrub({ ts: new Date().toISOString(), ...record }));
+    });
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.head.size = -1;
+  }
+
+  // A log that can't be chained on (written before the chain, or its last line cut short by a
+  // crash) is kept beside it, under a name `armgo audit` doesn't read, and a new chain starts.
+  private openChained(): number {
+    // O_APPEND: every line lands whole at the end; read for the tail.
+    const fd = openSync(this.path, "a+", 0o600);
+    const { size } = fstatSync(fd);
+    if (size === 0 || lastHash(fd, size) !== undefined) return fd;
+    closeSync(fd);
+    renameSync(this.path, `${this.path}.${Date.now()}.unchained`);
+    return openSync(this.path, "a+", 0o600);
   }
 
   private append(record: object): string {
@@ -118,8 +131,34 @@ export class AuditLog {
   }
 }
 
-/** The hash the last line claims; a log whose last line has no chain is chained on from zero (verify fails it). */
-function lastHash(fd: number, size: number): string {
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+/** A record takes microseconds to append: a lock this old was left by a writer that died. */
+const STALE_LOCK_MS = 5000;
+
+// Appending reads the tail, chains to it and writes: no other writer (a --check beside a run, two
+// inventories sharing a host) may come in between, or two lines would chain to one parent.
+function withFileLock<T>(path: string, fn: () => T): T {
+  const lock = `${path}.lock`;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(SLEEP, 0, 0, 2);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The hash the last line claims; undefined when it has none or the line was cut short. */
+function lastHash(fd: number, size: number): string | undefined {
   let from = size;
   let tail = Buffer.alloc(0);
   // Read backwards until the last line is whole: a task record can be longer than one chunk.
@@ -129,17 +168,18 @@ function lastHash(fd: number, size: number): string {
     const chunk = Buffer.alloc(n);
     readSync(fd, chunk, 0, n, from);
     tail = Buffer.concat([chunk, tail]);
-    const text = tail.toString("utf8").replace(/\n$/, "");
-    const nl = text.lastIndexOf("\n");
+    const text = tail.toString("utf8");
+    if (!text.endsWith("\n")) return undefined;
+    const nl = text.slice(0, -1).lastIndexOf("\n");
     if (nl >= 0 || from === 0) {
       try {
-        return readChained(text.slice(nl + 1))?.hash ?? GENESIS_PREV;
+        return readChained(text.slice(nl + 1, -1))?.hash;
       } catch {
-        return GENESIS_PREV;
+        return undefined;
       }
     }
   }
-  return GENESIS_PREV;
+  return undefined;
 }
 
 export function readAudit(path: string): AuditRecord[] {

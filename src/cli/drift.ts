@@ -46,7 +46,7 @@ export function driftLines(report: DriftReport, diff: boolean, c: ChalkInstance)
     count[d.state]++;
     if (d.state === "failed" || d.state === "unreachable") out.push(c.red(`${d.state === "failed" ? "FAILED" : "UNREACHABLE"} [${host}] ${d.error ?? ""}`));
     for (const t of d.drifted) {
-      const left = d.remaining.some((r) => r.task === t.task);
+      const left = d.remaining.some((r) => r.play === t.play && r.task === t.task);
       out.push(left ? c.yellow(`drifted: [${host}] ${t.task}: ${t.msg}`) : c.green(`fixed: [${host}] ${t.task}: ${t.msg}`));
       if (diff && t.diff) out.push(...formatDiff(t.diff).map((l) => `    ${l}`));
     }

@@ -51,6 +51,8 @@ export async function cronInstall(opts: CronInstallOptions): Promise<CronInstall
     log: resolve(opts.log ?? join(cacheDir(), "cron", `${name}.log`)),
     node: process.execPath,
     main: join(packageRoot, "dist/src/cli/main.js"),
+    cwd: process.cwd(),
+    cache: cacheDir(),
   };
   mkdirSync(resolve(job.log, ".."), { recursive: true });
   if (!opts.systemd) {

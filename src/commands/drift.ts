@@ -5,6 +5,7 @@ import { AuditLog } from "../audit/log.js";
 import { redact, secretValues } from "../audit/redact.js";
 import { type Loaded, loadRun, runPlaybook } from "../engine/run.js";
 import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
+import { shardName } from "../engine/shard.js";
 import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
 import { writeMetrics } from "../metrics/prometheus.js";
 import type { Diff } from "../modules/contract.js";
@@ -79,7 +80,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
 
 export async function drift(opts: DriftOptions): Promise<DriftReport> {
   const loaded = loadRun(opts);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
   try {
     return await driftLocked(opts, loaded);
   } finally {
@@ -95,13 +96,14 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
   let last = first;
   let interrupted = first.result.interrupted;
   if (opts.fix && drifted.length > 0 && !interrupted) {
-    const limit = drifted.join(":");
-    const fixed = await observe({ ...opts, check: false, limit }, loaded);
+    // the hosts themselves, not a pattern: a name may hold glob characters or also name a group
+    const only = { hosts: drifted };
+    const fixed = await observe({ ...opts, check: false, ...only }, loaded);
     runIds.push(fixed.result.runId);
     interrupted = fixed.result.interrupted;
     for (const [h, e] of fixed.seen.errors) first.seen.errors.set(h, e);
     if (!interrupted) {
-      last = await observe({ ...opts, check: true, limit }, loaded);
+      last = await observe({ ...opts, check: true, ...only }, loaded);
       runIds.push(last.result.runId);
       interrupted = last.result.interrupted;
       for (const [h, e] of last.seen.errors) first.seen.errors.set(h, e);
@@ -117,6 +119,9 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
     report.hosts[h] = { state, drifted: found, remaining, ...(error ? { error: error.msg } : {}), goVersion: last.seen.go.get(h) ?? first.seen.go.get(h) };
   }
 
+  // An interrupted drift concluded nothing: the runs' own logs say they were interrupted, and
+  // the metrics keep what the last whole drift found rather than a guess.
+  if (interrupted) return report;
   // Each host's log gets what drift concluded, chained after the runs' own records.
   const auditDir = resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR);
   for (const [h, d] of Object.entries(report.hosts)) {

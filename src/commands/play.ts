@@ -2,6 +2,7 @@
 import { loadRun, playHosts, runPlaybook, type Loaded } from "../engine/run.js";
 import { selectTasks } from "../engine/tags.js";
 import type { RunOptions, RunResult } from "../engine/types.js";
+import { shardName } from "../engine/shard.js";
 import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
 
 export interface PlayOptions extends RunOptions {
@@ -13,7 +14,7 @@ export interface PlayOptions extends RunOptions {
 export async function play(opts: PlayOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   // A check changes nothing, so it needs no turn; a real run waits for the one before it.
   if (opts.check) return runPlaybook(opts, loaded);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, command: `armgo play ${loaded.playbook.file}`, signal: opts.signal });
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: `armgo play ${loaded.playbook.file}`, signal: opts.signal });
   try {
     return await runPlaybook(opts, loaded);
   } finally {

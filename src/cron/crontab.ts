@@ -18,6 +18,8 @@ function crontab(args: string[], input?: string): { code: number; stdout: string
 }
 
 function read(): string[] {
+  // No cron installed (a systemd-only host): there are no entries to list or remove.
+  if (spawnSync("crontab", ["-l"]).error) return [];
   const r = crontab(["-l"]);
   // `crontab -l` exits 1 with "no crontab for USER" when there is none yet.
   if (r.code !== 0) {

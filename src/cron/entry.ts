@@ -16,6 +16,10 @@ export interface CronJob {
   /** The node binary and armgo's main.js, absolute. */
   node: string;
   main: string;
+  /** Where it was installed from: relative paths in the inventory (identity_file, known_hosts) resolve there. */
+  cwd: string;
+  /** The controller cache (run locks live there): the same one interactive runs use. */
+  cache: string;
 }
 
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -54,7 +58,7 @@ export function commandLine(j: CronJob): string {
   const args = [j.node, j.main, "drift", j.playbook, "-i", j.inventory, "--audit-dir", j.auditDir, "--no-wait"];
   if (j.fix) args.push("--fix");
   if (j.metrics) args.push("--metrics", j.metrics);
-  return sh`${args} >>${j.log} 2>&1`;
+  return sh`cd ${j.cwd} && ARMGO_CACHE=${j.cache} ${args} >>${j.log} 2>&1`;
 }
 
 export function crontabLine(j: CronJob): string {

@@ -26,6 +26,8 @@ export function units(j: CronJob, scriptPath: string): { service: string; timer:
       "",
       "[Service]",
       "Type=oneshot",
+      // drift exits 6 when it found drift and fixed it: the unit did its job.
+      "SuccessExitStatus=6",
       `ExecStart=/bin/sh ${scriptPath}`,
       "",
     ].join("\n"),

@@ -38,16 +38,7 @@ export function connectionConfig(
   };
 }
 
-function configFor(inv: Inventory, host: string, opts: ConnectOptions): ConnectionConfig {
-  return connectionConfig(host, lazyVars(inv.hosts.get(host)!.vars, opts.extraVars), opts);
-}
-
 /** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
 export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
-  return connect(configFor(inv, host, opts));
-}
-
-/** Whom armgo logs in as on the host. */
-export function loginUser(inv: Inventory, host: string, opts: ConnectOptions): string {
-  return configFor(inv, host, opts).user;
+  return connect(connectionConfig(host, lazyVars(inv.hosts.get(host)!.vars, opts.extraVars), opts));
 }

@@ -1,6 +1,6 @@
 // One host's tasks within a play, in order: prepare → probe (batched) → plan → apply → judge → record.
 import type { CommandRecord } from "../audit/log.js";
-import { UnreachableError } from "../errors.js";
+import { LockHeldError, UnreachableError } from "../errors.js";
 import { ansibleFacts } from "../facts/ansible.js";
 import type { Facts } from "../facts/types.js";
 import type { Play, Task } from "../load/model.js";
@@ -169,6 +169,8 @@ export class HostRunner {
     } catch (e) {
       if (this.env.signal?.aborted) return { status: "failed", changed: false, msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task", data: {} };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
+      // Nothing was applied because another controller holds the host: no failed_when or until judges that.
+      if (e instanceof LockHeldError) return { status: "failed", changed: false, msg: e.oneLine(), data: {} };
       return this.check.settle(check, failure(task, e));
     }
   }
@@ -213,7 +215,7 @@ export class HostRunner {
       const outcome: Outcome = { status: changes ? "changed" : "ok", changed: changes, msg, data: { ...plan.data, ...applied.data }, plan, uncertain: plan.uncertain };
       return { outcome, ran: prep.runsTask || (changes && !check) };
     } catch (e) {
-      if (e instanceof UnreachableError || this.env.signal?.aborted) throw e;
+      if (e instanceof UnreachableError || e instanceof LockHeldError || this.env.signal?.aborted) throw e;
       return { outcome: failure(unit.task, e), ran: true };
     }
   }

@@ -15,10 +15,10 @@ import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { version } from "../paths.js";
 import { isTemplated } from "../template/render.js";
-import { acquireHostLock, type HostLock, hostLockPath } from "../lock/host-lock.js";
+import { acquireHostLock, HOST_LOCK_PATH, type HostLock } from "../lock/host-lock.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { connectHost, loginUser } from "./connection.js";
+import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
 import { HostRunner, type TaskRun } from "./host.js";
 import { Recorder } from "./record.js";
@@ -57,10 +57,11 @@ export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit
   return { playbook, inventory };
 }
 
-/** The hosts a play runs on, in inventory order, after --limit and --shard. */
-export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "limit" | "shard"> = {}): string[] {
+/** The hosts a play runs on, in inventory order, after --limit, an explicit host set and --shard. */
+export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "limit" | "hosts" | "shard"> = {}): string[] {
   const allowed = opts.limit ? new Set(selectHosts(inv, opts.limit)) : undefined;
-  return selectHosts(inv, play.hosts).filter((h) => (!allowed || allowed.has(h)) && (!opts.shard || inShard(h, opts.shard)));
+  const only = opts.hosts ? new Set(opts.hosts) : undefined;
+  return selectHosts(inv, play.hosts).filter((h) => (!allowed || allowed.has(h)) && (!only || only.has(h)) && (!opts.shard || inShard(h, opts.shard)));
 }
 
 class Run {
@@ -154,7 +155,7 @@ class Run {
     if (this.hostLocks.has(host)) return (await this.hostLocks.get(host), false);
     const t = await this.transport(host);
     // The controller itself is covered by the run lock; several local "hosts" share one machine.
-    const taking = t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, hostLockPath(loginUser(this.loaded.inventory, host, this.opts)), { run: this.id, onNotice: this.opts.onNotice });
+    const taking = t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, HOST_LOCK_PATH, { run: this.id, onNotice: this.opts.onNotice });
     this.hostLocks.set(host, taking);
     return (await taking) !== undefined;
   }

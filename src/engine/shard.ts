@@ -24,12 +24,18 @@ export function shardOf(host: string, count: number): number {
   return best;
 }
 
+/** "2of3": how a shard is named where one word is wanted (its run lock). */
+export function shardName(shard: Shard | undefined): string | undefined {
+  return shard && `${shard.index + 1}of${shard.count}`;
+}
+
 export function inShard(host: string, shard: Shard): boolean {
   return shardOf(host, shard.count) === shard.index;
 }
 
 /** `--shard 2/3` (1-based, as people count), or `--shards 3` with JOB_COMPLETION_INDEX (0-based). */
 export function parseShard(opts: { shard?: string; shards?: string; env?: NodeJS.ProcessEnv }): Shard | undefined {
+  if (opts.shard !== undefined && opts.shards !== undefined) throw new InputError("--shard and --shards both name a shard: give one of them");
   if (opts.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
     const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];

@@ -10,6 +10,8 @@ export interface RunOptions {
   check?: boolean;
   diff?: boolean;
   limit?: string;
+  /** Only these inventory hosts (of those the play's pattern selects): a set, not a pattern. */
+  hosts?: string[];
   /** Only this runner's share of the fleet (--shard I/N). */
   shard?: Shard;
   tags?: string[];

@@ -18,10 +18,11 @@ export interface HostLockOwner {
 /** A lock older than this whose holder can't be asked is taken to be left by a killed run. */
 export const STALE_SECONDS = 2 * 3600;
 
-/** One lock per login user on a host: a user can take over only what it may remove. */
-export function hostLockPath(user: string): string {
-  return `/tmp/armgo-host-${user.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`;
-}
+/** One lock per host, whoever logs in: controllers connecting as different users exclude each other too. */
+export const HOST_LOCK_PATH = "/tmp/armgo-host.lock";
+
+/** A lock with no readable owner is one whose taker died between mkdir and writing it. */
+const OWNERLESS_STALE_SECONDS = 60;
 
 const token = (o: HostLockOwner): string => `run=${o.run} controller=${o.controller} pid=${o.pid} since=${o.since}`;
 
@@ -40,11 +41,15 @@ echo "age=$(( $(date +%s) - $(stat -c %Y "$l" 2>/dev/null || date +%s) ))"
 `;
 }
 
-/** Remove the lock only while it still holds `expected` (a stale owner, or ourselves on release). */
-export function removeScript(path: string, expected: HostLockOwner): string {
-  return sh`l=${path}; t=${token(expected)}` + `
-[ "$(cat "$l/owner" 2>/dev/null | head -n 1)" = "$t" ] || { echo lock=other; exit; }
-mv "$l" "$l.gone.$$" 2>/dev/null && rm -rf "$l.gone.$$" && echo lock=removed || echo lock=other
+/** Remove the lock only while it still holds `expected` (a stale owner, or ourselves on release): moved aside
+ * first, so of two removers only one gets it, then checked, and put back if it was not the one expected. */
+export function removeScript(path: string, expected: HostLockOwner | undefined): string {
+  return sh`l=${path}; t=${expected ? token(expected) : ""}` + `
+g="$l.gone.$$"
+mv "$l" "$g" 2>/dev/null || { echo lock=other; exit; }
+if [ "$(cat "$g/owner" 2>/dev/null | head -n 1)" = "$t" ]; then rm -rf "$g"; echo lock=removed; exit; fi
+mv -T "$g" "$l" 2>/dev/null || rm -rf "$g"
+echo lock=other
 `;
 }
 
@@ -58,7 +63,8 @@ export function parseAcquire(stdout: string): AcquireOutcome {
 
 /** Stale: its holder ran on this controller and is gone, or it is older than STALE_SECONDS. */
 export function isStale(holder: HostLockOwner | undefined, ageSeconds: number, controller = hostname()): boolean {
-  if (holder && holder.controller === controller && !alive(holder.pid)) return true;
+  if (!holder) return ageSeconds > OWNERLESS_STALE_SECONDS;
+  if (holder.controller === controller && !alive(holder.pid)) return true;
   return ageSeconds > STALE_SECONDS;
 }
 
@@ -77,7 +83,7 @@ export async function acquireHostLock(
     const got = parseAcquire((await transport.exec(acquireScript(path, me), { become: opts.become })).stdout);
     if (got.acquired) break;
     const who = got.holder ? `run ${got.holder.run} from ${got.holder.controller} (pid ${got.holder.pid}), ${got.ageSeconds} s ago` : `an unreadable owner, ${got.ageSeconds} s ago`;
-    if (attempt > 0 || !got.holder || !isStale(got.holder, got.ageSeconds)) {
+    if (attempt > 0 || !isStale(got.holder, got.ageSeconds)) {
       throw new LockHeldError(`${transport.host}: ${path} is held by ${who}`, { where: { host: transport.host }, hint: "let that run finish; a lock left by a killed run is taken over once it is stale" });
     }
     await transport.exec(removeScript(path, got.holder), { become: opts.become });

@@ -1,7 +1,7 @@
 // One run per inventory on a controller: a second play/drift waits for the first (or stops with
 // --no-wait), so two runs never interleave their changes on a host.
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InterruptedError, LockHeldError } from "../errors.js";
@@ -10,6 +10,8 @@ import { cacheDir } from "../paths.js";
 export interface LockOwner {
   pid: number;
   controller: string;
+  /** The kernel's boot id: after a reboot the same pid is another process. */
+  boot?: string;
   started: string;
   command: string;
 }
@@ -23,6 +25,8 @@ export interface LockOptions {
   /** Where lock files live (one per inventory): the controller cache. */
   dir: string;
   inventory: string;
+  /** A share of the inventory's hosts (a shard, "2of3"): each share runs under its own lock. */
+  part?: string;
   command: string;
   /** Queue behind the holder (default), or stop at once with LockHeldError. */
   wait?: boolean;
@@ -41,10 +45,24 @@ export function describeOwner(o: LockOwner): string {
   return `pid ${o.pid} on ${o.controller}, started ${o.started}: ${o.command}`;
 }
 
-/** The lock file of an inventory: the same inventory reached by any path shares one. */
-export function lockPath(dir: string, inventory: string): string {
+/** The lock file of an inventory (and part): the same inventory reached by any path shares one. */
+export function lockPath(dir: string, inventory: string, part?: string): string {
   const id = createHash("sha256").update(realpathSync(inventory)).digest("hex").slice(0, 16);
-  return join(dir, `run-${id}.lock`);
+  return join(dir, `run-${id}${part ? `-${part}` : ""}.lock`);
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A holder on this controller that is gone: its process ended, or the machine rebooted since. */
+function gone(holder: LockOwner, me: LockOwner): boolean {
+  if (holder.controller !== me.controller) return false;
+  return (holder.boot !== undefined && holder.boot !== me.boot) || !alive(holder.pid);
 }
 
 /** Whether a process of this machine still runs. */
@@ -80,15 +98,25 @@ function mtimeMs(path: string): number {
   }
 }
 
-// Checked right before the unlink, so a lock another run took meanwhile is left alone.
-function removeIf(path: string, still: () => boolean): boolean {
-  if (!still()) return false;
+// Moved aside first (rename is atomic, so of two runs taking over only one gets it), then checked:
+// a lock that turns out not to be the one judged stale is put back, unless a new one is there.
+function removeIf(path: string, still: (owner: LockOwner | undefined) => boolean): boolean {
+  const tomb = `${path}.${process.pid}.${Date.now()}.gone`;
   try {
-    unlinkSync(path);
-    return true;
+    renameSync(path, tomb);
   } catch {
     return false;
   }
+  const ok = still(readOwner(tomb));
+  if (!ok) {
+    try {
+      linkSync(tomb, path);
+    } catch {
+      // a new lock was made meanwhile: it stands
+    }
+  }
+  unlinkSync(tomb);
+  return ok;
 }
 
 function tryCreate(path: string, me: LockOwner): boolean {
@@ -106,18 +134,18 @@ function tryCreate(path: string, me: LockOwner): boolean {
 
 export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
   mkdirSync(opts.dir, { recursive: true });
-  const path = lockPath(opts.dir, opts.inventory);
-  const me: LockOwner = { pid: process.pid, controller: hostname(), started: new Date().toISOString(), command: opts.command };
+  const path = lockPath(opts.dir, opts.inventory, opts.part);
+  const me: LockOwner = { pid: process.pid, controller: hostname(), boot: bootId(), started: new Date().toISOString(), command: opts.command };
   let told = false;
   for (;;) {
     if (tryCreate(path, me)) break;
     const holder = readOwner(path);
     if (holder === undefined) {
       // Created but not yet written: look again. Empty for long means its writer died in that instant.
-      if (Date.now() - mtimeMs(path) > EMPTY_STALE_MS) removeIf(path, () => readOwner(path) === undefined);
-    } else if (holder.controller === me.controller && !alive(holder.pid)) {
+      if (Date.now() - mtimeMs(path) > EMPTY_STALE_MS) removeIf(path, (owner) => owner === undefined);
+    } else if (gone(holder, me)) {
       // A holder that died (SIGKILL, reboot) never released: its lock is taken over, said aloud.
-      if (removeIf(path, () => sameOwner(readOwner(path), holder))) opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
+      if (removeIf(path, (owner) => sameOwner(owner, holder))) opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
       continue;
     } else if (opts.wait === false) {
       throw new LockHeldError(`another run holds the lock for this inventory (${describeOwner(holder)})`, { hint: "wait for it, or leave out --no-wait to queue behind it" });
@@ -130,6 +158,6 @@ export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
   }
   return {
     path,
-    release: () => void removeIf(path, () => sameOwner(readOwner(path), me)),
+    release: () => void removeIf(path, (owner) => sameOwner(owner, me)),
   };
 }

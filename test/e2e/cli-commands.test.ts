@@ -25,7 +25,7 @@ beforeAll(() => {
 
 describe("armgo CLI", () => {
   it.each<[string[], number, RegExp]>([
-    [["--help"], 0, /^Usage: armgo COMMAND \[options\][\s\S]*Exit codes: 0 fine, 2 a host failed, 4 a host unreachable, 5 invalid input/],
+    [["--help"], 0, /^Usage: armgo COMMAND \[options\][\s\S]*Exit codes: 0 fine, 2 a host failed, 3 drift found, 4 a host unreachable, 5 invalid input,\n6 drift fixed, 7 run lock held/],
     [["play", "--help"], 0, /-C, --check\s+probe and plan only[\s\S]*--host-key-checking MODE/],
     [["--version"], 0, new RegExp(`^${VERSION.replace(/\./g, "\\.")}\n$`)],
     [["validate", "--help"], 0, /^Usage: armgo validate PLAYBOOK \[-i INVENTORY\][\s\S]*-h, --help\s+show this help/],

@@ -148,7 +148,7 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
   it("a host another controller holds is not changed (its task fails naming the holder); a stale lock is taken over", async () => {
     const pb = join(dir, "touch.yaml");
     writeFileSync(pb, `- hosts: ${h3}\n  gather_facts: false\n  tasks:\n    - name: mark\n      command: { cmd: "touch /tmp/armgo-marked", creates: /tmp/armgo-marked }\n`);
-    const lock = "/tmp/armgo-host-root.lock";
+    const lock = "/tmp/armgo-host.lock";
     await fleet.exec(h3, `mkdir ${lock} && echo "run=other-run controller=other-controller pid=4242 since=$(date +%s)" > ${lock}/owner`);
     const held = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit]);
     expect(held.code, held.stdout + held.stderr).toBe(2);

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -83,6 +84,41 @@ describe("audit hash chain", () => {
     b.close();
     expect(verifyLog(auditPath(dir, "h"))).toMatchObject({ records: 9 });
     expect(verifyLog(auditPath(dir, "h")).bad).toBeUndefined();
+  });
+
+  it("two processes appending at once keep one valid chain (each append reads the tail under a lock)", async () => {
+    const dir = tmp();
+    const built = join(import.meta.dirname, "../../dist/src/audit/log.js");
+    const writer = (name: string) =>
+      new Promise<number>((res) => {
+        const script = `import { AuditLog } from ${JSON.stringify(built)};
+const log = AuditLog.open(${JSON.stringify(dir)}, "h", (v) => v, "0");
+for (let i = 0; i < 3000; i++) log.write({ type: "run_end", run_id: "${name}" + i, host: "h" });
+log.close();`;
+        spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }).once("exit", (code) => res(code ?? -1));
+      });
+    expect(await Promise.all([writer("a"), writer("b")])).toEqual([0, 0]);
+    const v = verifyLog(auditPath(dir, "h"));
+    expect(v.bad).toBeUndefined();
+    expect(v.records).toBe(6001);
+  });
+
+  it.each<[string, string]>([
+    ["written before the chain", '{"type":"run_end","run_id":"old","host":"h"}\n'],
+    ["its last line cut short by a crash", ""],
+  ])("a log %s is kept aside and a new chain starts", (_what, content) => {
+    const dir = tmp();
+    const path = auditPath(dir, "h");
+    const log = AuditLog.open(dir, "h", scrub, "0");
+    log.write({ type: "run_end", run_id: "r1", host: "h" });
+    log.close();
+    writeFileSync(path, content || readFileSync(path, "utf8").slice(0, -20));
+    const again = AuditLog.open(dir, "h", scrub, "0");
+    again.write({ type: "run_end", run_id: "r2", host: "h" });
+    again.close();
+    expect(verifyLog(path)).toMatchObject({ records: 2 });
+    expect(verifyLog(path).bad).toBeUndefined();
+    expect(readdirSync(dir).filter((f) => f.endsWith(".unchained"))).toHaveLength(1);
   });
 
   // Each way of tampering with a 10-line log, and the line verify must name.

@@ -18,6 +18,8 @@ const job = (over: Partial<CronJob> = {}): CronJob => ({
   log: "/var/log/armgo/site.log",
   node: "/usr/bin/node",
   main: "/opt/armgo/dist/src/cli/main.js",
+  cwd: "/srv/armgo",
+  cache: "/root/.cache/armgo",
   ...over,
 });
 
@@ -53,7 +55,7 @@ describe("cron schedule", () => {
   it("the command line quotes every path, escapes cron's %, and names absolute paths only", () => {
     const hostile = job({ playbook: "/srv/it's $(touch pwned)/100%.yaml", metrics: "/var/lib/node_exporter/armgo.prom" });
     expect(commandLine(hostile)).toBe(
-      "/usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom >>/var/log/armgo/site.log 2>&1",
+      "cd /srv/armgo && ARMGO_CACHE=/root/.cache/armgo /usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom >>/var/log/armgo/site.log 2>&1",
     );
     expect(crontabLine(hostile)).toContain("100\\%.yaml");
     expect(crontabLine(hostile)).not.toMatch(/[^\\]%/);

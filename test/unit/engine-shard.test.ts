@@ -41,6 +41,7 @@ describe("rendezvous shards", () => {
     [{ shards: "0" }, /--shards '0' must be a whole number/],
     [{ shards: "3", env: {} }, /needs JOB_COMPLETION_INDEX between 0 and 2 \(got nothing\)/],
     [{ shards: "3", env: { JOB_COMPLETION_INDEX: "3" } }, /got '3'/],
+    [{ shard: "1/3", shards: "3", env: { JOB_COMPLETION_INDEX: "0" } }, /--shard and --shards both/],
   ])("%j is refused: %s", (opts, msg) => {
     const err = (() => {
       try {

@@ -56,12 +56,25 @@ describe("host lock", () => {
     expect(readFileSync(join(path, "owner"), "utf8")).toMatch(/^run=newer /);
   });
 
+  it("a lock without an owner (its taker died right after mkdir) is taken over once a minute old", async () => {
+    const path = lockAt();
+    mkdirSync(path);
+    await expect(acquireHostLock(t, path, { run: "run-f" })).rejects.toBeInstanceOf(LockHeldError);
+    const old = Date.now() / 1000 - 120;
+    utimesSync(path, old, old);
+    const lock = await acquireHostLock(t, path, { run: "run-f" });
+    expect(readFileSync(join(path, "owner"), "utf8")).toMatch(/^run=run-f /);
+    await lock.release();
+  });
+
   it.each<[string, number, boolean]>([
+    ["no owner", 30, false],
+    ["no owner", 61, true],
     ["dead pid here", 10, true],
     ["live pid here", 10, false],
     ["live pid here, too old", STALE_SECONDS + 1, true],
   ])("isStale: %s, %i s → %s", (what, age, stale) => {
     const pid = what.startsWith("dead") ? deadPid() : process.pid;
-    expect(isStale({ run: "r", controller: hostname(), pid, since: 0 }, age)).toBe(stale);
+    expect(isStale(what === "no owner" ? undefined : { run: "r", controller: hostname(), pid, since: 0 }, age)).toBe(stale);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,5 +58,26 @@ describe("run lock per inventory", () => {
     const viaDots = join(inventory, "..", ".", "hosts.yaml");
     await expect(acquireRunLock({ dir, inventory: viaDots, command: "b", wait: false })).rejects.toBeInstanceOf(LockHeldError);
     a.release();
+  });
+});
+
+describe("run lock: reboots and shards", () => {
+  it("a holder recorded under another boot is gone, even if its pid runs now", async () => {
+    const { dir, inventory } = setup();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(lockPath(dir, inventory), JSON.stringify({ pid: process.pid, controller: hostname(), boot: "before-the-reboot", started: "2026-01-01T00:00:00.000Z", command: "armgo play old.yaml" }));
+    const notices: string[] = [];
+    const lock = await acquireRunLock({ dir, inventory, command: "z", wait: false, onNotice: (l) => notices.push(l) });
+    expect(notices).toEqual([expect.stringMatching(/^took over the run lock of a run that is gone/)]);
+    lock.release();
+  });
+
+  it("shards of one inventory hold separate locks; the same shard twice is refused", async () => {
+    const { dir, inventory } = setup();
+    const one = await acquireRunLock({ dir, inventory, command: "1/3", wait: false, part: "1of3" });
+    const two = await acquireRunLock({ dir, inventory, command: "2/3", wait: false, part: "2of3" });
+    await expect(acquireRunLock({ dir, inventory, command: "1/3 again", wait: false, part: "1of3" })).rejects.toBeInstanceOf(LockHeldError);
+    one.release();
+    two.release();
   });
 });
