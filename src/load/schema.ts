@@ -1,9 +1,11 @@
 // JSON Schema validation (ajv, compiled once per process) with errors at file:line:col.
-import { readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { InputError } from "../errors.js";
-import { schemasDir } from "../paths.js";
+import { packageRoot, schemasDir } from "../paths.js";
 import { isTemplated } from "../template/render.js";
 import { didYouMean } from "./suggest.js";
 import type { Path, YamlFile } from "./yaml.js";
@@ -11,24 +13,48 @@ import type { Path, YamlFile } from "./yaml.js";
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
+/** How every armgo schema is compiled, here and by the build's precompile step (scripts/precompile-schemas.mjs). */
+export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
+
+/** Every schema armgo validates against, by the id the playbook schema refers to it by. */
+export function schemaSources(): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const f of readdirSync(join(schemasDir, "modules")).filter((f) => f.endsWith(".json")).sort()) {
+    // The playbook schema refers to module schemas by their relative path, as editors resolve them.
+    out[`modules/${f}`] = { ...(JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as object), $id: `modules/${f}` };
+  }
+  for (const f of ["playbook.json", "inventory.json"]) out[f] = JSON.parse(readFileSync(join(schemasDir, f), "utf8")) as object;
+  return out;
+}
+
+/** A hash of the schemas' text: precompiled validators are used only while it still matches. */
+export function schemasHash(sources: Record<string, object> = schemaSources()): string {
+  return createHash("sha256").update(JSON.stringify(sources)).digest("hex");
+}
+
+export const PRECOMPILED = join(packageRoot, "dist", "schemas.cjs");
+
+// Compiling every schema costs ~100 ms of each start; the build writes them precompiled.
+function precompiled(): Record<string, ValidateFunction> | undefined {
+  if (!existsSync(PRECOMPILED)) return undefined;
+  const mod = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash?: string };
+  return mod.schemasHash === schemasHash() ? mod : undefined;
+}
+
 function instance(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  for (const f of readdirSync(join(schemasDir, "modules")).filter((f) => f.endsWith(".json"))) {
-    const schema = JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as Record<string, unknown>;
-    // The playbook schema refers to module schemas by their relative path, as editors resolve them.
-    ajv.addSchema({ ...schema, $id: `modules/${f}` });
-  }
-  for (const f of ["playbook.json", "inventory.json"]) {
-    ajv.addSchema(JSON.parse(readFileSync(join(schemasDir, f), "utf8")) as object, f);
-  }
+  ajv = new Ajv(AJV_OPTIONS);
+  for (const [id, schema] of Object.entries(schemaSources())) ajv.addSchema(schema, id);
   return ajv;
 }
+
+let ready: Record<string, ValidateFunction> | undefined | null = null;
 
 export function validator(id: string): ValidateFunction {
   let v = compiled.get(id);
   if (!v) {
-    v = instance().getSchema(id);
+    if (ready === null) ready = precompiled();
+    v = ready?.[id] ?? instance().getSchema(id);
     if (!v) throw new Error(`armgo: schema ${id} not found in ${schemasDir}`);
     compiled.set(id, v);
   }

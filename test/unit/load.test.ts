@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import { Ajv, type ValidateFunction } from "ajv";
+import { AJV_OPTIONS, PRECOMPILED, schemaSources, schemasHash } from "../../src/load/schema.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseInventory } from "../../src/load/inventory.js";
@@ -130,6 +133,28 @@ describe("inventory loading", () => {
       parseInventory(YamlFile.parse("hosts.yaml", text));
     } catch (e) {
       expect((e as InputError).oneLine()).toMatch(expected);
+    }
+  });
+});
+
+describe("precompiled schemas (the build's dist/schemas.cjs)", () => {
+  it("are the current schemas, and judge valid and broken documents exactly as compiling them does", () => {
+    const pre = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash: string };
+    expect(pre.schemasHash).toBe(schemasHash());
+    const ajv = new Ajv(AJV_OPTIONS);
+    for (const [id, schema] of Object.entries(schemaSources())) ajv.addSchema(schema, id);
+    const cases: Array<[string, unknown]> = [
+      ["playbook.json", [{ hosts: "all", tasks: [{ command: "true" }] }]],
+      ["playbook.json", [{ hosts: "all", tasks: [{ downlaod: { url: 1 } }], bogus: true }]],
+      ["playbook.json", [{ hosts: "all", roles: [{ role: "go", vars: 3 }] }]],
+      ["inventory.json", { all: { hosts: { h1: { port: "x" } } } }],
+      ["modules/extract.json", { src: "/a.tgz" }],
+      ["modules/command.json", { cmd: "true", env: { "X=1; touch": "y" } }],
+    ];
+    for (const [id, doc] of cases) {
+      const fresh = ajv.getSchema(id)!;
+      expect(pre[id]!(doc), `${id} ${JSON.stringify(doc)}`).toBe(fresh(doc));
+      expect(pre[id]!.errors ?? null).toEqual(fresh.errors ?? null);
     }
   });
 });
