@@ -1,5 +1,6 @@
 // Remote commands of one task on one target (the host, or the one it delegates to): logged for
 // the audit record, shown with -v, and the ModuleContext a module's apply runs them through.
+import { needsSudo } from "../transport/become.js";
 import type { CommandRecord } from "../audit/log.js";
 import { RemoteCommandError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
@@ -22,8 +23,9 @@ export class Executor {
     private readonly opts: ExecutorOptions,
   ) {}
 
+  /** Root logged in needs no sudo to be root (and may not have it); becoming another user still does. */
   become(become: boolean | string): boolean | string {
-    return this.opts.asRoot ? false : become;
+    return this.opts.asRoot && !needsSudo(become, "root") ? false : become;
   }
 
   /** What a command record says about where it ran: the host, when not the task's own. */

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
+import { Executor } from "../../src/engine/exec.js";
 import { selectHosts } from "../../src/engine/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
@@ -173,6 +174,20 @@ describe("exit codes", () => {
 
   it("every exit code is distinct", () => {
     expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
+  });
+});
+
+describe("become when logged in as root", () => {
+  const t = { host: "h" } as never;
+  it.each<[boolean, boolean | string, boolean | string]>([
+    [true, true, false],
+    [true, "root", false],
+    [true, "postgres", "postgres"],
+    [false, true, true],
+    [false, "postgres", "postgres"],
+    [true, false, false],
+  ])("asRoot=%s become=%j → %j", (asRoot, become, want) => {
+    expect(new Executor(t, { asRoot, delegated: false, verbose: false, emit: () => undefined }).become(become)).toBe(want);
   });
 });
 

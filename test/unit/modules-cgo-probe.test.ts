@@ -96,6 +96,19 @@ describe("the cgo program", () => {
   });
 });
 
+describe("the probe is read-only", () => {
+  it("builds with Go's cache in its own temp dir, which its trap removes: nothing is left on the build host", () => {
+    const script = cgoProbe.probe({ sysroot: "/opt/sysroot/arm64-glibc", libs: ["zlib"] } as CgoProbeArgs, localFacts());
+    const lines = script.split("\n");
+    const tmp = lines.findIndex((l) => l.startsWith("tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"));
+    const cache = lines.indexOf('export GOCACHE="$tmp/gocache"');
+    const build = lines.findIndex((l) => l.includes('"$go" build'));
+    expect(tmp).toBeGreaterThan(-1);
+    expect(cache).toBeGreaterThan(tmp);
+    expect(build).toBeGreaterThan(cache);
+  });
+});
+
 describe("run_on: copy to a host, run, expect the output", () => {
   let dir: string;
   let probeBin: Buffer;

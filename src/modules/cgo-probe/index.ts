@@ -142,6 +142,8 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
       ...crossLibs(args.libs ?? []).map((l) => sh`echo "pc_${l.name}=$(pkg-config --modversion ${l.pc} 2>/dev/null)"`),
       `"$go" env GOOS GOARCH CGO_ENABLED CC | { read -r a; read -r b; read -r c; read -r d; echo "go_GOOS=$a"; echo "go_GOARCH=$b"; echo "go_CGO_ENABLED=$c"; echo "go_CC=$d"; }`,
       `tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT`,
+      // a probe leaves nothing behind, under --check too: not even Go's build cache
+      `export GOCACHE="$tmp/gocache"`,
       build("cgo", cgoProgram(crossLibs(args.libs ?? []), Boolean(args.neon)), true),
       build("nocgo", pureProgram(), false),
       "exit 0",
