@@ -151,6 +151,16 @@ describe("run_on: copy to a host, run, expect the output", () => {
     h.cleanup();
   });
 
+  it("removes its temp dir on the host when the upload fails", async () => {
+    const fleet = localFleet({ "arm-1": localFacts() });
+    const h = harness(localFacts(), { ...fleet, put: () => Promise.reject(new Error("sftp: no space left")) });
+    const n = before();
+    const plan = cgoProbe.plan(state(probeBin), args);
+    await expect(cgoProbe.verify!({ ...ctxOf(h), check: false }, args, state(probeBin), plan)).rejects.toThrow("sftp: no space left");
+    expect(before()).toBe(n);
+    h.cleanup();
+  });
+
   it("is not run under --check", async () => {
     const h = harness(localFacts(), localFleet({}));
     const plan = cgoProbe.plan(state(probeBin), args);

@@ -1,5 +1,5 @@
 // sysroot: plan as a table, the tree fix-ups (relative links, relocatable musl specs), and apply on a
-// local host from a seeded recipe cache: atomic switch, idempotence, a failed build keeps the old tree.
+// local host from a seeded recipe cache: atomic switch, idempotence, a failed build or a lost manifest keeps the old tree.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -148,17 +148,23 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("builds beside, switches the link, converges, and a failed build keeps the previous tree", async () => {
+  /** A sysroot of zlib1g installed at dir/sr/arm64-glibc from a seeded tree marked "first". */
+  const installFirst = async () => {
     const path = join(dir, "sr", "arm64-glibc");
     mkdirSync(join(dir, "sr"));
     const a: SysrootArgs = { path, packages: ["zlib1g"] };
     const resolved = (await sysroot.resolve!(a, { host: "l", facts: h.facts, controller: h.controller, fleet: h.fleet })).recipe!;
     seed(resolved, "first");
     // the controller has the cross compiler (setup.sh installs it)
-    const first = await runModule(h, sysroot, a);
+    return { path, a, resolved, first: await runModule(h, sysroot, a) };
+  };
+
+  it("builds beside, switches the link, converges, and a failed build keeps the previous tree", async () => {
+    const { path, a, resolved, first } = await installFirst();
     expect(first.status).toBe("changed");
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
-    expect(readlinkSync(path)).toBe(`arm64-glibc.${recipeId(resolved)}`);
+    expect(readlinkSync(path)).toMatch(new RegExp(`^arm64-glibc\\.${recipeId(resolved)}\\.[0-9a-f]{12}$`));
+    const firstTree = readlinkSync(path);
     expect(readFileSync(envFile(path), "utf8")).toBe(envText(path, "glibc"));
     expect(first.data.env).toMatchObject({ PKG_CONFIG_SYSROOT_DIR: path, CGO_LDFLAGS: `--sysroot=${path}` });
 
@@ -178,9 +184,34 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     expect((await runModule(h, sysroot, b)).status).toBe("changed");
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("second");
     // the replaced tree and the failed build's leftovers are gone
-    expect(existsSync(join(dir, "sr", `arm64-glibc.${recipeId(resolved)}`))).toBe(false);
+    expect(existsSync(join(dir, "sr", firstTree))).toBe(false);
     expect(execFileSync("ls", ["-A", join(dir, "sr")]).toString().trim().split("\n").sort()).toEqual(
-      [`arm64-glibc`, `arm64-glibc.${recipeId(other)}`, "arm64-glibc.env.sh"].sort(),
+      [`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort(),
     );
+  });
+
+  it("a lost or corrupt manifest rebuilds beside the live tree, which survives a failing install", async () => {
+    const { path, a, resolved: r } = await installFirst();
+    const live = readlinkSync(path);
+    // the same recipe, so the same id: the rebuild must not take the live tree's place before it is whole
+    rmSync(join(path, MANIFEST));
+    seed(r, "broken", true);
+    await expect(runModule(h, sysroot, a)).rejects.toThrow(/exit 1/);
+    expect(readlinkSync(path)).toBe(live);
+    expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
+
+    writeFileSync(join(path, MANIFEST), "{ not json");
+    // a tree an interrupted run left between unpacking and the switch
+    const orphan = `arm64-glibc.${recipeId(r)}.0123456789ab`;
+    mkdirSync(join(dir, "sr", orphan));
+    seed(r, "second");
+    expect((await runModule(h, sysroot, a)).status).toBe("changed");
+    expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("second");
+    expect(readlinkSync(path)).not.toBe(live);
+    // the old tree, the orphan and the failed install's temp dir are gone
+    expect(execFileSync("ls", ["-A", join(dir, "sr")]).toString().trim().split("\n").sort()).toEqual(
+      [`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort(),
+    );
+    expect((await runModule(h, sysroot, a)).status).toBe("ok");
   });
 });

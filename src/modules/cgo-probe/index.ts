@@ -227,9 +227,12 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
     if (ctx.check) return { msg: `${plan.msg}; not run on ${args.run_on} under --check` };
     const host = args.run_on;
     const local = await mkdtemp(join(tmpdir(), "armgo-cgo-probe-"));
+    // the remote temp dir until the run script has removed it: whatever fails before, finally does
+    let remote: string | undefined;
     try {
       const dir = (await ctx.fleet.exec(host, "mktemp -d")).stdout.trim();
       if (!dir.startsWith("/")) throw new TaskError(`cannot make a temp dir on ${host}`);
+      remote = dir;
       const names = Object.keys(state.binaries);
       for (const name of names) {
         await writeFile(join(local, name), state.binaries[name]!.bytes);
@@ -242,6 +245,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
         sh`rm -rf ${dir}`,
       ].join("\n");
       const r = await ctx.fleet.exec(host, script);
+      remote = undefined;
       const runs = Object.fromEntries(names.map((n) => [n, programRun(r.stdout, n)]));
       const data = { ...plan.data, run_on: host, runs };
       for (const n of names) {
@@ -256,6 +260,8 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
       return { msg: `${plan.msg}; ran on ${host}${libs.length ? `: ${libs.join(", ")}` : ""}`, data };
     } finally {
       await rm(local, { recursive: true, force: true });
+      // best effort: a cleanup that fails too must not hide why the probe failed
+      if (remote !== undefined) await ctx.fleet.exec(host, sh`rm -rf ${remote}`).catch(() => undefined);
     }
   },
 };

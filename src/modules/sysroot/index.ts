@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
-import { exportLines, sh } from "../../transport/quote.js";
+import { exportLines, quote, sh } from "../../transport/quote.js";
 import { parseKv, type Module, type ModuleContext } from "../contract.js";
 import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
@@ -146,25 +146,39 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
   },
 };
 
+/** Our trees beside `path`: name.<recipe id>.<nonce> (name.<recipe id> before every install got its own name). */
+const TREE_GLOBS = [".????????????????", ".????????????????.????????????"];
+
 /** Unpack the tarball beside `path` and switch the symlink to it; the old tree goes only after the switch. */
 async function install(ctx: ModuleContext, path: string, tarball: string, id: string): Promise<void> {
   const dir = posix.dirname(path);
   const name = posix.basename(path);
-  const tmp = `${path}${TEMP}${randomBytes(6).toString("hex")}`;
-  const versioned = `${name}.${id}`;
-  // leftovers of an interrupted run go first; the live tree is untouched until the rename
-  await ctx.runOk(sh`rm -rf ${path}` + `${TEMP}*`);
+  const nonce = randomBytes(6).toString("hex");
+  const tmp = `${path}${TEMP}${nonce}`;
+  // a name no tree has yet: the live one (the same recipe when its manifest was lost) is never replaced in place
+  const versioned = `${name}.${id}.${nonce}`;
+  // shell globs: the name quoted, the wildcards not
+  const ours = TREE_GLOBS.map((g) => quote(name) + g);
+  // leftovers of an interrupted run go first (temp dirs, trees the link does not point to); the live tree stays
+  await ctx.runOk(
+    [
+      sh`rm -rf ${path}` + `${TEMP}*`,
+      // a first install may find no directory yet, so nothing to clear
+      sh`cur=$(readlink ${path} 2>/dev/null || true); cd ${dir} 2>/dev/null || exit 0`,
+      `for t in ${ours.join(" ")}; do [ -d "$t" ] && [ "$t" != "$cur" ] && rm -rf "./$t"; done; exit 0`,
+    ].join("\n"),
+  );
   ctx.progress("uploading the sysroot");
   await uploadAs(ctx, tarball, `${tmp}/sysroot.tar.gz`);
   const script = [
     "set -u",
     sh`d=${dir}; tmp=${tmp}; v=${versioned}`,
     `mkdir "$tmp/tree" && tar -xzf "$tmp/sysroot.tar.gz" -C "$tmp/tree" --no-same-owner || exit 1`,
-    `rm -rf "$d/$v" && mv "$tmp/tree" "$d/$v" || exit 1`,
+    `mv -T "$tmp/tree" "$d/$v" || exit 1`,
     sh`old=$(readlink ${path} 2>/dev/null || true)`,
     switchLink(path, versioned),
-    // only a tree of ours (name.<recipe id>) is removed, never whatever else a hand-made link named
-    sh`case "$old" in ${name}.????????????????) [ "$old" = "$v" ] || rm -rf "$d/$old";; esac`,
+    // only a tree of ours is removed, never whatever else a hand-made link named
+    `case "$old" in ${ours.join("|")}) [ "$old" = "$v" ] || rm -rf "$d/$old";; esac`,
     `rm -rf "$tmp"`,
   ].join("\n");
   await ctx.runOk(script);
