@@ -77,14 +77,17 @@ export class HostRunner {
 
   private vars(task?: Task, unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
+    // Ansible's precedence (docs/roles.md): facts over inventory vars, role params over registered vars
     return lazyVars(
-      data(ansibleFacts(this.env.facts)),
       this.env.play.defaults,
       this.env.hostVars,
+      data(ansibleFacts(this.env.facts)),
       this.env.play.vars,
+      this.env.play.roleVars,
       task?.vars,
       data({ facts: this.env.facts, inventory_hostname: this.env.host }),
       data(this.registered),
+      task?.params,
       this.env.extraVars,
       data(item),
       data(extra),

@@ -23,8 +23,10 @@ export interface Task {
   label?: string;
   /** false: runs under --check too; true: check mode for this task in a real run. */
   check_mode?: boolean;
-  /** Vars of this task (its own, over its role's or import's): above play vars, below extra vars. */
+  /** Vars of this task (its own, over its import's, over its role's): above play vars, below registered vars. */
   vars?: Record<string, unknown>;
+  /** Params of its roles entry (its loose keys): above registered vars, below extra vars, as in Ansible. */
+  params?: Record<string, unknown>;
   /** Exported for the task's remote commands: a mapping, or a template rendering to one. */
   environment?: unknown;
   until?: Condition;
@@ -43,6 +45,8 @@ export interface Play {
   vars: Record<string, unknown>;
   /** Defaults of the play's roles: the lowest var layer, below inventory vars. */
   defaults?: Record<string, unknown>;
+  /** Vars of the play's roles (each entry's vars under its vars/main.yaml): the whole play sees them, above play vars, as in Ansible. */
+  roleVars?: Record<string, unknown>;
   become: boolean | string;
   gather_facts: boolean;
   /** Batch sizes; the last one repeats. Empty = all hosts at once. */

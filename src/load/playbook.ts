@@ -8,7 +8,7 @@ import { expressions } from "../template/render.js";
 import type { Condition, Play, Playbook, Task } from "./model.js";
 import { moduleSchemaNames, validate } from "./schema.js";
 import { findRole, roleFiles } from "./roles.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, nearest } from "./suggest.js";
 import { YamlFile, type Path } from "./yaml.js";
 
 export const TASK_KEYWORDS = [
@@ -46,7 +46,11 @@ interface Scope {
   when?: Condition;
   tags?: unknown;
   vars?: Record<string, unknown>;
+  params?: Record<string, unknown>;
 }
+
+/** The keys a roles entry reads itself; any other is a role param, as in Ansible. */
+const ROLE_ENTRY_KEYS = ["role", "vars", "tags", "when"];
 
 /** Where loading is: the files open (importing one of them again is a cycle), and inside a role, the folder its imports resolve against. */
 interface Context {
@@ -58,6 +62,7 @@ interface LoadedRole {
   tasks: Task[];
   handlers: Task[];
   defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
 }
 
 export function loadPlaybook(file: string): Playbook {
@@ -70,12 +75,14 @@ export function parsePlaybook(yaml: YamlFile): Playbook {
   return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays };
 }
 
-/** The imported and role tasks take the import's when (first), tags and vars (the task's own win). */
+/** The imported and role tasks take the import's when (first), tags, vars and params (the task's own win). */
 function scoped(t: Task, s: Scope): Task {
   const vars = s.vars || t.vars ? { vars: { ...s.vars, ...t.vars } } : {};
+  const params = s.params || t.params ? { params: { ...s.params, ...t.params } } : {};
   return {
     ...t,
     ...vars,
+    ...params,
     when: s.when === undefined ? t.when : [...conditions(s.when), ...conditions(t.when)],
     tags: [...new Set([...list(s.tags), ...t.tags])],
   };
@@ -156,9 +163,12 @@ class Loader {
     const dir = findRole(String(entry.role), yaml.file, yaml.where(typeof raw === "string" ? at : [...at, "role"]));
     const files = roleFiles(basename(dir), dir);
     checkConditions(yaml, [...at, "when"], entry.when);
+    // as in Ansible: the role's vars/main.yaml over the entry's vars
+    const exported = { ...(entry.vars as Record<string, unknown> | undefined), ...files.vars };
     // role_path, as in Ansible: where a task finds the role's files/ ({{ role_path }}/files/NAME)
-    const vars = { ...files.vars, ...(entry.vars as Record<string, unknown> | undefined), role_path: resolve(dir) };
-    const scope: Scope = { when: entry.when as Condition | undefined, tags: entry.tags, vars };
+    const vars = { ...exported, role_path: resolve(dir) };
+    const params = roleParams(yaml, entry, at);
+    const scope: Scope = { when: entry.when as Condition | undefined, tags: entry.tags, vars, ...(params ? { params } : {}) };
     const load = (file: string | undefined, folder: string): Task[] =>
       file ? this.taskFile(file, { chain: [...chain, file], roleFolder: join(dir, folder) }).map((t) => scoped(t, scope)) : [];
     return {
@@ -166,6 +176,7 @@ class Loader {
       tasks: load(files.tasks, "tasks").map((t) => ({ ...t, name: `${files.name} : ${t.name}` })),
       handlers: load(files.handlers, "handlers"),
       defaults: files.defaults,
+      vars: exported,
     };
   }
 
@@ -176,11 +187,30 @@ class Loader {
       tasks: [...roles.flatMap((r) => r.tasks), ...this.tasks(yaml, p.tasks, [i, "tasks"], { chain })],
       handlers: [...roles.flatMap((r) => r.handlers), ...this.tasks(yaml, p.handlers, [i, "handlers"], { chain })],
       defaults: Object.assign({}, ...roles.map((r) => r.defaults)) as Record<string, unknown>,
+      roleVars: Object.assign({}, ...roles.map((r) => r.vars)) as Record<string, unknown>,
     });
   }
 }
 
-function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks" | "handlers" | "defaults">): Play {
+/** A roles entry's loose keys; a task keyword or a slip of the entry's own keys is refused rather than taken for a param. */
+function roleParams(yaml: YamlFile, entry: RawTask, at: Path): Record<string, unknown> | undefined {
+  const loose = Object.keys(entry).filter((k) => !ROLE_ENTRY_KEYS.includes(k));
+  for (const k of loose) {
+    const where = yaml.where([...at, k], true);
+    if ((TASK_KEYWORDS as readonly string[]).includes(k)) {
+      throw new InputError(`'${k}' on a roles entry: armgo reads only ${ROLE_ENTRY_KEYS.join(", ")} there, and would take it for a role param`, {
+        where,
+        hint: `set ${k} on the role's tasks or on the play`,
+      });
+    }
+    // one edit away from a key of the entry is a slip, not a param
+    const slip = nearest(k, ROLE_ENTRY_KEYS, 1);
+    if (slip) throw new InputError(`unknown key '${k}' — did you mean '${slip}'?`, { where });
+  }
+  return loose.length ? Object.fromEntries(loose.map((k) => [k, entry[k]])) : undefined;
+}
+
+function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks" | "handlers" | "defaults" | "roleVars">): Play {
   const vars = { ...(p.vars as Record<string, unknown> | undefined) };
   for (const [j, vf] of list(p.vars_files).entries()) {
     const vfile = resolve(dirname(yaml.file), vf);
@@ -214,6 +244,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks
     hosts: list(p.hosts).join(":"),
     vars,
     defaults: loaded.defaults,
+    roleVars: loaded.roleVars,
     become: (p.become as boolean | string | undefined) ?? false,
     gather_facts: (p.gather_facts as boolean | undefined) ?? true,
     serial: serial as Array<number | string>,

@@ -21,11 +21,11 @@ function isSubsequence(word: string, of: string): boolean {
   return i === word.length;
 }
 
-/** The nearest candidate within half the word's length (at least 2 edits), or undefined. */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+/** The nearest candidate within half the word's length (at least 2 edits), or within `maxEdits`; else undefined. */
+export function nearest(word: string, candidates: Iterable<string>, maxEdits = Math.max(2, Math.floor(word.length / 2))): string | undefined {
   const w = word.toLowerCase();
   let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 2)) + 1;
+  let bestD = maxEdits + 1;
   for (const c of candidates) {
     const dd = distance(w, c.toLowerCase());
     if (dd < bestD || (dd === bestD && best !== undefined && isSubsequence(w, c.toLowerCase()) && !isSubsequence(w, best.toLowerCase()))) {

@@ -1,11 +1,11 @@
 // ansible-core as the oracle for the task keywords: the same playbook run by ansible-playbook and by
 // armgo on two `connection: local` hosts; each task writes what it saw to files, compared one by one.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runPlaybook } from "../../src/engine/run.js";
 import { ansiblePlaybook } from "./ansible-oracle.js";
-import { setup } from "./engine-local.js";
 
 const counter = (name: string, succeedAt: number) =>
   `sh -c 'n=$(cat DIR/{{ inventory_hostname }}-${name} 2>/dev/null || echo 0); n=$((n+1)); echo $n > DIR/{{ inventory_hostname }}-${name}; test $n -ge ${succeedAt}'`;
@@ -59,23 +59,38 @@ const checkPlaybook = `
       check_mode: false
 `;
 
-/** Every file the run wrote, name → content. */
-function written(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).filter((f) => !f.endsWith(".yaml") && f !== "audit").map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+const HOST = "{ ansible_connection: local, connection: local, ansible_python_interpreter: /usr/bin/python3 }";
+const HOSTS = `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${HOST}\n`;
+
+/** A fresh dir holding `files` (DIR in them is the dir), with local-connection hosts h1 and h2 unless they bring an inventory. */
+function lay(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "armgo-oracle-"));
+  for (const [path, text] of Object.entries({ "hosts.yaml": HOSTS, ...files })) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text.replaceAll("DIR", dir));
+  }
+  return dir;
 }
 
-async function ansible(text: string, extra: string[]): Promise<Record<string, string>> {
-  const dir = mkdtempSync(join(tmpdir(), "armgo-oracle-"));
-  writeFileSync(join(dir, "site.yaml"), text.replaceAll("DIR", dir));
-  writeFileSync(join(dir, "hosts.yaml"), "all:\n  hosts:\n    h1: { ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }\n    h2: { ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }\n");
+/** Every file the run wrote, name → content. */
+function written(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => !f.endsWith(".yaml") && statSync(join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(join(dir, f), "utf8")]),
+  );
+}
+
+async function ansible(files: Record<string, string>, extra: string[]): Promise<Record<string, string>> {
+  const dir = lay(files);
   const r = await ansiblePlaybook(["-i", join(dir, "hosts.yaml"), join(dir, "site.yaml"), ...extra], dir);
   if (r.code !== 0) throw new Error(`ansible-playbook failed: ${r.stdout}${r.stderr}`);
   return written(dir);
 }
 
-async function armgo(text: string, opts: { check?: boolean; extraVars?: Record<string, unknown> }): Promise<Record<string, string>> {
-  const { dir, run } = setup(text);
-  await run({ ...opts, forks: 1 });
+async function armgo(files: Record<string, string>, opts: { check?: boolean; extraVars?: Record<string, unknown> }): Promise<Record<string, string>> {
+  const dir = lay(files);
+  await runPlaybook({ playbook: join(dir, "site.yaml"), inventory: join(dir, "hosts.yaml"), auditDir: join(dir, "audit"), forks: 1, ...opts });
   return written(dir);
 }
 
@@ -83,7 +98,7 @@ describe("task keywords against ansible-core", () => {
   let oracle: Record<string, string>;
   let ours: Record<string, string>;
   beforeAll(async () => {
-    [oracle, ours] = await Promise.all([ansible(playbook, ["-e", "y=extra"]), armgo(playbook, { extraVars: { y: "extra" } })]);
+    [oracle, ours] = await Promise.all([ansible({ "site.yaml": playbook }, ["-e", "y=extra"]), armgo({ "site.yaml": playbook }, { extraVars: { y: "extra" } })]);
   });
 
   // where armgo differs on purpose, the row says so
@@ -107,8 +122,87 @@ describe("task keywords against ansible-core", () => {
   });
 
   it("--check: changed_when: false does not run a command, check_mode: false does", async () => {
-    const [a, b] = await Promise.all([ansible(checkPlaybook, ["--check"]), armgo(checkPlaybook, { check: true })]);
+    const [a, b] = await Promise.all([ansible({ "site.yaml": checkPlaybook }, ["--check"]), armgo({ "site.yaml": checkPlaybook }, { check: true })]);
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     expect(Object.keys(a).sort()).toEqual(["h1-check-mode-false", "h2-check-mode-false"]);
+  });
+});
+
+// Ansible's precedence, lowest first, over the levels armgo has. Var vN is set at the first N levels
+// (each level's value is its name), so vN shows whether level N beats every level below it.
+const LEVELS = [
+  "role_defaults", "inventory_all", "inventory_group", "inventory_host", "play_vars", "vars_files",
+  "roles_entry_vars", "role_vars", "import_vars", "task_vars", "registered", "role_params", "extra_vars",
+] as const;
+type Level = (typeof LEVELS)[number];
+
+/** The vars a level sets: every vN whose N reaches down to it. */
+function setAt(level: Level): Record<string, string> {
+  const from = LEVELS.indexOf(level);
+  return Object.fromEntries(LEVELS.slice(from).map((_, i) => [`v${from + i + 1}`, level]));
+}
+
+// each task writes `label=value` words: registered vars are results, shown by their stdout
+const shown = (names: Array<string | [string, string]>) =>
+  names.map((n) => (typeof n === "string" ? `${n}={{ ${n}.stdout if ${n} is mapping else ${n} }}` : `${n[0]}={{ ${n[1]} }}`)).join(" ");
+const V = LEVELS.map((_, i) => `v${i + 1}`);
+const report = (file: string, names: Array<string | [string, string]>) => `command: "sh -c 'echo ${shown(names)} > DIR/${file}-{{ inventory_hostname }}'"`;
+const json = (v: unknown) => JSON.stringify(v);
+
+const precedence: Record<string, string> = {
+  "hosts.yaml": json({
+    all: {
+      // facts outrank inventory vars: ansible_system is gathered as Linux
+      vars: { ...setAt("inventory_all"), ansible_system: "inventory_all" },
+      children: { g: { vars: setAt("inventory_group"), hosts: { h1: { ansible_connection: "local", connection: "local", ansible_python_interpreter: "/usr/bin/python3", ...setAt("inventory_host") } } } },
+    },
+  }),
+  "roles/r/defaults/main.yaml": json({ ...setAt("role_defaults"), ansible_system: "role_defaults" }),
+  "roles/r/vars/main.yaml": json({ ...setAt("role_vars"), only_role_vars: "role_vars" }),
+  "roles/r/tasks/main.yaml": `${V.slice(LEVELS.indexOf("registered")).map((n) => `- command: echo registered\n  register: ${n}\n`).join("")}- import_tasks: inner.yaml\n  vars: ${json(setAt("import_vars"))}\n`,
+  "roles/r/tasks/inner.yaml": `- ${report("role", [...V, "ansible_system", "ansible_os_family"])}\n  vars: ${json(setAt("task_vars"))}\n`,
+  "vars.yaml": json(setAt("vars_files")),
+  "site.yaml": `- hosts: all
+  gather_facts: true
+  # play vars outrank facts
+  vars: ${json({ ...setAt("play_vars"), ansible_os_family: "play_vars" })}
+  vars_files: [vars.yaml]
+  roles:
+    - role: r
+      vars: ${json({ ...setAt("roles_entry_vars"), only_entry_vars: "roles_entry_vars" })}
+      ${Object.entries({ ...setAt("role_params"), only_params: "role_params" }).map(([k, v]) => `${k}: ${v}`).join("\n      ")}
+  tasks:
+    # the play's own task: the roles' vars reach it, their params do not
+    - ${report("play", [...V, "only_role_vars", "only_entry_vars", ["params_seen", "only_params is defined"]])}
+`,
+};
+
+/** `name=value` words of a report file. */
+const words = (text: string | undefined): Record<string, string> => Object.fromEntries((text ?? "").trim().split(" ").map((w) => w.split("=") as [string, string]));
+
+describe("vars precedence against ansible-core", () => {
+  let oracle: Record<string, string>;
+  let ours: Record<string, string>;
+  beforeAll(async () => {
+    const extra = setAt("extra_vars");
+    [oracle, ours] = await Promise.all([ansible(precedence, ["-e", json(extra)]), armgo(precedence, { extraVars: extra })]);
+  });
+
+  it.each(LEVELS.map((level, i) => [level, `v${i + 1}`]))("%s beats every level below it (%s, in a role's task)", (level, v) => {
+    expect(words(oracle["role-h1"])[v], "the table's order is ansible-core's").toBe(level);
+    expect(words(ours["role-h1"])[v]).toBe(level);
+  });
+
+  it.each([
+    ["ansible_system", "Linux", "facts beat inventory vars and role defaults"],
+    ["ansible_os_family", "play_vars", "play vars beat facts"],
+  ])("%s is %s: %s", (name, want) => {
+    expect(words(oracle["role-h1"])[name]).toBe(want);
+    expect(words(ours["role-h1"])[name]).toBe(want);
+  });
+
+  it("a play's own task sees its roles' vars and entry vars, not their params, at the same levels", () => {
+    expect(words(oracle["play-h1"])).toMatchObject({ only_role_vars: "role_vars", only_entry_vars: "roles_entry_vars" });
+    expect(words(ours["play-h1"])).toEqual(words(oracle["play-h1"]));
   });
 });

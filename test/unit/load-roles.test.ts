@@ -104,20 +104,24 @@ describe("roles and imports on disk → the play", () => {
     expect(plays[1]!.vars).toEqual({ v: "from-import", u: 1, w: 2 });
   });
 
-  it("role vars: defaults for the play; vars/main.yaml, the entry's vars and role_path on the role's tasks and handlers only", () => {
+  it("role vars: defaults and vars (vars/main.yaml over the entry's) for the play; role_path and params on the role's tasks and handlers only", () => {
     const { dir, plays } = play({
-      "site.yaml": "- hosts: all\n  roles:\n    - role: r\n      vars: { b: entry, c: entry }\n  tasks:\n    - { name: own, command: ls }\n",
+      "site.yaml": "- hosts: all\n  roles:\n    - role: r\n      vars: { b: entry, c: entry }\n      p: param\n  tasks:\n    - { name: own, command: ls }\n",
       [`${R}/tasks/main.yaml`]: "- name: a\n  command: ls\n",
       [`${R}/handlers/main.yaml`]: "- name: h\n  command: ls\n",
       [`${R}/defaults/main.yaml`]: "a: default\nb: default\n",
       [`${R}/vars/main.yml`]: "b: role-vars\nd: role-vars\n",
     });
     const p = plays[0]!;
-    const roleVars = { b: "entry", c: "entry", d: "role-vars", role_path: resolve(dir, R) };
+    const roleVars = { b: "role-vars", c: "entry", d: "role-vars" };
     expect(p.defaults).toEqual({ a: "default", b: "default" });
-    expect(p.tasks[0]!.vars).toEqual(roleVars);
-    expect(p.handlers[0]!.vars).toEqual(roleVars);
+    expect(p.roleVars).toEqual(roleVars);
+    for (const t of [p.tasks[0]!, p.handlers[0]!]) {
+      expect(t.vars).toEqual({ ...roleVars, role_path: resolve(dir, R) });
+      expect(t.params).toEqual({ p: "param" });
+    }
     expect(p.tasks[1]!.vars).toBeUndefined();
+    expect(p.tasks[1]!.params).toBeUndefined();
   });
 
   it("later roles' defaults win over earlier ones'; import vars sit below a nearer import's", () => {
@@ -224,6 +228,16 @@ describe("errors in roles and imports: one line at the file and place they are i
       "a misspelt key of a roles entry",
       { "site.yaml": "- hosts: all\n  roles:\n    - { role: r, var: { a: 1 } }\n", [`${R}/tasks/main.yaml`]: "[]\n" },
       "DIR/site.yaml:3:18: unknown key 'var' — did you mean 'vars'?",
+    ],
+    [
+      "a task keyword on a roles entry is not taken for a role param",
+      { "site.yaml": "- hosts: all\n  roles:\n    - { role: r, become: true }\n", [`${R}/tasks/main.yaml`]: "[]\n" },
+      "DIR/site.yaml:3:18: 'become' on a roles entry: armgo reads only role, vars, tags, when there, and would take it for a role param — set become on the role's tasks or on the play",
+    ],
+    [
+      "a role param must be a var name",
+      { "site.yaml": "- hosts: all\n  roles:\n    - { role: r, app-port: 1 }\n", [`${R}/tasks/main.yaml`]: "[]\n" },
+      "DIR/site.yaml:3:18: unknown key 'app-port'",
     ],
     [
       "a misspelt key of an import",

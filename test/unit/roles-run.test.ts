@@ -1,5 +1,5 @@
-// Role vars in a run on a `connection: local` host: precedence as Ansible ranks it, and role vars
-// that stay with their role.
+// Role vars in a run on a `connection: local` host: precedence as Ansible ranks it, role vars the
+// whole play sees, and role_path that stays with its role.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,7 +40,7 @@ const files: Record<string, string> = {
 };
 
 describe("role vars in a run", () => {
-  it("default < inventory < play < role entry < extra; defaults reach the play's tasks, role vars do not", async () => {
+  it("default < inventory < play < role entry < extra; defaults and role vars reach the play's tasks, role_path does not", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-roles-run-"));
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -56,7 +56,7 @@ describe("role vars in a run", () => {
     });
     const msg = (task: string) => results.find((x) => x.task === task)?.msg;
     expect(msg("r : show")).toBe("default inventory play role extra r");
-    expect(msg("own")).toBe("default play play");
+    expect(msg("own")).toBe("default play role");
     expect(results.find((x) => x.task === "no role vars here")).toMatchObject({ status: "failed", msg: expect.stringContaining("undefined variable 'role_path'") });
     // the role's handler ran with the role's vars
     expect(results.find((x) => x.task === "bounce")?.data).toMatchObject({ stdout: "role" });
