@@ -1,4 +1,6 @@
-// Secrets never reach the audit log: values of secret-named vars are masked wherever they appear.
+// Secrets never reach the audit log nor the output: values of secret-named vars are masked wherever
+// they appear, raw and in the forms a command or a JSON text holds them.
+import { ArmgoError } from "../errors.js";
 
 const SECRET_NAME = /pass(word|phrase)?|token|secret|private_key|api_key|credential/i;
 export const MASK = "********";
@@ -17,6 +19,14 @@ export function secretValues(vars: Record<string, unknown>): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A value as it appears raw, inside the one quoting helper's single quotes (`'` becomes `'\''`; the
+ * rest of the word is the value itself), and inside a JSON string.
+ */
+export function secretForms(value: string): string[] {
+  return [...new Set([value, value.replace(/'/g, `'\\''`), JSON.stringify(value).slice(1, -1)])];
+}
+
 export function redact<T>(value: T, secrets: string[]): T {
   if (secrets.length === 0) return value;
   if (typeof value === "string") return secrets.reduce((s, x) => s.split(x).join(MASK), value as string) as T;
@@ -25,4 +35,38 @@ export function redact<T>(value: T, secrets: string[]): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) ? MASK : redact(v, secrets)])) as T;
   }
   return value;
+}
+
+/** The secrets known for one host: they grow as each task's vars, args and environment are read. */
+export class Secrets {
+  private readonly known = new Set<string>();
+  /** Every form of every secret, longest first. */
+  private masks: string[] = [];
+
+  /** Values of `vars`' secret-named entries, however deep; `vars` may render on read (engine/vars.ts). */
+  addVars(vars: Record<string, unknown>): this {
+    for (const k of Object.keys(vars)) {
+      let v: unknown;
+      try {
+        v = vars[k];
+      } catch (e) {
+        // a var that can't be rendered yet (it reads a result registered later) holds no value to mask
+        if (e instanceof ArmgoError) continue;
+        throw e;
+      }
+      this.add(secretValues({ [k]: v }));
+    }
+    return this;
+  }
+
+  add(values: string[]): this {
+    const before = this.known.size;
+    for (const v of values) for (const f of secretForms(v)) this.known.add(f);
+    if (this.known.size !== before) this.masks = [...this.known].sort((a, b) => b.length - a.length);
+    return this;
+  }
+
+  scrub<T>(value: T): T {
+    return redact(value, this.masks);
+  }
 }

@@ -2,8 +2,7 @@
 // --fix the drifted hosts get a real run and a second check, which says whether drift remains.
 import { resolve } from "node:path";
 import { AuditLog } from "../audit/log.js";
-import { redact, secretValues } from "../audit/redact.js";
-import { type Loaded, loadRun, runPlaybook } from "../engine/run.js";
+import { inventorySecrets, type Loaded, loadRun, runPlaybook } from "../engine/run.js";
 import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
 import { shardName } from "../engine/shard.js";
 import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
@@ -125,8 +124,8 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
   // Each host's log gets what drift concluded, chained after the runs' own records.
   const auditDir = resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR);
   for (const [h, d] of Object.entries(report.hosts)) {
-    const secrets = secretValues({ ...loaded.inventory.hosts.get(h)?.vars, ...opts.extraVars });
-    const log = AuditLog.open(auditDir, h, (v) => redact(v, secrets), version);
+    const secrets = inventorySecrets(loaded.inventory.hosts.get(h)?.vars ?? {}, opts.extraVars);
+    const log = AuditLog.open(auditDir, h, (v) => secrets.scrub(v), version);
     report.auditHeads[h] = log.write({
       type: "drift",
       run_id: runIds[0]!,

@@ -33,10 +33,12 @@ export class Executor {
     return this.opts.delegated ? { host: this.transport.host } : {};
   }
 
-  async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}): Promise<ExecResult> {
+  /** Run `script`, log it for the audit record and show it with -v; `noLog` shows only that a command ran. */
+  async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}, noLog = false): Promise<ExecResult> {
     const r = await this.transport.exec(script, opts);
     if (this.opts.verbose) {
-      this.opts.emit({ type: "command", command: { host: this.transport.host, script, code: r.code, stdout: r.stdout, stderr: r.stderr, duration_ms: r.durationMs } });
+      const shown = noLog ? { script: "(no_log)", stdout: "", stderr: "" } : { script, stdout: r.stdout, stderr: r.stderr };
+      this.opts.emit({ type: "command", command: { host: this.transport.host, ...shown, code: r.code, duration_ms: r.durationMs } });
     }
     log.push({ ...this.ranOn(), script, code: r.code, duration_ms: r.durationMs, ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}) });
     return r;
@@ -53,12 +55,14 @@ export interface ContextParts {
   become: boolean | string;
   /** `export` lines of the task's environment, put before each command. */
   env: string;
+  /** The task's no_log: its commands are not shown with -v. */
+  noLog: boolean;
   emit(e: RunEvent): void;
 }
 
 export function moduleContext(exec: Executor, parts: ContextParts, log: CommandRecord[]): ModuleContext {
   const become = exec.become(parts.become);
-  const run = (script: string, opts: ExecOptions = {}): Promise<ExecResult> => exec.exec(parts.env + script, log, { become, ...opts });
+  const run = (script: string, opts: ExecOptions = {}): Promise<ExecResult> => exec.exec(parts.env + script, log, { become, ...opts }, parts.noLog);
   return {
     host: parts.host,
     facts: parts.facts,

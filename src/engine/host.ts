@@ -1,5 +1,6 @@
 // One host's tasks within a play, in order: prepare → probe (batched) → plan → apply → judge → record.
 import type { CommandRecord } from "../audit/log.js";
+import type { Secrets } from "../audit/redact.js";
 import { LockHeldError, UnreachableError } from "../errors.js";
 import { ansibleFacts } from "../facts/ansible.js";
 import type { Facts } from "../facts/types.js";
@@ -42,6 +43,8 @@ export interface HostEnv {
   once: RunOnce<TaskRun>;
   /** Take the host's lock before its first change of the run; true when taken just now. */
   lockHost(): Promise<boolean>;
+  /** The host's secrets, masked in its audit records and events: each task's add to them. */
+  secrets: Secrets;
 }
 
 /** A task carried out on one host, not yet recorded. */
@@ -206,7 +209,7 @@ export class HostRunner {
         return this.attempt(tasks, ti, ii, unit, check, log);
       }
       let applied: ApplyResult = {};
-      const ctx = () => moduleContext(exec, { ...this.env, task: unit.task.name, check, become: prep.become, env: prep.env }, log);
+      const ctx = () => moduleContext(exec, { ...this.env, task: unit.task.name, check, become: prep.become, env: prep.env, noLog: unit.task.no_log }, log);
       if (changes && !check) {
         // whatever apply manages before it fails may have changed the host
         this.probes.invalidate();
@@ -223,9 +226,14 @@ export class HostRunner {
     }
   }
 
-  private prepareUnit(unit: Unit): Promise<Prepared | undefined> {
-    const { host, facts, controller, fleet } = this.env;
-    return prepare(unit, this.vars(unit.task, unit), { host, facts, controller, fleet, playBecome: this.env.play.become });
+  private async prepareUnit(unit: Unit): Promise<Prepared | undefined> {
+    const { host, facts, controller, fleet, secrets } = this.env;
+    const vars = this.vars(unit.task, unit);
+    // every layer's secret-named vars (play, role, task, params), rendered: known before anything is logged
+    secrets.addVars(vars);
+    const prep = await prepare(unit, vars, { host, facts, controller, fleet, playBecome: this.env.play.become });
+    if (prep) secrets.add(prep.secrets);
+    return prep;
   }
 
   /** Probe output for a unit: from the batch when still valid, else a new batch from here on. */
@@ -234,7 +242,7 @@ export class HostRunner {
     const section = { script: prep.script, become: exec.become(prep.become) };
     if (prep.delegate !== undefined) {
       // another host's state: probed there, alone
-      const r = await exec.exec(section.script, log, { become: section.become });
+      const r = await exec.exec(section.script, log, { become: section.become }, tasks[ti]!.no_log);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     }
     const id = unitKey(ti, ii);
@@ -243,7 +251,7 @@ export class HostRunner {
     if (hit) return hit;
     const batch: Pending[] = [{ id, key, section }];
     await this.lookahead.collect(tasks, ti, ii + 1, batch);
-    return this.probes.run(batch, (script) => exec.exec(script, log, {}));
+    return this.probes.run(batch, (script) => exec.exec(script, log, {}, tasks[ti]!.no_log));
   }
 
   /** The result as the renderer and the audit log see it (no_log hides output). */

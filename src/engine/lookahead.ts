@@ -67,8 +67,8 @@ export class Lookahead {
           return;
         }
         this.entries.set(id, { version: this.version, prep });
-        // run_once and delegated tasks are not probed on this host
-        if (!prep || prep.script === "" || task.run_once || prep.delegate !== undefined) continue;
+        // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged with another task
+        if (!prep || prep.script === "" || task.run_once || task.no_log || prep.delegate !== undefined) continue;
         out.push({ id, key: probeKey(prep), section: { script: prep.script, become: this.deps.become(prep.become) } });
       }
     }

@@ -1,5 +1,6 @@
 // One unit of a task (the task, or one loop item) made ready to probe: `when`, templated args
 // checked with load time's words, environment, delegation, resolve, and the probe script.
+import { secretValues } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Task } from "../load/model.js";
@@ -28,6 +29,8 @@ export interface Prepared {
   script: string;
   /** delegate_to, when it names another host than this one. */
   delegate?: string;
+  /** Values under secret-looking names in the rendered args and environment, for redaction. */
+  secrets: string[];
 }
 
 export interface PrepareContext {
@@ -52,13 +55,13 @@ function checkRendered(id: string, data: unknown, root: string, prefix: string, 
   if (problems.length) throw new TaskError(`${prefix}${problems.map((p) => p.message).join("; ")}`, { hint });
 }
 
-function environment(task: Task, vars: Record<string, unknown>): string {
-  if (task.environment === undefined) return "";
+function environment(task: Task, vars: Record<string, unknown>): Record<string, unknown> {
+  if (task.environment === undefined) return {};
   const env = render(task.environment, vars);
   const hint = "environment takes a mapping of variable names to values";
   if (!env || typeof env !== "object" || Array.isArray(env)) throw new TaskError(`environment must be a mapping, got ${JSON.stringify(env)}`, { hint });
   checkRendered("playbook.json#/definitions/environment", env, "environment", "", hint);
-  return exportLines(env as Record<string, unknown>);
+  return env as Record<string, unknown>;
 }
 
 /** undefined when `when` says skip. */
@@ -68,7 +71,8 @@ export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: Pr
   const module = modules.get(task.module)!;
   let args = render(task.args, vars);
   checkRendered(`modules/${task.module}.json`, args, task.module, `${task.module}: `, "check the module's arguments (docs/modules.md)");
-  const env = environment(task, vars);
+  const envVars = environment(task, vars);
+  const env = exportLines(envVars);
   const delegate = task.delegate_to === undefined ? undefined : String(render(task.delegate_to, vars));
   if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller, fleet: ctx.fleet });
   const runsTask = module.readOnly?.(args, task) ?? false;
@@ -80,6 +84,7 @@ export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: Pr
     runsTask,
     env,
     script: script && env + script,
+    secrets: secretValues({ args, environment: envVars }),
     ...(delegate !== undefined && delegate !== ctx.host ? { delegate } : {}),
   };
 }

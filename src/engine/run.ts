@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import pLimit from "p-limit";
 import { AuditLog } from "../audit/log.js";
-import { redact, secretValues } from "../audit/redact.js";
+import { Secrets, secretValues } from "../audit/redact.js";
 import { InputError, TaskError, UnreachableError } from "../errors.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
@@ -27,6 +27,7 @@ import { selectHosts, selectOrFail } from "./select.js";
 import { inShard } from "./shard.js";
 import { batches, overFailLimit } from "./serial.js";
 import { selectTasks } from "./tags.js";
+import { lazyVars } from "./vars.js";
 import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions, type RunResult } from "./types.js";
 
 export interface Loaded {
@@ -57,6 +58,11 @@ export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit
   return { playbook, inventory };
 }
 
+/** A host's secrets known before any task: its inventory vars' and -e's, rendered. */
+export function inventorySecrets(hostVars: Record<string, unknown>, extraVars: Record<string, unknown> | undefined): Secrets {
+  return new Secrets().addVars(lazyVars(hostVars, extraVars));
+}
+
 /** The hosts a play runs on, in inventory order, after --limit, an explicit host set and --shard. */
 export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "limit" | "hosts" | "shard"> = {}): string[] {
   const allowed = opts.limit ? new Set(selectHosts(inv, opts.limit)) : undefined;
@@ -70,6 +76,7 @@ class Run {
   readonly controller = createController();
   private readonly conns = new Map<string, Promise<Transport>>();
   private readonly audits = new Map<string, AuditLog>();
+  private readonly hostSecrets = new Map<string, Secrets>();
   /** Hosts out of the run: failed or unreachable hosts take no part in later plays, as in Ansible. */
   readonly out = new Set<string>();
   readonly limit: ReturnType<typeof pLimit>;
@@ -99,11 +106,34 @@ class Run {
     return (this.recap[host] ??= emptyRecap());
   }
 
+  /**
+   * The host's secrets: its inventory's and -e's, and the playbook's written out (a later task's var
+   * may hold what an earlier task prints), from the start; each task's rendered ones as it is prepared.
+   */
+  secrets(host: string): Secrets {
+    let s = this.hostSecrets.get(host);
+    if (!s) {
+      s = inventorySecrets(this.hostVars(host), this.opts.extraVars);
+      for (const play of this.loaded.playbook.plays) {
+        const tasks = [...play.tasks, ...play.handlers];
+        for (const layer of [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])]) s.add(secretValues(layer ?? {}));
+      }
+      this.hostSecrets.set(host, s);
+    }
+    return s;
+  }
+
+  /** A host's events, its secrets masked: what -v and the task lines show reaches terminals and CI logs. */
+  emitFor(host: string): (e: RunEvent) => void {
+    const secrets = this.secrets(host);
+    return (e) => this.emit(secrets.scrub(e));
+  }
+
   audit(host: string): AuditLog {
     let log = this.audits.get(host);
     if (!log) {
-      const secrets = secretValues({ ...this.hostVars(host), ...this.opts.extraVars });
-      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => redact(v, secrets), version);
+      const secrets = this.secrets(host);
+      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => secrets.scrub(v), version);
       log.write({
         type: "run_start",
         run_id: this.id,
@@ -121,7 +151,7 @@ class Run {
   }
 
   recorder(host: string): Recorder {
-    return new Recorder({ runId: this.id, audit: this.audit(host), recap: this.recapOf(host), emit: (e) => this.emit(e) });
+    return new Recorder({ runId: this.id, audit: this.audit(host), recap: this.recapOf(host), emit: this.emitFor(host) });
   }
 
   /** delegate_to: an inventory host over its one connection of the run, or the controller for localhost. */
@@ -252,9 +282,10 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
       fleet: run.fleet,
       recorder: run.recorder(host),
       signal: run.opts.signal,
-      emit: (e) => run.emit(e),
+      emit: run.emitFor(host),
       delegate: (name) => run.delegate(name),
       lockHost: () => run.lockHost(host),
+      secrets: run.secrets(host),
       once,
     });
     const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);

@@ -4,8 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, auditPath, readAudit } from "../../src/audit/log.js";
-import { MASK, redact, secretValues } from "../../src/audit/redact.js";
+import { MASK, redact, secretForms, Secrets, secretValues } from "../../src/audit/redact.js";
 import { verifyLog } from "../../src/audit/verify.js";
+import { lazyVars } from "../../src/engine/vars.js";
+import { commandScript } from "../../src/modules/command/index.js";
+import { exportLines, quote, sh } from "../../src/transport/quote.js";
 
 describe("redaction", () => {
   const vars = { user: "root", db_password: "hunter2-long", api: { token: "tok-123456" }, nested: { secret_key: 42424242 }, harmless: "hunter" };
@@ -23,6 +26,35 @@ describe("redaction", () => {
     [["hunter", "hunter2-long"], ["hunter", MASK]],
   ])("%j → %j", (input, out) => {
     expect(redact(input, secrets)).toEqual(out);
+  });
+});
+
+describe("a host's secrets, in every form a record holds them", () => {
+  const SECRETS = ["plain-secret-1", "it's a 'secret'", 'back\\slash"and quote'];
+  // how a value reaches a record: through the one quoting helper, or as JSON text in a command's output
+  const FORMS: Array<[string, (s: string) => string]> = [
+    ["raw in a command line", (s) => `echo ${s}`],
+    ["a quoted word", (s) => sh`echo ${s}`],
+    ["inside a larger quoted word", (s) => sh`curl -u ${`user:${s}`} x`],
+    ["an environment export line", (s) => exportLines({ API_TOKEN: s })],
+    ["the stdin printf word", (s) => commandScript({ cmd: "cat", stdin: s })],
+    ["JSON output", (s) => JSON.stringify({ value: s })],
+  ];
+  const secrets = new Secrets().add(SECRETS);
+
+  it.each(FORMS.flatMap(([name, form]) => SECRETS.map((s) => [name, s, form(s)] as const)))("%s: %j", (_name, secret, text) => {
+    const masked = secrets.scrub(text);
+    expect(masked).toContain(MASK);
+    for (const f of [...secretForms(secret), quote(secret)]) expect(masked).not.toContain(f);
+  });
+
+  it("knows secret-named vars of every layer as rendered, skips what can't render yet, leaves the rest", () => {
+    const view = lazyVars(
+      { base: "tmpl-9999", db_password: "{{ base }}-db", later_token: "{{ not_yet.stdout }}" },
+      { api: { token: "nested-tok-1" }, user: "deploy" },
+    );
+    const s = new Secrets().addVars(view);
+    expect(s.scrub("pw tmpl-9999-db tok nested-tok-1 user deploy base tmpl-9999")).toBe(`pw ${MASK} tok ${MASK} user deploy base tmpl-9999`);
   });
 });
 

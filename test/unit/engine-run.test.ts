@@ -1,8 +1,10 @@
 // The engine end to end on `connection: local` hosts: real sh, no containers, every rule of a run.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
+import { MASK, secretForms } from "../../src/audit/redact.js";
+import { quote } from "../../src/transport/quote.js";
 import { verifyLog } from "../../src/audit/verify.js";
 import { setup } from "./engine-local.js";
 
@@ -121,6 +123,97 @@ describe("a run on local hosts", () => {
     expect(records[4]!.hash).toBe(r.result.auditHeads.h1);
     expect(records[1]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
+  });
+
+  it("secret-named vars of every layer, rendered, and no_log output reach neither the audit log nor -v output, in any form", async () => {
+    // one secret per layer (the inventory's is secret_token: tok-9876543); some hold quotes
+    const secrets: Record<string, string> = {
+      secret_token: "tok-9876543",
+      def_password: "dflt-pw-1111",
+      role_secret: "rolev'2222",
+      entry_token: "entry-3333",
+      param_api_key: "param-4444",
+      play_password: "it's-play-5555",
+      vf_secret: "vfile-6666",
+      task_token: "task-7777",
+      extra_password: "extra-8888",
+      db_password: "tmpl-9999-db",
+      API_TOKEN: "envval-1212",
+    };
+    // no_log's output and environment; a value an early task prints that a later task's var names secret
+    const hidden = ["nolog-out-1313", "nolog-env-1414", "later-1515"];
+    const { dir, run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  vars:
+    play_password: "it's-play-5555"
+    base: tmpl-9999
+    db_password: "{{ base }}-db"
+    plain: envval-1212
+  vars_files: [vf.yaml]
+  roles:
+    - role: r
+      vars: { entry_token: entry-3333 }
+      param_api_key: param-4444
+`,
+      ["h1"],
+    );
+    const files: Record<string, string> = {
+      "vf.yaml": "vf_secret: vfile-6666\n",
+      "roles/r/defaults/main.yaml": "def_password: dflt-pw-1111\n",
+      "roles/r/vars/main.yaml": `role_secret: "rolev'2222"\n`,
+      "roles/r/tasks/main.yaml": `
+- name: early
+  command: "echo later-1515"
+- name: every layer
+  command:
+    argv: [sh, -c, 'printf "%s\\n" "$@" "$API_TOKEN" | tee -a ${dir}/seen', x, "{{ secret_token }}", "{{ def_password }}", "{{ role_secret }}", "{{ entry_token }}", "{{ param_api_key }}", "{{ vf_secret }}", "{{ task_token }}", "{{ extra_password }}", "{{ db_password }}"]
+  environment: { API_TOKEN: "{{ plain }}" }
+  vars: { task_token: task-7777 }
+- name: stdin
+  command: { cmd: "cat >> ${dir}/seen", stdin: "{{ play_password }}" }
+- name: stderr
+  command: "echo {{ vf_secret }} >&2; exit 3"
+  ignore_errors: true
+- name: read-only, its probe batches the next
+  command: "true"
+  changed_when: false
+  check_mode: false
+- name: hidden
+  command: "echo nolog-out-1313 $HIDDEN"
+  environment: { HIDDEN: nolog-env-1414 }
+  changed_when: false
+  check_mode: false
+  no_log: true
+- name: late
+  command: "true"
+  vars: { late_token: later-1515 }
+`,
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const r = await run({ verbose: true, extraVars: { extra_password: "extra-8888" } });
+    // every secret did reach the host
+    const seen = readFileSync(join(dir, "seen"), "utf8").trim().split("\n");
+    expect(seen.sort()).toEqual(Object.values(secrets).sort());
+    expect(r.result.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
+    expect(r.events.some((e) => e.type === "command" && e.command.script === "(no_log)")).toBe(true);
+
+    const path = join(dir, "audit/h1.jsonl");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain(MASK);
+    // the log's JSON text, each string of its records, and the run's events as shown
+    const strings = (v: unknown): string[] =>
+      typeof v === "string" ? [v] : v && typeof v === "object" ? Object.values(v).flatMap(strings) : [];
+    const haystacks = [text, ...strings(readAudit(path)), ...strings(r.events)];
+    for (const value of [...Object.values(secrets), ...hidden]) {
+      for (const form of new Set([...secretForms(value), quote(value)])) {
+        expect(haystacks.filter((h) => h.includes(form)), `${form} leaked`).toEqual([]);
+      }
+    }
   });
 
   it("a command's output with template syntax stays data in later tasks: no failure, no var read out", async () => {
