@@ -43,3 +43,9 @@ export function splitBatch(count: number, marker: string, stdout: string, stderr
 export function newMarker(): string {
   return `ARMGO-${randomBytes(8).toString("hex")}`;
 }
+
+/** Sections as one script under a new marker, and how to split that script's output back. */
+export function batched(sections: Section[]): { script: string; split(stdout: string, stderr: string): ProbeOutput[] } {
+  const marker = newMarker();
+  return { script: batchScript(sections, marker), split: (stdout, stderr) => splitBatch(sections.length, marker, stdout, stderr) };
+}

@@ -40,5 +40,5 @@ export function connectionConfig(
 
 /** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
 export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
-  return connect(connectionConfig(host, lazyVars(inv.hosts.get(host)!.vars, opts.extraVars), opts));
+  return connect(connectionConfig(host, lazyVars([inv.hosts.get(host)!.vars, opts.extraVars]), opts));
 }

@@ -14,7 +14,7 @@ import { judge, untilHolds } from "./judge.js";
 import { Lookahead, unitKey } from "./lookahead.js";
 import { failure, isTaskFailure, loopOutcome, registerValue } from "./outcome.js";
 import { prepare, units, type Prepared, type Unit } from "./prepare.js";
-import { ProbeCache, probeKey, type Pending } from "./probes.js";
+import { pending, ProbeCache, type Pending, type Seed } from "./probes.js";
 import type { Recorder } from "./record.js";
 import { withRetries, type Attempt } from "./retry.js";
 import type { RunOnce } from "./run-once.js";
@@ -34,17 +34,21 @@ export interface HostEnv {
   controller: Controller;
   /** Other inventory hosts, for modules that check against the fleet. */
   fleet: Fleet;
-  recorder: Recorder;
+  recorder: Pick<Recorder, "record" | "show">;
   signal?: AbortSignal;
   emit(e: RunEvent): void;
   /** delegate_to's target: the controller for localhost, else that host's one connection of the run. */
   delegate(name: string): Promise<Transport>;
   /** Shared by the hosts of a batch, for run_once. */
-  once: RunOnce<TaskRun>;
+  once: Pick<RunOnce<TaskRun>, "run">;
   /** Take the host's lock before its first change of the run; true when taken just now. */
   lockHost(): Promise<boolean>;
   /** The host's secrets, masked in its audit records and events: each task's add to them. */
   secrets: Secrets;
+  /** Probes already run with the facts command, for the units whose probe is still the same. */
+  seed?: Seed;
+  /** A run ahead of the facts (speculate.ts): its first probe batch is handed here, never sent. */
+  speculation?: { batch(batch: Pending[]): never };
 }
 
 /** A task carried out on one host, not yet recorded. */
@@ -72,28 +76,32 @@ export class HostRunner {
     this.check = new CheckMode(env.check);
     this.own = new Executor(env.transport, { asRoot: env.facts.uid === 0, delegated: false, verbose: env.verbose, emit: env.emit });
     this.lookahead = new Lookahead({
-      units: (task) => units(task, this.vars(task)),
-      prepare: (unit) => this.prepareUnit(unit),
+      units: (task, reads) => units(task, this.vars(task, undefined, undefined, reads)),
+      prepare: (unit, reads) => this.prepareUnit(unit, reads),
       become: (become) => this.own.become(become),
     });
+    if (env.seed) this.probes.seed(env.seed);
   }
 
-  private vars(task?: Task, unit?: Unit, extra?: Record<string, unknown>): Record<string, unknown> {
+  private vars(task?: Task, unit?: Unit, extra?: Record<string, unknown>, reads?: Set<string>): Record<string, unknown> {
     const item = unit?.hasItem ? { item: unit.item } : undefined;
     // Ansible's precedence (docs/roles.md): facts over inventory vars, role params over registered vars
     return lazyVars(
-      this.env.play.defaults,
-      this.env.hostVars,
-      data(ansibleFacts(this.env.facts)),
-      this.env.play.vars,
-      this.env.play.roleVars,
-      task?.vars,
-      data({ facts: this.env.facts, inventory_hostname: this.env.host }),
-      data(this.registered),
-      task?.params,
-      this.env.extraVars,
-      data(item),
-      data(extra),
+      [
+        this.env.play.defaults,
+        this.env.hostVars,
+        data(ansibleFacts(this.env.facts)),
+        this.env.play.vars,
+        this.env.play.roleVars,
+        task?.vars,
+        data({ facts: this.env.facts, inventory_hostname: this.env.host }),
+        data(this.registered),
+        task?.params,
+        this.env.extraVars,
+        data(item),
+        data(extra),
+      ],
+      reads,
     );
   }
 
@@ -101,12 +109,13 @@ export class HostRunner {
   async run(tasks: Task[]): Promise<boolean> {
     if (!(await this.runList(tasks))) return false;
     const handlers = this.env.play.handlers.filter((h) => [h.name, ...(h.listen ?? [])].some((n) => this.notified.has(n)));
+    // units are numbered per list: what the tasks probed or prepared is not the handlers'
+    this.probes.clear();
+    this.lookahead.clear();
     return handlers.length === 0 || this.runList(handlers);
   }
 
   private async runList(tasks: Task[]): Promise<boolean> {
-    this.probes.clear();
-    this.lookahead.clear();
     for (let i = 0; i < tasks.length; i++) {
       if (this.env.signal?.aborted) return false;
       if (!(await this.runTask(tasks, i))) return false;
@@ -226,12 +235,12 @@ export class HostRunner {
     }
   }
 
-  private async prepareUnit(unit: Unit): Promise<Prepared | undefined> {
+  private async prepareUnit(unit: Unit, reads?: Set<string>): Promise<Prepared | undefined> {
     const { host, facts, controller, fleet, secrets } = this.env;
-    const vars = this.vars(unit.task, unit);
     // every layer's secret-named vars (play, role, task, params), rendered: known before anything is logged
-    secrets.addVars(vars);
-    const prep = await prepare(unit, vars, { host, facts, controller, fleet, playBecome: this.env.play.become });
+    // (read through a view of their own: finding them reads every var, the unit itself may not)
+    secrets.addVars(this.vars(unit.task, unit));
+    const prep = await prepare(unit, this.vars(unit.task, unit, undefined, reads), { host, facts, controller, fleet, playBecome: this.env.play.become });
     if (prep) secrets.add(prep.secrets);
     return prep;
   }
@@ -239,18 +248,17 @@ export class HostRunner {
   /** Probe output for a unit: from the batch when still valid, else a new batch from here on. */
   private async probe(tasks: Task[], ti: number, ii: number, prep: Prepared, exec: Executor, log: CommandRecord[]): Promise<ProbeOutput> {
     if (prep.script === "") return EMPTY_OUTPUT;
-    const section = { script: prep.script, become: exec.become(prep.become) };
+    const first = pending(unitKey(ti, ii), prep, exec.become(prep.become));
     if (prep.delegate !== undefined) {
       // another host's state: probed there, alone
-      const r = await exec.exec(section.script, log, { become: section.become }, tasks[ti]!.no_log);
+      const r = await exec.exec(first.section.script, log, { become: first.section.become }, tasks[ti]!.no_log);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     }
-    const id = unitKey(ti, ii);
-    const key = probeKey(prep);
-    const hit = this.probes.get(id, key);
+    const hit = this.probes.get(first.id, first.key, log);
     if (hit) return hit;
-    const batch: Pending[] = [{ id, key, section }];
+    const batch: Pending[] = [first];
     await this.lookahead.collect(tasks, ti, ii + 1, batch);
+    if (this.env.speculation) this.env.speculation.batch(batch);
     return this.probes.run(batch, (script) => exec.exec(script, log, {}, tasks[ti]!.no_log));
   }
 

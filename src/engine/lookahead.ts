@@ -4,7 +4,7 @@ import type { Task } from "../load/model.js";
 import { UndefinedError } from "../template/expr.js";
 import { isTaskFailure } from "./outcome.js";
 import type { Prepared, Unit } from "./prepare.js";
-import { probeKey, type Pending } from "./probes.js";
+import { pending, type Pending } from "./probes.js";
 
 /** A preparation made ahead, valid while no register changed the vars it read. */
 type Entry = { version: number; prep: Prepared | undefined } | { version: number; error: Error };
@@ -12,8 +12,9 @@ type Entry = { version: number; prep: Prepared | undefined } | { version: number
 export const unitKey = (taskIndex: number, itemIndex: number): string => `${taskIndex}:${itemIndex}`;
 
 export interface LookaheadDeps {
-  units(task: Task): Unit[];
-  prepare(unit: Unit): Promise<Prepared | undefined>;
+  /** `reads` collects the names of the vars looked up. */
+  units(task: Task, reads?: Set<string>): Unit[];
+  prepare(unit: Unit, reads?: Set<string>): Promise<Prepared | undefined>;
   /** The become a batched probe section runs with. */
   become(become: boolean | string): boolean | string;
 }
@@ -42,13 +43,19 @@ export class Lookahead {
     return entry.prep;
   }
 
-  /** Prepare the units from task `ti`, item `fromItem` on; the probes of this host join `out`. Stops at the first that can't be prepared yet. */
+  /**
+   * Prepare the units from task `ti`, item `fromItem` on; the probes of this host join `out`. Stops at
+   * the first that can't be prepared yet, and before a read-only task the probe would carry out
+   * while it reads a var an earlier task of the batch registers (its turn may find another value).
+   */
   async collect(tasks: Task[], ti: number, fromItem: number, out: Pending[]): Promise<void> {
+    const registers = new Set<string>();
     for (let t = ti; t < tasks.length; t++) {
       const task = tasks[t]!;
+      const reads = new Set<string>();
       let list: Unit[];
       try {
-        list = this.deps.units(task);
+        list = this.deps.units(task, reads);
       } catch (e) {
         if (isTaskFailure(e)) return; // reported by that task at its turn
         throw e;
@@ -57,7 +64,7 @@ export class Lookahead {
         const id = unitKey(t, i);
         let prep: Prepared | undefined;
         try {
-          prep = await this.deps.prepare(list[i]!);
+          prep = await this.deps.prepare(list[i]!, reads);
         } catch (e) {
           // needs a result registered later: prepared at its turn
           if (e instanceof UndefinedError) return;
@@ -66,11 +73,13 @@ export class Lookahead {
           this.entries.set(id, { version: this.version, error: e });
           return;
         }
+        if (prep?.runsTask && [...reads].some((r) => registers.has(r))) return;
         this.entries.set(id, { version: this.version, prep });
         // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged with another task
         if (!prep || prep.script === "" || task.run_once || task.no_log || prep.delegate !== undefined) continue;
-        out.push({ id, key: probeKey(prep), section: { script: prep.script, become: this.deps.become(prep.become) } });
+        out.push(pending(id, prep, this.deps.become(prep.become)));
       }
+      if (task.register) registers.add(task.register);
     }
   }
 }

@@ -8,6 +8,7 @@ import { AuditLog } from "../audit/log.js";
 import { Secrets, secretValues } from "../audit/redact.js";
 import { InputError, TaskError, UnreachableError } from "../errors.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
+import { cachedFacts, gather, keepFacts, type Gathered } from "./gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Inventory, Play, Playbook } from "../load/model.js";
 import type { Fleet } from "../modules/contract.js";
@@ -20,7 +21,9 @@ import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
 import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
-import { HostRunner, type TaskRun } from "./host.js";
+import { HostRunner, type HostEnv, type TaskRun } from "./host.js";
+import type { Pending, Seed } from "./probes.js";
+import { firstBatch } from "./speculate.js";
 import { Recorder } from "./record.js";
 import { RunOnce } from "./run-once.js";
 import { selectHosts, selectOrFail } from "./select.js";
@@ -60,7 +63,7 @@ export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit
 
 /** A host's secrets known before any task: its inventory vars' and -e's, rendered. */
 export function inventorySecrets(hostVars: Record<string, unknown>, extraVars: Record<string, unknown> | undefined): Secrets {
-  return new Secrets().addVars(lazyVars(hostVars, extraVars));
+  return new Secrets().addVars(lazyVars([hostVars, extraVars]));
 }
 
 /** The hosts a play runs on, in inventory order, after --limit, an explicit host set and --shard. */
@@ -129,11 +132,15 @@ class Run {
     return (e) => this.emit(secrets.scrub(e));
   }
 
+  get auditDir(): string {
+    return resolve(this.opts.auditDir ?? ".armgo/audit");
+  }
+
   audit(host: string): AuditLog {
     let log = this.audits.get(host);
     if (!log) {
       const secrets = this.secrets(host);
-      log = AuditLog.open(resolve(this.opts.auditDir ?? ".armgo/audit"), host, (v) => secrets.scrub(v), version);
+      log = AuditLog.open(this.auditDir, host, (v) => secrets.scrub(v), version);
       log.write({
         type: "run_start",
         run_id: this.id,
@@ -225,10 +232,11 @@ class Run {
   }
 }
 
-async function gatherFacts(run: Run, host: string, play: Play, transport: Transport): Promise<Facts> {
+/** The host's facts, with the probes of `batch` in the same exec; recorded as before, and kept for the next run. */
+async function gatherFacts(run: Run, host: string, play: Play, transport: Transport, batch: Pending[]): Promise<Gathered> {
   const t0 = Date.now();
-  const r = await transport.exec(factsScript);
-  const facts = parseFacts(r.stdout);
+  const gathered = await gather(transport, batch);
+  const { facts } = gathered;
   run.recorder(host).record(
     {
       host,
@@ -241,9 +249,11 @@ async function gatherFacts(run: Run, host: string, play: Play, transport: Transp
       data: { facts },
       duration_ms: Date.now() - t0,
     },
-    [{ script: "(facts)", code: r.code, duration_ms: r.durationMs }],
+    [{ script: "(facts)", code: gathered.code, duration_ms: gathered.durationMs }],
   );
-  return facts;
+  // facts that failed or came back empty would only predict the wrong probes
+  if (gathered.code === 0 && facts.arch) keepFacts(run.auditDir, host, version, run.secrets(host).scrub(facts));
+  return gathered;
 }
 
 const NO_FACTS: Facts = {
@@ -268,12 +278,13 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
   const started = Date.now();
   try {
     const transport = await run.transport(host);
-    const facts = play.gather_facts ? await gatherFacts(run, host, play, transport) : NO_FACTS;
-    const runner = new HostRunner({
+    const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
+    const env = (facts: Facts, seed?: Seed): HostEnv => ({
       host,
       play,
       transport,
       facts,
+      seed,
       hostVars: run.hostVars(host),
       extraVars: run.opts.extraVars ?? {},
       check: Boolean(run.opts.check),
@@ -288,8 +299,12 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
       secrets: run.secrets(host),
       once,
     });
-    const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
-    const ok = await runner.run(tasks);
+    let gathered: Pick<Gathered, "facts" | "seed"> = { facts: NO_FACTS };
+    if (play.gather_facts) {
+      const cached = cachedFacts(run.auditDir, host, version);
+      gathered = await gatherFacts(run, host, play, transport, cached ? await firstBatch(env(cached), tasks) : []);
+    }
+    const ok = await new HostRunner(env(gathered.facts, gathered.seed)).run(tasks);
     if (!ok) run.out.add(host);
     return ok;
   } catch (e) {

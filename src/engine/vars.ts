@@ -19,9 +19,10 @@ export function data(vars: Record<string, unknown> | undefined): DataLayer | und
 /**
  * A read-only view over layered vars (later layers win) that renders templated values on
  * access, so `go_feed: "{{ go_mirror }}/feed.json"` reads as the URL wherever it is used.
- * Values from `data()` layers are returned as they are.
+ * Values from `data()` layers are returned as they are. `reads` collects every name looked up,
+ * also through the templated vars it renders.
  */
-export function lazyVars(...layers: Array<Record<string, unknown> | DataLayer | undefined>): Record<string, unknown> {
+export function lazyVars(layers: Array<Record<string, unknown> | DataLayer | undefined>, reads?: Set<string>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   const plain = new Set<string>();
   for (const layer of layers) {
@@ -36,8 +37,18 @@ export function lazyVars(...layers: Array<Record<string, unknown> | DataLayer | 
   const done = new Map<string, unknown>();
   const active = new Set<string>();
   const view: Record<string, unknown> = new Proxy(merged, {
+    // `x is defined` asks without reading: an undefined name read now is a read too
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key === "string") reads?.add(key);
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    has(target, key) {
+      if (typeof key === "string") reads?.add(key);
+      return key in target;
+    },
     get(target, key) {
       if (typeof key !== "string") return undefined;
+      reads?.add(key);
       if (done.has(key)) return done.get(key);
       const raw = target[key];
       if (plain.has(key) || !hasTemplate(raw)) return raw;

@@ -67,8 +67,8 @@ describe("Ansible conformance (ansible-core is the oracle)", () => {
     });
   };
 
-  compare("when", table.when, (src) => condition(src, lazyVars(table.vars)));
-  compare("render", table.render, (src) => render(src, lazyVars(table.vars)));
+  compare("when", table.when, (src) => condition(src, lazyVars([table.vars])));
+  compare("render", table.render, (src) => render(src, lazyVars([table.vars])));
 
   const inventory = parseInventory(YamlFile.parse("conformance-inventory.yaml", JSON.stringify(table.inventory)));
   it.each(table.patterns.map((p, i) => [p, i] as const))("pattern %s", (pattern, i) => {

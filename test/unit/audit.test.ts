@@ -49,10 +49,10 @@ describe("a host's secrets, in every form a record holds them", () => {
   });
 
   it("knows secret-named vars of every layer as rendered, skips what can't render yet, leaves the rest", () => {
-    const view = lazyVars(
+    const view = lazyVars([
       { base: "tmpl-9999", db_password: "{{ base }}-db", later_token: "{{ not_yet.stdout }}" },
       { api: { token: "nested-tok-1" }, user: "deploy" },
-    );
+    ]);
     const s = new Secrets().addVars(view);
     expect(s.scrub("pw tmpl-9999-db tok nested-tok-1 user deploy base tmpl-9999")).toBe(`pw ${MASK} tok ${MASK} user deploy base tmpl-9999`);
   });

@@ -9,7 +9,7 @@ import { verifyLog } from "../../src/audit/verify.js";
 import { setup } from "./engine-local.js";
 
 describe("a run on local hosts", () => {
-  it("converges, then a second run is facts + one batched exec per host, and --check changes nothing", async () => {
+  it("converges, then a second run is one exec per host (facts and probes together), and --check changes nothing", async () => {
     const { dir, run } = setup(`
 - hosts: g
   tasks:
@@ -39,7 +39,7 @@ describe("a run on local hosts", () => {
 
     const second = await run();
     expect(second.result.recap.h1).toMatchObject({ ok: 3, changed: 0 });
-    expect(second.result.stats).toMatchObject({ connections: 2, execs: 4 });
+    expect(second.result.stats).toMatchObject({ connections: 2, execs: 2 });
   });
 
   it("a failed host stops its own tasks; the others go on; ignore_errors counts as ignored", async () => {

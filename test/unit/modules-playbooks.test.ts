@@ -16,7 +16,7 @@ import { fixtureServer, goArchive, harness, localFacts, runModule, sha256, tempD
 
 /** A task's args as a run renders them: role defaults < inventory < play vars < role vars, then facts and registered results. */
 const argsOf = (play: Play, t: Task, inventory: Record<string, unknown>, facts: Facts, registered: Record<string, unknown>): unknown =>
-  render(t.args, lazyVars(play.defaults, inventory, play.vars, t.vars, { facts, ...registered }));
+  render(t.args, lazyVars([play.defaults, inventory, play.vars, t.vars, { facts, ...registered }]));
 
 describe("shipped files", () => {
   it.each(["playbooks/site.yaml", "playbooks/user-go.yaml", "playbooks/cross-build.yaml"])("%s loads", (file) => {

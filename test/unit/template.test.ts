@@ -169,25 +169,25 @@ describe("{{ }} rendering", () => {
   });
 
   it("renders vars that are templates themselves, when read", () => {
-    const v = lazyVars({ go_mirror: "http://127.0.0.1:8080" }, { go_feed: "{{ go_mirror }}/feed.json" });
+    const v = lazyVars([{ go_mirror: "http://127.0.0.1:8080" }, { go_feed: "{{ go_mirror }}/feed.json" }]);
     expect(render("{{ go_feed }}", v)).toBe("http://127.0.0.1:8080/feed.json");
   });
 
   it("refuses a var that refers to itself", () => {
-    const v = lazyVars({ a: "{{ b }}", b: "{{ a }}" });
+    const v = lazyVars([{ a: "{{ b }}", b: "{{ a }}" }]);
     expect(() => render("{{ a }}", v)).toThrow(/refers to itself/);
   });
 
   it("later layers win", () => {
-    const v = lazyVars({ x: 1, y: 1 }, { x: 2 }, { x: 3 });
+    const v = lazyVars([{ x: 1, y: 1 }, { x: 2 }, { x: 3 }]);
     expect([v.x, v.y]).toEqual([3, 1]);
   });
 
   it("what a host printed is data: a registered result is never rendered, a later user var is", () => {
     const registered = { out: { stdout: "{{ .Name }} {{ secret }}" }, y: "{{ secret }}" };
-    const v = lazyVars({ secret: "s3cr3t", x: "{{ secret }}" }, data(registered), { y: "user {{ secret }}" });
+    const v = lazyVars([{ secret: "s3cr3t", x: "{{ secret }}" }, data(registered), { y: "user {{ secret }}" }]);
     expect(render("{{ out.stdout }}", v)).toBe("{{ .Name }} {{ secret }}");
     expect([v.x, v.y]).toEqual(["s3cr3t", "user s3cr3t"]);
-    expect(lazyVars({ z: "{{ secret }}", secret: 1 }, data({ z: "{{ secret }}" })).z).toBe("{{ secret }}");
+    expect(lazyVars([{ z: "{{ secret }}", secret: 1 }, data({ z: "{{ secret }}" })]).z).toBe("{{ secret }}");
   });
 });

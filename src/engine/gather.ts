@@ -1,0 +1,61 @@
+// Facts in the same exec as the first probes: the probes are built from the facts the last run
+// learned (kept beside the host's audit log), so a host whose facts hold costs one round trip.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { auditPath } from "../audit/log.js";
+import { factsScript, parseFacts } from "../facts/gather.js";
+import type { Facts } from "../facts/types.js";
+import type { Transport } from "../transport/transport.js";
+import { batched, newMarker } from "./batch.js";
+import type { Pending, Seed } from "./probes.js";
+
+export interface Gathered {
+  facts: Facts;
+  /** The facts command's exit code and the exec's duration, for the audit record. */
+  code: number;
+  durationMs: number;
+  /** The probes sent along, for the units whose probe built from the fresh facts is the same. */
+  seed?: Seed;
+}
+
+/** The facts, and in the same exec the probes of `batch` (none: the facts command alone, as before any cache). */
+export async function gather(transport: Transport, batch: Pending[]): Promise<Gathered> {
+  if (batch.length === 0) {
+    const r = await transport.exec(factsScript);
+    return { facts: parseFacts(r.stdout), code: r.code, durationMs: r.durationMs };
+  }
+  const end = newMarker();
+  const probes = batched(batch.map((p) => p.section));
+  // a subshell, not sh -c: the facts (ansible_env too) read exactly as when sent alone
+  const r = await transport.exec(`(\n${factsScript}\n) </dev/null\nprintf '\\n%s:%s\\n' '${end}' "$?"\n${probes.script}`);
+  const at = r.stdout.indexOf(`\n${end}:`);
+  const code = at < 0 ? -1 : Number(/^\d+/.exec(r.stdout.slice(at + end.length + 2))?.[0] ?? -1);
+  return {
+    facts: parseFacts(at < 0 ? "" : r.stdout.slice(0, at)),
+    code,
+    durationMs: r.durationMs,
+    seed: { batch, outputs: probes.split(r.stdout, r.stderr), command: { script: probes.script, code: r.code, duration_ms: r.durationMs } },
+  };
+}
+
+const cachePath = (dir: string, host: string): string => auditPath(dir, host).replace(/\.jsonl$/, ".facts.json");
+
+/** The facts the last run of this armgo version learned about the host; undefined when there are none to trust. */
+export function cachedFacts(dir: string, host: string, version: string): Facts | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(cachePath(dir, host), "utf8")) as { armgo_version?: string; facts?: Facts };
+    return kept.armgo_version === version ? kept.facts : undefined;
+  } catch {
+    // missing, unreadable or cut short: the run gathers facts alone first, as without a cache
+    return undefined;
+  }
+}
+
+/** Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place. */
+export function keepFacts(dir: string, host: string, version: string, facts: Facts): void {
+  const path = cachePath(dir, host);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ armgo_version: version, facts }), { mode: 0o600 });
+  renameSync(tmp, path);
+}
