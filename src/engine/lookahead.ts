@@ -73,6 +73,7 @@ export class Lookahead {
           this.entries.set(id, { version: this.version, error: e });
           return;
         }
+        // the probe would carry the task out now, before the batch's earlier tasks register what it read
         if (prep?.runsTask && [...reads].some((r) => registers.has(r))) return;
         this.entries.set(id, { version: this.version, prep });
         // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged with another task

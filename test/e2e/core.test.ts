@@ -87,12 +87,12 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
     }
   });
 
-  it("a converged run costs two remote round trips per host: facts and one batched probe", async () => {
+  it("a converged run costs one remote round trip per host: facts and every probe in one exec", async () => {
     const r = await play("--json");
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(summary.stats.connections).toBe(3);
-    expect(summary.stats.execs).toBe(6);
+    expect(summary.stats.execs).toBe(3);
   });
 
   it("a failing failed_when fails the host with exit 2, others go on", async () => {
