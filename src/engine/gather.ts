@@ -31,7 +31,8 @@ export async function gather(transport: Transport, batch: Pending[]): Promise<Ga
   const at = r.stdout.indexOf(`\n${end}:`);
   const code = at < 0 ? -1 : Number(/^\d+/.exec(r.stdout.slice(at + end.length + 2))?.[0] ?? -1);
   return {
-    facts: parseFacts(at < 0 ? "" : r.stdout.slice(0, at)),
+    // cut short before the facts ended: what came is theirs, read as when sent alone
+    facts: parseFacts(at < 0 ? r.stdout : r.stdout.slice(0, at)),
     code,
     durationMs: r.durationMs,
     seed: { batch, outputs: probes.split(r.stdout, r.stderr), command: { script: probes.script, code: r.code, duration_ms: r.durationMs } },

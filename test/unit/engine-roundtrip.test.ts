@@ -100,6 +100,22 @@ describe("one round trip per converged host", () => {
   });
 });
 
+describe("where the run ahead of the facts stops, the facts go alone and results stay right", () => {
+  it.each([
+    ["a play of probes", 1, ro("t1") + ro("t2")],
+    ["a first task run_once", 2, ro("t1", "      run_once: true\n") + ro("t2")],
+    ["a first task delegated to the controller", 3, ro("t1", "      delegate_to: localhost\n") + ro("t2")],
+    ["a first task that changes the host", 3, `    - name: t1\n      command: "echo t1"\n` + ro("t2")],
+  ])("%s: %i execs on a host with kept facts", async (_shape, execs, tasks) => {
+    const { run } = setup(`\n- hosts: g\n  tasks:\n${tasks}`, ["h1"]);
+    await run();
+    const r = await run();
+    expect(r.result.stats.execs).toBe(execs);
+    expect(r.of("h1", "t2")).toMatchObject({ status: "ok", msg: "t2" });
+    expect(r.results.map((x) => x.task)).toEqual(["Gathering Facts", "t1", "t2"]);
+  });
+});
+
 // Each exec of a run with gather_facts off, as the tasks whose `echo` it carries.
 async function execsOf(tasks: string): Promise<string[][]> {
   const { run } = setup(`\n- hosts: g\n  gather_facts: false\n  tasks:\n${tasks}`, ["h1"]);
