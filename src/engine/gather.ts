@@ -16,6 +16,8 @@ export interface Gathered {
   durationMs: number;
   /** The probes sent along, for the units whose probe built from the fresh facts is the same. */
   seed?: Seed;
+  /** What the probes printed, unsplit: -v shows it as it shows any batch. */
+  probed?: { stdout: string; stderr: string };
 }
 
 /** The facts, and in the same exec the probes of `batch` (none: the facts command alone, as before any cache). */
@@ -36,6 +38,7 @@ export async function gather(transport: Transport, batch: Pending[]): Promise<Ga
     code,
     durationMs: r.durationMs,
     seed: { batch, outputs: probes.split(r.stdout, r.stderr), command: { script: probes.script, code: r.code, duration_ms: r.durationMs } },
+    probed: { stdout: at < 0 ? "" : r.stdout.slice(at), stderr: r.stderr },
   };
 }
 

@@ -69,10 +69,12 @@ describe("one round trip per converged host", () => {
     expect(r.result.stats.execs).toBe(2);
     expect(r.of("h1", "names")).toMatchObject({ status: "ok", msg: `${hostname().split(".")[0]} h1` });
     expect(r.of("h1", "path")).toMatchObject({ status: "ok", msg: "x" });
-    // the second exec starts at the first probe that differs
+    // -v shows both probe batches: the one built from the kept facts, then from the first probe that differs
     const scripts = r.events.filter((e): e is Extract<RunEvent, { type: "command" }> => e.type === "command").map((e) => e.command.script);
-    expect(scripts).toHaveLength(1);
-    expect(scripts[0]).toContain(`echo ${hostname().split(".")[0]} h1`);
+    expect(scripts).toHaveLength(2);
+    expect(scripts[0]).toContain("echo elsewhere h1");
+    expect(scripts[1]).toContain(`echo ${hostname().split(".")[0]} h1`);
+    expect(scripts[1]).toContain("cat ");
     expect(JSON.parse(readFileSync(cacheOf(dir, "h1"), "utf8")).facts.hostname).toBe(hostname());
   });
 
