@@ -252,7 +252,7 @@ async function gatherFacts(run: Run, host: string, play: Play, transport: Transp
     [{ script: "(facts)", code: gathered.code, duration_ms: gathered.durationMs }],
   );
   const { seed, probed } = gathered;
-  if (run.opts.verbose && seed && probed) run.emit({ type: "command", command: { host, script: seed.command.script, code: seed.command.code, ...probed, duration_ms: seed.command.duration_ms } });
+  if (run.opts.verbose && seed && probed) run.emitFor(host)({ type: "command", command: { host, script: seed.command.script, code: seed.command.code, ...probed, duration_ms: seed.command.duration_ms } });
   // facts that failed or came back empty would only predict the wrong probes
   if (gathered.code === 0 && facts.arch) keepFacts(run.auditDir, host, version, run.secrets(host).scrub(facts));
   return gathered;
