@@ -151,13 +151,17 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
       { type: "file", name: "go/../../../tmp/armgo-escaped", content: "pwned\n" },
     ]).toString("base64");
     await fleet.exec(h1, `echo ${evil} | base64 -d > /tmp/evil.tar.gz`);
-    const before = await fleet.exec(h1, HOST_SNAPSHOT);
+    // Entries are checked as they are unpacked into a temp dir beside the target, which is then
+    // removed: directories' mtimes move, nothing else may (no file, directory, mode or link).
+    const snapshot = HOST_SNAPSHOT.replace("-printf", "-type d -printf '%p %m\\n' -o -printf");
+    const before = await fleet.exec(h1, snapshot);
     const pb = join(dir, "evil.yaml");
     writeFileSync(pb, "- hosts: arm64\n  become: true\n  tasks:\n    - extract: { src: /tmp/evil.tar.gz, dest: /opt/evil, version_file: go/VERSION, version: go1.99.0 }\n");
     const r = await play(pb, "--limit", h1);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/FAILED!.*go\/\.\.\/\.\.\/\.\.\/tmp\/armgo-escaped/);
-    expect((await fleet.exec(h1, HOST_SNAPSHOT)).stdout).toBe(before.stdout);
+    expect(r.stdout).toMatch(/FAILED!.*refusing to extract \/tmp\/evil\.tar\.gz: '\.\.' in path: go\/\.\.\/\.\.\/\.\.\/tmp\/armgo-escaped/);
+    expect((await fleet.exec(h1, snapshot)).stdout).toBe(before.stdout);
+    expect((await fleet.exec(h1, "ls -d /opt/evil /tmp/armgo-escaped 2>/dev/null | wc -l")).stdout.trim()).toBe("0");
   });
 });
 

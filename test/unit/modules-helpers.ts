@@ -169,7 +169,7 @@ export async function runModule<A, S, St>(
 
 export type TarEntry =
   | { type: "file"; name: string; content: string }
-  | { type: "dir"; name: string }
+  | { type: "dir" | "fifo"; name: string }
   | { type: "symlink" | "hardlink"; name: string; target: string };
 
 /** A gzipped ustar archive built byte by byte, so tests can make entries no tar tool would write. */
@@ -187,7 +187,7 @@ export function makeTarGz(entries: TarEntry[]): Buffer {
     oct(body.length, 124, 12);
     oct(1_700_000_000, 136, 12);
     h.write("        ", 148, "latin1");
-    put({ file: "0", hardlink: "1", symlink: "2", dir: "5" }[e.type], 156, 1);
+    put({ file: "0", hardlink: "1", symlink: "2", dir: "5", fifo: "6" }[e.type], 156, 1);
     if (e.type === "symlink" || e.type === "hardlink") put(e.target, 157, 100);
     h.write("ustar\u000000", 257, "latin1");
     let sum = 0;

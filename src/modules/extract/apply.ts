@@ -1,22 +1,17 @@
 // Carry out an extract plan. The tree is unpacked into a temp dir beside the target (same
-// filesystem), verified, renamed to its versioned name, and the target symlink is replaced by
+// filesystem), checked (safety.ts) and verified, renamed to its versioned name, and the target symlink is replaced by
 // rename(2) — atomic, so dest/<top> is never half-written, even when the run is killed.
 import { randomBytes } from "node:crypto";
 import { TaskError, lastLine } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
 import { linkTemp, switchLink } from "../shared/symlink.js";
-import { layout, tarFlag, TEMP_PREFIX, type Layout } from "./layout.js";
+import { layout, TEMP_PREFIX, type Layout } from "./layout.js";
+import { EXIT_TAR, EXIT_UNSAFE, unpackChecked } from "./safety.js";
 import type { ExtractArgs, ExtractStep } from "./types.js";
 
-const EXIT_TAR = 5;
 const EXIT_VERSION = 6;
 const EXIT_NO_SRC = 7;
-
-function untar(args: ExtractArgs): string {
-  // --no-same-owner: files belong to whoever extracts (root under become), not to the archive's uid.
-  return sh`tar -x${tarFlag(args.src)}f ${args.src} -C "$tmp" --no-same-owner` + ` || exit ${EXIT_TAR}`;
-}
 
 function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined): string {
   switch (step.action) {
@@ -24,12 +19,12 @@ function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined)
       return ""; // the prelude always removes leftovers
     case "extract":
       return [
-        untar(args),
-        sh`got=$(head -n 1 "$tmp"/${args.version_file!} 2>/dev/null)`,
+        unpackChecked(args.src, l!.top),
+        sh`got=$(head -n 1 "$tmp"/tree/${args.version_file!} 2>/dev/null)`,
         sh`if [ "$got" != ${args.version!} ]; then echo "found=$got"; exit ${EXIT_VERSION}; fi`,
         // A same-named tree that did not hold the version is moved into tmp and goes with it.
         sh`if [ -e "$d"/${step.into} ]; then mv "$d"/${step.into} "$tmp/replaced" || exit 1; fi`,
-        sh`mv "$tmp"/${l!.top} "$d"/${step.into} || exit 1`,
+        sh`mv "$tmp"/tree/${l!.top} "$d"/${step.into} || exit 1`,
       ].join("\n");
     case "switch":
       return [
@@ -41,8 +36,8 @@ function stepScript(step: ExtractStep, args: ExtractArgs, l: Layout | undefined)
     case "unpack":
       // Without a versioned layout: each top-level entry replaces its old self by two renames.
       return [
-        untar(args),
-        `for e in "$tmp"/* "$tmp"/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] || continue; n=\${e##*/}`,
+        unpackChecked(args.src, ""),
+        `for e in "$tmp"/tree/* "$tmp"/tree/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] || continue; n=\${e##*/}`,
         `  if [ -e "$d/$n" ] || [ -L "$d/$n" ]; then mv "$d/$n" "$tmp/.armgo-old-$n" || exit 1; fi`,
         `  mv "$e" "$d/$n" || exit 1`,
         `done`,
@@ -72,14 +67,16 @@ export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: 
     "set -u",
     unpacks ? sh`[ -f ${args.src} ] || exit ${EXIT_NO_SRC}` : "",
     sh`d=${args.dest}; tmp="$d"/${tmpName}`,
+    `made=; [ -d "$d" ] || made=1`,
     `mkdir -p "$d" || exit 1`,
     // Leftovers of a killed run: its processes, temp trees and a half-made link; never the active target.
     `gone=`,
     stopLeftovers(),
     sh`rm -rf "$d"/${TEMP_PREFIX}*` + (l ? sh` ${linkTemp(l.target)}` : ""),
-    // Whatever happens from here (short of SIGKILL, which the next run's cleanup covers), tmp goes.
+    // Whatever happens from here (short of SIGKILL, which the next run's cleanup covers), tmp goes,
+    // and so does a dest made for a tree that was refused (rmdir: only while it is empty).
     `mkdir "$tmp" || exit 1`,
-    `trap 'rm -rf "$tmp"' EXIT`,
+    `trap 'rm -rf "$tmp"; [ -z "$made" ] || rmdir "$d" 2>/dev/null' EXIT`,
     ...plan.steps.map((s) => stepScript(s, args, l)),
     l ? sh`echo "installed=$(head -n 1 "$d"/${args.version_file!})"` : "",
   ].join("\n");
@@ -90,6 +87,12 @@ export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: 
     throw new TaskError(`${args.src} holds ${out.found || "no " + args.version_file}, not ${args.version}`, {
       hint: "the archive does not match version; nothing was switched",
       data: { ...data, found: out.found ?? null },
+    });
+  }
+  if (res.code === EXIT_UNSAFE) {
+    throw new TaskError(`refusing to extract ${args.src}: ${out.refused}`, {
+      hint: "the archive is malformed or hostile; nothing was switched, its temporary tree is removed",
+      data,
     });
   }
   if (res.code === EXIT_NO_SRC) {

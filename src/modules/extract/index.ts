@@ -1,4 +1,4 @@
-// extract: unpack an archive on the host safely (listing checked first) into versioned trees behind
+// extract: unpack an archive on the host safely (entries checked as it is unpacked) into versioned trees behind
 // an atomically swapped symlink, or (without version) into dest guarded by `creates`.
 import type { Module } from "../contract.js";
 import { applyExtract } from "./apply.js";

@@ -1,5 +1,4 @@
 // Arguments, probed state and plan steps of the extract module.
-import type { Entry } from "./listing.js";
 
 export interface ExtractArgs {
   /** Archive on the host. */
@@ -34,10 +33,8 @@ export interface ExtractState {
   stale: string[];
   creates: boolean;
   src: boolean;
-  /** The archive listing when an extraction may be needed; undefined when not listed. */
-  entries?: Entry[];
-  listError?: string;
-  tar: boolean;
+  /** Only GNU tar keeps every entry inside the directory it unpacks into (safety.ts). */
+  tar: "gnu" | "other" | "none";
 }
 
 export type ExtractStep =
