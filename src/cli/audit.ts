@@ -1,5 +1,4 @@
 // `armgo audit` and `armgo audit verify` in the command table.
-import { auditTimeline, auditVerify } from "../commands/audit.js";
 import { InputError } from "../errors.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit.js";
@@ -26,6 +25,7 @@ export const auditCommand: Command = {
       const hosts = positionals.slice(1);
       const head = v.head as string | undefined;
       if (head !== undefined && hosts.length !== 1) throw new InputError("--head names one log's head: give exactly one HOST with it", { hint: "armgo audit verify HOST --head HASH" });
+      const { auditVerify } = await import("../commands/audit.js");
       const verdicts = await auditVerify({ auditDir, hosts, head });
       for (const r of verdicts) {
         if (v.json) print(JSON.stringify(r));
@@ -34,6 +34,7 @@ export const auditCommand: Command = {
       }
       return verdicts.some((r) => r.bad) ? EXIT.failed : EXIT.ok;
     }
+    const { auditTimeline } = await import("../commands/audit.js");
     const entries = await auditTimeline({
       auditDir,
       hosts: positionals,

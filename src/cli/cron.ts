@@ -1,5 +1,4 @@
 // `armgo cron install | list | remove` in the command table.
-import { cronInstall, cronList, cronRemove } from "../commands/cron.js";
 import { InputError } from "../errors.js";
 import { required } from "./args.js";
 import type { Command } from "./command.js";
@@ -27,6 +26,7 @@ export const cronCommand: Command = {
   async run({ values: v, positionals }, print) {
     const [action, arg] = positionals as [string, string | undefined];
     if (!ACTIONS.includes(action)) throw new InputError(`unknown cron command '${action}'`, { hint: `usage: ${cronCommand.spec.usage}` });
+    const { cronInstall, cronList, cronRemove } = await import("../commands/cron.js");
     if (action === "list") {
       for (const e of await cronList()) print(`${e.name}\t${e.line}`);
       return EXIT.ok;

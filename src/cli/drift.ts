@@ -1,5 +1,5 @@
 // `armgo drift` in the command table: the runs as play shows them, then what drifted per host.
-import { drift, type DriftReport } from "../commands/drift.js";
+import type { DriftReport } from "../commands/drift.js";
 import type { ChalkInstance } from "chalk";
 import { type Command, interruptible, lockOptions, renderer, runOptions, runOptionsOf } from "./command.js";
 import { formatDiff } from "./diff.js";
@@ -23,6 +23,7 @@ export const driftCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, driftCommand.spec);
+    const { drift } = await import("../commands/drift.js");
     const report = await drift({
       ...opts,
       fix: Boolean(v.fix),

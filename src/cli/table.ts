@@ -1,13 +1,9 @@
 // The one command table: each command's argv spec, its help (made from the spec) and its handler
 // together. A handler turns parsed argv into the command's options, calls the exported command in
-// src/commands/, prints the outcome and returns the exit code exit.ts decides.
+// src/commands/, prints the outcome and returns the exit code exit.ts decides. Handlers import their
+// command when they run: a start loads only the command it runs (start-up is paid on every run).
 import { resolve } from "node:path";
-import { collectFacts } from "../commands/facts.js";
-import { inventory } from "../commands/inventory.js";
-import { lab, type LabAction } from "../commands/lab.js";
-import { listPlay, play } from "../commands/play.js";
-import { validate } from "../commands/validate.js";
-import { loadRun } from "../engine/run.js";
+import type { LabAction } from "../commands/lab.js";
 import { InputError } from "../errors.js";
 import { didYouMean } from "../load/suggest.js";
 import { version } from "../paths.js";
@@ -36,6 +32,7 @@ const playCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, playCommand.spec);
+    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../engine/run.js"), import("../commands/play.js")]);
     const loaded = loadRun(opts);
     if (v["syntax-check"]) {
       print(`playbook: ${opts.playbook} — syntax ok`);
@@ -68,6 +65,7 @@ const validateCommand: Command = {
   },
   async run({ values: v, positionals }, print) {
     const inv = v.inventory as string | undefined;
+    const { validate } = await import("../commands/validate.js");
     const s = await validate({ playbook: positionals[0]!, ...(inv ? { inventory: inv } : {}) });
     print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv}: ${s.hosts} host(s)` : ""}`);
     return EXIT.ok;
@@ -87,6 +85,7 @@ const inventoryCommand: Command = {
     },
   },
   async run({ values: v }, print) {
+    const { inventory } = await import("../commands/inventory.js");
     const view = await inventory({ inventory: required(v.inventory, "-i INVENTORY", inventoryCommand.spec) });
     print(v.graph ? view.graph.join("\n") : JSON.stringify(view.list, null, 2));
     return EXIT.ok;
@@ -105,6 +104,7 @@ const factsCommand: Command = {
     },
   },
   async run({ values: v }, print) {
+    const { collectFacts } = await import("../commands/facts.js");
     const report = await collectFacts({ inventory: required(v.inventory, "-i INVENTORY", factsCommand.spec), ...connection(v) });
     print(JSON.stringify(report, null, 2));
     return exitForFacts(report);
@@ -141,6 +141,7 @@ const labCommand: Command = {
     const stateDir = resolve((v["state-dir"] as string | undefined) ?? ".armgo/lab");
     const out = resolve((v.out as string | undefined) ?? `${stateDir}/inventory.yaml`);
     const up = sub === "up" ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", out } : {};
+    const { lab } = await import("../commands/lab.js");
     const report = await lab({ action: sub as LabAction, stateDir, ...up });
     switch (report.action) {
       case "up":

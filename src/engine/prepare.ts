@@ -4,9 +4,9 @@ import { secretValues } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Task } from "../load/model.js";
-import { schemaProblems } from "../load/schema.js";
+import { ENVIRONMENT, schemaProblems } from "../load/schema.js";
 import type { Controller, Fleet, Module } from "../modules/contract.js";
-import { modules } from "../modules/index.js";
+import { loadModule } from "../modules/index.js";
 import { test } from "../template/expr.js";
 import { render } from "../template/render.js";
 import { exportLines } from "../transport/quote.js";
@@ -60,7 +60,7 @@ function environment(task: Task, vars: Record<string, unknown>): Record<string, 
   const env = render(task.environment, vars);
   const hint = "environment takes a mapping of variable names to values";
   if (!env || typeof env !== "object" || Array.isArray(env)) throw new TaskError(`environment must be a mapping, got ${JSON.stringify(env)}`, { hint });
-  checkRendered("playbook.json#/definitions/environment", env, "environment", "", hint);
+  checkRendered(ENVIRONMENT, env, "environment", "", hint);
   return env as Record<string, unknown>;
 }
 
@@ -68,7 +68,7 @@ function environment(task: Task, vars: Record<string, unknown>): Record<string, 
 export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: PrepareContext): Promise<Prepared | undefined> {
   const { task } = unit;
   if (task.when !== undefined && !test(task.when, vars)) return undefined;
-  const module = modules.get(task.module)!;
+  const module = await loadModule(task.module);
   let args = render(task.args, vars);
   checkRendered(`modules/${task.module}.json`, args, task.module, `${task.module}: `, "check the module's arguments (docs/modules.md)");
   const envVars = environment(task, vars);

@@ -6,7 +6,7 @@ import { InputError } from "../errors.js";
 import { check, readCondition } from "../template/expr.js";
 import { expressions } from "../template/render.js";
 import type { Condition, Play, Playbook, Task } from "./model.js";
-import { moduleSchemaNames, validate } from "./schema.js";
+import { moduleSchemaNames, TASK_LIST, validate } from "./schema.js";
 import { findRole, roleFiles } from "./roles.js";
 import { didYouMean, nearest } from "./suggest.js";
 import { YamlFile, type Path } from "./yaml.js";
@@ -154,7 +154,7 @@ class Loader {
     const yaml = YamlFile.read(file);
     // an empty file is an empty list, as in Ansible
     const data = yaml.data ?? [];
-    this.validate("playbook.json#/definitions/taskList", yaml, data, (at) => at.length === 1);
+    this.validate(TASK_LIST, yaml, data, (at) => at.length === 1);
     return this.tasks(yaml, data, [], ctx);
   }
 

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { InputError } from "../errors.js";
 import { packageRoot, schemasDir } from "../paths.js";
 import { isTemplated } from "../template/render.js";
@@ -34,16 +34,30 @@ export function schemasHash(sources: Record<string, object> = schemaSources()): 
 
 export const PRECOMPILED = join(packageRoot, "dist", "schemas.cjs");
 
+/** A role's task file is checked against this part of the playbook schema. */
+export const TASK_LIST = "playbook.json#/definitions/taskList";
+/** A task's environment, once rendered, is checked against this part. */
+export const ENVIRONMENT = "playbook.json#/definitions/environment";
+
+/** What the build precompiles: every schema, and the parts validated on their own. */
+export function precompiledIds(sources: Record<string, object>): string[] {
+  return [...Object.keys(sources), TASK_LIST, ENVIRONMENT];
+}
+
 // Compiling every schema costs ~100 ms of each start; the build writes them precompiled.
+const require = createRequire(import.meta.url);
+
 function precompiled(): Record<string, ValidateFunction> | undefined {
   if (!existsSync(PRECOMPILED)) return undefined;
-  const mod = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash?: string };
+  const mod = require(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash?: string };
   return mod.schemasHash === schemasHash() ? mod : undefined;
 }
 
+// Loaded only when a validator was not precompiled (a dev tree whose schemas changed since the build).
 function instance(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv(AJV_OPTIONS);
+  const { Ajv: AjvClass } = require("ajv") as typeof import("ajv");
+  ajv = new AjvClass(AJV_OPTIONS);
   for (const [id, schema] of Object.entries(schemaSources())) ajv.addSchema(schema, id);
   return ajv;
 }

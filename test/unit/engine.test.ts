@@ -14,7 +14,7 @@ import { diffLines } from "../../src/cli/diff.js";
 import { CheckMode } from "../../src/engine/check.js";
 import { maxAttempts } from "../../src/engine/retry.js";
 import { RunOnce } from "../../src/engine/run-once.js";
-import { modules } from "../../src/modules/index.js";
+import { loadModule } from "../../src/modules/index.js";
 
 const inv: Inventory = {
   file: "hosts.yaml",
@@ -226,8 +226,8 @@ describe("task keyword tables", () => {
     [{ check_mode: false }, false],
     [{ changed_when: "false", check_mode: false }, false],
     [{ changed_when: false, check_mode: true }, false],
-  ])("command with %j is read-only: %s", (keywords, readOnly) => {
-    expect(modules.get("command")!.readOnly!("true", task(keywords))).toBe(readOnly);
+  ])("command with %j is read-only: %s", async (keywords, readOnly) => {
+    expect((await loadModule("command")).readOnly!("true", task(keywords))).toBe(readOnly);
   });
 });
 

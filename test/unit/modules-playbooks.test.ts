@@ -10,7 +10,7 @@ import { loadInventory } from "../../src/load/inventory.js";
 import type { Play, Task } from "../../src/load/model.js";
 import { loadPlaybook } from "../../src/load/playbook.js";
 import { validator } from "../../src/load/schema.js";
-import { modules } from "../../src/modules/index.js";
+import { loadModule } from "../../src/modules/index.js";
 import { render } from "../../src/template/render.js";
 import { fixtureServer, goArchive, harness, localFacts, runModule, sha256, tempDir, type FixtureServer } from "./modules-helpers.js";
 
@@ -97,7 +97,7 @@ describe("user-go.yaml (the go role, user scope) on a local host", () => {
       const registered: Record<string, unknown> = {};
       const results = [];
       for (const t of play.tasks.slice(0, -1)) {
-        const r = await runModule(h, modules.get(t.module)!, argsOf(play, t, inventory, h.facts, registered));
+        const r = await runModule(h, await loadModule(t.module), argsOf(play, t, inventory, h.facts, registered));
         if (t.register) registered[t.register] = r.data;
         results.push(r);
       }
