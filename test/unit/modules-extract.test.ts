@@ -169,6 +169,8 @@ describe("extract on a real host (sh, tar)", () => {
     ["hardlink outside the tree", [hard("go/h", "etc/passwd")], "hardlink to outside: go/h"],
     ["hardlink with dot-dot to a file beside the tree", [hard("go/h", "go/../../hl-target")], "hardlink to outside: go/h"],
     ["absolute hardlink", [hard("go/h", "/etc/hostname")], "hardlink to outside: go/h"],
+    ["hardlink through a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l/hl-target")], "symlink pointing outside: go/l"],
+    ["hardlink to a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l")], "symlink pointing outside: go/"],
     ["fifo", [{ type: "fifo", name: "go/p" }], "device or fifo: go/p"],
     ["symlink inside", [link("go/a/l", "../b")], undefined],
     ["hardlink inside", [hard("go/h", "go/VERSION")], undefined],
