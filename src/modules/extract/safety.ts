@@ -37,7 +37,8 @@ export function unpackChecked(src: string, root: string): string {
   return [
     // --no-same-owner: files belong to whoever extracts (root under become), not to the archive's uid.
     `mkdir "$tmp/tree" || exit 1`,
-    sh`tar -xvv${tarFlag(src)}f ${src} -C "$tmp/tree" --no-same-owner >"$tmp/list" 2>"$tmp/err"; rc=$?`,
+    // LC_ALL=C: the listing and the complaints read below are tar's untranslated words.
+    sh`LC_ALL=C tar -xvv${tarFlag(src)}f ${src} -C "$tmp/tree" --no-same-owner >"$tmp/list" 2>"$tmp/err"; rc=$?`,
     `bad=$(sed -n "s/^tar: \\(.*\\): Member name contains '\\.\\.'$/'..' in path: \\1/p" "$tmp/err" | head -n 1)`,
     sh`[ -n "$bad" ] || bad=$(awk -v root=${root} ${LISTING_CHECK} "$tmp/list")`,
     root === ""
