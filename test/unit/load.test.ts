@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { Ajv, type ValidateFunction } from "ajv";
-import { AJV_OPTIONS, PRECOMPILED, schemaSources, schemasHash } from "../../src/load/schema.js";
+import { AJV_OPTIONS, ENVIRONMENT, PRECOMPILED, schemaSources, schemasHash, TASK_LIST } from "../../src/load/schema.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseInventory } from "../../src/load/inventory.js";
@@ -150,6 +150,9 @@ describe("precompiled schemas (the build's dist/schemas.cjs)", () => {
       ["inventory.json", { all: { hosts: { h1: { port: "x" } } } }],
       ["modules/extract.json", { src: "/a.tgz" }],
       ["modules/command.json", { cmd: "true", env: { "X=1; touch": "y" } }],
+      // the parts validated alone (a role's tasks file, a rendered environment) are precompiled too
+      [TASK_LIST, [{ command: "true" }, { downlaod: { url: 1 } }]],
+      [ENVIRONMENT, { "NOT A NAME": "x", GOFLAGS: ["list"] }],
     ];
     for (const [id, doc] of cases) {
       const fresh = ajv.getSchema(id)!;
