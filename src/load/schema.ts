@@ -168,10 +168,21 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
 // a summary: drop the summaries, and a branch's "wrong type" where another branch that took the
 // value's type found something more specific inside it.
 function narrow(errors: ErrorObject[]): ErrorObject[] {
-  const branchy = errors.filter((e) => !["oneOf", "anyOf", "if", "propertyNames"].includes(e.keyword));
+  const branchy = errors.filter((e) => !["oneOf", "anyOf", "if", "propertyNames"].includes(e.keyword) || tooMany(e));
   const deeper = (p: string): boolean => branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
   const kept = branchy.filter((e) => e.keyword !== "type" || !deeper(e.instancePath));
   return kept.length ? kept : errors;
+}
+
+/** A oneOf that failed because more than one branch matched: the problem itself, not a summary. */
+const tooMany = (e: ErrorObject): boolean => e.keyword === "oneOf" && Array.isArray(e.params.passingSchemas);
+
+/** The keys that tell the matching oneOf branches apart ("cmd", "argv"), from each branch's `required`. */
+function rivalKeys(e: ErrorObject): string[] {
+  const branches = (e.parentSchema as { oneOf?: Array<{ required?: string[] }> }).oneOf ?? [];
+  const required = (e.params.passingSchemas as number[]).map((i) => branches[i]?.required ?? []);
+  const common = required.reduce((a, b) => a.filter((k) => b.includes(k)));
+  return [...new Set(required.flat().filter((k) => !common.includes(k)))];
 }
 
 /** How a message names the value at `at`; `root` names the whole value (run time checks one task's part). */
@@ -193,6 +204,10 @@ function describe(e: ErrorObject, at: Path, ctx: ErrorContext & { root?: string 
       return { at, message: `${name} is missing required key '${String(e.params.missingProperty)}'` };
     case "type":
       return { at, message: `${name} must be ${String(e.params.type).replace(",", " or ")}` };
+    case "oneOf": {
+      const keys = rivalKeys(e);
+      return { at, message: keys.length ? `${name} takes only one of ${keys.join(", ")}: keep one` : `${name} matches more than one form` };
+    }
     case "enum":
       return { at, message: `${name} must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}` };
     default:

@@ -56,6 +56,7 @@ describe("playbook loading", () => {
     ["wrong type", "- hosts: a\n  gather_facts: maybe\n", /^site\.yaml:2:17: 'gather_facts' must be boolean/],
     ["no module", "- hosts: a\n  tasks:\n    - name: nothing\n", /^site\.yaml:3:7: task has no module/],
     ["two modules", "- hosts: a\n  tasks:\n    - command: ls\n      checksum: { path: /x, checksum: 'sha256:00' }\n", /^site\.yaml:3:7: task names 2 modules/],
+    ["two rival args", "- hosts: a\n  tasks:\n    - command: { cmd: ls, argv: [ls] }\n", /^site\.yaml:3:16: 'command' takes only one of cmd, argv: keep one$/],
     ["module arg type", "- hosts: a\n  tasks:\n    - command: { cmd: 42 }\n", /^site\.yaml:3:23: 'cmd' must be string$/],
     ["bad when", "- hosts: a\n  tasks:\n    - command: ls\n      when: a ==\n", /^site\.yaml:4:13: bad expression: /],
     ["bad template in args", "- hosts: a\n  tasks:\n    - command: \"echo {{ a ( }}\"\n", /^site\.yaml:3:16: bad expression: /],
