@@ -142,6 +142,25 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     expect(existsSync(`${dest}.armgo-sha256`)).toBe(false);
   });
 
+  it("reports the .part's size while the host fetches (the watcher), and stops when done", async () => {
+    let release!: () => void;
+    server.stalls.set("/dl/go.tgz", { at: 120_000, until: new Promise<void>((r) => (release = r)) });
+    const seen: string[] = [];
+    const r = await runModule(h, download, dl({ size: 300_000 }), {
+      progress: (text) => {
+        seen.push(text);
+        // the transfer goes on only once part of it was reported (curl's buffers decide how much is on disk)
+        if (/^download [1-9]\d*\/300000 bytes$/.test(text)) release();
+      },
+    });
+    server.stalls.clear();
+    expect(r.status).toBe("changed");
+    expect(seen.find((t) => /^download [1-9]\d*\/300000 bytes$/.test(t)), seen.join("\n")).toBeDefined();
+    expect(readFileSync(join(dir, "cache", "go.tgz")).equals(body)).toBe(true);
+    // the watcher's lines are not taken for the script's own output
+    expect(r.data).toMatchObject({ size: 300_000, sha256: hex });
+  });
+
   it("resumes a partial .part (Range request for the rest only)", async () => {
     const dest = join(dir, "go.tgz");
     writeFileSync(`${dest}.part`, body.subarray(0, 100_000));

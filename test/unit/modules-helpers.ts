@@ -41,12 +41,15 @@ export interface FixtureServer {
   url: string;
   files: Map<string, Buffer | string>;
   requests: Array<{ path: string; range?: string; bytes: number }>;
+  /** A file served up to `at` bytes, the rest only once `until` resolves: a transfer caught midway. */
+  stalls: Map<string, { at: number; until: Promise<void> }>;
   close(): Promise<void>;
 }
 
 export async function fixtureServer(): Promise<FixtureServer> {
   const files = new Map<string, Buffer | string>();
   const requests: FixtureServer["requests"] = [];
+  const stalls: FixtureServer["stalls"] = new Map();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     const body = files.get(path);
@@ -69,7 +72,10 @@ export async function fixtureServer(): Promise<FixtureServer> {
       "Accept-Ranges": "bytes",
       ...(range ? { "Content-Range": `bytes ${from}-${buf.length - 1}/${buf.length}` } : {}),
     });
-    res.end(part);
+    const stall = stalls.get(path);
+    if (!stall) return void res.end(part);
+    res.write(part.subarray(0, stall.at));
+    void stall.until.then(() => res.end(part.subarray(stall.at)));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
@@ -77,6 +83,7 @@ export async function fixtureServer(): Promise<FixtureServer> {
     url: `http://127.0.0.1:${port}`,
     files,
     requests,
+    stalls,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
@@ -132,7 +139,7 @@ export async function runModule<A, S, St>(
   h: Harness,
   module: Module<A, S, St>,
   rawArgs: A,
-  opts: { check?: boolean; killAfterMs?: number } = {},
+  opts: { check?: boolean; killAfterMs?: number; progress?: (text: string) => void } = {},
 ): Promise<RunResult<S, St>> {
   const base = { host: "local", facts: h.facts, controller: h.controller, fleet: h.fleet };
   const args = module.resolve ? await module.resolve(rawArgs, base) : rawArgs;
@@ -159,7 +166,7 @@ export async function runModule<A, S, St>(
       return res;
     },
     put: (local, remote, o) => h.transport.put(local, remote, o),
-    progress: () => undefined,
+    progress: opts.progress ?? (() => undefined),
   };
   const done = plan.steps.length > 0 ? (opts.check ? {} : await module.apply(ctx, args, plan)) : ((await module.verify?.(ctx, args, state, plan)) ?? {});
   msg = done.msg ?? msg;

@@ -35,13 +35,33 @@ function fetchCommand(args: DownloadArgs, tool: "curl" | "wget", resume: boolean
   return `wget -q${cont} ` + sh`-T ${timeout} -t ${retries + 1} -O "$part" ${args.url}`;
 }
 
-/** Remote mode: reuse a finished .part, else resume it, else (or when the resumed file is bad) start clean. */
+/** Prefix of the lines the watcher prints while the host fetches. */
+const PART_BYTES = "part_bytes=";
+
+/**
+ * Remote mode: reuse a finished .part, else resume it, else (or when the resumed file is bad) start
+ * clean. Meanwhile a watcher prints the .part's size each second, for the live progress line; its
+ * sleep holds no output pipe, so killing the watcher ends the command's output at once.
+ */
 function fetchScript(args: DownloadArgs, tool: "curl" | "wget"): string {
   return [
+    `( while sleep 1 </dev/null >/dev/null 2>&1; do s=$(stat -c %s "$part" 2>/dev/null) && echo "${PART_BYTES}$s"; done ) & watcher=$!`,
+    `trap 'kill $watcher 2>/dev/null' EXIT`,
     `got=; if [ -s "$part" ]; then got=$(h); fi`,
     `if [ -n "$got" ] && [ "$got" != "$want" ]; then ${fetchCommand(args, tool, true)} && got=$(h); fi`,
     `if [ "$got" != "$want" ]; then rm -f "$part"; ${fetchCommand(args, tool, false)} || { rc=$?; echo "fetch_exit=$rc"; exit ${EXIT_FETCH}; }; got=$(h); fi`,
+    `kill $watcher 2>/dev/null; trap - EXIT`,
   ].join("\n");
+}
+
+/** The watcher's lines as progress (`download N/TOTAL bytes`); a chunk may end mid-line. */
+function partProgress(ctx: ModuleContext, total: number | undefined): (chunk: string) => void {
+  let rest = "";
+  return (chunk) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop()!;
+    for (const l of lines) if (l.startsWith(PART_BYTES)) ctx.progress(`download ${l.slice(PART_BYTES.length)}${total ? `/${total}` : ""} bytes`);
+  };
 }
 
 /** Verify $got, then attributes, rename and manifest. */
@@ -81,7 +101,7 @@ export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan
   const data: Record<string, unknown> = { dest: args.dest, url: args.url, sha256: want };
   for (const step of plan.steps) {
     if (step.action === "upload") await upload(ctx, args, want);
-    const res = await ctx.run(scriptFor(args, step));
+    const res = await ctx.run(scriptFor(args, step), step.action === "fetch" ? { onStdout: partProgress(ctx, args.size) } : {});
     const out = parseKv(res.stdout);
     if (res.code === EXIT_MISMATCH) {
       throw new TaskError(`sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}`, {
