@@ -49,6 +49,8 @@ export interface HostEnv {
   seed?: Seed;
   /** A run ahead of the facts (speculate.ts): its first probe batch is handed here, never sent. */
   speculation?: { batch(batch: Pending[]): never };
+  /** Each task's position in the play's play_start `tasks`. */
+  order: ReadonlyMap<Task, number>;
 }
 
 /** A task carried out on one host, not yet recorded. */
@@ -146,7 +148,7 @@ export class HostRunner {
       const unit = list[ii]!;
       const unitLog: CommandRecord[] = [];
       const unitStart = Date.now();
-      this.env.emit({ type: "task_start", host: this.env.host, play: this.env.play.name, task: task.name });
+      this.env.emit({ type: "task_start", host: this.env.host, play: this.env.play.name, task: task.name, task_index: this.env.order.get(task) });
       const outcome = await this.runUnit(tasks, ti, ii, unit, unitLog);
       if (outcome.status === "unreachable" || !unit.hasItem) return { outcome, log: unitLog, started: unit.hasItem ? unitStart : started, unit };
       this.env.recorder.show(this.toResult(task, unit, outcome, unitStart));
@@ -278,6 +280,7 @@ export class HostRunner {
       data: hidden ? {} : o.data,
       duration_ms: Date.now() - started,
       ...(unit?.hasItem ? { item: hidden ? "(hidden)" : this.label(unit) } : {}),
+      task_index: this.env.order.get(task),
     };
   }
 

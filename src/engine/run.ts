@@ -22,6 +22,7 @@ import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
 import { cachedFacts, gather, keepFacts, type Gathered } from "./gather.js";
 import { HostRunner, type HostEnv, type TaskRun } from "./host.js";
+import { GATHERING_FACTS, playOrder, type PlayOrder } from "./order.js";
 import type { Pending, Seed } from "./probes.js";
 import { firstBatch } from "./speculate.js";
 import { Recorder } from "./record.js";
@@ -29,7 +30,6 @@ import { RunOnce } from "./run-once.js";
 import { selectHosts, selectOrFail } from "./select.js";
 import { inShard } from "./shard.js";
 import { batches, overFailLimit } from "./serial.js";
-import { selectTasks } from "./tags.js";
 import { lazyVars } from "./vars.js";
 import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions, type RunResult } from "./types.js";
 
@@ -241,13 +241,14 @@ async function gatherFacts(run: Run, host: string, play: Play, transport: Transp
     {
       host,
       play: play.name,
-      task: "Gathering Facts",
+      task: GATHERING_FACTS,
       module: "facts",
       status: "ok",
       changed: false,
       msg: `${facts.arch} (${facts.goarch}), ${facts.os.pretty_name || facts.os.id}, ${facts.libc.kind} ${facts.libc.version}`,
       data: { facts },
       duration_ms: Date.now() - t0,
+      task_index: 0,
     },
     [{ script: "(facts)", code: gathered.code, duration_ms: gathered.durationMs }],
   );
@@ -273,14 +274,14 @@ const NO_FACTS: Facts = {
   hostname: "",
 };
 
-async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun>): Promise<boolean> {
+async function runHost(run: Run, play: Play, order: PlayOrder, host: string, once: RunOnce<TaskRun>): Promise<boolean> {
   if (run.opts.signal?.aborted) return false;
   // every host of a play appears in the recap, even one that ran no task
   run.recapOf(host);
   const started = Date.now();
   try {
     const transport = await run.transport(host);
-    const tasks = selectTasks(play.tasks, play.tags, run.opts.tags, run.opts.skipTags);
+    const { tasks } = order;
     const env = (facts: Facts, seed?: Seed): HostEnv => ({
       host,
       play,
@@ -300,6 +301,7 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
       lockHost: () => run.lockHost(host),
       secrets: run.secrets(host),
       once,
+      order: order.index,
     });
     let gathered: Pick<Gathered, "facts" | "seed"> = { facts: NO_FACTS };
     if (play.gather_facts) {
@@ -312,11 +314,13 @@ async function runHost(run: Run, play: Play, host: string, once: RunOnce<TaskRun
   } catch (e) {
     if (!(e instanceof UnreachableError)) throw e;
     run.out.add(host);
-    const result = { host, play: play.name, task: "connect", module: "ssh", status: "unreachable" as const, changed: false, msg: e.oneLine(), duration_ms: Date.now() - started };
+    // shown where the host stopped: before its first task
+    const result = { host, play: play.name, task: "connect", module: "ssh", status: "unreachable" as const, changed: false, msg: e.oneLine(), duration_ms: Date.now() - started, task_index: 0 };
     run.recorder(host).record(result, []);
     return false;
   } finally {
     once.leave(host);
+    run.emit({ type: "host_done", host, play: play.name });
   }
 }
 
@@ -334,11 +338,12 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
         run.emit({ type: "play_skip", play: play.name, reason: "no hosts matched" });
         continue;
       }
-      run.emit({ type: "play_start", play: play.name, hosts, check: Boolean(opts.check) });
+      const order = playOrder(play, opts);
+      run.emit({ type: "play_start", play: play.name, hosts, check: Boolean(opts.check), tasks: order.names });
       let stop = false;
       for (const batch of batches(hosts, play.serial)) {
         const once = new RunOnce<TaskRun>(batch);
-        const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, h, once))));
+        const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, order, h, once))));
         const failed = oks.filter((ok) => !ok).length;
         if (opts.signal?.aborted) break;
         // a whole failed batch, or one over max_fail_percentage, stops the rollout

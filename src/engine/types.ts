@@ -56,6 +56,8 @@ export interface TaskResult {
   data?: Record<string, unknown>;
   duration_ms: number;
   item?: unknown;
+  /** Position of the task in its play_start's `tasks` (for grouping output by task). */
+  task_index?: number;
 }
 
 export interface RemoteCommand {
@@ -68,9 +70,12 @@ export interface RemoteCommand {
 }
 
 export type RunEvent =
-  | { type: "play_start"; play: string; hosts: string[]; check: boolean }
+  /** `tasks`: what a host of the play may report, in order (Gathering Facts, the tasks, then the handlers). */
+  | { type: "play_start"; play: string; hosts: string[]; check: boolean; tasks: string[] }
   | { type: "play_skip"; play: string; reason: string }
-  | { type: "task_start"; host: string; play: string; task: string }
+  | { type: "task_start"; host: string; play: string; task: string; task_index?: number }
+  /** The host has nothing more to do in this play (finished, failed or unreachable). */
+  | { type: "host_done"; host: string; play: string }
   | { type: "task_result"; result: TaskResult }
   | { type: "progress"; host: string; task: string; text: string }
   | { type: "command"; command: RemoteCommand }
