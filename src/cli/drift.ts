@@ -2,6 +2,7 @@
 import type { DriftReport } from "../commands/drift.js";
 import type { ChalkInstance } from "chalk";
 import { type Command, interruptible, lockOptions, renderer, runOptions, runOptionsOf } from "./command.js";
+import { banner } from "./banner.js";
 import { formatDiff } from "./diff.js";
 import { exitForDrift } from "./exit.js";
 import { colors } from "./render.js";
@@ -41,7 +42,7 @@ export const driftCommand: Command = {
 
 /** Per host: each task that drifted (and whether --fix fixed it), then one count line. */
 export function driftLines(report: DriftReport, diff: boolean, c: ChalkInstance): string[] {
-  const out = ["", `DRIFT RECAP ${"*".repeat(68)}`];
+  const out = ["", banner("DRIFT RECAP")];
   const count = { in_sync: 0, drifted: 0, fixed: 0, failed: 0, unreachable: 0 };
   for (const [host, d] of Object.entries(report.hosts)) {
     count[d.state]++;

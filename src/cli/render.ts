@@ -1,24 +1,30 @@
-// Output as Ansible users read it (PLAY, TASK, ok/changed/failed, PLAY RECAP), or JSON lines.
+// Output as Ansible users read it (PLAY, TASK, ok/changed/failed, PLAY RECAP), grouped by task while
+// hosts run independently (grouped.ts), with live lines on a terminal (live.ts); or JSON lines.
 import { Chalk, type ChalkInstance } from "chalk";
 import type { RunEvent, TaskResult, Recap } from "../engine/types.js";
+import { banner } from "./banner.js";
+import { Changes } from "./changes.js";
 import { formatDiff } from "./diff.js";
+import { Grouped } from "./grouped.js";
+import { LiveBlock, liveLines, Transfers, type LiveStream } from "./live.js";
+import { PlayState } from "./play-state.js";
 
 export interface RenderOptions {
   json: boolean;
   diff: boolean;
   verbose: boolean;
-  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  err?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  out?: { write(s: string): unknown; isTTY?: boolean };
+  err?: LiveStream & { isTTY?: boolean };
+  /** Live lines on err; default: err is a terminal and NO_COLOR is unset. */
+  live?: boolean;
+  /** Clock for transfer rates (tests pass their own). */
+  now?: () => number;
 }
 
 export function colors(stream: { isTTY?: boolean }): ChalkInstance {
   // NO_COLOR (no-color.org) and pipes get plain text; FORCE_COLOR still wins for CI logs
   const level = process.env.FORCE_COLOR ? 1 : process.env.NO_COLOR !== undefined || !stream.isTTY ? 0 : 1;
   return new Chalk({ level });
-}
-
-function banner(title: string, width = 80): string {
-  return `${title} ${"*".repeat(Math.max(3, width - title.length - 1))}`;
 }
 
 export function recapLines(recap: Recap, c: ChalkInstance): string[] {
@@ -32,7 +38,22 @@ export function recapLines(recap: Recap, c: ChalkInstance): string[] {
   });
 }
 
-/** A renderer is a function of events; it keeps only what it needs to avoid repeating headers. */
+/** A result's lines: its status line, then its diff when asked. */
+function resultLines(r: TaskResult, c: ChalkInstance, diff: boolean): string[] {
+  const item = r.item !== undefined ? ` => (item=${typeof r.item === "string" ? r.item : JSON.stringify(r.item)})` : "";
+  const msg = r.msg ? ` ${r.msg}` : "";
+  const line = {
+    ok: () => c.green(`ok: [${r.host}]${item}${msg}`),
+    changed: () => c.yellow(`changed: [${r.host}]${item}${msg}`),
+    skipped: () => c.cyan(`skipping: [${r.host}]${item}${msg}`),
+    failed: () => c.red(`fatal: [${r.host}]${item}: FAILED! ${r.msg}`),
+    unreachable: () => c.red(`fatal: [${r.host}]: UNREACHABLE! ${r.msg}`),
+  }[r.status]();
+  const diffs = diff && r.diff ? formatDiff(r.diff).map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l)) : [];
+  return [line, ...diffs];
+}
+
+/** A renderer is a function of events; it holds each play's lines until they can be shown grouped by task. */
 export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
   const out = opts.out ?? process.stdout;
   const err = opts.err ?? process.stderr;
@@ -42,78 +63,74 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
     };
   }
   const c = colors(out);
-  const live = Boolean(err.isTTY) && process.env.NO_COLOR === undefined;
-  let lastTask = "";
-  let liveShown = false;
+  const now = opts.now ?? Date.now;
+  const block = (opts.live ?? (Boolean(err.isTTY) && process.env.NO_COLOR === undefined)) ? new LiveBlock(err) : undefined;
   const print = (line: string): void => {
-    if (liveShown) {
-      err.write("\r\x1b[K");
-      liveShown = false;
-    }
+    block?.clear();
     out.write(line + "\n");
   };
-  const result = (r: TaskResult): void => {
-    const header = `${r.play}\u0000${r.task}`;
-    if (header !== lastTask) {
-      print("");
-      print(banner(`TASK [${r.task}]`));
-      lastTask = header;
-    }
-    const item = r.item !== undefined ? ` => (item=${typeof r.item === "string" ? r.item : JSON.stringify(r.item)})` : "";
-    const msg = r.msg ? ` ${r.msg}` : "";
-    switch (r.status) {
-      case "ok":
-        print(c.green(`ok: [${r.host}]${item}${msg}`));
-        break;
-      case "changed":
-        print(c.yellow(`changed: [${r.host}]${item}${msg}`));
-        break;
-      case "skipped":
-        print(c.cyan(`skipping: [${r.host}]${item}${msg}`));
-        break;
-      case "failed":
-        print(c.red(`fatal: [${r.host}]${item}: FAILED! ${r.msg}`));
-        break;
-      case "unreachable":
-        print(c.red(`fatal: [${r.host}]: UNREACHABLE! ${r.msg}`));
-        break;
-    }
-    if (opts.diff && r.diff) for (const l of formatDiff(r.diff)) print(l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l);
-  };
-  return (e) => {
+  const grouped = new Grouped(print, banner);
+  let changes = new Changes();
+  const transfers = new Transfers();
+  let play: PlayState | undefined;
+  const handle = (e: RunEvent): void => {
     switch (e.type) {
       case "play_start":
+        grouped.end();
         print("");
         print(banner(`PLAY [${e.play}]${e.check ? " (check mode: nothing will change)" : ""}`));
-        lastTask = "";
+        play = new PlayState(e.play, e.hosts, e.tasks);
+        grouped.start(play);
+        transfers.clear();
         break;
       case "play_skip":
+        grouped.end();
+        play = undefined;
         print("");
         print(banner(`PLAY [${e.play}]`));
         print(c.cyan(`skipping: ${e.reason}`));
         break;
-      case "task_result":
-        result(e.result);
+      case "task_start":
+        play?.at(e.host, e.task_index);
+        break;
+      case "task_result": {
+        const r = e.result;
+        play?.at(r.host, r.task_index);
+        changes.add(r);
+        grouped.add(r.task_index, r.task, resultLines(r, c, opts.diff), r.status === "failed" || r.status === "unreachable");
+        break;
+      }
+      case "host_done":
+        play?.finish(e.host);
         break;
       case "command":
         if (opts.verbose) {
-          print(c.gray(`<${e.command.host}> exit ${e.command.code} in ${e.command.duration_ms} ms: ${e.command.script.trim().split("\n")[0]}${e.command.script.includes("\n") ? " …" : ""}`));
-          for (const l of (e.command.stdout + e.command.stderr).trimEnd().split("\n").filter(Boolean).slice(-20)) print(c.gray(`    ${l}`));
+          const cmd = e.command;
+          const head = c.gray(`<${cmd.host}> exit ${cmd.code} in ${cmd.duration_ms} ms: ${cmd.script.trim().split("\n")[0]}${cmd.script.includes("\n") ? " …" : ""}`);
+          const tail = (cmd.stdout + cmd.stderr).trimEnd().split("\n").filter(Boolean).slice(-20).map((l) => c.gray(`    ${l}`));
+          grouped.addForHost(cmd.host, [head, ...tail]);
         }
         break;
-      case "progress":
-        if (live) {
-          err.write(`\r\x1b[K${`[${e.host}] ${e.task}: ${e.text}`.slice(0, (err.columns ?? 80) - 1)}`);
-          liveShown = true;
-        }
+      case "progress": {
+        const at = play?.of(e.host);
+        if (block && at !== undefined && at >= 0) transfers.note(e.host, at, e.text, now());
         break;
+      }
       case "recap":
+        grouped.end();
+        play = undefined;
         print("");
         print(banner("PLAY RECAP"));
         for (const l of recapLines(e.recap, c)) print(l);
-        break;
-      case "task_start":
+        for (const l of changes.lines(c)) print(l);
+        // drift runs again with the same renderer: each summary covers its own run
+        changes = new Changes();
         break;
     }
+    grouped.advance();
+  };
+  return (e) => {
+    handle(e);
+    if (block) block.draw(play ? liveLines(play, changes, transfers, now()) : [], now(), e.type === "progress");
   };
 }

@@ -260,4 +260,36 @@ describe("a run on local hosts", () => {
     const r = await run();
     expect(Object.keys(r.result.recap)).toEqual(["h1"]);
   });
+
+  it("tells the renderer each play's task order, each result's place in it, and when a host is through", async () => {
+    const { run } = setup(`
+- hosts: g
+  tasks:
+    - name: first
+      command: "true"
+      notify: announce
+    - name: only when asked
+      command: "true"
+      tags: [never, extra]
+    - name: loop
+      command: "echo {{ item }}"
+      loop: [a, b]
+  handlers:
+    - name: unused
+      command: "true"
+    - name: announce
+      command: "true"
+`);
+    const r = await run();
+    expect(r.events.find((e) => e.type === "play_start")).toMatchObject({ hosts: ["h1", "h2"], tasks: ["Gathering Facts", "first", "loop", "unused", "announce"] });
+    const h1 = r.results.filter((x) => x.host === "h1").map((x) => [x.task, x.task_index]);
+    expect(h1).toEqual([["Gathering Facts", 0], ["first", 1], ["loop", 2], ["loop", 2], ["announce", 4]]);
+    const starts = r.events.flatMap((e) => (e.type === "task_start" && e.host === "h1" ? [e.task_index] : []));
+    expect(starts).toEqual([1, 2, 2, 4]);
+    // the host is through after its last result
+    const at = (pred: (e: (typeof r.events)[number]) => boolean) => r.events.findIndex(pred);
+    const done = at((e) => e.type === "host_done" && e.host === "h1");
+    expect(done).toBeGreaterThan(at((e) => e.type === "task_result" && e.result.host === "h1" && e.result.task === "announce"));
+    expect(r.events.filter((e) => e.type === "host_done")).toHaveLength(2);
+  });
 });

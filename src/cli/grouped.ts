@@ -1,0 +1,89 @@
+// Results grouped under one TASK header per task, in playbook order, while hosts run independently.
+// A task's lines are held until every host of the play has passed it (or the play ends), then
+// printed under its header. A failure is printed at once: the tasks up to its own are printed with
+// what they hold so far (headers in order, once). Lines that arrive later for a task whose header
+// is no longer the last one printed are held, and printed when every host has passed that task
+// (or with the next failure in it) under a CONTINUED [task] line instead of a second header.
+import type { PlayState } from "./play-state.js";
+
+interface Section {
+  name: string;
+  /** Lines waiting to be printed: under the header, or under CONTINUED once headed. */
+  lines: string[];
+  headed: boolean;
+}
+
+export class Grouped {
+  private state?: PlayState;
+  private sections: Section[] = [];
+  /** Sections before this one are final: every host passed them and their lines are printed. */
+  private flushed = 0;
+  /** The section whose lines were printed last: its new lines can follow directly. */
+  private bottom = -1;
+
+  constructor(
+    private readonly print: (line: string) => void,
+    private readonly banner: (title: string) => string,
+  ) {}
+
+  start(state: PlayState): void {
+    this.end();
+    this.state = state;
+    this.sections = state.tasks.map((name) => ({ name, lines: [], headed: false }));
+  }
+
+  /** Lines of a host's result for task `index`; `urgent` (a failure) prints them now. */
+  add(index: number | undefined, name: string, lines: string[], urgent: boolean): void {
+    const k = this.section(index, name);
+    const s = this.sections[k]!;
+    if (s.headed && k === this.bottom) {
+      for (const l of lines) this.print(l);
+      return;
+    }
+    s.lines.push(...lines);
+    if (!urgent) return;
+    for (let i = this.flushed; i < k; i++) if (!this.sections[i]!.headed) this.show(i, true);
+    this.show(k, true);
+  }
+
+  /** Lines that belong to whatever task `host` is on (its commands under -v). */
+  addForHost(host: string, lines: string[]): void {
+    const at = Math.max(0, this.state?.of(host) ?? 0);
+    if (at < this.sections.length) this.add(at, this.sections[at]!.name, lines, false);
+    else for (const l of lines) this.print(l);
+  }
+
+  /** Print every task that all hosts have passed. */
+  advance(): void {
+    const f = this.state?.frontier() ?? Infinity;
+    while (this.flushed < this.sections.length && this.flushed < f) this.show(this.flushed++, false);
+  }
+
+  /** The play is over (or the run): print everything held. */
+  end(): void {
+    while (this.flushed < this.sections.length) this.show(this.flushed++, false);
+    this.sections = [];
+    this.flushed = 0;
+    this.bottom = -1;
+    this.state = undefined;
+  }
+
+  /** A section's index; a result outside the play's list (none expected) gets a section of its own. */
+  private section(index: number | undefined, name: string): number {
+    if (index !== undefined && index < this.sections.length) return index;
+    this.sections.push({ name, lines: [], headed: false });
+    return this.sections.length - 1;
+  }
+
+  /** Print a section's held lines under its header, or under CONTINUED once headed. `early`: head it even if empty. */
+  private show(k: number, early: boolean): void {
+    const s = this.sections[k]!;
+    if (s.lines.length === 0 && (s.headed || !early)) return;
+    this.print("");
+    this.print(this.banner(s.headed ? `CONTINUED [${s.name}]` : `TASK [${s.name}]`));
+    s.headed = true;
+    for (const l of s.lines) this.print(l);
+    s.lines = [];
+    this.bottom = k;
+  }
+}
