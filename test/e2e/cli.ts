@@ -24,11 +24,12 @@ export function armgo(args: string[], opts: { cwd?: string; env?: NodeJS.Process
   });
 }
 
-/** The PLAY RECAP counters per host, parsed from human output. */
+/** The PLAY RECAP counters per host, parsed from human output (the block ends at a blank line). */
 export function recap(stdout: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   const at = stdout.lastIndexOf("PLAY RECAP");
-  for (const line of stdout.slice(at).split("\n").slice(1)) {
+  const lines = stdout.slice(at).split("\n").slice(1);
+  for (const line of lines.slice(0, lines.indexOf("") === -1 ? undefined : lines.indexOf(""))) {
     const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
     if (!m) continue;
     out[m[1]!] = Object.fromEntries([...m[2]!.matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1]!, Number(x[2])]));

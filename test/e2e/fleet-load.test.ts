@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
-import { armgo } from "./cli.js";
+import { armgo, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const HOSTS = 20;
@@ -39,18 +39,37 @@ describe(`site.yaml on ${HOSTS} amd64 hosts at --forks ${HOSTS}, ${ROUNDS} round
     await fleet?.stop();
   });
 
-  const play = async (...extra: string[]): Promise<Summary> => {
-    const r = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, "--forks", String(HOSTS), "--json", ...extra]);
+  const run = async (...extra: string[]): Promise<string> => {
+    const r = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, "--forks", String(HOSTS), ...extra]);
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as Summary;
+    return r.stdout;
+  };
+  const play = async (...extra: string[]): Promise<Summary> => JSON.parse((await run("--json", ...extra)).trim().split("\n").pop()!) as Summary;
+
+  /** A run in human output: one TASK header per task, in the order the hosts ran them, each with every host's line. */
+  const playHuman = async (): Promise<Pick<Summary, "recap">> => {
+    const stdout = await run();
+    const blocks = stdout.split(/^(?=TASK \[|CONTINUED \[|PLAY RECAP)/m).filter((b) => /^(TASK|CONTINUED) \[/.test(b));
+    const headers = blocks.map((b) => /^(?:TASK|CONTINUED) \[(.*)\]/.exec(b)![1]!);
+    const records = readAudit(join(audit, `${fleet.hosts[0]!.name}.jsonl`));
+    const lastRun = records.filter((r) => r.type === "run_start").pop()!.run_id;
+    const ran = records.flatMap((r) => (r.type === "task" && r.run_id === lastRun ? [r.task] : []));
+    expect(blocks.every((b) => b.startsWith("TASK [")), stdout).toBe(true);
+    expect(headers).toEqual(ran);
+    expect(headers).toHaveLength(TASKS);
+    for (const b of blocks) expect(b.split("\n").filter((l) => /^(ok|changed): \[/.test(l)), b).toHaveLength(HOSTS);
+    // the summary after the recap: what changed, per task
+    expect(stdout).toMatch(new RegExp(`^CHANGES \\*+\n(.*\n)*go : download the archive: ${HOSTS} changed$`, "m"));
+    return { recap: recap(stdout) as Summary["recap"] };
   };
 
-  it("first install, converged and --check, three times: no host lost, every host converged, one audit record per task", async () => {
+  it("first install, converged and --check, three times: no host lost, every host converged, one audit record per task, one TASK header per task", async () => {
     expect(fleet.hosts).toHaveLength(HOSTS);
     for (let round = 1; round <= ROUNDS; round++) {
       await Promise.all(fleet.hosts.map((h) => fleet.exec(h.name, UNINSTALL)));
 
-      const first = await play();
+      // the last first install in human output, as a person reads it
+      const first = round === ROUNDS ? await playHuman() : await play();
       for (const h of fleet.hosts) {
         expect(first.recap[h.name], `round ${round} first install on ${h.name}`).toMatchObject({ failed: 0, unreachable: 0 });
         expect(first.recap[h.name]!.changed, `round ${round} first install on ${h.name}`).toBeGreaterThanOrEqual(3);
