@@ -4,6 +4,7 @@
 // what they hold so far (headers in order, once). Lines that arrive later for a task whose header
 // is no longer the last one printed are held, and printed when every host has passed that task
 // (or with the next failure in it) under a CONTINUED [task] line instead of a second header.
+import { banner } from "./banner.js";
 import type { PlayState } from "./play-state.js";
 
 interface Section {
@@ -21,10 +22,7 @@ export class Grouped {
   /** The section whose lines were printed last: its new lines can follow directly. */
   private bottom = -1;
 
-  constructor(
-    private readonly print: (line: string) => void,
-    private readonly banner: (title: string) => string,
-  ) {}
+  constructor(private readonly print: (line: string) => void) {}
 
   start(state: PlayState): void {
     this.end();
@@ -80,7 +78,7 @@ export class Grouped {
     const s = this.sections[k]!;
     if (s.lines.length === 0 && (s.headed || !early)) return;
     this.print("");
-    this.print(this.banner(s.headed ? `CONTINUED [${s.name}]` : `TASK [${s.name}]`));
+    this.print(banner(s.headed ? `CONTINUED [${s.name}]` : `TASK [${s.name}]`));
     s.headed = true;
     for (const l of s.lines) this.print(l);
     s.lines = [];

@@ -69,7 +69,7 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
     block?.clear();
     out.write(line + "\n");
   };
-  const grouped = new Grouped(print, banner);
+  const grouped = new Grouped(print);
   let changes = new Changes();
   const transfers = new Transfers();
   let play: PlayState | undefined;
