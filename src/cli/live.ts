@@ -106,7 +106,8 @@ export class LiveBlock {
   /** Draw `lines`; `throttled`: not if the block is on screen and was drawn less than REDRAW_MS ago. */
   draw(lines: string[], now: number, throttled: boolean): void {
     if ((throttled && this.shown > 0 && now - this.drawnAt < REDRAW_MS) || (this.shown === 0 && lines.length === 0)) return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    // a terminal that reports no size (0) gets 80 columns
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     const text = lines.map((l) => l.slice(0, width)).join("\n");
     this.stream.write(this.erase() + text);
     this.shown = lines.length;
