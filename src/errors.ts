@@ -87,6 +87,9 @@ export class RemoteCommandError extends TaskError {
   }
 }
 
+/** A host's releases.json is not a manifest armgo can read: nothing is changed until a human looks. */
+export class ManifestError extends TaskError {}
+
 /** Another run holds this inventory's run lock and --no-wait said not to queue (exit 7). */
 export class LockHeldError extends ArmgoError {}
 
