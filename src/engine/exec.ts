@@ -52,6 +52,7 @@ export interface ContextParts {
   controller: Controller;
   fleet: Fleet;
   check: boolean;
+  runId: string;
   become: boolean | string;
   /** `export` lines of the task's environment, put before each command. */
   env: string;
@@ -82,6 +83,7 @@ export function moduleContext(exec: Executor, parts: ContextParts, log: CommandR
       },
     },
     check: parts.check,
+    runId: parts.runId,
     become,
     run,
     runOk: async (script, opts) => {

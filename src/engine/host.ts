@@ -31,6 +31,7 @@ export interface HostEnv {
   hostVars: Record<string, unknown>;
   extraVars: Record<string, unknown>;
   check: boolean;
+  runId: string;
   controller: Controller;
   /** Other inventory hosts, for modules that check against the fleet. */
   fleet: Fleet;

@@ -291,6 +291,7 @@ async function runHost(run: Run, play: Play, order: PlayOrder, host: string, onc
       hostVars: run.hostVars(host),
       extraVars: run.opts.extraVars ?? {},
       check: Boolean(run.opts.check),
+      runId: run.id,
       verbose: Boolean(run.opts.verbose),
       controller: run.controller,
       fleet: run.fleet,

@@ -74,7 +74,7 @@ export interface HostLock {
 
 /** Take the lock at `path` on the host; a stale one is taken over (`onNotice` says so); a live one is LockHeldError. */
 export async function acquireHostLock(
-  transport: Transport,
+  transport: Pick<Transport, "host" | "exec">,
   path: string,
   opts: { run: string; become?: boolean | string; onNotice?: (line: string) => void },
 ): Promise<HostLock> {

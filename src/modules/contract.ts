@@ -68,6 +68,8 @@ export interface ResolveContext {
 
 export interface ModuleContext extends ResolveContext {
   check: boolean;
+  /** The run's id: what a module records on the host as the change's author (a release manifest). */
+  runId: string;
   /** The task's become (true = root). */
   become: boolean | string;
   /** Run a script on the host with the task's become; recorded in the audit log. */

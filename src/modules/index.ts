@@ -11,6 +11,7 @@ const loaders: Record<string, () => Promise<Module>> = {
   "go-release": async () => (await import("./go-release/index.js")).goRelease,
   sysroot: async () => (await import("./sysroot/index.js")).sysroot,
   "cgo-probe": async () => (await import("./cgo-probe/index.js")).cgoProbe,
+  deploy: async () => (await import("./deploy/index.js")).deploy,
 };
 
 export const moduleNames: readonly string[] = Object.keys(loaders);

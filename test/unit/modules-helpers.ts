@@ -153,6 +153,7 @@ export async function runModule<A, S, St>(
   const ctx: ModuleContext = {
     ...base,
     check: Boolean(opts.check),
+    runId: "test-run",
     become: false,
     // killAfterMs: LocalTransport SIGKILLs the script's whole process group, like a dying run.
     run: (s, o) => {

@@ -1,0 +1,227 @@
+// Carrying out a deploy plan under the app's lock on the host. The manifest is written before each
+// step that can leave the host half-way (a new release is `unfinished` until proven), so a killed
+// run leaves a host the next run can read: `current` is always a complete release.
+import { TaskError } from "../../errors.js";
+import { acquireHostLock } from "../../lock/host-lock.js";
+import { sh } from "../../transport/quote.js";
+import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
+import { switchLink } from "../shared/symlink.js";
+import { uploadAs } from "../shared/upload.js";
+import { healthScript, healthTimeoutMs, parseHealth, type HealthResult } from "./health.js";
+import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
+import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
+import { releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
+import type { DeployArgs, DeployStep } from "./types.js";
+import { renderUnit, unitName, unitPath } from "./unit.js";
+
+/** The app's lock on the host: two controllers never interleave one app's releases. */
+export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
+
+export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep>): Promise<ApplyResult> {
+  const p: Place = { app: args.app, appDir: appDir(args) };
+  await ctx.runOk(sh`mkdir -p ${p.appDir}/releases`);
+  const notices: string[] = [];
+  const lock = await acquireHostLock({ host: ctx.host, exec: (s, o) => ctx.run(s, o) }, lockPath(p.appDir), {
+    run: ctx.runId,
+    become: ctx.become,
+    onNotice: (line) => notices.push(line),
+  });
+  try {
+    const m = parseManifest((await ctx.runOk(sh`cat ${manifestPath(p.appDir)} 2>/dev/null; exit 0`)).stdout, args.app);
+    const done = await new Deployment(ctx, args, p, m).run(plan.steps, plan.data?.previous as string | null);
+    return { ...done, msg: [...notices, done.msg].join("; ") };
+  } catch (e) {
+    if (e instanceof TaskError && notices.length > 0) e.message = `${notices.join("; ")}; ${e.message}`;
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+class Deployment {
+  private restarted = false;
+  private readonly settled: Record<string, string> = {};
+
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly args: DeployArgs,
+    private readonly p: Place,
+    private m: Manifest,
+  ) {}
+
+  private async write(): Promise<void> {
+    await this.ctx.runOk(writeManifestScript(this.p.appDir, this.m));
+  }
+
+  async run(steps: DeployStep[], previous: string | null): Promise<Required<ApplyResult>> {
+    let health: HealthResult | undefined;
+    let pid: number | undefined;
+    const target = steps.find((s) => s.action === "verify" || s.action === "switch" || s.action === "restart");
+    for (const step of steps) {
+      switch (step.action) {
+        case "settle": {
+          const v = await this.verify(step.sha);
+          this.m = withStatus(this.m, step.sha, v.ok ? "good" : "bad");
+          this.settled[step.sha] = v.ok ? "good" : "bad";
+          await this.write();
+          break;
+        }
+        case "upload":
+          await this.upload(step.sha);
+          break;
+        case "unit":
+          await this.unit();
+          break;
+        case "switch":
+          await this.switchTo(step.sha);
+          break;
+        case "restart":
+          try {
+            await this.ctx.runOk(restartScript(serviceOf(this.args), this.p, step.sha));
+            this.restarted = true;
+          } catch (e) {
+            this.restarted = true;
+            await this.failOver(step.sha, previous, `the restart failed: ${(e as Error).message}`);
+          }
+          break;
+        case "verify": {
+          const v = await this.verify(step.sha);
+          health = v.health;
+          pid = v.pid;
+          if (!v.ok) await this.failOver(step.sha, previous, v.why);
+          this.m = afterSuccess(this.m, this.args, step.sha, this.ctx.runId, new Date().toISOString());
+          await this.write();
+          break;
+        }
+        case "record":
+          this.m = afterSuccess(this.m, this.args, this.m.current!, this.ctx.runId, new Date().toISOString());
+          await this.write();
+          break;
+        case "prune":
+          await this.prune();
+          break;
+      }
+    }
+    const release = this.m.current ?? null;
+    const what = target ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}` : `${this.args.app} ${release}: manifest updated`;
+    const settled = Object.entries(this.settled).map(([sha, s]) => `unfinished ${sha} checked: ${s}`);
+    return {
+      msg: [...settled, what].join("; "),
+      data: {
+        deployed: { app: this.args.app, release },
+        previous,
+        restarted: this.restarted,
+        ...(pid ? { pid } : {}),
+        ...(health ? { health: { attempts: health.attempts, output: health.output } } : {}),
+        ...(Object.keys(this.settled).length ? { settled: this.settled } : {}),
+      },
+    };
+  }
+
+  private async upload(sha: string): Promise<void> {
+    const art = this.args.resolved!;
+    // recorded before the bytes move: a killed run leaves an `unfinished` entry, never an unknown directory
+    this.m = withRelease(this.m, { sha, artifact: art.name, status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId });
+    await this.write();
+    const dir = releaseDir(this.p, sha);
+    const stage = `${this.p.appDir}/releases/.staging-${sha}`;
+    await this.ctx.runOk(sh`rm -rf ${stage} && mkdir -p ${stage}`);
+    this.ctx.progress(`uploading ${art.name} as ${sha}`);
+    await uploadAs(this.ctx, art.path, `${stage}/${this.args.app}`, parseInt(this.args.mode ?? "0755", 8));
+    await this.ctx.runOk(
+      [
+        sh`s=${stage}; d=${dir}; want=${art.sha256}; h=$(sha256sum < "$s"/${this.args.app}) || exit 1`,
+        `[ "\${h%% *}" = "$want" ] || { echo "the uploaded file's sha256 is \${h%% *}, not $want" >&2; exit 1; }`,
+        ...(this.args.owner ? [sh`chown -R ${this.args.owner} "$s" || exit 1`] : []),
+        // a directory of the same name (a corrupt copy) goes aside first: rename needs the name free
+        `if [ -e "$d" ]; then rm -rf "$d.old" && mv -T "$d" "$d.old" || exit 1; fi`,
+        `mv -T "$s" "$d" && rm -rf "$d.old"`,
+      ].join("\n"),
+    );
+    if (this.args.precheck !== undefined) {
+      const r = await this.ctx.run(userCommand(this.p, sha, dir, this.args.precheck));
+      if (r.code !== 0) {
+        this.m = withStatus(this.m, sha, "bad");
+        await this.write();
+        throw new TaskError(`precheck of release ${sha} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(-500)}`, {
+          hint: "current was not touched; fix the artifact or the precheck",
+          data: { deployed: { app: this.args.app, release: this.m.current ?? null }, restarted: false, failed: sha },
+        });
+      }
+    }
+  }
+
+  private async unit(): Promise<void> {
+    const service = serviceOf(this.args);
+    if (service.type !== "systemd") return;
+    const path = unitPath(service, this.args.app);
+    const text = renderUnit(service, this.args.app, this.p.appDir);
+    await this.ctx.runOk(sh`printf '%s' ${text} > ${path + ".armgo-tmp"} && mv -f ${path + ".armgo-tmp"} ${path} && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`);
+  }
+
+  private async switchTo(sha: string): Promise<void> {
+    const rel = this.m.releases.find((r) => r.sha === sha);
+    // a release not yet proven here is unfinished until its health check passes
+    if (!rel || rel.status === "bad") {
+      this.m = withRelease(this.m, { sha, artifact: rel?.artifact ?? this.args.resolved?.name ?? "", status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId });
+      await this.write();
+    }
+    await this.ctx.runOk(switchLink(`${this.p.appDir}/current`, `releases/${sha}`));
+    this.m = { ...this.m, current: sha };
+    await this.write();
+  }
+
+  /** Health check, then proof that the service's process runs release `sha`'s binary. */
+  private async verify(sha: string): Promise<{ ok: boolean; why: string; health?: HealthResult; pid?: number }> {
+    const h = this.args.health;
+    let health: HealthResult | undefined;
+    if (h) {
+      this.ctx.progress(`health check of ${sha}`);
+      const r = await this.ctx.run(healthScript(h, this.p, sha), { timeoutMs: healthTimeoutMs(h) });
+      health = r.timedOut ? { ok: false, attempts: 0, output: `no healthy answer within ${healthTimeoutMs(h) / 1000} s` } : parseHealth(r.stdout);
+      if (!health.ok) return { ok: false, why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}`, health };
+    }
+    const kv = parseKv((await this.ctx.run(runningScript(serviceOf(this.args), this.p))).stdout);
+    const pid = kv.pid ? Number(kv.pid) : undefined;
+    if (kv.running !== sha) {
+      const runs = pid === undefined ? "no process runs" : `pid ${pid} runs ${kv.running || "a binary outside releases/"}`;
+      return { ok: false, why: `${runs}, not release ${sha}`, health, pid };
+    }
+    return { ok: true, why: "", health, pid };
+  }
+
+  /** Release `failed` is bad: back to the last good release (restarted, health-checked), and the host fails. */
+  private async failOver(failed: string, previous: string | null, why: string): Promise<never> {
+    this.m = withStatus(this.m, failed, "bad");
+    await this.write();
+    const good = lastGood(this.m, failed);
+    const service = serviceOf(this.args);
+    const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
+    if (!good) {
+      await this.ctx.run(stopScript(service, this.p, failed));
+      await this.ctx.runOk(sh`rm -f ${this.p.appDir}/current`);
+      this.m = { ...this.m, current: undefined };
+      await this.write();
+      throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; no good release to go back to, the service is stopped`, { data: data(null) });
+    }
+    await this.ctx.runOk(switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`));
+    this.m = { ...this.m, current: good.sha };
+    await this.write();
+    const restart = await this.ctx.run(restartScript(service, this.p, good.sha));
+    const back = restart.code === 0 ? await this.verify(good.sha) : { ok: false, why: `its restart failed: ${restart.stderr.trim().slice(-300)}` };
+    const state = back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`;
+    throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}`, {
+      hint: "releases.json marks it bad; fix the release and deploy again",
+      data: data(good.sha, { rollback_healthy: back.ok }),
+    });
+  }
+
+  private async prune(): Promise<void> {
+    const gone = pruneReleases(this.m, this.args.keep_releases ?? DEFAULT_KEEP);
+    if (gone.length === 0) return;
+    this.m = { ...this.m, releases: this.m.releases.filter((r) => !gone.includes(r.sha)) };
+    // the manifest first: a release it no longer names is never a rollback target, even half-removed
+    await this.write();
+    await this.ctx.runOk(gone.map((sha) => sh`rm -rf ${releaseDir(this.p, sha)}`).join(" && "));
+  }
+}

@@ -1,0 +1,61 @@
+// The health check, run on the host in one exec: an HTTP GET (curl, or wget) with status and body
+// match, or a command; `retries` attempts `interval` s apart, all within `timeout` s (the exec's limit).
+import { sh } from "../../transport/quote.js";
+import { parseKv } from "../contract.js";
+import type { HealthSpec } from "./manifest.js";
+import { releaseEnv, type Place } from "./service.js";
+
+export const HEALTH_DEFAULTS = { status: 200, retries: 10, interval: 1, timeout: 30 } as const;
+
+export interface HealthResult {
+  ok: boolean;
+  attempts: number;
+  /** The last attempt's output (tail). */
+  output: string;
+}
+
+function check(h: HealthSpec, p: Place): string {
+  if (h.command !== undefined) return sh`check() { ( cd ${p.appDir} && sh -c ${h.command} ) 2>&1 </dev/null; }`;
+  const want = h.status ?? HEALTH_DEFAULTS.status;
+  const limit = Math.max(1, Math.ceil(h.timeout ?? HEALTH_DEFAULTS.timeout));
+  return [
+    sh`url=${h.http ?? ""}; want=${want}; body=${h.body ?? ""}`,
+    `check() {`,
+    `  b=$(mktemp); e=$(mktemp)`,
+    `  if command -v curl >/dev/null 2>&1; then st=$(curl -sS -o "$b" -w '%{http_code}' --max-time ${limit} "$url" 2>"$e")`,
+    `  else wget -q -S -O "$b" -T ${limit} "$url" 2>"$e"; st=$(sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9]*\\).*/\\1/p' "$e" | tail -n 1); fi`,
+    `  r=0`,
+    `  if [ "$st" != "$want" ]; then echo "HTTP \${st:-(no answer)}, want $want $(tail -c 300 "$e")"; r=1`,
+    `  elif [ -n "$body" ] && ! grep -qF -- "$body" "$b"; then echo "HTTP $st but the body lacks '$body': $(head -c 300 "$b")"; r=1`,
+    `  else echo "HTTP $st: $(head -c 200 "$b")"; fi`,
+    `  rm -f "$b" "$e"; return $r`,
+    `}`,
+  ].join("\n");
+}
+
+/** Shell: the checks until one passes or the retries are spent; prints health=, attempts=, out= (base64). */
+export function healthScript(h: HealthSpec, p: Place, sha: string): string {
+  const retries = h.retries ?? HEALTH_DEFAULTS.retries;
+  const interval = h.interval ?? HEALTH_DEFAULTS.interval;
+  return [
+    releaseEnv(p, sha) + check(h, p),
+    `i=0; res=fail`,
+    `while :; do`,
+    `  i=$((i+1))`,
+    `  if out=$(check); then res=ok; break; fi`,
+    `  [ $i -ge ${retries} ] && break`,
+    `  sleep ${interval}`,
+    `done`,
+    `echo "health=$res"; echo "attempts=$i"; echo "out=$(printf '%s' "$out" | tail -c 1000 | base64 | tr -d '\\n')"`,
+  ].join("\n");
+}
+
+export function parseHealth(stdout: string): HealthResult {
+  const kv = parseKv(stdout);
+  return { ok: kv.health === "ok", attempts: Number(kv.attempts ?? 0), output: Buffer.from(kv.out ?? "", "base64").toString("utf8").trim() };
+}
+
+/** The exec limit for all attempts together, in ms. */
+export function healthTimeoutMs(h: HealthSpec): number {
+  return (h.timeout ?? HEALTH_DEFAULTS.timeout) * 1000;
+}

@@ -1,0 +1,83 @@
+// deploy: a Go service binary onto the host as a release (releases/<sha256 prefix>/<app>), switched in
+// by an atomic `current` rename, restarted, health-checked and proven running, with an automatic
+// switch back to the last good release. The manifest (releases.json) says which release is what.
+import { basename, resolve as resolvePath } from "node:path";
+import { TaskError } from "../../errors.js";
+import { sha256File } from "../../hash.js";
+import { sh } from "../../transport/quote.js";
+import { parseKv, type Module } from "../contract.js";
+import { applyDeploy } from "./apply.js";
+import { buildKey, goBuild } from "./build.js";
+import { manifestPath, parseManifest } from "./manifest.js";
+import { appDir, planDeploy, sha12 } from "./plan.js";
+import { runningScript } from "./service.js";
+import type { DeployArgs, DeployState, DeployStep } from "./types.js";
+import { unitPath } from "./unit.js";
+
+const SHA12 = /^[0-9a-f]{12}$/;
+
+export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
+  name: "deploy",
+
+  async resolve(args, ctx) {
+    if (args.rollback !== undefined) {
+      if (args.service && args.health) return args;
+      // a rollback needs no playbook: the service and health last deployed are in the host's manifest
+      const r = await ctx.fleet.exec(ctx.host, sh`cat ${manifestPath(appDir(args))} 2>/dev/null; exit 0`);
+      const m = parseManifest(r.stdout, args.app);
+      const known = m.releases.length > 0;
+      return { ...args, service: args.service ?? (known ? m.service : undefined), health: args.health ?? m.health };
+    }
+    if (args.artifact !== undefined) {
+      const path = resolvePath(args.artifact);
+      const { sha256 } = await ctx.controller.memo(`deploy-artifact:${path}`, () =>
+        sha256File(path).catch((e: unknown) => {
+          throw new TaskError(`artifact ${path} cannot be read: ${(e as Error).message}`, { cause: e, hint: "build it first, or give build: instead" });
+        }),
+      );
+      return { ...args, resolved: { path, sha256, name: basename(path) } };
+    }
+    const b = args.build!;
+    const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
+    if (!target.goarch) throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, { hint: "set build.goarch, or gather_facts: true" });
+    const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app, () => undefined));
+    return { ...args, resolved: built };
+  },
+
+  probe(args) {
+    const p = { app: args.app, appDir: appDir(args) };
+    const service = args.service;
+    return [
+      sh`d=${p.appDir}; a=${args.app}; w=${args.resolved ? sha12(args.resolved.sha256) : ""}`,
+      `if [ -r "$d/releases.json" ]; then echo "manifest=$(base64 < "$d/releases.json" | tr -d '\\n')"; fi`,
+      `if [ -L "$d/current" ]; then echo "current=$(readlink "$d/current")"; elif [ -e "$d/current" ]; then echo current_other=1; fi`,
+      `echo "dirs=$(ls -1 "$d/releases" 2>/dev/null | tr '\\n' ' ')"`,
+      `if [ -n "$w" ] && [ -f "$d/releases/$w/$a" ]; then h=$(sha256sum < "$d/releases/$w/$a") && echo "wanted_sha256=\${h%% *}"; fi`,
+      ...(service ? [runningScript(service, p)] : []),
+      ...(service?.type === "systemd" ? [sh`if [ -r ${unitPath(service, args.app)} ]; then h=$(sha256sum < ${unitPath(service, args.app)}) && echo "unit_sha256=\${h%% *}"; fi`] : []),
+      "exit 0",
+    ].join("\n");
+  },
+
+  parse(out, args) {
+    const kv = parseKv(out.stdout);
+    const dir = appDir(args);
+    if (kv.current_other) throw new TaskError(`${dir}/current exists and is not a symlink armgo made`, { hint: "move it away: armgo switches releases by renaming a symlink over it" });
+    const current = kv.current ? basename(kv.current) : undefined;
+    if (current !== undefined && !SHA12.test(current)) throw new TaskError(`${dir}/current points to ${kv.current}, not to a release under releases/`, { hint: "move it away, or point it at one of releases/<sha>" });
+    const state: DeployState = {
+      manifest: parseManifest(Buffer.from(kv.manifest ?? "", "base64").toString("utf8"), args.app),
+      current,
+      dirs: (kv.dirs ?? "").split(" ").filter((d) => SHA12.test(d)),
+    };
+    if (kv.wanted_sha256) state.wantedSha256 = kv.wanted_sha256;
+    if (kv.pid) state.pid = Number(kv.pid);
+    if (kv.running) state.running = kv.running;
+    if (kv.unit_sha256) state.unitSha256 = kv.unit_sha256;
+    return state;
+  },
+
+  plan: planDeploy,
+
+  apply: applyDeploy,
+};

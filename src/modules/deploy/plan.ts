@@ -1,0 +1,104 @@
+// Pure: from what the host has (manifest, `current`, release dirs, what runs) and the args to the
+// deploy's steps. --check prints exactly this, so it says which release becomes current and whether
+// a restart follows.
+import { createHash } from "node:crypto";
+import { TaskError } from "../../errors.js";
+import type { Plan } from "../contract.js";
+import { findRelease, lastGood, pruneReleases, withRelease, type Manifest, type ServiceSpec } from "./manifest.js";
+import type { DeployArgs, DeployState, DeployStep } from "./types.js";
+import { renderUnit, unitPath } from "./unit.js";
+
+export const DEFAULT_KEEP = 5;
+
+export const appDir = (args: DeployArgs): string => args.app_dir ?? `/opt/${args.app}`;
+
+export const sha12 = (sha256: string): string => sha256.slice(0, 12);
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** The service spec in force: the task's, else (rollback) the one the manifest recorded. */
+export function serviceOf(args: DeployArgs): ServiceSpec {
+  if (!args.service) throw new TaskError(`no service spec for ${args.app}: the task names none and the host's releases.json has none`, { hint: "add service: to the task" });
+  return args.service;
+}
+
+export function unitSha256(args: DeployArgs): string | undefined {
+  const s = serviceOf(args);
+  return s.type === "systemd" ? sha256(renderUnit(s, args.app, appDir(args))) : undefined;
+}
+
+/** The release the task wants current: the artifact's, or the rollback's target. */
+export function targetOf(state: DeployState, args: DeployArgs): string {
+  const m = state.manifest;
+  if (args.rollback === undefined) return sha12(args.resolved!.sha256);
+  const rel = args.rollback === true ? lastGood(m, state.current) : findRelease(m, args.rollback);
+  const known = m.releases.map((r) => `${r.sha} (${r.status})`).join(", ") || "none";
+  if (!rel) {
+    const what = args.rollback === true ? `no good release of ${args.app} other than current ${state.current ?? "(none)"}` : `no single release of ${args.app} matches '${args.rollback}'`;
+    throw new TaskError(`${what}; releases on the host: ${known}`, { hint: "name one with --to SHA (armgo releases lists them)" });
+  }
+  if (!state.dirs.includes(rel.sha)) throw new TaskError(`release ${rel.sha} of ${args.app} is in releases.json but its directory is gone`, { hint: "deploy it again from its artifact" });
+  return rel.sha;
+}
+
+/** The manifest once the deploy succeeded: target good and current, specs recorded. */
+export function afterSuccess(m: Manifest, args: DeployArgs, target: string, run: string, now: string): Manifest {
+  const old = m.releases.find((r) => r.sha === target);
+  const rel = old && (old.status === "good" || args.rollback !== undefined) ? { ...old, status: "good" as const } : { sha: target, artifact: args.resolved?.name ?? old?.artifact ?? "", status: "good" as const, deployed_at: now, run };
+  return { ...withRelease(m, rel), current: target, service: serviceOf(args), ...(args.health ? { health: args.health } : {}) };
+}
+
+export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeployStep> {
+  const m = state.manifest;
+  const cur = state.current;
+  const target = targetOf(state, args);
+  const rel = m.releases.find((r) => r.sha === target);
+  const steps: DeployStep[] = [];
+  const what: string[] = [];
+  const curRel = cur === undefined ? undefined : m.releases.find((r) => r.sha === cur);
+  if (cur !== undefined && cur !== target && curRel?.status === "unfinished") {
+    steps.push({ action: "settle", sha: cur });
+    what.push(`health-check ${cur}, left unfinished by an interrupted run`);
+  }
+  if (args.rollback === undefined && (!state.dirs.includes(target) || state.wantedSha256 !== args.resolved!.sha256)) {
+    steps.push({ action: "upload", sha: target });
+    what.push(`upload ${args.resolved!.name} as release ${target}`);
+  }
+  const service = serviceOf(args);
+  const unitChanged = service.type === "systemd" && state.unitSha256 !== unitSha256(args);
+  if (unitChanged && service.type === "systemd") {
+    steps.push({ action: "unit" });
+    what.push(`write ${unitPath(service, args.app)}`);
+  }
+  if (cur !== target) {
+    steps.push({ action: "switch", sha: target, ...(cur ? { from: cur } : {}) });
+    what.push(`switch current ${cur ?? "(none)"} -> ${target}`);
+  }
+  const restart = cur !== target || unitChanged || state.running !== target;
+  if (restart) {
+    steps.push({ action: "restart", sha: target });
+    what.push(state.pid === undefined ? "start the service" : `restart the service (pid ${state.pid} runs ${state.running ?? "another binary"})`);
+  }
+  if (restart || rel?.status !== "good") {
+    steps.push({ action: "verify", sha: target });
+    what.push(`health-check ${target}${rel?.status === "unfinished" && !restart ? " (left unfinished by an interrupted run)" : ""}`);
+  } else if (JSON.stringify(m.service) !== JSON.stringify(service) || (args.health !== undefined && JSON.stringify(m.health) !== JSON.stringify(args.health))) {
+    steps.push({ action: "record" });
+    what.push("record the new service and health specs in releases.json");
+  }
+  const after = afterSuccess(m, args, target, "", "");
+  const prune = pruneReleases(after, args.keep_releases ?? DEFAULT_KEEP);
+  if (prune.length > 0) {
+    steps.push({ action: "prune", shas: prune });
+    what.push(`prune ${prune.join(", ")}`);
+  }
+  const data = {
+    deployed: { app: args.app, release: target },
+    previous: cur ?? null,
+    restarted: restart,
+    app_dir: appDir(args),
+    ...(state.pid !== undefined ? { pid: state.pid } : {}),
+  };
+  if (steps.length === 0) return { steps, msg: `${args.app} ${target} is current and good, pid ${state.pid} runs it`, data };
+  return { steps, msg: `${what.join("; ")} (${args.app})`, data };
+}

@@ -1,0 +1,76 @@
+// Shell for a deployed service: its PID, the release its process runs, restart and stop, for both
+// service types. Every value goes through the quoting helper; user commands run as `sh -c` words.
+import { exportLines, sh } from "../../transport/quote.js";
+import type { ServiceSpec } from "./manifest.js";
+import { unitName } from "./unit.js";
+
+export interface Place {
+  app: string;
+  appDir: string;
+}
+
+export const releaseDir = (p: Place, sha: string): string => `${p.appDir}/releases/${sha}`;
+
+/** What every user command (start, stop, restart, precheck, health command) sees of the release. */
+export function releaseEnv(p: Place, sha: string): string {
+  return exportLines({ ARMGO_APP: p.app, ARMGO_APP_DIR: p.appDir, ARMGO_RELEASE: sha, ARMGO_RELEASE_DIR: releaseDir(p, sha) });
+}
+
+/** Shell: alive PID (a zombie, left for a PID 1 that does not reap, counts as gone). */
+const ALIVE = `alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }`;
+
+/** Shell: sets $pid to the service's PID, "" when it does not run. */
+export function pidScript(service: ServiceSpec, app: string): string {
+  const read = service.type === "command" ? sh`pid=$(head -n 1 ${service.pidfile} 2>/dev/null | tr -cd 0-9)` : sh`pid=$(systemctl show -p MainPID --value ${unitName(service, app)} 2>/dev/null | tr -cd 0-9)`;
+  return `${ALIVE}\n${read}\nalive "$pid" || pid=`;
+}
+
+/**
+ * Shell: prints `pid=` and `running=` (the release whose binary the process runs). /proc/PID/exe names
+ * it; under an emulator (qemu-user via binfmt) exe is the emulator, and /proc/PID/maps names the binary.
+ */
+export function runningScript(service: ServiceSpec, p: Place): string {
+  return [
+    pidScript(service, p.app),
+    sh`rd=$(cd -P ${p.appDir}/releases 2>/dev/null && pwd) || rd=`,
+    `run=`,
+    `if [ -n "$pid" ] && [ -n "$rd" ]; then`,
+    `  exe=$(readlink "/proc/$pid/exe" 2>/dev/null)`,
+    `  case "$exe" in "$rd"/*) ;; *) while read -r _ _ _ _ _ f; do case "$f" in "$rd"/*) exe=$f; break ;; esac; done < "/proc/$pid/maps" 2>/dev/null ;; esac`,
+    `  case "$exe" in "$rd"/*/*) run=\${exe#"$rd"/}; run=\${run%%/*} ;; esac`,
+    `fi`,
+    `echo "pid=$pid"; echo "running=$run"`,
+  ].join("\n");
+}
+
+/** Shell: run a user's command in `dir` with the release's env; its output is kept in a file, so a
+ * process it leaves in the background can't hold the channel open. Exits with the command's code. */
+export function userCommand(p: Place, sha: string, dir: string, command: string): string {
+  return [
+    releaseEnv(p, sha) + sh`cd ${dir} || exit 1`,
+    `o=$(mktemp) || exit 1`,
+    sh`sh -c ${command} >"$o" 2>&1 </dev/null` + `; rc=$?`,
+    `tail -c 2000 "$o"; rm -f "$o"; exit $rc`,
+  ].join("\n");
+}
+
+/** Shell: stop the service (the default for command services: SIGTERM, then SIGKILL after 10 s). */
+export function stopScript(service: ServiceSpec, p: Place, sha: string): string {
+  if (service.type === "systemd") return sh`systemctl stop ${unitName(service, p.app)}`;
+  if (service.stop) return userCommand(p, sha, p.appDir, service.stop);
+  return [
+    pidScript(service, p.app),
+    `[ -n "$pid" ] || exit 0`,
+    `kill "$pid" 2>/dev/null`,
+    `i=0; while alive "$pid" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
+    `if alive "$pid"; then kill -9 "$pid"; fi`,
+    `exit 0`,
+  ].join("\n");
+}
+
+/** Shell: restart the service on release `sha` (`current` already points to it). */
+export function restartScript(service: ServiceSpec, p: Place, sha: string): string {
+  if (service.type === "systemd") return sh`systemctl restart ${unitName(service, p.app)}`;
+  if (service.restart) return userCommand(p, sha, p.appDir, service.restart);
+  return `( ${stopScript(service, p, sha)}\n ) || exit 1\n${userCommand(p, sha, p.appDir, service.start)}`;
+}

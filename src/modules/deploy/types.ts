@@ -1,0 +1,65 @@
+// The deploy module's arguments, what its probe learns about a host, and the steps of its plan.
+import type { HealthSpec, Manifest, ServiceSpec } from "./manifest.js";
+
+export interface BuildSpec {
+  package: string;
+  go?: string;
+  goos?: string;
+  goarch?: string;
+  cgo?: boolean;
+  ldflags?: string;
+  env?: Record<string, string | number | boolean>;
+}
+
+/** The binary to deploy, on the controller (set by resolve). */
+export interface Artifact {
+  path: string;
+  sha256: string;
+  /** What the manifest records: the artifact's file name, or `build:<package>`. */
+  name: string;
+}
+
+export interface DeployArgs {
+  app: string;
+  app_dir?: string;
+  artifact?: string;
+  build?: BuildSpec;
+  rollback?: true | string;
+  keep_releases?: number;
+  precheck?: string;
+  service?: ServiceSpec;
+  health?: HealthSpec;
+  owner?: string;
+  mode?: string;
+  /** Set by resolve: the binary of artifact or build. */
+  resolved?: Artifact;
+}
+
+/** What the probe found on the host. */
+export interface DeployState {
+  manifest: Manifest;
+  /** The release `current` points to (its sha), from the link itself. */
+  current?: string;
+  /** Release directories present under releases/. */
+  dirs: string[];
+  /** sha256 of releases/<wanted>/<app>, when that file exists. */
+  wantedSha256?: string;
+  /** The service's PID, and the release its binary was loaded from (/proc/PID/exe or, under an emulator, /proc/PID/maps). */
+  pid?: number;
+  running?: string;
+  /** sha256 of the systemd unit file on the host. */
+  unitSha256?: string;
+}
+
+export type DeployStep =
+  /** A release left `unfinished` by a killed run is current: health-check it, mark it good or bad. */
+  | { action: "settle"; sha: string }
+  | { action: "upload"; sha: string }
+  | { action: "unit" }
+  | { action: "switch"; sha: string; from?: string }
+  | { action: "restart"; sha: string }
+  /** Health check and /proc proof of `sha`; fails over to the last good release. */
+  | { action: "verify"; sha: string }
+  /** Only the service or health spec changed: recorded in the manifest. */
+  | { action: "record" }
+  | { action: "prune"; shas: string[] };
