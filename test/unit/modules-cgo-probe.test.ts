@@ -176,6 +176,7 @@ function ctxOf(h: ReturnType<typeof harness>) {
     facts: h.facts,
     controller: h.controller,
     fleet: h.fleet,
+    runId: "test-run",
     become: false as const,
     run: (s: string) => h.transport.exec(s),
     runOk: (s: string) => h.transport.exec(s),

@@ -60,7 +60,8 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     steps.push({ action: "settle", sha: cur });
     what.push(`health-check ${cur}, left unfinished by an interrupted run`);
   }
-  if (args.rollback === undefined && (!state.dirs.includes(target) || state.wantedSha256 !== args.resolved!.sha256)) {
+  const upload = args.rollback === undefined && (!state.dirs.includes(target) || state.wantedSha256 !== args.resolved!.sha256);
+  if (upload) {
     steps.push({ action: "upload", sha: target });
     what.push(`upload ${args.resolved!.name} as release ${target}`);
   }
@@ -74,7 +75,8 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     steps.push({ action: "switch", sha: target, ...(cur ? { from: cur } : {}) });
     what.push(`switch current ${cur ?? "(none)"} -> ${target}`);
   }
-  const restart = cur !== target || unitChanged || state.running !== target;
+  // a release directory uploaded again (a corrupt copy) under a running process: it runs the old file
+  const restart = cur !== target || unitChanged || state.running !== target || upload;
   if (restart) {
     steps.push({ action: "restart", sha: target });
     what.push(state.pid === undefined ? "start the service" : `restart the service (pid ${state.pid} runs ${state.running ?? "another binary"})`);

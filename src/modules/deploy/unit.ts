@@ -37,7 +37,7 @@ export function renderUnit(spec: SystemdService, app: string, appDir: string): s
     `Type=${spec.notify ? "notify" : "simple"}`,
     ...(spec.notify ? ["NotifyAccess=main"] : []),
     `ExecStart=${exec}`,
-    `WorkingDirectory=${systemdWord(`${appDir}/current`)}`,
+    `WorkingDirectory=${systemdLine(`${appDir}/current`)}`,
     ...env,
     ...(spec.user ? [`User=${spec.user}`] : []),
     ...(spec.group ? [`Group=${spec.group}`] : []),

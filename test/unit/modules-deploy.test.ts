@@ -1,0 +1,188 @@
+// deploy: the plan as a table (args + host state → steps), the manifest (parse, prune) as tables,
+// the systemd unit as text and checked by systemd-analyze verify, the probe's parse of real sh output.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ManifestError } from "../../src/errors.js";
+import { loadPlaybook } from "../../src/load/playbook.js";
+import { schemaProblems } from "../../src/load/schema.js";
+import { deploy } from "../../src/modules/deploy/index.js";
+import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec } from "../../src/modules/deploy/manifest.js";
+import { planDeploy, unitSha256 } from "../../src/modules/deploy/plan.js";
+import type { DeployArgs, DeployState } from "../../src/modules/deploy/types.js";
+import { renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
+import { LocalTransport } from "../../src/transport/local.js";
+import { tempDir } from "./modules-helpers.js";
+
+const A = "aaaaaaaaaaaa";
+const B = "bbbbbbbbbbbb";
+const C = "cccccccccccc";
+const NEW = "0123456789ab";
+const service: ServiceSpec = { type: "command", start: "./current/hello &", pidfile: "/opt/hello/hello.pid" };
+const health = { http: "http://127.0.0.1:8080/healthz" };
+const rel = (sha: string, status: ReleaseStatus): Release => ({ sha, artifact: "hello", status, deployed_at: "2026-01-01T00:00:00Z", run: "r1" });
+const manifest = (current: string | undefined, ...releases: Release[]): Manifest => ({ app: "hello", current, service, health, releases });
+const args: DeployArgs = { app: "hello", service, health, resolved: { path: "/tmp/hello", sha256: NEW + "f".repeat(52), name: "hello" } };
+const onHost = (m: Manifest, extra: Partial<DeployState> = {}): DeployState => ({ manifest: m, current: m.current, dirs: m.releases.map((r) => r.sha), pid: 42, running: m.current, ...extra });
+
+describe("deploy plan", () => {
+  const deployed = onHost(manifest(NEW, rel(A, "good"), rel(NEW, "good")), { wantedSha256: args.resolved!.sha256 });
+  it.each<[string, DeployState, Partial<DeployArgs>, string[]]>([
+    ["first deploy", onHost(emptyManifest("hello"), { pid: undefined }), {}, ["upload", "switch", "restart", "verify"]],
+    ["a new release over a good one", onHost(manifest(A, rel(A, "good"))), {}, ["upload", "switch", "restart", "verify"]],
+    ["current and good, running: nothing", deployed, {}, []],
+    ["current and good, but the process runs another binary", { ...deployed, running: A }, {}, ["restart", "verify"]],
+    ["current and good, the service is down", { ...deployed, pid: undefined, running: undefined }, {}, ["restart", "verify"]],
+    ["the release dir is corrupt: uploaded again, no switch", { ...deployed, wantedSha256: "0".repeat(64) }, {}, ["upload", "restart", "verify"]],
+    ["current left unfinished and wanted: health-checked, not restarted", onHost(manifest(NEW, rel(A, "good"), rel(NEW, "unfinished")), { wantedSha256: args.resolved!.sha256 }), {}, ["verify"]],
+    ["current left unfinished, another wanted: settled first", onHost(manifest(B, rel(A, "good"), rel(B, "unfinished"))), {}, ["settle", "upload", "switch", "restart", "verify"]],
+    ["unfinished and not current (killed before the switch), dir complete", onHost(manifest(A, rel(A, "good"), rel(NEW, "unfinished")), { wantedSha256: args.resolved!.sha256 }), {}, ["switch", "restart", "verify"]],
+    ["only the health spec changed", deployed, { health: { command: "true" } }, ["record"]],
+    ["rollback: last good other than current", onHost(manifest(B, rel(A, "good"), rel(B, "good"))), { resolved: undefined, rollback: true }, ["switch", "restart", "verify"]],
+    ["rollback to a named prefix", onHost(manifest(B, rel(A, "good"), rel(B, "good"))), { resolved: undefined, rollback: "aaaa" }, ["switch", "restart", "verify"]],
+    ["beyond keep_releases: pruned", onHost(manifest(A, rel(B, "bad"), rel(C, "good"), rel(A, "good"))), { keep_releases: 2 }, ["upload", "switch", "restart", "verify", "prune"]],
+  ])("%s", (_label, state, extra, steps) => {
+    expect(planDeploy(state, { ...args, ...extra }).steps.map((s) => s.action)).toEqual(steps);
+  });
+
+  it("says which release becomes current and whether a restart follows", () => {
+    const p = planDeploy(onHost(manifest(A, rel(A, "good"))), args);
+    expect(p.msg).toBe(`upload hello as release ${NEW}; switch current ${A} -> ${NEW}; restart the service (pid 42 runs ${A}); health-check ${NEW} (hello)`);
+    expect(p.data).toMatchObject({ deployed: { app: "hello", release: NEW }, previous: A, restarted: true });
+    expect(planDeploy(deployed, args)).toMatchObject({ msg: `hello ${NEW} is current and good, pid 42 runs it`, data: { restarted: false } });
+  });
+
+  it("prunes the oldest beyond keep, never current nor the last good", () => {
+    const p = planDeploy(onHost(manifest(A, rel(B, "bad"), rel(C, "good"), rel(A, "good"))), { ...args, keep_releases: 2 });
+    expect(p.steps.at(-1)).toEqual({ action: "prune", shas: [B, C] });
+  });
+
+  it.each<[string, DeployState, Partial<DeployArgs>, string]>([
+    ["rollback with no other good release", onHost(manifest(A, rel(B, "bad"), rel(A, "good"))), { resolved: undefined, rollback: true }, `no good release of hello other than current ${A}; releases on the host: ${B} (bad), ${A} (good)`],
+    ["rollback to an unknown prefix", onHost(manifest(A, rel(A, "good"))), { resolved: undefined, rollback: "ffff" }, "no single release of hello matches 'ffff'"],
+    ["rollback to a release whose directory is gone", { ...onHost(manifest(B, rel(A, "good"), rel(B, "good"))), dirs: [B] }, { resolved: undefined, rollback: true }, `release ${A} of hello is in releases.json but its directory is gone`],
+  ])("%s fails", (_label, state, extra, want) => {
+    expect(() => planDeploy(state, { ...args, ...extra })).toThrow(want);
+  });
+});
+
+describe("releases manifest", () => {
+  it.each<[string, string, Partial<Manifest> | string]>([
+    ["no file yet", "", { app: "hello", releases: [] }],
+    ["written by armgo", manifestText(manifest(A, rel(A, "good"))), { current: A, releases: [rel(A, "good")], service }],
+    ["not JSON", "{", "releases.json of hello is not JSON"],
+    ["another app's", JSON.stringify({ ...manifest(undefined), app: "other" }), "it belongs to app 'other'"],
+    ["a release without status", JSON.stringify({ ...manifest(undefined), releases: [{ sha: A, artifact: "x", deployed_at: "", run: "" }] }), "a release entry lacks"],
+    ["current not among its releases", JSON.stringify(manifest(B, rel(A, "good"))), `current '${B}' is not among its releases`],
+  ])("%s", (_label, text, want) => {
+    if (typeof want === "string") {
+      expect(() => parseManifest(text, "hello")).toThrow(ManifestError);
+      expect(() => parseManifest(text, "hello")).toThrow(want);
+    } else expect(parseManifest(text, "hello")).toMatchObject(want);
+  });
+
+  it.each<[string, Manifest, number, string[]]>([
+    ["within keep", manifest(A, rel(B, "good"), rel(A, "good")), 5, []],
+    ["oldest first", manifest(A, rel(B, "good"), rel(C, "good"), rel(A, "good")), 2, [B]],
+    ["the last good survives even when old", manifest(A, rel(C, "good"), rel(B, "bad"), rel(A, "unfinished")), 1, [B]],
+    ["current survives", manifest(B, rel(B, "bad"), rel(C, "bad"), rel(A, "good")), 1, [C]],
+  ])("prune: %s", (_label, m, keep, gone) => {
+    expect(pruneReleases(m, keep)).toEqual(gone);
+  });
+
+  it("the last good release skips bad and unfinished ones and the one excepted", () => {
+    const m = manifest(A, rel(C, "good"), rel(B, "bad"), rel(A, "good"), rel(NEW, "unfinished"));
+    expect(lastGood(m)?.sha).toBe(A);
+    expect(lastGood(m, A)?.sha).toBe(C);
+  });
+});
+
+describe("systemd unit", () => {
+  const spec = { type: "systemd" as const, args: ["-port", "8080", "100%", "$HOME", 'say "hi"'], environment: { HELLO_GREETING: "hi there" }, notify: true, user: "hello" };
+
+  it("renders as text, every value quoted for systemd", () => {
+    expect(renderUnit(spec, "hello", "/opt/hello")).toBe(
+      [
+        "# Written by armgo deploy: changes here are replaced on the next deploy.",
+        "[Unit]",
+        "Description=hello (armgo deploy)",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "",
+        "[Service]",
+        "Type=notify",
+        "NotifyAccess=main",
+        'ExecStart="/opt/hello/current/hello" "-port" "8080" "100%%" "$$HOME" "say \\"hi\\""',
+        "WorkingDirectory=/opt/hello/current",
+        'Environment="HELLO_GREETING=hi there"',
+        "User=hello",
+        "Restart=on-failure",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+      ].join("\n"),
+    );
+    expect(systemdWord("a\\b\nc")).toBe('"a\\\\b\\nc"');
+  });
+
+  it("passes systemd-analyze verify", () => {
+    const root = tempDir("armgo-unit-");
+    mkdirSync(join(root, "app/current"), { recursive: true });
+    writeFileSync(join(root, "app/current/hello"), "#!/bin/sh\n");
+    chmodSync(join(root, "app/current/hello"), 0o755);
+    const unit = join(root, "hello.service");
+    writeFileSync(unit, renderUnit({ ...spec, user: undefined }, "hello", join(root, "app")));
+    // verify prints problems and exits non-zero on errors; an empty output is a clean unit
+    const out = execFileSync("systemd-analyze", ["verify", unit], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toBe("");
+  });
+
+  it("a changed unit is a plan step; the same unit is none", () => {
+    const sys: DeployArgs = { ...args, service: { type: "systemd" } };
+    const state = onHost(manifest(NEW, rel(NEW, "good")), { wantedSha256: args.resolved!.sha256, manifest: { ...manifest(NEW, rel(NEW, "good")), service: { type: "systemd" } } });
+    expect(planDeploy({ ...state, unitSha256: unitSha256(sys) }, sys).steps).toEqual([]);
+    expect(planDeploy({ ...state, unitSha256: "0".repeat(64) }, sys).steps.map((s) => s.action)).toEqual(["unit", "restart", "verify"]);
+  });
+});
+
+describe("deploy probe", () => {
+  it("reads manifest, current, release dirs and the wanted binary's hash from a real sh", async () => {
+    const root = tempDir("armgo-deploy-probe-");
+    const app = join(root, "hello");
+    mkdirSync(join(app, "releases", A), { recursive: true });
+    mkdirSync(join(app, "releases", NEW), { recursive: true });
+    mkdirSync(join(app, "releases", ".staging-x"), { recursive: true });
+    writeFileSync(join(app, "releases", NEW, "hello"), "binary");
+    execFileSync("ln", ["-s", `releases/${A}`, join(app, "current")]);
+    writeFileSync(join(app, "releases.json"), manifestText(manifest(A, rel(A, "good"))));
+    const a: DeployArgs = { ...args, app_dir: app, service: { ...service, pidfile: join(app, "none.pid") } };
+    const r = await new LocalTransport("local").exec(deploy.probe(a, undefined as never));
+    const state = deploy.parse({ stdout: r.stdout, stderr: r.stderr, code: r.code }, a);
+    const sha = execFileSync("sha256sum", { input: "binary" }).toString().slice(0, 64);
+    expect(state).toEqual({ manifest: expect.objectContaining({ current: A }), current: A, dirs: [NEW, A].sort(), wantedSha256: sha });
+  });
+});
+
+describe("deploy args", () => {
+  const svc = { type: "command", start: "./current/hello &", pidfile: "/opt/hello/hello.pid" };
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ["artifact and a command service", { app: "hello", artifact: "dist/hello", service: svc }, []],
+    ["build with a systemd service, templated values judged once rendered", { app: "hello", build: { package: "examples/hello" }, service: { type: "systemd", user: "{{ u }}" } }, []],
+    ["rollback alone", { app: "hello", rollback: true }, []],
+    ["no source", { app: "hello", service: svc }, ["'deploy' needs artifact, or build, or rollback"]],
+    ["no service", { app: "hello", artifact: "x" }, ["'deploy' needs service, or build and service, or rollback"]],
+    ["a command service without pidfile", { app: "hello", artifact: "x", service: { type: "command", start: "x" } }, ["'service' is missing required key 'pidfile'"]],
+    ["a systemd key on a command service", { app: "hello", artifact: "x", service: { ...svc, notify: true } }, ["unknown key 'notify'"]],
+    ["an app name a shell would read", { app: "$(reboot)", artifact: "x", service: svc }, ["'app' must match pattern \"^[A-Za-z][A-Za-z0-9_-]{0,63}$\""]],
+  ])("%s", (_label, data, want) => {
+    expect(schemaProblems("modules/deploy.json", data, { root: "deploy", skipTemplated: true }).map((p) => p.message)).toEqual(want);
+  });
+
+  it("playbooks/deploy.yaml loads", () => {
+    const pb = loadPlaybook(join(import.meta.dirname, "../../playbooks/deploy.yaml"));
+    expect(pb.plays[0]!.serial).toEqual([1, "100%"]);
+    expect(pb.plays[0]!.tasks[0]!.module).toBe("deploy");
+  });
+});
