@@ -1,9 +1,9 @@
 // deploy: the plan as a table (args + host state → steps), the manifest (parse, prune) as tables,
 // the systemd unit as text and checked by systemd-analyze verify, the probe's parse of real sh output.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ManifestError } from "../../src/errors.js";
 import { loadPlaybook } from "../../src/load/playbook.js";
 import { schemaProblems } from "../../src/load/schema.js";
@@ -24,6 +24,13 @@ const health = { http: "http://127.0.0.1:8080/healthz" };
 const rel = (sha: string, status: ReleaseStatus): Release => ({ sha, artifact: "hello", status, deployed_at: "2026-01-01T00:00:00Z", run: "r1" });
 const manifest = (current: string | undefined, ...releases: Release[]): Manifest => ({ app: "hello", current, service, health, releases });
 const args: DeployArgs = { app: "hello", service, health, resolved: { path: "/tmp/hello", sha256: NEW + "f".repeat(52), name: "hello" } };
+const temps: string[] = [];
+const temp = (prefix: string): string => {
+  const d = tempDir(prefix);
+  temps.push(d);
+  return d;
+};
+afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 const onHost = (m: Manifest, extra: Partial<DeployState> = {}): DeployState => ({ manifest: m, current: m.current, dirs: m.releases.map((r) => r.sha), pid: 42, running: m.current, ...extra });
 
 describe("deploy plan", () => {
@@ -128,7 +135,7 @@ describe("systemd unit", () => {
   });
 
   it("passes systemd-analyze verify", () => {
-    const root = tempDir("armgo-unit-");
+    const root = temp("armgo-unit-");
     mkdirSync(join(root, "app/current"), { recursive: true });
     writeFileSync(join(root, "app/current/hello"), "#!/bin/sh\n");
     chmodSync(join(root, "app/current/hello"), 0o755);
@@ -149,7 +156,7 @@ describe("systemd unit", () => {
 
 describe("deploy probe", () => {
   it("reads manifest, current, release dirs and the wanted binary's hash from a real sh", async () => {
-    const root = tempDir("armgo-deploy-probe-");
+    const root = temp("armgo-deploy-probe-");
     const app = join(root, "hello");
     mkdirSync(join(app, "releases", A), { recursive: true });
     mkdirSync(join(app, "releases", NEW), { recursive: true });

@@ -49,8 +49,9 @@ class Deployment {
     private m: Manifest,
   ) {}
 
-  private async write(): Promise<void> {
-    await this.ctx.runOk(writeManifestScript(this.p.appDir, this.m));
+  /** Write the manifest, then run `then` in the same exec (each exec is a round trip, slow under emulation). */
+  private async write(then = ""): Promise<void> {
+    await this.ctx.runOk(writeManifestScript(this.p.appDir, this.m) + (then ? `\n${then}` : ""));
   }
 
   async run(steps: DeployStep[], previous: string | null): Promise<Required<ApplyResult>> {
@@ -90,12 +91,13 @@ class Deployment {
           pid = v.pid;
           if (!v.ok) await this.failOver(step.sha, previous, v.why);
           this.m = afterSuccess(this.m, this.args, step.sha, this.ctx.runId, new Date().toISOString());
-          await this.write();
+          // pruned in the same exec, when the plan prunes
+          if (!steps.some((s) => s.action === "prune")) await this.write();
           break;
         }
         case "record":
           this.m = afterSuccess(this.m, this.args, this.m.current!, this.ctx.runId, new Date().toISOString());
-          await this.write();
+          if (!steps.some((s) => s.action === "prune")) await this.write();
           break;
         case "prune":
           await this.prune();
@@ -122,10 +124,9 @@ class Deployment {
     const art = this.args.resolved!;
     // recorded before the bytes move: a killed run leaves an `unfinished` entry, never an unknown directory
     this.m = withRelease(this.m, { sha, artifact: art.name, status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId });
-    await this.write();
     const dir = releaseDir(this.p, sha);
     const stage = `${this.p.appDir}/releases/.staging-${sha}`;
-    await this.ctx.runOk(sh`rm -rf ${stage} && mkdir -p ${stage}`);
+    await this.write(sh`rm -rf ${stage} && mkdir -p ${stage}`);
     this.ctx.progress(`uploading ${art.name} as ${sha}`);
     await uploadAs(this.ctx, art.path, `${stage}/${this.args.app}`, parseInt(this.args.mode ?? "0755", 8));
     await this.ctx.runOk(
@@ -162,26 +163,28 @@ class Deployment {
   private async switchTo(sha: string): Promise<void> {
     const rel = this.m.releases.find((r) => r.sha === sha);
     // a release not yet proven here is unfinished until its health check passes
-    if (!rel || rel.status === "bad") {
-      this.m = withRelease(this.m, { sha, artifact: rel?.artifact ?? this.args.resolved?.name ?? "", status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId });
-      await this.write();
-    }
-    await this.ctx.runOk(switchLink(`${this.p.appDir}/current`, `releases/${sha}`));
-    this.m = { ...this.m, current: sha };
-    await this.write();
+    const before = !rel || rel.status === "bad" ? withRelease(this.m, { sha, artifact: rel?.artifact ?? this.args.resolved?.name ?? "", status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId }) : this.m;
+    const after = { ...before, current: sha };
+    // one exec: the release recorded, the link switched, the new current recorded
+    await this.ctx.runOk([...(before === this.m ? [] : [writeManifestScript(this.p.appDir, before)]), switchLink(`${this.p.appDir}/current`, `releases/${sha}`), writeManifestScript(this.p.appDir, after)].join("\n"));
+    this.m = after;
   }
 
   /** Health check, then proof that the service's process runs release `sha`'s binary. */
   private async verify(sha: string): Promise<{ ok: boolean; why: string; health?: HealthResult; pid?: number }> {
     const h = this.args.health;
+    const running = runningScript(serviceOf(this.args), this.p);
     let health: HealthResult | undefined;
+    let out: string;
     if (h) {
       this.ctx.progress(`health check of ${sha}`);
-      const r = await this.ctx.run(healthScript(h, this.p, sha), { timeoutMs: healthTimeoutMs(h) });
+      // the proof rides in the health check's exec: read once the service answers
+      const r = await this.ctx.run(`( ${healthScript(h, this.p, sha)}\n)\n${running}`, { timeoutMs: healthTimeoutMs(h) });
       health = r.timedOut ? { ok: false, attempts: 0, output: `no healthy answer within ${healthTimeoutMs(h) / 1000} s` } : parseHealth(r.stdout);
       if (!health.ok) return { ok: false, why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}`, health };
-    }
-    const kv = parseKv((await this.ctx.run(runningScript(serviceOf(this.args), this.p))).stdout);
+      out = r.stdout;
+    } else out = (await this.ctx.run(running)).stdout;
+    const kv = parseKv(out);
     const pid = kv.pid ? Number(kv.pid) : undefined;
     if (kv.running !== sha) {
       const runs = pid === undefined ? "no process runs" : `pid ${pid} runs ${kv.running || "a binary outside releases/"}`;
@@ -193,20 +196,19 @@ class Deployment {
   /** Release `failed` is bad: back to the last good release (restarted, health-checked), and the host fails. */
   private async failOver(failed: string, previous: string | null, why: string): Promise<never> {
     this.m = withStatus(this.m, failed, "bad");
-    await this.write();
     const good = lastGood(this.m, failed);
     const service = serviceOf(this.args);
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
     if (!good) {
       await this.ctx.run(stopScript(service, this.p, failed));
-      await this.ctx.runOk(sh`rm -f ${this.p.appDir}/current`);
       this.m = { ...this.m, current: undefined };
-      await this.write();
+      await this.write(sh`rm -f ${this.p.appDir}/current`);
       throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; no good release to go back to, the service is stopped`, { data: data(null) });
     }
-    await this.ctx.runOk(switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`));
-    this.m = { ...this.m, current: good.sha };
-    await this.write();
+    const marked = this.m;
+    this.m = { ...marked, current: good.sha };
+    // the bad mark and the switch back in one exec, the mark first: a kill between leaves it bad, not unfinished
+    await this.ctx.runOk([writeManifestScript(this.p.appDir, marked), switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`), writeManifestScript(this.p.appDir, this.m)].join("\n"));
     const restart = await this.ctx.run(restartScript(service, this.p, good.sha));
     const back = restart.code === 0 ? await this.verify(good.sha) : { ok: false, why: `its restart failed: ${restart.stderr.trim().slice(-300)}` };
     const state = back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`;
@@ -218,10 +220,8 @@ class Deployment {
 
   private async prune(): Promise<void> {
     const gone = pruneReleases(this.m, this.args.keep_releases ?? DEFAULT_KEEP);
-    if (gone.length === 0) return;
     this.m = { ...this.m, releases: this.m.releases.filter((r) => !gone.includes(r.sha)) };
     // the manifest first: a release it no longer names is never a rollback target, even half-removed
-    await this.write();
-    await this.ctx.runOk(gone.map((sha) => sh`rm -rf ${releaseDir(this.p, sha)}`).join(" && "));
+    await this.write(gone.map((sha) => sh`rm -rf ${releaseDir(this.p, sha)}`).join(" && "));
   }
 }

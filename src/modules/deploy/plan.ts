@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { TaskError } from "../../errors.js";
 import type { Plan } from "../contract.js";
-import { findRelease, lastGood, pruneReleases, withRelease, type Manifest, type ServiceSpec } from "./manifest.js";
+import { findRelease, lastGood, pruneReleases, withRelease, withStatus, type Manifest, type ServiceSpec } from "./manifest.js";
 import type { DeployArgs, DeployState, DeployStep } from "./types.js";
 import { renderUnit, unitPath } from "./unit.js";
 
@@ -44,8 +44,10 @@ export function targetOf(state: DeployState, args: DeployArgs): string {
 /** The manifest once the deploy succeeded: target good and current, specs recorded. */
 export function afterSuccess(m: Manifest, args: DeployArgs, target: string, run: string, now: string): Manifest {
   const old = m.releases.find((r) => r.sha === target);
-  const rel = old && (old.status === "good" || args.rollback !== undefined) ? { ...old, status: "good" as const } : { sha: target, artifact: args.resolved?.name ?? old?.artifact ?? "", status: "good" as const, deployed_at: now, run };
-  return { ...withRelease(m, rel), current: target, service: serviceOf(args), ...(args.health ? { health: args.health } : {}) };
+  const specs = { current: target, service: serviceOf(args), ...(args.health ? { health: args.health } : {}) };
+  // a release already listed keeps its place: the list stays in deploy order, a rollback reorders nothing
+  if (old) return { ...withStatus(m, target, "good"), ...specs };
+  return { ...withRelease(m, { sha: target, artifact: args.resolved?.name ?? "", status: "good", deployed_at: now, run }), ...specs };
 }
 
 export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeployStep> {
