@@ -3,6 +3,7 @@
 // alone; SIGKILL of the controller at two points of a deploy; two controllers at once.
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,18 @@ import { ensureControllerGo } from "../../src/lab/controller-go.js";
 import type { Manifest } from "../../src/modules/deploy/manifest.js";
 import { armgo, CLI, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 const PLAYBOOK = join(import.meta.dirname, "../../playbooks/deploy.yaml");
 const HELLO = join(import.meta.dirname, "../../examples/hello");
@@ -22,6 +35,9 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   let canary: string;
   let others: string[];
   let builds: string;
+  let inventory: string;
+  /** The lab's hosts share the machine's network (host networking): each serves on its own port. */
+  const port: Record<string, number> = {};
   /** The sha prefix each version's release got, learned from the first host that ran it. */
   const shaOf: Record<string, string> = {};
 
@@ -35,6 +51,10 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
     builds = join(dir, "builds.log");
     writeFileSync(join(dir, "go"), `#!/bin/sh\n[ "$1" = build ] && echo "$*" >> '${builds}'\nexec '${go}' "$@"\n`);
     chmodSync(join(dir, "go"), 0o755);
+    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as { all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } } };
+    for (const h of hosts) inv.all.children.arm64.hosts[h]!.hello_port = port[h] = await freePort();
+    inventory = join(dir, "inventory.yaml");
+    writeFileSync(inventory, stringify(inv));
   });
   afterAll(async () => {
     await fleet?.stop();
@@ -42,7 +62,7 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   });
 
   const args = (playbook: string, version: string, ...extra: string[]) => [
-    "play", playbook, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"),
+    "play", playbook, "-i", inventory, "--audit-dir", join(dir, "audit"),
     "-e", `go=${join(dir, "go")}`, "-e", `hello_dir=${HELLO}`, "-e", `hello_version=${version}`,
     // many emulated hosts on one CI machine: a Go binary may take a while to answer
     "-e", "health_timeout=240", ...extra,
@@ -51,7 +71,7 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   /** Another controller: its own cache, so its own run lock; only the hosts' locks stand between the two. */
   const playElsewhere = (version: string) => armgo(args(PLAYBOOK, version), { env: { ARMGO_CACHE: join(dir, "controller-2") } });
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
-  const serves = (host: string) => on(host, "curl -sS --max-time 10 http://127.0.0.1:8080/");
+  const serves = (host: string) => on(host, `curl -sS --max-time 30 http://127.0.0.1:${port[host]}/`);
   const pid = (host: string) => on(host, "cat /opt/hello/hello.pid");
   const manifest = async (host: string) => JSON.parse(await on(host, "cat /opt/hello/releases.json")) as Manifest & { current?: string };
   const buildCount = () => (existsSync(builds) ? readFileSync(builds, "utf8").trim().split("\n").length : 0);
@@ -165,7 +185,7 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   });
 
   it("SIGKILL between switch and health check: the canary serves the complete new release; the next run health-checks it without a restart, marks it good and converges", async () => {
-    const blocking = variant("hc", { health: { command: "touch /tmp/hc-started; while [ ! -e /tmp/hc-go ]; do sleep 0.2; done; curl -fsS http://127.0.0.1:8080/healthz", timeout: 300 } });
+    const blocking = variant("hc", { health: { command: "touch /tmp/hc-started; while [ ! -e /tmp/hc-go ]; do sleep 0.2; done; curl -fsS http://127.0.0.1:{{ hello_port }}/healthz", timeout: 300 } });
     await killWhen(blocking, "4.0.0", "/tmp/hc-started");
     const m = await manifest(canary);
     const left = m.releases.at(-1)!;

@@ -26,12 +26,18 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
     become: ctx.become,
     onNotice: (line) => notices.push(line),
   });
+  let deployment: Deployment | undefined;
   try {
     const m = parseManifest((await ctx.runOk(sh`cat ${manifestPath(p.appDir)} 2>/dev/null; exit 0`)).stdout, args.app);
-    const done = await new Deployment(ctx, args, p, m).run(plan.steps, plan.data?.previous as string | null);
+    deployment = new Deployment(ctx, args, p, m);
+    const done = await deployment.run(plan.steps, plan.data?.previous as string | null);
     return { ...done, msg: [...notices, done.msg].join("; ") };
   } catch (e) {
-    if (e instanceof TaskError && notices.length > 0) e.message = `${notices.join("; ")}; ${e.message}`;
+    if (e instanceof TaskError) {
+      if (notices.length > 0) e.message = `${notices.join("; ")}; ${e.message}`;
+      // whatever failed, the recap can still say which release the host runs
+      if (deployment && e.data.deployed === undefined) e.data.deployed = { app: args.app, release: deployment.current ?? null };
+    }
     throw e;
   } finally {
     await lock.release();
@@ -41,6 +47,11 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
 class Deployment {
   private restarted = false;
   private readonly settled: Record<string, string> = {};
+
+  /** The release `current` points to, as far as this deploy knows. */
+  get current(): string | undefined {
+    return this.m.current;
+  }
 
   constructor(
     private readonly ctx: ModuleContext,
