@@ -172,6 +172,8 @@ describe("extract on a real host (sh, tar)", () => {
     ["hardlink through a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l/hl-target")], "symlink pointing outside: go/l"],
     ["hardlink to a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l")], "symlink pointing outside: go/"],
     ["fifo", [{ type: "fifo", name: "go/p" }], "device or fifo: go/p"],
+    ["setuid file (tar keeps the bit as root)", [{ type: "file", name: "go/bin/su", content: "x", mode: 0o4755 }], "setuid or setgid file: go/bin/su"],
+    ["setgid file", [{ type: "file", name: "go/sg", content: "x", mode: 0o2755 }], "setuid or setgid file: go/sg"],
     ["symlink inside", [link("go/a/l", "../b")], undefined],
     ["hardlink inside", [hard("go/h", "go/VERSION")], undefined],
   ])("%s", async (_label, extra, refused) => {

@@ -176,7 +176,7 @@ export async function runModule<A, S, St>(
 }
 
 export type TarEntry =
-  | { type: "file"; name: string; content: string }
+  | { type: "file"; name: string; content: string; mode?: number }
   | { type: "dir" | "fifo"; name: string }
   | { type: "symlink" | "hardlink"; name: string; target: string };
 
@@ -189,7 +189,7 @@ export function makeTarGz(entries: TarEntry[]): Buffer {
     const put = (s: string, off: number, len: number) => h.write(s.slice(0, len), off, "utf8");
     const oct = (n: number, off: number, len: number) => put(n.toString(8).padStart(len - 1, "0") + "\0", off, len);
     put(e.name, 0, 100);
-    oct(e.type === "dir" || e.name.includes("/bin/") ? 0o755 : 0o644, 100, 8);
+    oct(e.type === "file" && e.mode !== undefined ? e.mode : e.type === "dir" || e.name.includes("/bin/") ? 0o755 : 0o644, 100, 8);
     oct(0, 108, 8);
     oct(0, 116, 8);
     oct(body.length, 124, 12);

@@ -190,6 +190,17 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     );
   });
 
+  it("a hand-made absolute link to the live tree still protects it from the leftover cleanup", async () => {
+    const { path, a, resolved: r } = await installFirst();
+    const tree = join(dir, "sr", readlinkSync(path));
+    rmSync(path);
+    symlinkSync(tree, path);
+    rmSync(join(path, MANIFEST));
+    seed(r, "broken", true);
+    await expect(runModule(h, sysroot, a)).rejects.toThrow(/exit 1/);
+    expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
+  });
+
   it("a lost or corrupt manifest rebuilds beside the live tree, which survives a failing install", async () => {
     const { path, a, resolved: r } = await installFirst();
     const live = readlinkSync(path);

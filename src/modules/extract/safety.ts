@@ -46,6 +46,8 @@ export function unpackChecked(src: string, root: string): string {
       : sh`[ -n "$bad" ] || for e in "$tmp"/tree/* "$tmp"/tree/.[!.]* "$tmp"/tree/..?*; do [ -e "$e" ] || [ -L "$e" ] || continue; [ "\${e##*/}" = ${root} ] || { bad=${`outside ${root}/: `}"\${e##*/}"; break; }; done`,
     `base=$(cd "$tmp/tree" && pwd -P) || exit 1`,
     sh`[ -n "$bad" ] || bad=$(find "$base" -type l -exec sh -c ${SYMLINK_CHECK} sh "$base" "$base"${root === "" ? "" : "/" + root} {} + | head -n 1)`,
+    // as root tar keeps set-id bits even with --no-same-owner: a root-owned setuid file from an archive is a way in
+    `[ -n "$bad" ] || bad=$(find "$base" -type f -perm /6000 | head -n 1 | sed "s|^$base/|setuid or setgid file: |")`,
     `if [ -n "$bad" ]; then echo "refused=$bad"; exit ${EXIT_UNSAFE}; fi`,
     // tar's first complaint says what went wrong (gzip: unexpected end of file); its last line does not.
     `if [ $rc != 0 ]; then grep -v -e '^$' -e 'Removing leading' "$tmp/err" | head -n 1 >&2; exit ${EXIT_TAR}; fi`,

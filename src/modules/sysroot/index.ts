@@ -163,8 +163,8 @@ async function install(ctx: ModuleContext, path: string, tarball: string, id: st
   await ctx.runOk(
     [
       sh`rm -rf ${path}` + `${TEMP}*`,
-      // a first install may find no directory yet, so nothing to clear
-      sh`cur=$(readlink ${path} 2>/dev/null || true); cd ${dir} 2>/dev/null || exit 0`,
+      // a first install may find no directory yet; the live tree is compared by name, so a hand-made absolute link protects it too
+      sh`cur=$(readlink ${path} 2>/dev/null || true); cur=\${cur##*/}; cd ${dir} 2>/dev/null || exit 0`,
       `for t in ${ours.join(" ")}; do [ -d "$t" ] && [ "$t" != "$cur" ] && rm -rf "./$t"; done; exit 0`,
     ].join("\n"),
   );
