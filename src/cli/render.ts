@@ -4,6 +4,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import type { RunEvent, TaskResult, Recap } from "../engine/types.js";
 import { banner } from "./banner.js";
 import { Changes } from "./changes.js";
+import { deployedLines } from "./deployed.js";
 import { formatDiff } from "./diff.js";
 import { Grouped } from "./grouped.js";
 import { LiveBlock, liveLines, Transfers, type LiveStream } from "./live.js";
@@ -122,6 +123,7 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
         print("");
         print(banner("PLAY RECAP"));
         for (const l of recapLines(e.recap, c)) print(l);
+        for (const l of deployedLines(e.deployed, c)) print(l);
         for (const l of changes.lines(c)) print(l);
         // drift runs again with the same renderer: each summary covers its own run
         changes = new Changes();

@@ -20,6 +20,7 @@ import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
 import { connectHost } from "./connection.js";
 import { createController } from "./controller.js";
+import { DeployedTracker } from "./deployed.js";
 import { cachedFacts, gather, keepFacts, type Gathered } from "./gather.js";
 import { HostRunner, type HostEnv, type TaskRun } from "./host.js";
 import { GATHERING_FACTS, playOrder, type PlayOrder } from "./order.js";
@@ -83,11 +84,13 @@ class Run {
   /** Hosts out of the run: failed or unreachable hosts take no part in later plays, as in Ansible. */
   readonly out = new Set<string>();
   readonly limit: ReturnType<typeof pLimit>;
+  readonly deployed: DeployedTracker;
 
   constructor(
     readonly opts: RunOptions,
     readonly loaded: Loaded,
   ) {
+    this.deployed = new DeployedTracker([...loaded.inventory.hosts.keys()]);
     this.limit = pLimit(Math.max(1, opts.forks ?? 10));
     // Ctrl-C means stop now: closing the connections ends the commands in flight
     opts.signal?.addEventListener("abort", () => void this.closeConnections(), { once: true });
@@ -98,6 +101,7 @@ class Run {
   }
 
   emit(e: RunEvent): void {
+    if (e.type === "task_result") this.deployed.note(e.result);
     this.opts.onEvent?.(e);
   }
 
@@ -342,22 +346,28 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
       const order = playOrder(play, opts);
       run.emit({ type: "play_start", play: play.name, hosts, check: Boolean(opts.check), tasks: order.names });
       let stop = false;
+      const started: string[] = [];
+      let failed = 0;
       for (const batch of batches(hosts, play.serial)) {
         const once = new RunOnce<TaskRun>(batch);
+        started.push(...batch);
         const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, order, h, once))));
-        const failed = oks.filter((ok) => !ok).length;
+        const batchFailed = oks.filter((ok) => !ok).length;
+        failed += batchFailed;
         if (opts.signal?.aborted) break;
-        // a whole failed batch, or one over max_fail_percentage, stops the rollout
-        if (overFailLimit(failed, batch.length, play.max_fail_percentage) || (play.serial.length > 0 && failed === batch.length)) {
+        // a whole failed batch, or the play so far over max_fail_percentage, stops the rollout
+        if (overFailLimit(failed, started.length, play.max_fail_percentage) || (play.serial.length > 0 && batchFailed === batch.length)) {
           stop = true;
           break;
         }
       }
+      run.deployed.endPlay(started, hosts.slice(started.length));
       if (stop || opts.signal?.aborted) break;
     }
   } finally {
     heads = await run.close(Boolean(opts.signal?.aborted));
   }
-  run.emit({ type: "recap", recap: run.recap });
-  return { recap: run.recap, interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats: await run.stats(), auditHeads: heads };
+  const deployed = run.deployed.summary();
+  run.emit({ type: "recap", recap: run.recap, ...(deployed ? { deployed } : {}) });
+  return { recap: run.recap, ...(deployed ? { deployed } : {}), interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats: await run.stats(), auditHeads: heads };
 }

@@ -20,8 +20,12 @@ export function batches<T>(hosts: T[], serial: Array<number | string>): T[][] {
   return out;
 }
 
-/** max_fail_percentage: stop the play when more than this share of a batch failed. */
-export function overFailLimit(failed: number, batchSize: number, maxFailPercentage: number | undefined): boolean {
-  if (maxFailPercentage === undefined) return false;
-  return (failed / batchSize) * 100 > maxFailPercentage;
+/**
+ * max_fail_percentage over the whole play so far: stop when more than this share of every host the
+ * play's batches have run on failed or was unreachable (Ansible counts only the last batch's failed
+ * hosts; docs/rollouts.md says why armgo does not).
+ */
+export function overFailLimit(failed: number, ran: number, maxFailPercentage: number | undefined): boolean {
+  if (maxFailPercentage === undefined || ran === 0) return false;
+  return (failed / ran) * 100 > maxFailPercentage;
 }

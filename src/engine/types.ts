@@ -1,6 +1,7 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
 import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
+import type { DeployedSummary } from "./deployed.js";
 import type { Shard } from "./shard.js";
 
 export interface RunOptions {
@@ -79,7 +80,8 @@ export type RunEvent =
   | { type: "task_result"; result: TaskResult }
   | { type: "progress"; host: string; task: string; text: string }
   | { type: "command"; command: RemoteCommand }
-  | { type: "recap"; recap: Recap };
+  /** `deployed`: per app, which hosts run which release, when some result named one. */
+  | { type: "recap"; recap: Recap; deployed?: DeployedSummary };
 
 export interface HostRecap {
   ok: number;
@@ -94,6 +96,8 @@ export type Recap = Record<string, HostRecap>;
 
 export interface RunResult {
   recap: Recap;
+  /** Per app, which hosts run which release, when some result named one (data.deployed). */
+  deployed?: DeployedSummary;
   interrupted: boolean;
   runId: string;
   stats: { connections: number; execs: number; bytesSent: number };

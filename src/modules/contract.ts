@@ -94,6 +94,15 @@ export interface ProbeOptions {
   runsTask?: boolean;
 }
 
+/**
+ * `data.deployed` of a result (also a failed one): the release of an app current on the host after
+ * the task. The engine reads it, not the module's name, to say which hosts run which release.
+ */
+export interface Deployed {
+  app: string;
+  release: string;
+}
+
 export interface ApplyResult {
   msg?: string;
   data?: Record<string, unknown>;

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { runPlaybook } from "../../src/engine/run.js";
 import type { RunEvent, RunOptions, TaskResult } from "../../src/engine/types.js";
 
-export function setup(playbook: string, hosts = ["h1", "h2"]) {
+/** `hostVars`: more vars of some hosts (`connection: ssh` makes one a real SSH host). */
+export function setup(playbook: string, hosts = ["h1", "h2"], hostVars: Record<string, Record<string, unknown>> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "armgo-run-"));
   writeFileSync(join(dir, "site.yaml"), playbook.replaceAll("DIR", dir));
   writeFileSync(
     join(dir, "hosts.yaml"),
-    `all:\n  vars: { connection: local, secret_token: tok-9876543 }\n  children:\n    g:\n      hosts:\n${hosts.map((h) => `        ${h}: { n: "${h}" }\n`).join("")}`,
+    `all:\n  vars: { connection: local, secret_token: tok-9876543 }\n  children:\n    g:\n      hosts:\n${hosts.map((h) => `        ${h}: ${JSON.stringify({ n: h, ...hostVars[h] })}\n`).join("")}`,
   );
   const run = async (extra: Partial<RunOptions> = {}) => {
     const events: RunEvent[] = [];

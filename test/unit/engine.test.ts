@@ -63,14 +63,22 @@ describe("serial batches", () => {
     expect(batches(ten, serial).map((b) => b.length)).toEqual(sizes);
   });
 
+  // counts over every host the play's batches ran so far, not the last batch (docs/rollouts.md)
   it.each([
     [1, 4, undefined, false],
     [1, 4, 25, false],
     [2, 4, 25, true],
     [0, 4, 0, false],
     [1, 4, 0, true],
-  ])("%i failed of %i with max_fail_percentage %s → stop %s", (failed, size, max, stop) => {
-    expect(overFailLimit(failed, size, max)).toBe(stop);
+    [1, 1, 99, true],
+    [0, 0, 0, false],
+    [1, 3, 40, false],
+    [2, 5, 40, false],
+    [3, 7, 40, true],
+    [1, 10, 10, false],
+    [2, 10, 10, true],
+  ])("%i failed of %i hosts run so far with max_fail_percentage %s → stop %s", (failed, ran, max, stop) => {
+    expect(overFailLimit(failed, ran, max)).toBe(stop);
   });
 });
 

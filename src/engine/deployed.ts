@@ -1,0 +1,67 @@
+// Which release of each app every host runs after a run, from the results' `data.deployed` (the
+// contract's convention), and the hosts a stopped rollout never reached.
+import type { Deployed } from "../modules/contract.js";
+import type { TaskResult } from "./types.js";
+
+export interface DeployedApp {
+  /** Host → the release current there after its newest result that named one (inventory order). */
+  hosts: Record<string, string>;
+  /** Hosts of the rollout's play that no batch reached: they run what they ran before. */
+  not_started: string[];
+  /** Hosts the play ran on whose results named no release (unreachable, or failed before). */
+  unknown: string[];
+}
+
+export type DeployedSummary = Record<string, DeployedApp>;
+
+function deployedOf(r: TaskResult): Deployed | undefined {
+  const d = r.data?.deployed as Partial<Deployed> | undefined;
+  return typeof d?.app === "string" && typeof d.release === "string" ? { app: d.app, release: d.release } : undefined;
+}
+
+export class DeployedTracker {
+  private readonly apps = new Map<string, { hosts: Map<string, string>; notStarted: Set<string>; unknown: Set<string> }>();
+  /** Apps the current play deployed. */
+  private readonly inPlay = new Set<string>();
+
+  /** @param order the inventory's hosts, the order every list comes in */
+  constructor(private readonly order: string[]) {}
+
+  note(r: TaskResult): void {
+    const d = deployedOf(r);
+    if (!d) return;
+    let app = this.apps.get(d.app);
+    if (!app) this.apps.set(d.app, (app = { hosts: new Map(), notStarted: new Set(), unknown: new Set() }));
+    app.hosts.set(r.host, d.release);
+    app.unknown.delete(r.host);
+    this.inPlay.add(d.app);
+  }
+
+  /** A play ended: its hosts that ran without naming a release, and those no batch reached. */
+  endPlay(started: string[], notStarted: string[]): void {
+    for (const name of this.inPlay) {
+      const app = this.apps.get(name)!;
+      for (const h of started) if (!app.hosts.has(h)) app.unknown.add(h);
+      for (const h of notStarted) if (!app.hosts.has(h)) app.notStarted.add(h);
+    }
+    this.inPlay.clear();
+  }
+
+  /** undefined when no result named a release. */
+  summary(): DeployedSummary | undefined {
+    if (this.apps.size === 0) return undefined;
+    const inOrder = (hosts: Iterable<string>): string[] => {
+      const set = new Set(hosts);
+      return this.order.filter((h) => set.has(h));
+    };
+    const out: DeployedSummary = {};
+    for (const [name, app] of this.apps) {
+      out[name] = {
+        hosts: Object.fromEntries(inOrder(app.hosts.keys()).map((h) => [h, app.hosts.get(h)!])),
+        not_started: inOrder(app.notStarted),
+        unknown: inOrder(app.unknown),
+      };
+    }
+    return out;
+  }
+}
