@@ -7,7 +7,10 @@ export function deployedLines(summary: DeployedSummary | undefined, c: ChalkInst
   const out: string[] = [];
   for (const [app, d] of Object.entries(summary)) {
     const byRelease = new Map<string, string[]>();
-    for (const [host, release] of Object.entries(d.hosts)) byRelease.set(release, [...(byRelease.get(release) ?? []), host]);
+    for (const [host, r] of Object.entries(d.hosts)) {
+      const release = r ?? "(none)";
+      byRelease.set(release, [...(byRelease.get(release) ?? []), host]);
+    }
     const title = `RELEASES [${app}]`;
     out.push("", `${title} ${"*".repeat(Math.max(3, 79 - title.length))}`);
     const w = Math.max(...[...byRelease.keys()].map((r) => r.length));

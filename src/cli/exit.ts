@@ -1,6 +1,7 @@
 // Exit codes, decided here and only here (README documents them). Ansible's where users know them.
 import type { DriftReport } from "../commands/drift.js";
 import type { FactsReport } from "../commands/facts.js";
+import type { ReleasesReport } from "../commands/releases.js";
 import type { Recap } from "../engine/types.js";
 import { ArmgoError, InputError, InterruptedError, LockHeldError } from "../errors.js";
 
@@ -29,12 +30,17 @@ export function exitForRecap(recap: Recap, interrupted = false): number {
   return EXIT.ok;
 }
 
-/** `armgo facts`: the same precedence as a run, 4 over 2. */
-export function exitForFacts(report: FactsReport): number {
-  const entries = Object.values(report);
+/** `armgo facts` and `armgo releases`, a report per host: the same precedence as a run, 4 over 2. */
+export function exitForHosts(report: FactsReport | ReleasesReport["hosts"]): number {
+  const entries: object[] = Object.values(report);
   if (entries.some((r) => "unreachable" in r)) return EXIT.unreachable;
   if (entries.some((r) => "failed" in r)) return EXIT.failed;
   return EXIT.ok;
+}
+
+/** `armgo releases`: as `facts`, and 99 when Ctrl-C cut it short. */
+export function exitForReleases(report: ReleasesReport): number {
+  return report.interrupted ? EXIT.interrupted : exitForHosts(report.hosts);
 }
 
 /** drift: what a host can't tell (unreachable, failed) outranks what it says (drift, fixed). */

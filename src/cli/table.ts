@@ -11,8 +11,9 @@ import { choice, helpText, parse, required, type CommandSpec, type OptionSpec } 
 import { auditCommand } from "./audit.js";
 import { type Command, connection, connectionOptions, interruptible, lockOptions, type Print, renderer, runOptions, runOptionsOf } from "./command.js";
 import { cronCommand } from "./cron.js";
+import { releasesCommand, rollbackCommand } from "./deploy.js";
 import { driftCommand } from "./drift.js";
-import { EXIT, exitForFacts, exitForRecap } from "./exit.js";
+import { EXIT, exitForHosts, exitForRecap } from "./exit.js";
 
 const playCommand: Command = {
   spec: {
@@ -48,7 +49,7 @@ const playCommand: Command = {
     }
     const result = await play({ ...opts, signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) }, loaded);
     const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
+    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, deployed: result.deployed, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
     return code;
   },
 };
@@ -107,7 +108,7 @@ const factsCommand: Command = {
     const { collectFacts } = await import("../commands/facts.js");
     const report = await collectFacts({ inventory: required(v.inventory, "-i INVENTORY", factsCommand.spec), ...connection(v) });
     print(JSON.stringify(report, null, 2));
-    return exitForFacts(report);
+    return exitForHosts(report);
   },
 };
 
@@ -160,7 +161,7 @@ const labCommand: Command = {
   },
 };
 
-export const commands: readonly Command[] = [playCommand, driftCommand, validateCommand, inventoryCommand, factsCommand, auditCommand, cronCommand, labCommand];
+export const commands: readonly Command[] = [playCommand, driftCommand, validateCommand, inventoryCommand, factsCommand, releasesCommand, rollbackCommand, auditCommand, cronCommand, labCommand];
 
 const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help" };
 

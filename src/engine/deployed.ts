@@ -4,8 +4,8 @@ import type { Deployed } from "../modules/contract.js";
 import type { TaskResult } from "./types.js";
 
 export interface DeployedApp {
-  /** Host → the release current there after its newest result that named one (inventory order). */
-  hosts: Record<string, string>;
+  /** Host → the release current there after its newest result that named one (inventory order); null: none. */
+  hosts: Record<string, string | null>;
   /** Hosts of the rollout's play that no batch reached: they run what they ran before. */
   not_started: string[];
   /** Hosts the play ran on whose results named no release (unreachable, or failed before). */
@@ -16,11 +16,11 @@ export type DeployedSummary = Record<string, DeployedApp>;
 
 function deployedOf(r: TaskResult): Deployed | undefined {
   const d = r.data?.deployed as Partial<Deployed> | undefined;
-  return typeof d?.app === "string" && typeof d.release === "string" ? { app: d.app, release: d.release } : undefined;
+  return typeof d?.app === "string" && (typeof d.release === "string" || d.release === null) ? { app: d.app, release: d.release } : undefined;
 }
 
 export class DeployedTracker {
-  private readonly apps = new Map<string, { hosts: Map<string, string>; notStarted: Set<string>; unknown: Set<string> }>();
+  private readonly apps = new Map<string, { hosts: Map<string, string | null>; notStarted: Set<string>; unknown: Set<string> }>();
   /** Apps the current play deployed. */
   private readonly inPlay = new Set<string>();
 

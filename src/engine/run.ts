@@ -13,6 +13,7 @@ import type { Inventory, Play, Playbook } from "../load/model.js";
 import type { Fleet } from "../modules/contract.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
+import { recipeHash } from "../hash.js";
 import { version } from "../paths.js";
 import { isTemplated } from "../template/render.js";
 import { acquireHostLock, HOST_LOCK_PATH, type HostLock } from "../lock/host-lock.js";
@@ -72,6 +73,13 @@ export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "li
   const allowed = opts.limit ? new Set(selectHosts(inv, opts.limit)) : undefined;
   const only = opts.hosts ? new Set(opts.hosts) : undefined;
   return selectHosts(inv, play.hosts).filter((h) => (!allowed || allowed.has(h)) && (!only || only.has(h)) && (!opts.shard || inShard(h, opts.shard)));
+}
+
+/** A playbook built in memory (armgo releases, rollback) over an inventory file, checked as loadRun checks a file's. */
+export function loadBuilt(opts: Pick<RunOptions, "inventory" | "limit"> & { inventory: string }, source: string, plays: Play[]): Loaded {
+  const inventory = loadInventory(opts.inventory);
+  if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
+  return { playbook: { file: source, sha256: recipeHash(plays), plays }, inventory };
 }
 
 class Run {

@@ -100,7 +100,8 @@ export interface ProbeOptions {
  */
 export interface Deployed {
   app: string;
-  release: string;
+  /** null: no release is current (the first one failed, with nothing to go back to). */
+  release: string | null;
 }
 
 export interface ApplyResult {

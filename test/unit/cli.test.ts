@@ -61,7 +61,7 @@ describe("the command table", () => {
   const print = (text: string) => void printed.push(text);
 
   it("names exactly the commands of src/commands/", () => {
-    expect(commands.map((c) => c.spec.name)).toEqual(["play", "drift", "validate", "inventory", "facts", "audit", "cron", "lab"]);
+    expect(commands.map((c) => c.spec.name)).toEqual(["play", "drift", "validate", "inventory", "facts", "releases", "rollback", "audit", "cron", "lab"]);
   });
 
   it.each(commands.map((c) => [c.spec.name, c] as const))("%s --help shows its usage and every option of its spec, and -h", async (name, c) => {
@@ -87,6 +87,8 @@ describe("the command table", () => {
     [["lab", "dwon"], "unknown lab command 'dwon' — did you mean 'down'? — usage: armgo lab up|status|down|build [options]"],
     [["lab", "up", "--arch", "riscv"], "--arch must be arm64, amd64 or mixed, not 'riscv'"],
     [["lab", "up", "--hosts", "0"], "--hosts must be 1 to 64, not '0'"],
+    [["releases", "-i", "hosts.yaml"], "armgo releases: --app NAME is required — usage: armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]"],
+    [["rollback", "--app", "hello"], "armgo rollback: -i INVENTORY is required — usage: armgo rollback -i INVENTORY --app NAME [--to SHA] [--limit PATTERN] [--check]"],
   ])("%j is an InputError: %s", async (argv, line) => {
     const err = await dispatch(argv, print).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);

@@ -8,7 +8,7 @@ import type { TaskResult } from "../../src/engine/types.js";
 const result = (host: string, data: Record<string, unknown>, module = "anything"): TaskResult => ({
   host, play: "p", task: "t", module, status: "changed", changed: true, msg: "", data, duration_ms: 1,
 });
-const dep = (host: string, app: string, release: string, module?: string) => result(host, { deployed: { app, release } }, module);
+const dep = (host: string, app: string, release: string | null, module?: string) => result(host, { deployed: { app, release } }, module);
 
 type Step = TaskResult | { started: string[]; notStarted: string[] };
 
@@ -33,6 +33,11 @@ describe("DeployedTracker", () => {
       { hello: { hosts: { h1: "aaaaaaaaaaaa" }, not_started: [], unknown: [] } },
     ],
     [
+      "a host where no release is current (the first failed, nothing to go back to)",
+      [dep("h1", "hello", null), { started: ["h1"], notStarted: ["h2"] }],
+      { hello: { hosts: { h1: null }, not_started: ["h2"], unknown: [] } },
+    ],
+    [
       "two apps in one play, and a malformed deployed value ignored",
       [dep("h1", "a", "111111111111"), dep("h1", "b", "222222222222"), result("h2", { deployed: { app: "a" } }), { started: ["h1", "h2"], notStarted: ["h5"] }],
       {
@@ -51,12 +56,13 @@ describe("DeployedTracker", () => {
 describe("the recap's releases block", () => {
   const plain = new Chalk({ level: 0 });
   it("groups hosts by release and names the hosts the rollout never reached", () => {
-    const lines = deployedLines({ hello: { hosts: { h1: "bbbbbbbbbbbb", h2: "aaaaaaaaaaaa", h3: "aaaaaaaaaaaa" }, not_started: ["h4", "h5"], unknown: ["h6"] } }, plain);
+    const lines = deployedLines({ hello: { hosts: { h1: "bbbbbbbbbbbb", h2: "aaaaaaaaaaaa", h3: "aaaaaaaaaaaa", h7: null }, not_started: ["h4", "h5"], unknown: ["h6"] } }, plain);
     expect(lines).toEqual([
       "",
       `RELEASES [hello] ${"*".repeat(63)}`,
       "bbbbbbbbbbbb  h1",
       "aaaaaaaaaaaa  h2, h3",
+      "(none)        h7",
       "not started: h4, h5 — unchanged",
       "unknown: h6 — no result named the release they run",
     ]);

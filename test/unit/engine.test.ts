@@ -5,7 +5,7 @@ import { Executor } from "../../src/engine/exec.js";
 import { selectHosts } from "../../src/engine/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
-import { EXIT, exitForDrift, exitForError, exitForFacts, exitForRecap } from "../../src/cli/exit.js";
+import { EXIT, exitForDrift, exitForError, exitForHosts, exitForRecap } from "../../src/cli/exit.js";
 import type { DriftReport, HostDriftState } from "../../src/commands/drift.js";
 import { InputError, InterruptedError, LockHeldError, TaskError, UnreachableError } from "../../src/errors.js";
 import { emptyRecap } from "../../src/engine/types.js";
@@ -148,7 +148,7 @@ describe("exit codes", () => {
     [{ a: { failed: "x" } }, 2],
     [{ a: { failed: "x" }, b: { unreachable: "y" } }, 4],
   ])("facts report %j → %i", (report, code) => {
-    expect(exitForFacts(report as Parameters<typeof exitForFacts>[0])).toBe(code);
+    expect(exitForHosts(report as Parameters<typeof exitForHosts>[0])).toBe(code);
   });
 
   it.each([

@@ -1,0 +1,30 @@
+// `armgo rollback`: an app back to its last good release (or the one named) on every host, through
+// the deploy module itself (its switch, restart, health check and manifest), under the run lock.
+import type { RunResult } from "../engine/types.js";
+import { type AppOptions, appRun, deployArgs } from "./app.js";
+import { play, type PlayOptions } from "./play.js";
+
+export interface RollbackOptions extends AppOptions, Omit<PlayOptions, "playbook" | "inventory" | "limit"> {
+  /** A sha prefix of a release kept on the hosts; default the last good release other than current. */
+  to?: string;
+  /** Run the deploy task as root, as a play's `become: true` (the user the deploy ran as, to restart its service). */
+  become?: boolean;
+}
+
+/**
+ * One canary host first, then all the others: the release rolled back to may no longer be healthy
+ * (its config or data moved on), and a failed canary leaves the rest of the fleet as it is.
+ */
+export const ROLLBACK_SERIAL = [1, "100%"];
+
+export async function rollback(opts: RollbackOptions): Promise<RunResult> {
+  const args = deployArgs(opts, opts.to ?? true);
+  const command = `armgo rollback --app ${opts.app}${opts.to ? ` --to ${opts.to}` : ""}`;
+  const loaded = appRun(
+    opts,
+    command,
+    { name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`, serial: ROLLBACK_SERIAL, max_fail_percentage: 0, gather_facts: true, become: Boolean(opts.become) },
+    { name: opts.to ? `switch ${opts.app} to ${opts.to}` : `switch ${opts.app} to its last good release`, module: "deploy", args },
+  );
+  return play({ ...opts, lock: { ...opts.lock, command } }, loaded);
+}
