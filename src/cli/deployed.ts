@@ -1,6 +1,6 @@
 // After PLAY RECAP: per app, which hosts run which release, and the hosts a stopped rollout never reached.
 import type { ChalkInstance } from "chalk";
-import type { DeployedSummary } from "../engine/deployed.js";
+import type { DeployedSummary } from "../engine/types.js";
 
 export function deployedLines(summary: DeployedSummary | undefined, c: ChalkInstance): string[] {
   if (!summary) return [];

@@ -1,18 +1,7 @@
 // Which release of each app every host runs after a run, from the results' `data.deployed` (the
 // contract's convention), and the hosts a stopped rollout never reached.
 import type { Deployed } from "../modules/contract.js";
-import type { TaskResult } from "./types.js";
-
-export interface DeployedApp {
-  /** Host → the release current there after its newest result that named one (inventory order); null: none. */
-  hosts: Record<string, string | null>;
-  /** Hosts of the rollout's play that no batch reached: they run what they ran before. */
-  not_started: string[];
-  /** Hosts the play ran on whose results named no release (unreachable, or failed before). */
-  unknown: string[];
-}
-
-export type DeployedSummary = Record<string, DeployedApp>;
+import type { DeployedSummary, TaskResult } from "./types.js";
 
 function deployedOf(r: TaskResult): Deployed | undefined {
   const d = r.data?.deployed as Partial<Deployed> | undefined;

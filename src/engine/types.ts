@@ -1,7 +1,6 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
 import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
-import type { DeployedSummary } from "./deployed.js";
 import type { Shard } from "./shard.js";
 
 export interface RunOptions {
@@ -108,3 +107,15 @@ export interface RunResult {
 export function emptyRecap(): HostRecap {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
 }
+
+/** Per app, which release each host runs after a run (engine/deployed.ts collects it). */
+export interface DeployedApp {
+  /** Host → the release current there after its newest result that named one (inventory order); null: none. */
+  hosts: Record<string, string | null>;
+  /** Hosts of the rollout's play that no batch reached: they run what they ran before. */
+  not_started: string[];
+  /** Hosts the play ran on whose results named no release (unreachable, or failed before). */
+  unknown: string[];
+}
+
+export type DeployedSummary = Record<string, DeployedApp>;

@@ -2,7 +2,8 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { deployedLines } from "../../src/cli/deployed.js";
-import { DeployedTracker, type DeployedSummary } from "../../src/engine/deployed.js";
+import { DeployedTracker } from "../../src/engine/deployed.js";
+import type { DeployedSummary } from "../../src/engine/types.js";
 import type { TaskResult } from "../../src/engine/types.js";
 
 const result = (host: string, data: Record<string, unknown>, module = "anything"): TaskResult => ({
