@@ -1,9 +1,10 @@
 // Results grouped under one TASK header per task, in playbook order, while hosts run independently.
-// A task's lines are held until every host of the play has passed it (or the play ends), then
-// printed under its header. A failure is printed at once: the tasks up to its own are printed with
-// what they hold so far (headers in order, once). Lines that arrive later for a task whose header
-// is no longer the last one printed are held, and printed when every host has passed that task
-// (or with the next failure in it) under a CONTINUED [task] line instead of a second header.
+// A task's lines are held until every started host of the batch has passed it (or the batch ends),
+// then printed under its header; a host still waiting for a fork holds nothing back. A failure is
+// printed at once: the tasks up to its own are printed with what they hold so far (headers in
+// order, once). Lines that arrive later for a task whose header is no longer the last one printed
+// (a failure's, or a host that started late) are held, and printed when every started host has
+// passed that task (or with the next failure in it) under a CONTINUED [task] line.
 import { banner } from "./banner.js";
 import type { PlayState } from "./play-state.js";
 
@@ -21,6 +22,8 @@ export class Grouped {
   private flushed = 0;
   /** The section whose lines were printed last: its new lines can follow directly. */
   private bottom = -1;
+  /** Sections before `flushed` holding lines of hosts that started after them. */
+  private late = new Set<number>();
 
   constructor(private readonly print: (line: string) => void) {}
 
@@ -39,6 +42,7 @@ export class Grouped {
       return;
     }
     s.lines.push(...lines);
+    if (k < this.flushed) this.late.add(k);
     if (!urgent) return;
     for (let i = this.flushed; i < k; i++) if (!this.sections[i]!.headed) this.show(i, true);
     this.show(k, true);
@@ -51,19 +55,25 @@ export class Grouped {
     else for (const l of lines) this.print(l);
   }
 
-  /** Print every task that all hosts have passed. */
+  /** Print every task that all started hosts have passed. */
   advance(): void {
     const f = this.state?.frontier() ?? Infinity;
+    for (const k of [...this.late].sort((a, b) => a - b)) {
+      if (k >= f) break;
+      this.show(k, false);
+      this.late.delete(k);
+    }
     while (this.flushed < this.sections.length && this.flushed < f) this.show(this.flushed++, false);
   }
 
-  /** The play is over (or the run): print everything held. */
+  /** The batch is over (or the play, or the run): print everything held. */
   end(): void {
-    while (this.flushed < this.sections.length) this.show(this.flushed++, false);
+    this.state = undefined;
+    this.advance();
     this.sections = [];
+    this.late.clear();
     this.flushed = 0;
     this.bottom = -1;
-    this.state = undefined;
   }
 
   /** A section's index; a result outside the play's list (none expected) gets a section of its own. */

@@ -74,13 +74,31 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
   let changes = new Changes();
   const transfers = new Transfers();
   let play: PlayState | undefined;
+  /** The running play's banner, and whether a batch of it began: Ansible repeats the banner per `serial` batch. */
+  let playBanner = "";
+  let batched = false;
   const handle = (e: RunEvent): void => {
     switch (e.type) {
       case "play_start":
         grouped.end();
+        playBanner = banner(`PLAY [${e.play}]${e.check ? " (check mode: nothing will change)" : ""}`);
+        batched = false;
         print("");
-        print(banner(`PLAY [${e.play}]${e.check ? " (check mode: nothing will change)" : ""}`));
+        print(playBanner);
         play = new PlayState(e.play, e.hosts, e.tasks);
+        grouped.start(play);
+        transfers.clear();
+        break;
+      case "batch_start":
+        if (!play) break;
+        // each batch prints its own task headers, under the play's banner again
+        grouped.end();
+        if (batched) {
+          print("");
+          print(playBanner);
+        }
+        batched = true;
+        play = new PlayState(e.play, e.hosts, play.tasks, e.forks);
         grouped.start(play);
         transfers.clear();
         break;

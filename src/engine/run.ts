@@ -93,13 +93,15 @@ class Run {
   readonly out = new Set<string>();
   readonly limit: ReturnType<typeof pLimit>;
   readonly deployed: DeployedTracker;
+  readonly forks: number;
 
   constructor(
     readonly opts: RunOptions,
     readonly loaded: Loaded,
   ) {
     this.deployed = new DeployedTracker([...loaded.inventory.hosts.keys()]);
-    this.limit = pLimit(Math.max(1, opts.forks ?? 10));
+    this.forks = Math.max(1, opts.forks ?? 10);
+    this.limit = pLimit(this.forks);
     // Ctrl-C means stop now: closing the connections ends the commands in flight
     opts.signal?.addEventListener("abort", () => void this.closeConnections(), { once: true });
   }
@@ -359,6 +361,7 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
       for (const batch of batches(hosts, play.serial)) {
         const once = new RunOnce<TaskRun>(batch);
         started.push(...batch);
+        run.emit({ type: "batch_start", play: play.name, hosts: batch, forks: Math.min(run.forks, batch.length) });
         const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, order, h, once))));
         const batchFailed = oks.filter((ok) => !ok).length;
         failed += batchFailed;

@@ -73,6 +73,8 @@ export type RunEvent =
   /** `tasks`: what a host of the play may report, in order (Gathering Facts, the tasks, then the handlers). */
   | { type: "play_start"; play: string; hosts: string[]; check: boolean; tasks: string[] }
   | { type: "play_skip"; play: string; reason: string }
+  /** A batch of the play (all its hosts without `serial`) begins: its hosts start in this order, `forks` at once, each next one when one is done. */
+  | { type: "batch_start"; play: string; hosts: string[]; forks: number }
   | { type: "task_start"; host: string; play: string; task: string; task_index?: number }
   /** The host has nothing more to do in this play (finished, failed or unreachable). */
   | { type: "host_done"; host: string; play: string }

@@ -15,6 +15,7 @@ const res = (host: string, i: number, status: HostStatus = "ok", extra: { msg?: 
   result: { host, play: extra.play ?? PLAY, task: extra.task ?? TASKS[i]!, module: "m", status, changed: status === "changed", msg: extra.msg ?? "", duration_ms: 1, task_index: i, ...(extra.item ? { item: extra.item } : {}) },
 });
 const done = (host: string, play = PLAY): RunEvent => ({ type: "host_done", host, play });
+const batch = (hosts: string[], forks = hosts.length): RunEvent => ({ type: "batch_start", play: PLAY, hosts, forks });
 const recap = (...hosts: string[]): RunEvent => ({
   type: "recap",
   recap: Object.fromEntries(hosts.map((h) => [h, { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 }])),
@@ -176,7 +177,7 @@ ok: [h1]
 ok: [h2]`,
     ],
     [
-      "hosts not started yet (forks, serial) hold the tasks; a play that ends early prints what it holds",
+      "a started host that has not reported yet holds the tasks; a play that ends early prints what it holds",
       [start(["h1", "h2", "h3"]), ...through("h1"), ...through("h2"), "|", recap("h1", "h2")],
       `PLAY [${PLAY}]
 |
@@ -186,6 +187,55 @@ ${RECAP("h1 : ok=1  changed=0  unreachable=0  failed=0  skipped=0  ignored=0\nh2
 
 CHANGES
 nothing changed, nothing failed`,
+    ],
+    [
+      "serial [1, 100%]: the canary's lines print as it passes each task; each batch has its own PLAY and TASK headers",
+      [start(["h1", "h2", "h3"]), batch(["h1"]), res("h1", 0), "|", on("h1", 1), "|", res("h1", 1, "changed"), on("h1", 2), res("h1", 2), done("h1"), "|", batch(["h2", "h3"]), ...through("h2"), "|", ...through("h3")],
+      `PLAY [${PLAY}]
+|
+
+TASK [Gathering Facts]
+ok: [h1]
+|
+
+TASK [download]
+changed: [h1]
+
+TASK [install]
+ok: [h1]
+|
+
+PLAY [${PLAY}]
+|
+${allOk(TASKS, ["h2", "h3"])}`,
+    ],
+    [
+      "forks 2 of 3 hosts: a host waiting for a fork holds nothing back; its lines for tasks already printed come under CONTINUED",
+      [start(["h1", "h2", "h3"]), batch(["h1", "h2", "h3"], 2), res("h1", 0), res("h2", 0), on("h1", 1), on("h2", 1), "|", res("h1", 1), res("h2", 1), on("h1", 2), on("h2", 2), res("h1", 2), done("h1"), "|", res("h3", 0), res("h2", 2), done("h2"), "|", on("h3", 1), res("h3", 1), on("h3", 2), "|", res("h3", 2), done("h3")],
+      `PLAY [${PLAY}]
+
+TASK [Gathering Facts]
+ok: [h1]
+ok: [h2]
+|
+
+TASK [download]
+ok: [h1]
+ok: [h2]
+|
+|
+
+CONTINUED [Gathering Facts]
+ok: [h3]
+
+CONTINUED [download]
+ok: [h3]
+|
+
+TASK [install]
+ok: [h1]
+ok: [h2]
+ok: [h3]`,
     ],
     [
       "loop items and two plays: headers once per play",

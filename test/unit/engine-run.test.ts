@@ -261,6 +261,26 @@ describe("a run on local hosts", () => {
     expect(Object.keys(r.result.recap)).toEqual(["h1"]);
   });
 
+  it("tells the renderer each batch's hosts and how many run at once, after the batch before is through", async () => {
+    const { run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  serial: [1, "100%"]
+  tasks:
+    - command: "true"
+`,
+      ["h1", "h2", "h3"],
+    );
+    const r = await run({ forks: 1 });
+    const batches = r.events.flatMap((e, i) => (e.type === "batch_start" ? [{ at: i, hosts: e.hosts, forks: e.forks }] : []));
+    expect(batches.map(({ hosts, forks }) => ({ hosts, forks }))).toEqual([
+      { hosts: ["h1"], forks: 1 },
+      { hosts: ["h2", "h3"], forks: 1 },
+    ]);
+    expect(batches[1]!.at).toBeGreaterThan(r.events.findIndex((e) => e.type === "host_done" && e.host === "h1"));
+  });
+
   it("tells the renderer each play's task order, each result's place in it, and when a host is through", async () => {
     const { run } = setup(`
 - hosts: g
