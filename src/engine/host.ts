@@ -261,8 +261,26 @@ export class HostRunner {
     if (hit) return hit;
     const batch: Pending[] = [first];
     await this.lookahead.collect(tasks, ti, ii + 1, batch);
-    if (this.env.speculation) this.env.speculation.batch(batch);
+    if (this.env.speculation) this.env.speculation.batch(await this.aheadOfFacts(tasks, ti, ii, batch));
     return this.probes.run(batch, (script) => exec.exec(script, log, {}, tasks[ti]!.no_log));
+  }
+
+  /**
+   * What of a batch built from the last run's facts may go with the facts command: nothing for a
+   * no_log task (-v shows that batch, and a later task may record it), and no read-only probe on from
+   * the first that read a fact or a result registered ahead of the facts (fresh ones may skip or change it: it would have run).
+   */
+  private async aheadOfFacts(tasks: Task[], ti: number, ii: number, batch: Pending[]): Promise<Pending[]> {
+    if (tasks[ti]!.no_log) return [];
+    let watched = batch;
+    // the first unit was prepared unwatched: a read-only one again, its reads watched
+    if (batch[0]!.runsTask) {
+      watched = [];
+      await this.lookahead.collect(tasks, ti, ii, watched);
+    }
+    const stale = new Set(["facts", ...Object.keys(ansibleFacts(this.env.facts)), ...Object.keys(this.registered)]);
+    const cut = watched.findIndex((p) => p.runsTask && (!p.reads || [...p.reads].some((r) => stale.has(r))));
+    return cut < 0 ? watched : watched.slice(0, cut);
   }
 
   /** The result as the renderer and the audit log see it (no_log hides output). */

@@ -78,7 +78,7 @@ export class Lookahead {
         this.entries.set(id, { version: this.version, prep });
         // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged with another task
         if (!prep || prep.script === "" || task.run_once || task.no_log || prep.delegate !== undefined) continue;
-        out.push(pending(id, prep, this.deps.become(prep.become)));
+        out.push(pending(id, prep, this.deps.become(prep.become), reads));
       }
       if (task.register) registers.add(task.register);
     }

@@ -11,12 +11,16 @@ export interface Pending {
   id: string;
   key: string;
   section: Section;
+  /** The probe carries out the task itself. */
+  runsTask: boolean;
+  /** The vars its preparation read, where known. */
+  reads?: ReadonlySet<string>;
 }
 
 /** A unit's probe as sent; the key is all its output and parse depend on: the script, how it runs, and the args. */
-export function pending(id: string, prep: Prepared, become: boolean | string): Pending {
+export function pending(id: string, prep: Prepared, become: boolean | string, reads?: ReadonlySet<string>): Pending {
   const section = { script: prep.script, become };
-  return { id, key: JSON.stringify([prep.args, prep.runsTask, section]), section };
+  return { id, key: JSON.stringify([prep.args, prep.runsTask, section]), section, runsTask: prep.runsTask, reads };
 }
 
 /** Probes already run (sent with the facts command) and the exec that ran them, recorded with the first task that uses one. */

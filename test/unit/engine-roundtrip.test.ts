@@ -8,14 +8,16 @@ import { readAudit, type TaskRecord } from "../../src/audit/log.js";
 import type { RunEvent } from "../../src/engine/types.js";
 import { setup } from "./engine-local.js";
 
-// `names` prints the host name: a probe built from the facts; `path` reads a file: a probe that does not read them
+// `place` exports the host name: a probe built from the facts; `names` and `path` run read-only
+// commands that read no fact: they go with the facts command too
 const PLAY = `
 - hosts: g
   tasks:
     - name: place
       command: { cmd: "echo x > DIR/{{ n }}", creates: "DIR/{{ n }}" }
+      environment: { HOST: "{{ ansible_hostname }}" }
     - name: names
-      command: "echo {{ ansible_hostname }} {{ n }}"
+      command: "echo {{ n }}"
       changed_when: false
       check_mode: false
     - name: path
@@ -45,7 +47,7 @@ describe("one round trip per converged host", () => {
 
     const converged = await run();
     expect(converged.result.stats).toMatchObject({ connections: 2, execs: 2 });
-    expect(converged.of("h1", "names")).toMatchObject({ status: "ok", msg: `${hostname().split(".")[0]} h1` });
+    expect(converged.of("h1", "names")).toMatchObject({ status: "ok", msg: "h1" });
     expect(converged.of("h2", "path")).toMatchObject({ status: "ok", msg: "x" });
     const kept = records(dir, "h1", converged.result.runId);
     const uncached = readAudit(join(dir, "other-audit", "h1.jsonl"))
@@ -67,13 +69,15 @@ describe("one round trip per converged host", () => {
     writeFileSync(cacheOf(dir, "h1"), JSON.stringify({ ...kept, facts: { ...kept.facts, hostname: "elsewhere" } }));
     const r = await run({ verbose: true });
     expect(r.result.stats.execs).toBe(2);
-    expect(r.of("h1", "names")).toMatchObject({ status: "ok", msg: `${hostname().split(".")[0]} h1` });
+    expect(r.of("h1", "place")).toMatchObject({ status: "ok" });
+    expect(r.of("h1", "names")).toMatchObject({ status: "ok", msg: "h1" });
     expect(r.of("h1", "path")).toMatchObject({ status: "ok", msg: "x" });
     // -v shows both probe batches: the one built from the kept facts, then from the first probe that differs
     const scripts = r.events.filter((e): e is Extract<RunEvent, { type: "command" }> => e.type === "command").map((e) => e.command.script);
     expect(scripts).toHaveLength(2);
-    expect(scripts[0]).toContain("echo elsewhere h1");
-    expect(scripts[1]).toContain(`echo ${hostname().split(".")[0]} h1`);
+    expect(scripts[0]).toContain("elsewhere");
+    expect(scripts[0]).toContain("echo h1");
+    expect(scripts[1]).toContain(hostname().split(".")[0]);
     expect(scripts[1]).toContain("cat ");
     expect(JSON.parse(readFileSync(cacheOf(dir, "h1"), "utf8")).facts.hostname).toBe(hostname());
   });
@@ -115,6 +119,32 @@ describe("where the run ahead of the facts stops, the facts go alone and results
     expect(r.result.stats.execs).toBe(execs);
     expect(r.of("h1", "t2")).toMatchObject({ status: "ok", msg: "t2" });
     expect(r.results.map((x) => x.task)).toEqual(["Gathering Facts", "t1", "t2"]);
+  });
+});
+
+// Read-only: the probe runs the command. t1's `when` holds only on the kept, now stale, facts
+const RO = (extra: string, cmd = "touch DIR/ran") => `    - name: t1\n      command: "${cmd}"\n      changed_when: false\n      check_mode: false\n${extra}`;
+
+describe("with kept facts that went stale, nothing goes with the facts command that fresh facts would not run or show", () => {
+  it.each([
+    ["a read-only task whose when reads a fact: not run", 1, RO("      when: ansible_hostname == 'elsewhere'\n")],
+    ["a read-only task whose args read a fact: run with the fresh one", 2, RO("", "touch DIR/ran-{{ ansible_hostname }}")],
+    ["a read-only task whose var renders a fact", 2, RO("      vars: { h: \"{{ ansible_hostname }}\" }\n", "touch DIR/ran-{{ h }}")],
+    ["a read-only task after a registered result, judged by a fact (the go role's last task): still one exec", 1, ro("t0", "      register: r0\n") + RO("      register: v\n      failed_when: v.rc != 0 or facts.arch == ''\n", "echo t1")],
+    ["a no_log task's probe is not shown with -v", 2, `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      no_log: true\n`],
+    ["a no_log task the fresh facts skip: its probe is not recorded with the next", 2, `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      when: ansible_hostname == 'elsewhere'\n      no_log: true\n    - name: t2\n      command: { cmd: "echo x", creates: "DIR" }\n`],
+  ])("%s: %i execs under --check", async (_shape, execs, tasks) => {
+    const { dir, run } = setup(`\n- hosts: g\n  tasks:\n${tasks}`, ["h1"]);
+    await run();
+    const kept = JSON.parse(readFileSync(cacheOf(dir, "h1"), "utf8"));
+    writeFileSync(cacheOf(dir, "h1"), JSON.stringify({ ...kept, facts: { ...kept.facts, hostname: "elsewhere" } }));
+    const r = await run({ check: true, verbose: true });
+    expect(r.result.stats.execs).toBe(execs);
+    expect(r.results.filter((x) => x.status === "failed")).toEqual([]);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+    expect(existsSync(join(dir, "ran-elsewhere"))).toBe(false);
+    const shown = JSON.stringify([r.events, records(dir, "h1", r.result.runId)]);
+    expect(shown).not.toContain("hidden-tok");
   });
 });
 
