@@ -13,6 +13,8 @@ export interface ToolRun {
   /** Summed PSS of every process of the run at its peak (Ansible: parent + forks + ssh clients + masters). */
   peakPssBytes: number;
   processesAtPeak: number;
+  /** GNU time %U + %S: CPU of the tool and the children it waited for (not daemonised ssh masters). */
+  cpuMs: number;
 }
 
 let seq = 0;
@@ -23,7 +25,7 @@ export async function measure(argv: string[], opts: { env: NodeJS.ProcessEnv; cw
   const [sh, ...shArgs] = joinAndExec(watch.path);
   const start = performance.now();
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(sh!, [...shArgs, "/usr/bin/time", "-f", "%M", "-o", timeFile, ...argv], {
+    const child = spawn(sh!, [...shArgs, "/usr/bin/time", "-f", "%M %U %S", "-o", timeFile, ...argv], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -39,8 +41,8 @@ export async function measure(argv: string[], opts: { env: NodeJS.ProcessEnv; cw
   const mem = await watch.stop();
   await watch.remove();
   await writeFile(opts.logPath, output);
-  const maxRssKb = Number((await readFile(timeFile, "utf8")).trim().split("\n").pop());
-  return { wallMs, code, output, maxRssBytes: maxRssKb * 1024, peakPssBytes: mem.peakPss, processesAtPeak: mem.processesAtPeak };
+  const [maxRssKb, user, sys] = (await readFile(timeFile, "utf8")).trim().split("\n").pop()!.split(" ").map(Number);
+  return { wallMs, code, output, maxRssBytes: maxRssKb! * 1024, peakPssBytes: mem.peakPss, processesAtPeak: mem.processesAtPeak, cpuMs: (user! + sys!) * 1000 };
 }
 
 /** Processes the tool left behind in its cgroup (Ansible's ControlPersist masters) are ended, so the next run starts cold. */

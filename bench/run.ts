@@ -1,14 +1,9 @@
-// `npm run bench`: armgo and ansible-playbook doing the same job on the same fresh fleets, side by side.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+// `npm run bench`: armgo, ansible-playbook, Ansible with Mitogen and the floor doing the same job on the same fleets.
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureImage } from "../src/lab/images.js";
-import { ensureClientKey } from "../src/lab/keys.js";
-import { ensureMirror } from "../src/lab/mirror.js";
-import { serveDir } from "../src/lab/mirror-server.js";
-import { assertLabReady } from "../src/lab/doctor.js";
+import { chart } from "./chart.js";
+import { ensureConvergedImage } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
 import { describeMachine, waitQuiet } from "./machine.js";
@@ -16,98 +11,128 @@ import { measure } from "./measure.js";
 import { report, type Sample } from "./report.js";
 import { sshdCounts, subtract, type SshdCounts } from "./sshd-log.js";
 import { countTraffic, readTraffic, zeroTraffic } from "./traffic.js";
-import { command, tally, type Job, type Scenario, type Tool } from "./tools.js";
-import { assertGoInstalled, assertRecap } from "./verify.js";
-
-const ARCHIVE = "go1.22.12.linux-amd64.tar.gz";
-// dist/bench/run.js → the repo root.
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const OUT = join(ROOT, "bench/out");
+import { benchSetup, OUT, ROOT } from "./setup.js";
+import { command, tally, TOOLS, type Job, type Scenario, type Tool } from "./tools.js";
+import { assertGoInstalled, assertRecap, onlyUnreachable } from "./verify.js";
 
 const { values } = parseArgs({
   options: {
     hosts: { type: "string", default: "10,50" },
-    rounds: { type: "string", default: "3" },
-    repeats: { type: "string", default: "2" },
+    // "2" for every N, or per N: "10:2,50:1,200:1".
+    rounds: { type: "string", default: "2" },
+    repeats: { type: "string", default: "1" },
+    scenarios: { type: "string", default: "install,converged,check" },
+    tools: { type: "string", default: TOOLS.join(",") },
     append: { type: "boolean", default: false },
   },
 });
 const hostCounts = values.hosts.split(",").map(Number);
-const rounds = Number(values.rounds);
+const roundsFor = (n: number): number => {
+  const spec = values.rounds.split(",").map((r) => r.split(":"));
+  const hit = spec.find((p) => p.length === 2 && Number(p[0]) === n) ?? spec.find((p) => p.length === 1);
+  if (!hit) throw new Error(`--rounds ${values.rounds} names no round count for N = ${n}`);
+  return Number(hit[hit.length - 1]);
+};
 const repeats = Number(values.repeats);
+const scenarios = values.scenarios.split(",") as Scenario[];
+const tools = values.tools.split(",") as Tool[];
+for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools: unknown tool ${t} (known: ${TOOLS.join(", ")})`);
 
-await assertLabReady();
-const [image, mirrorDir] = await Promise.all([ensureImage("amd64"), ensureMirror()]);
-const mirror = await serveDir(mirrorDir);
-const work = await mkdtemp(join(tmpdir(), "armgo-bench-"));
-const key = await ensureClientKey(join(work, "id_ed25519"));
-const sha256 = (await readFile(join(mirrorDir, `${ARCHIVE}.sha256`), "utf8")).trim();
+const setup = await benchSetup();
+const { image, work, key, vars } = setup;
 console.log(`machine: ${describeMachine()}`);
 
 try {
+  const repeated = scenarios.filter((s) => s !== "install");
+  const convergedImage = repeated.length
+    ? await ensureConvergedImage(setup)
+    : image;
   for (const n of hostCounts) {
     const dir = join(OUT, `n${n}`);
     await mkdir(dir, { recursive: true });
     const file = join(OUT, `samples-n${n}.json`);
     const samples: Sample[] = values.append ? JSON.parse(await readFile(file, "utf8").catch(() => "[]")) : [];
     const firstRound = Math.max(0, ...samples.map((s) => s.round)) + 1;
-    for (let round = firstRound; round < firstRound + rounds; round++) {
-      // Alternate which tool goes first, so neither always gets the cooler machine.
-      const order: Tool[] = round % 2 ? ["armgo", "ansible"] : ["ansible", "armgo"];
-      for (const tool of order) samples.push(...(await fleetRuns(n, round, tool, dir)));
+    for (let round = firstRound; round < firstRound + roundsFor(n); round++) {
+      // Rotate which tool goes first, so none always gets the cooler machine.
+      const order = tools.map((_, i) => tools[(i + round - 1) % tools.length]!);
+      if (scenarios.includes("install")) for (const tool of order) samples.push(...(await installRun(n, round, tool, dir)));
+      if (repeated.length) samples.push(...(await convergedRuns(n, round, order, repeated, dir, convergedImage)));
       await writeFile(file, JSON.stringify(samples, null, 1));
     }
-    const md = report(samples);
-    await writeFile(join(OUT, `report-n${n}.md`), md);
-    console.log(`\n${md}`);
+    await writeFile(join(OUT, `report-n${n}.md`), report(samples));
   }
+  // The report and the chart cover every N with saved samples, so runs made in several sittings come together.
+  const all: Sample[] = [];
+  for (const f of (await readdir(OUT)).filter((f) => /^samples-n\d+\.json$/.test(f))) all.push(...JSON.parse(await readFile(join(OUT, f), "utf8")));
+  const md = [...new Set(all.map((s) => s.hosts))].sort((a, b) => a - b).map((n) => report(all.filter((s) => s.hosts === n))).join("\n");
+  await writeFile(join(OUT, "report.md"), md);
+  await writeFile(join(ROOT, "bench/speed.svg"), chart(all));
+  console.log(`\n${md}\nchart: bench/speed.svg`);
 } finally {
-  await mirror.close();
-  await rm(work, { recursive: true, force: true });
+  await setup.close();
 }
 
-/** One fresh fleet for one tool: the first install, then converged and check runs `repeats` times each. */
-async function fleetRuns(n: number, round: number, tool: Tool, dir: string): Promise<Sample[]> {
-  const fleetDir = await mkdtemp(join(work, `${tool}-n${n}-`));
+interface Fleet {
+  hosts: Awaited<ReturnType<typeof startBenchFleet>>["hosts"];
+  job: Job;
+}
+
+/** A fresh fleet of `n` hosts from `fromImage`, with both inventories, traffic counters and a scratch dir. */
+async function withFleet<T>(n: number, name: string, fromImage: string, body: (f: Fleet) => Promise<T>): Promise<T> {
+  const fleetDir = await mkdtemp(join(work, `${name}-n${n}-`));
   const knownHostsPath = join(fleetDir, "known_hosts");
-  const fleet = await startBenchFleet(n, { image, publicKey: key.publicKey, knownHostsPath, label: `bench-${process.pid}` });
+  const fleet = await startBenchFleet(n, { image: fromImage, publicKey: key.publicKey, knownHostsPath, label: `bench-${process.pid}` });
   const stopTraffic = await countTraffic(fleet.hosts.map((h) => h.port));
   try {
     const inventories = { armgo: join(fleetDir, "inventory.yaml"), ansible: join(fleetDir, "inventory.ini") };
-    await writeInventories(fleet.hosts, inventories, { keyPath: key.privateKeyPath, knownHostsPath, mirrorUrl: mirror.url });
+    await writeInventories(fleet.hosts, inventories, { keyPath: key.privateKeyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl });
     const job: Job = {
       root: ROOT,
       work: fleetDir,
       forks: n,
       inventories,
       auditDir: join(fleetDir, "audit"),
-      vars: { go_url: `${mirror.url}/${ARCHIVE}`, go_sha256: sha256 },
+      vars,
+      hosts: fleet.hosts.map((h) => ({ name: h.name, port: h.port })),
+      keyPath: key.privateKeyPath,
+      knownHostsPath,
     };
-    const plan: Scenario[] = ["install", ...Array.from({ length: repeats }, () => ["converged", "check"] as Scenario[]).flat()];
-    const samples: Sample[] = [];
-    for (const [i, scenario] of plan.entries()) {
-      const log = join(dir, `r${round}-${tool}-${i}-${scenario}.log`);
-      samples.push(await oneRun(n, round, tool, scenario, job, fleet.hosts, log));
-      if (scenario === "install") await assertGoInstalled(tool, fleet.hosts);
-      const last = samples[samples.length - 1]!;
-      console.log(`n=${n} round ${round} ${tool} ${scenario}: ${(last.wallMs / 1000).toFixed(2)} s (load ${last.before.load1.toFixed(2)}, busy ${(last.before.busy * 100).toFixed(0)}%)`);
-    }
-    return samples;
+    return await body({ hosts: fleet.hosts, job });
   } finally {
     await stopTraffic();
     await fleet.stop();
   }
 }
 
-async function oneRun(
-  n: number,
-  round: number,
-  tool: Tool,
-  scenario: Scenario,
-  job: Job,
-  hosts: Awaited<ReturnType<typeof startBenchFleet>>["hosts"],
-  log: string,
-): Promise<Sample> {
+/** A first install: one fresh fleet per tool, checked afterwards on every host. */
+async function installRun(n: number, round: number, tool: Tool, dir: string): Promise<Sample[]> {
+  return withFleet(n, tool, image, async ({ hosts, job }) => {
+    const sample = await oneRun(n, round, tool, "install", job, hosts, join(dir, `r${round}-${tool}-install.log`));
+    await assertGoInstalled(tool, hosts);
+    return [sample];
+  });
+}
+
+/**
+ * Converged and check runs: one fleet that starts converged (made by armgo, and converged for every
+ * tool: the same files), shared by all tools in turn. armgo first runs once untimed, so that it holds
+ * what its install run would have left in its audit dir; the other tools keep nothing between runs.
+ */
+async function convergedRuns(n: number, round: number, order: Tool[], repeated: Scenario[], dir: string, fromImage: string): Promise<Sample[]> {
+  return withFleet(n, "converged", fromImage, async ({ hosts, job }) => {
+    const samples: Sample[] = [];
+    for (const tool of order) {
+      if (tool === "armgo") await oneRun(n, round, tool, "converged", job, hosts, join(dir, `r${round}-${tool}-prime.log`), "prime, not counted");
+      for (let i = 0; i < repeats; i++) {
+        for (const scenario of repeated) samples.push(await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)));
+      }
+    }
+    return samples;
+  });
+}
+
+async function oneRun(n: number, round: number, tool: Tool, scenario: Scenario, job: Job, hosts: Fleet["hosts"], log: string, note?: string): Promise<Sample> {
   const { argv, env } = await command(tool, scenario, job);
   const logs = () => Promise.all(hosts.map((h) => sshdCounts(h.container.getId())));
   const before = await logs();
@@ -116,16 +141,23 @@ async function oneRun(
   const result = await measure(argv, { env, cwd: ROOT, logPath: log });
   const traffic = await readTraffic();
   const after = await logs();
-  assertRecap(tool, scenario, result.code, tally(tool, result.output), hosts, log);
+  const tallies = tally(tool, result.output);
+  // A converged or check run changed nothing, so it can run again; a second timeout stops the bench.
+  if (scenario !== "install" && !log.endsWith("-again.log") && onlyUnreachable(result.code, tallies)) {
+    console.log(`n=${n} round ${round} ${tool} ${scenario}: hosts unreachable (output: ${relative(ROOT, log)}); once more`);
+    return oneRun(n, round, tool, scenario, job, hosts, log.replace(/\.log$/, "-again.log"), "again after unreachable hosts");
+  }
+  assertRecap(tool, scenario, result.code, tallies, hosts, log);
   const delta: SshdCounts[] = after.map((a, i) => subtract(a, before[i]!));
   const sessionKinds: Record<string, number> = {};
   for (const d of delta) for (const [k, v] of Object.entries(d.kinds)) sessionKinds[k] = (sessionKinds[k] ?? 0) + v;
-  return {
+  const sample: Sample = {
     hosts: n,
     round,
     tool,
     scenario,
     wallMs: result.wallMs,
+    cpuMs: result.cpuMs,
     before: quiet,
     connections: delta.map((d) => d.connections),
     sessions: delta.map((d) => d.sessions),
@@ -136,4 +168,6 @@ async function oneRun(
     processesAtPeak: result.processesAtPeak,
     log: relative(ROOT, log),
   };
+  console.log(`n=${n} round ${round} ${tool} ${scenario}${note ? ` (${note})` : ""}: ${(sample.wallMs / 1000).toFixed(2)} s (load ${quiet.load1.toFixed(2)}, busy ${(quiet.busy * 100).toFixed(0)}%)`);
+  return sample;
 }

@@ -4,14 +4,18 @@ import type { HostTally, Scenario, Tool } from "./tools.js";
 
 const EXPECTED = "go version go1.22.12 linux/amd64";
 
-/** Checked through `docker exec`, not ssh, so the check adds nothing to the sshd counts. */
+/**
+ * Checked through `docker exec`, not ssh, so the check adds nothing to the sshd counts. The floor
+ * writes no profile block, so its go is run by path.
+ */
 export async function assertGoInstalled(tool: Tool, hosts: LabHost[]): Promise<void> {
+  const argv = tool === "floor" ? ["/usr/local/go/bin/go", "version"] : ["bash", "-lc", "go version"];
   const wrong = (
     await Promise.all(
       hosts.map(async (h) => {
-        const res = await h.container.exec(["bash", "-lc", "go version"]);
+        const res = await h.container.exec(argv);
         const out = `${res.stdout}${res.stderr}`.trim();
-        return out === EXPECTED ? [] : [`${h.name}: \`bash -lc 'go version'\` → exit ${res.exitCode}: ${out || "(no output)"}`];
+        return out === EXPECTED ? [] : [`${h.name}: \`${argv.join(" ")}\` → exit ${res.exitCode}: ${out || "(no output)"}`];
       }),
     )
   ).flat();
@@ -29,4 +33,10 @@ export function assertRecap(tool: Tool, scenario: Scenario, code: number, tallie
     else if (scenario === "install" ? t.changed === 0 : t.changed !== 0) problems.push(`${h.name}: changed=${t.changed} in a ${scenario} run`);
   }
   if (problems.length) throw new Error(`${tool} ${scenario} run is wrong (output: ${logPath}):\n  ${problems.slice(0, 10).join("\n  ")}`);
+}
+
+/** Some hosts unreachable and nothing else wrong: on a machine shared with other test runs, a connect that timed out. */
+export function onlyUnreachable(code: number, tallies: Map<string, HostTally>): boolean {
+  const all = [...tallies.values()];
+  return code !== 0 && all.some((t) => t.unreachable > 0) && all.every((t) => t.failed === 0 && t.changed === 0);
 }

@@ -16,12 +16,13 @@ log "apt packages"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # ansible-core and openssh-client: the Ansible comparison benchmark drives the same lab hosts;
+# ansible-mitogen: the bench's "Ansible with Mitogen" column (strategy mitogen_linear);
 # time (GNU /usr/bin/time) and iptables: the bench measures controller memory and bytes sent;
 # gcc-aarch64-linux-gnu (with binutils and libc6-dev for arm64) and pkgconf: the controller is the
 # cross-build host of the sysroot and cgo-probe tests (readelf is the ELF reader's oracle);
 # prometheus for promtool (the metrics file is checked with it); cron for `armgo cron`'s crontab.
 apt-get install -y -q --no-install-recommends \
-  docker.io qemu-user-static binfmt-support debootstrap ansible-core python3 openssh-client \
+  docker.io qemu-user-static binfmt-support debootstrap ansible-core ansible-mitogen python3 openssh-client \
   ca-certificates tar gzip xz-utils time iptables \
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross binutils pkgconf \
   prometheus cron

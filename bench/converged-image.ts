@@ -1,0 +1,34 @@
+// A lab image whose hosts are already converged for the bench job: N = 200 fleets start converged
+// from shared layers instead of 200 first installs (each ~250 MB written, minutes of CPU).
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { recipeHash } from "../src/hash.js";
+import { imageExists } from "../src/lab/images.js";
+import { run } from "../src/run.js";
+import { startBenchFleet } from "./fleet.js";
+import { writeInventories } from "./inventories.js";
+import { ROOT, type BenchSetup } from "./setup.js";
+import { command, type Job } from "./tools.js";
+
+/** Tag of the image made by a real armgo first install on one host; built once per lab image and job. */
+export async function ensureConvergedImage(setup: BenchSetup): Promise<string> {
+  const base = setup.image;
+  const baseId = (await run("docker", ["image", "inspect", "--format", "{{.Id}}", base])).trim();
+  const recipe = { baseId, site: await readFile(join(ROOT, "bench/armgo/site.yaml"), "utf8"), sha256: setup.vars.go_sha256 };
+  const tag = `armgo-bench-converged:${recipeHash(recipe).slice(0, 16)}`;
+  if (await imageExists(tag)) return tag;
+  const knownHostsPath = join(setup.work, "converged-known_hosts");
+  const fleet = await startBenchFleet(1, { image: base, publicKey: setup.key.publicKey, knownHostsPath, label: "bench-converged-image" });
+  try {
+    const inventories = { armgo: join(setup.work, "converged.yaml"), ansible: join(setup.work, "converged.ini") };
+    const keyPath = setup.key.privateKeyPath;
+    await writeInventories(fleet.hosts, inventories, { keyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl });
+    const job: Job = { root: ROOT, work: setup.work, vars: setup.vars, keyPath, forks: 1, inventories, auditDir: join(setup.work, "converged-audit"), hosts: [], knownHostsPath };
+    const { argv, env } = await command("armgo", "install", job);
+    await run(argv[0]!, argv.slice(1), { env });
+    await run("docker", ["commit", fleet.hosts[0]!.container.getId(), tag]);
+    return tag;
+  } finally {
+    await fleet.stop();
+  }
+}

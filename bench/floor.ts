@@ -1,0 +1,72 @@
+// The floor: what the job costs with no tool at all. One bare ssh2 connection per host, all in parallel,
+// one command each: a `stat` of the job's files (converged, check) or curl + sha256sum + tar -xzf (install).
+// Usage: node dist/bench/floor.js JOB.json   (written by the bench: hosts, key, known_hosts, scenario, archive)
+import { readFileSync } from "node:fs";
+import ssh2 from "ssh2";
+import { hostMatches, hostToken, parseKnownHosts } from "../src/transport/known-hosts.js";
+import { sh } from "../src/transport/quote.js";
+
+export interface FloorJob {
+  hosts: Array<{ name: string; port: number }>;
+  keyPath: string;
+  knownHostsPath: string;
+  scenario: "install" | "converged" | "check";
+  url: string;
+  sha256: string;
+  /** The files the job cares about: the archive, the toolchain's VERSION and go binary, the profile block. */
+  archive: string;
+  dest: string;
+  profile: string;
+}
+
+/** The one command a host runs: what the job's end state is made of, and nothing more. */
+function floorScript(job: FloorJob): string {
+  if (job.scenario === "install") {
+    return sh`curl -fsS -o ${job.archive} ${job.url} && printf '%s  %s\n' ${job.sha256} ${job.archive} | sha256sum -c --quiet && tar -xzf ${job.archive} -C ${job.dest}`;
+  }
+  return sh`stat -c '%n %s %Y %a' ${[job.archive, `${job.dest}/go/VERSION`, `${job.dest}/go/bin/go`, job.profile]}`;
+}
+
+function runOne(job: FloorJob, host: { name: string; port: number }, key: Buffer, known: ReturnType<typeof parseKnownHosts>): Promise<number> {
+  const token = hostToken("127.0.0.1", host.port);
+  const expected = known.filter((e) => !e.marker && hostMatches(e.hosts, token)).map((e) => Buffer.from(e.key, "base64"));
+  return new Promise((resolve) => {
+    const client = new ssh2.Client();
+    const fail = (why: string) => {
+      process.stderr.write(`${host.name}: ${why}\n`);
+      client.end();
+      resolve(-1);
+    };
+    client.on("error", (e) => fail(e.message));
+    client.on("ready", () => {
+      client.exec(floorScript(job), (err, stream) => {
+        if (err) return fail(err.message);
+        stream.on("data", () => undefined);
+        stream.stderr.on("data", (d: Buffer) => process.stderr.write(`${host.name}: ${d.toString()}`));
+        stream.on("exit", (code: number | null) => {
+          client.end();
+          resolve(code ?? -1);
+        });
+      });
+    });
+    client.connect({
+      host: "127.0.0.1",
+      port: host.port,
+      username: "root",
+      privateKey: key,
+      // Strict host key checking against the same known_hosts the tools use.
+      hostVerifier: (presented: Buffer) => expected.some((k) => k.equals(presented)),
+    });
+  });
+}
+
+const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as FloorJob;
+const key = readFileSync(job.keyPath);
+const known = parseKnownHosts(readFileSync(job.knownHostsPath, "utf8"));
+const codes = await Promise.all(job.hosts.map((h) => runOne(job, h, key, known)));
+// The same summary line as armgo's --json, so the bench reads both the same way.
+const recap = Object.fromEntries(
+  job.hosts.map((h, i) => [h.name, { changed: codes[i] === 0 && job.scenario === "install" ? 1 : 0, failed: codes[i]! > 0 ? 1 : 0, unreachable: codes[i] === -1 ? 1 : 0 }]),
+);
+console.log(JSON.stringify({ type: "summary", recap }));
+process.exitCode = codes.every((c) => c === 0) ? 0 : 2;
