@@ -49,3 +49,6 @@ export function batched(sections: Section[]): { script: string; split(stdout: st
   const marker = newMarker();
   return { script: batchScript(sections, marker), split: (stdout, stderr) => splitBatch(sections.length, marker, stdout, stderr) };
 }
+
+/** Any marker newMarker makes: the simulated fleet (bench/sim-transport.ts) replays a batch under a new one. */
+export const MARKER_PATTERN = /ARMGO-[0-9a-f]{16}/g;

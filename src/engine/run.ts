@@ -214,7 +214,7 @@ class Run {
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
-      t = connectHost(this.loaded.inventory, host, this.opts);
+      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, this.opts);
       this.conns.set(host, t);
     }
     return t;

@@ -1,6 +1,7 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
 import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
+import type { Transport } from "../transport/transport.js";
 import type { Shard } from "./shard.js";
 
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunOptions {
   auditDir?: string;
   hostKeyChecking?: HostKeyChecking;
   knownHosts?: string;
+  /** Opens a host's connection in place of ssh or local from its vars (bench/sim.ts's simulated fleet). */
+  connect?: (host: string) => Promise<Transport>;
   /** Stops the run: no new task starts; open connections close. */
   signal?: AbortSignal;
   /** Report every remote command with its output (-v). */

@@ -1,0 +1,87 @@
+// The simulated fleet's transport: every host answers as the one real converged host answered
+// (recorded through a real ssh connection), after a configurable network and command delay.
+import { MARKER_PATTERN } from "../src/engine/batch.js";
+import type { ExecOptions, ExecResult, Transport, TransportStats } from "../src/transport/transport.js";
+
+export interface Reply {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Recorded replies by script, with what differs between hosts and runs taken out: the host's name, a batch's marker. */
+export type Replies = Record<string, Reply>;
+
+export interface Latency {
+  /** TCP connect + key exchange + auth, as the controller waits for it. */
+  connectMs: number;
+  /** One round trip: what every exec costs on top of the command itself. */
+  rttMs: number;
+  /** The remote command's own run time. */
+  commandMs: number;
+}
+
+const HOST = "\u0000host\u0000";
+const MARK = "\u0000marker\u0000";
+const general = (text: string, host: string): string => text.split(host).join(HOST).replace(MARKER_PATTERN, MARK);
+const specific = (text: string, host: string, marker: string): string => text.split(HOST).join(host).split(MARK).join(marker);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A real transport whose replies are kept in `replies`: how the simulated fleet learns what a host says. */
+export function recording(t: Transport, replies: Replies): Transport {
+  return {
+    host: t.host,
+    async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
+      const r = await t.exec(script, opts);
+      replies[general(script, t.host)] = { code: r.code, stdout: general(r.stdout, t.host), stderr: general(r.stderr, t.host) };
+      return r;
+    },
+    put: (l, r, o) => t.put(l, r, o),
+    get: (r, l) => t.get(r, l),
+    stats: () => t.stats(),
+    close: () => t.close(),
+  };
+}
+
+export class SimTransport implements Transport {
+  private readonly counters: TransportStats = { connections: 1, execs: 0, bytesSent: 0 };
+
+  private constructor(
+    readonly host: string,
+    private readonly replies: Replies,
+    private readonly latency: Latency,
+  ) {}
+
+  static async open(host: string, replies: Replies, latency: Latency): Promise<SimTransport> {
+    await sleep(latency.connectMs);
+    return new SimTransport(host, replies, latency);
+  }
+
+  async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.counters.execs++;
+    this.counters.bytesSent += Buffer.byteLength(script) + (opts.stdin ? Buffer.byteLength(opts.stdin) : 0);
+    const started = performance.now();
+    await sleep(this.latency.rttMs + this.latency.commandMs);
+    const reply = this.replies[general(script, this.host)];
+    // A script the real host never ran means the simulation no longer matches the engine: stop loudly.
+    if (!reply) throw new Error(`sim: no recorded reply for a script on ${this.host} (first line: ${script.split("\n")[0]}); record again`);
+    const marker = script.match(MARKER_PATTERN)?.[0] ?? MARK;
+    const stdout = specific(reply.stdout, this.host, marker);
+    opts.onStdout?.(stdout);
+    return { script, code: reply.code, stdout, stderr: specific(reply.stderr, this.host, marker), durationMs: performance.now() - started };
+  }
+
+  put(): Promise<void> {
+    return Promise.reject(new Error(`sim: ${this.host} was asked to upload a file; a converged run uploads nothing`));
+  }
+
+  get(): Promise<void> {
+    return Promise.reject(new Error(`sim: ${this.host} was asked for a file; a converged run fetches nothing`));
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {}
+}
