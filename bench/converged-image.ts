@@ -1,6 +1,6 @@
 // A lab image whose hosts are already converged for the bench job: N = 200 fleets start converged
 // from shared layers instead of 200 first installs (each ~250 MB written, minutes of CPU).
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { recipeHash } from "../src/hash.js";
 import { imageExists } from "../src/lab/images.js";
@@ -14,7 +14,11 @@ import { command, type Job } from "./tools.js";
 export async function ensureConvergedImage(setup: BenchSetup): Promise<string> {
   const base = setup.image;
   const baseId = (await run("docker", ["image", "inspect", "--format", "{{.Id}}", base])).trim();
-  const recipe = { baseId, site: await readFile(join(ROOT, "bench/armgo/site.yaml"), "utf8"), sha256: setup.vars.go_sha256 };
+  // The modules decide what a converged host looks like: a changed module makes a new image.
+  const modulesDir = join(ROOT, "dist/src/modules");
+  const files = (await readdir(modulesDir, { recursive: true })).filter((f) => f.endsWith(".js")).sort();
+  const modules = recipeHash(await Promise.all(files.map(async (f) => [f, await readFile(join(modulesDir, f), "utf8")])));
+  const recipe = { baseId, site: await readFile(join(ROOT, "bench/armgo/site.yaml"), "utf8"), sha256: setup.vars.go_sha256, modules };
   const tag = `armgo-bench-converged:${recipeHash(recipe).slice(0, 16)}`;
   if (await imageExists(tag)) return tag;
   const knownHostsPath = join(setup.work, "converged-known_hosts");

@@ -24,6 +24,8 @@ const { values } = parseArgs({
     scenarios: { type: "string", default: "install,converged,check" },
     tools: { type: "string", default: TOOLS.join(",") },
     append: { type: "boolean", default: false },
+    // Seconds to wait for the CPUs to be ≤ 25 % busy before each run (less when the machine is never quiet).
+    "quiet-wait": { type: "string", default: "20" },
   },
 });
 const hostCounts = values.hosts.split(",").map(Number);
@@ -137,7 +139,7 @@ async function oneRun(n: number, round: number, tool: Tool, scenario: Scenario, 
   const logs = () => Promise.all(hosts.map((h) => sshdCounts(h.container.getId())));
   const before = await logs();
   await zeroTraffic();
-  const quiet = await waitQuiet();
+  const quiet = await waitQuiet(0.25, Number(values["quiet-wait"]) * 1000);
   const result = await measure(argv, { env, cwd: ROOT, logPath: log });
   const traffic = await readTraffic();
   const after = await logs();

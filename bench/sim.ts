@@ -1,8 +1,9 @@
 // The simulated fleet: the real engine runs bench/armgo/site.yaml, converged, against 1,000–10,000 fake
 // hosts that answer as one real converged lab host answered, after a set network and command delay.
 // It measures what one controller costs per host (CPU, memory) and where more --forks stop helping.
-//   node dist/bench/sim.js [--hosts 1000,3000,10000] [--forks 10,50,200,1000] [--rtt 20] [--command-ms 30] [--record]
+//   node dist/bench/sim.js [--hosts 1000,3000,10000] [--forks 10,50,200,1000] [--rtt 20] [--command-ms 30]
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +41,8 @@ interface Measured {
   maxRssMiB: number;
   execsPerHost: number;
   recapHosts: number;
+  /** Most file descriptors open at once (sampled every 100 ms): audit logs are held per host. */
+  peakFds: number;
   /** What --json would have printed. */
   outputBytes: number;
   /** How busy the machine was before the run (it is shared): wall times mean little when it was. */
@@ -55,7 +58,6 @@ const { values, positionals } = parseArgs({
     "command-ms": { type: "string", default: "30" },
     // A connect is TCP + key exchange + auth: about three round trips, plus the host's own crypto.
     "connect-rtts": { type: "string", default: "3" },
-    record: { type: "boolean", default: false },
     // Internal: one measured run in its own process (clean peak RSS), used by the parent.
     phase: { type: "string" },
     audit: { type: "string" },
@@ -100,9 +102,8 @@ async function record(): Promise<Recorded> {
 }
 
 async function parent(): Promise<void> {
-  const recorded: Recorded = values.record
-    ? await record()
-    : await readFile(REPLIES, "utf8").then((t) => JSON.parse(t) as Recorded, () => record());
+  // Recorded afresh every time: the replies must come from the engine that is being measured.
+  const recorded = await record();
   await mkdir(OUT, { recursive: true });
   await writeFile(REPLIES, JSON.stringify(recorded, null, 1));
   console.log(`machine: ${describeMachine()}; latency: connect ${latency.connectMs} ms, round trip ${latency.rttMs} ms, command ${latency.commandMs} ms`);
@@ -135,12 +136,12 @@ function table(rows: Measured[]): string {
   const out = [
     `Latency: connect ${latency.connectMs} ms, round trip ${latency.rttMs} ms, command ${latency.commandMs} ms. CPU = the run's user + sys; per host per task = CPU / (hosts × ${TASKS}).`,
     "",
-    "| hosts | forks | run | wall | CPU | CPU/host/task | CPU/wall | hosts/s | peak RSS | execs/host | load, busy before |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| hosts | forks | run | wall | CPU | CPU/host/task | CPU/wall | hosts/s | peak RSS | peak fds | execs/host | load, busy before |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.hosts} | ${r.forks} | ${r.phase} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts / TASKS).toFixed(2)} ms | ${((r.cpuMs / r.wallMs) * 100).toFixed(0)}% | ${(r.hosts / (r.wallMs / 1000)).toFixed(0)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.execsPerHost.toFixed(1)} | ${r.before ? `${r.before.load1.toFixed(1)}, ${(r.before.busy * 100).toFixed(0)}%` : "—"} |`,
+      `| ${r.hosts} | ${r.forks} | ${r.phase} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts / TASKS).toFixed(2)} ms | ${((r.cpuMs / r.wallMs) * 100).toFixed(0)}% | ${(r.hosts / (r.wallMs / 1000)).toFixed(0)} | ${r.maxRssMiB.toFixed(0)} MiB | ${r.peakFds ?? "—"} | ${r.execsPerHost.toFixed(1)} | ${r.before ? `${r.before.load1.toFixed(1)}, ${(r.before.busy * 100).toFixed(0)}%` : "—"} |`,
     );
   }
   return out.join("\n") + "\n";
@@ -158,6 +159,8 @@ async function child(): Promise<void> {
   // What --json would print: each event serialised, as the CLI does, to a sink.
   let printed = 0;
   const onEvent = (e: RunEvent) => void (printed += JSON.stringify(e).length);
+  let peakFds = 0;
+  const fds = setInterval(() => void (peakFds = Math.max(peakFds, readdirSync("/proc/self/fd").length)), 100);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await runPlaybook({
@@ -171,6 +174,7 @@ async function child(): Promise<void> {
   });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  clearInterval(fds);
   const bad = Object.entries(result.recap).filter(([, r]) => r.changed || r.failed || r.unreachable);
   if (bad.length || Object.keys(result.recap).length !== hosts) throw new Error(`sim: ${bad.length} hosts not converged, ${Object.keys(result.recap).length}/${hosts} in the recap: ${JSON.stringify(bad.slice(0, 3))}`);
   const m: Measured = {
@@ -182,6 +186,7 @@ async function child(): Promise<void> {
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     execsPerHost: result.stats.execs / hosts,
     recapHosts: Object.keys(result.recap).length,
+    peakFds,
     outputBytes: printed,
   };
   console.log(JSON.stringify(m));
