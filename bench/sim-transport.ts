@@ -22,9 +22,13 @@ export interface Latency {
 }
 
 const HOST = "\u0000host\u0000";
-const MARK = "\u0000marker\u0000";
-const general = (text: string, host: string): string => text.split(host).join(HOST).replace(MARKER_PATTERN, MARK);
-const specific = (text: string, host: string, marker: string): string => text.split(HOST).join(host).split(MARK).join(marker);
+const mark = (i: number) => `\u0000marker${i}\u0000`;
+// A script may hold several batches (facts and probes in one exec), each under its own marker: they are told apart by order.
+const markersOf = (script: string): string[] => [...new Set(script.match(MARKER_PATTERN) ?? [])];
+const general = (text: string, host: string, markers: string[]): string =>
+  markers.reduce((t, m, i) => t.split(m).join(mark(i)), text.split(host).join(HOST));
+const specific = (text: string, host: string, markers: string[]): string =>
+  markers.reduce((t, m, i) => t.split(mark(i)).join(m), text.split(HOST).join(host));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A real transport whose replies are kept in `replies`: how the simulated fleet learns what a host says. */
@@ -33,7 +37,8 @@ export function recording(t: Transport, replies: Replies): Transport {
     host: t.host,
     async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
       const r = await t.exec(script, opts);
-      replies[general(script, t.host)] = { code: r.code, stdout: general(r.stdout, t.host), stderr: general(r.stderr, t.host) };
+      const markers = markersOf(script);
+      replies[general(script, t.host, markers)] = { code: r.code, stdout: general(r.stdout, t.host, markers), stderr: general(r.stderr, t.host, markers) };
       return r;
     },
     put: (l, r, o) => t.put(l, r, o),
@@ -62,13 +67,13 @@ export class SimTransport implements Transport {
     this.counters.bytesSent += Buffer.byteLength(script) + (opts.stdin ? Buffer.byteLength(opts.stdin) : 0);
     const started = performance.now();
     await sleep(this.latency.rttMs + this.latency.commandMs);
-    const reply = this.replies[general(script, this.host)];
+    const markers = markersOf(script);
+    const reply = this.replies[general(script, this.host, markers)];
     // A script the real host never ran means the simulation no longer matches the engine: stop loudly.
     if (!reply) throw new Error(`sim: no recorded reply for a script on ${this.host} (first line: ${script.split("\n")[0]}); record again`);
-    const marker = script.match(MARKER_PATTERN)?.[0] ?? MARK;
-    const stdout = specific(reply.stdout, this.host, marker);
+    const stdout = specific(reply.stdout, this.host, markers);
     opts.onStdout?.(stdout);
-    return { script, code: reply.code, stdout, stderr: specific(reply.stderr, this.host, marker), durationMs: performance.now() - started };
+    return { script, code: reply.code, stdout, stderr: specific(reply.stderr, this.host, markers), durationMs: performance.now() - started };
   }
 
   put(): Promise<void> {

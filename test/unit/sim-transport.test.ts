@@ -24,20 +24,25 @@ describe("the simulated fleet's transport", () => {
       check_mode: false
 `;
 
-  it("replays one host's converged run on many hosts, each under its own name", async () => {
+  it("replays one host's runs on many hosts, each under its own name, the second run's facts and probes in one exec", async () => {
     const replies: Replies = {};
     const rec = setup(playbook, ["rec-host-1"]);
-    const recorded = await rec.run({ connect: async (h) => recording(new LocalTransport(h), replies) });
-    expect(recorded.result.recap["rec-host-1"]).toMatchObject({ changed: 0, failed: 0 });
-    expect(Object.keys(replies).length).toBe(recorded.result.stats.execs);
+    const recording_ = { connect: async (h: string) => recording(new LocalTransport(h), replies) };
+    // Twice: the second run sends the facts and the probes built from the first run's facts in one exec, two batches.
+    const recorded = [await rec.run(recording_), await rec.run(recording_)];
+    for (const r of recorded) expect(r.result.recap["rec-host-1"]).toMatchObject({ changed: 0, failed: 0 });
+    expect(recorded[1]!.result.stats.execs).toBe(1);
+    expect(Object.keys(replies).length).toBe(recorded[0]!.result.stats.execs + recorded[1]!.result.stats.execs);
 
     const sim = setup(playbook, ["sim-a", "sim-b", "sim-c"]);
-    const replayed = await sim.run({ connect: (h) => SimTransport.open(h, replies, NO_DELAY) });
-    for (const h of ["sim-a", "sim-b", "sim-c"]) {
-      expect(replayed.result.recap[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
-      expect(replayed.of(h, "says its name")).toMatchObject({ status: "ok", msg: `I am ${h}` });
+    for (const r of recorded) {
+      const replayed = await sim.run({ connect: (h) => SimTransport.open(h, replies, NO_DELAY) });
+      for (const h of ["sim-a", "sim-b", "sim-c"]) {
+        expect(replayed.result.recap[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+        expect(replayed.of(h, "says its name")).toMatchObject({ status: "ok", msg: `I am ${h}` });
+      }
+      expect(replayed.result.stats).toMatchObject({ connections: 3, execs: 3 * r.result.stats.execs });
     }
-    expect(replayed.result.stats).toMatchObject({ connections: 3, execs: 3 * recorded.result.stats.execs });
   });
 
   it("refuses a script the recorded host never ran", async () => {
