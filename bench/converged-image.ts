@@ -3,12 +3,15 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { recipeHash } from "../src/hash.js";
+import type { LabHost } from "../src/lab/containers.js";
+import { writeManifest } from "../src/modules/shared/hash-probe.js";
+import { sh } from "../src/transport/quote.js";
 import { imageExists } from "../src/lab/images.js";
 import { run } from "../src/run.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
 import { ROOT, type BenchSetup } from "./setup.js";
-import { command, type Job } from "./tools.js";
+import { ARCHIVE, command, type Job } from "./tools.js";
 
 /** Tag of the image made by a real armgo first install on one host; built once per lab image and job. */
 export async function ensureConvergedImage(setup: BenchSetup): Promise<string> {
@@ -35,4 +38,20 @@ export async function ensureConvergedImage(setup: BenchSetup): Promise<string> {
   } finally {
     await fleet.stop();
   }
+}
+
+/**
+ * The hash manifest armgo's install leaves beside the archive is keyed by the file's inode and
+ * ctime, which a container started from the image does not keep: without it every armgo run would
+ * hash 70 MB per host, which no fleet armgo installed itself does. Written here as the install
+ * writes it (armgo's own fragment), through `docker exec`, before any tool runs.
+ */
+export async function restoreManifests(hosts: LabHost[], sha256: string): Promise<void> {
+  const script = sh`got=${sha256}` + "\n" + writeManifest(ARCHIVE);
+  await Promise.all(
+    hosts.map(async (h) => {
+      const res = await h.container.exec(["sh", "-c", script]);
+      if (res.exitCode !== 0) throw new Error(`${h.name}: cannot write the archive's hash manifest: ${res.stderr.trim()}`);
+    }),
+  );
 }

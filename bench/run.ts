@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { chart } from "./chart.js";
-import { ensureConvergedImage } from "./converged-image.js";
+import { ensureConvergedImage, restoreManifests } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
 import { describeMachine, waitQuiet } from "./machine.js";
@@ -58,9 +58,13 @@ try {
     for (let round = firstRound; round < firstRound + roundsFor(n); round++) {
       // Rotate which tool goes first, so none always gets the cooler machine.
       const order = tools.map((_, i) => tools[(i + round - 1) % tools.length]!);
-      if (scenarios.includes("install")) for (const tool of order) samples.push(...(await installRun(n, round, tool, dir)));
-      if (repeated.length) samples.push(...(await convergedRuns(n, round, order, repeated, dir, convergedImage)));
-      await writeFile(file, JSON.stringify(samples, null, 1));
+      // Saved after every run: a bench stopped at its time box keeps what it measured.
+      const keep = async (s: Sample) => {
+        samples.push(s);
+        await writeFile(file, JSON.stringify(samples, null, 1));
+      };
+      if (scenarios.includes("install")) for (const tool of order) await keep(await installRun(n, round, tool, dir));
+      if (repeated.length) await convergedRuns(n, round, order, repeated, dir, convergedImage, keep);
     }
     await writeFile(join(OUT, `report-n${n}.md`), report(samples));
   }
@@ -108,11 +112,11 @@ async function withFleet<T>(n: number, name: string, fromImage: string, body: (f
 }
 
 /** A first install: one fresh fleet per tool, checked afterwards on every host. */
-async function installRun(n: number, round: number, tool: Tool, dir: string): Promise<Sample[]> {
+async function installRun(n: number, round: number, tool: Tool, dir: string): Promise<Sample> {
   return withFleet(n, tool, image, async ({ hosts, job }) => {
     const sample = await oneRun(n, round, tool, "install", job, hosts, join(dir, `r${round}-${tool}-install.log`));
     await assertGoInstalled(tool, hosts);
-    return [sample];
+    return sample;
   });
 }
 
@@ -121,16 +125,23 @@ async function installRun(n: number, round: number, tool: Tool, dir: string): Pr
  * tool: the same files), shared by all tools in turn. armgo first runs once untimed, so that it holds
  * what its install run would have left in its audit dir; the other tools keep nothing between runs.
  */
-async function convergedRuns(n: number, round: number, order: Tool[], repeated: Scenario[], dir: string, fromImage: string): Promise<Sample[]> {
+async function convergedRuns(
+  n: number,
+  round: number,
+  order: Tool[],
+  repeated: Scenario[],
+  dir: string,
+  fromImage: string,
+  keep: (s: Sample) => Promise<void>,
+): Promise<void> {
   return withFleet(n, "converged", fromImage, async ({ hosts, job }) => {
-    const samples: Sample[] = [];
+    await restoreManifests(hosts, vars.go_sha256);
     for (const tool of order) {
       if (tool === "armgo") await oneRun(n, round, tool, "converged", job, hosts, join(dir, `r${round}-${tool}-prime.log`), "prime, not counted");
       for (let i = 0; i < repeats; i++) {
-        for (const scenario of repeated) samples.push(await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)));
+        for (const scenario of repeated) await keep(await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)));
       }
     }
-    return samples;
   });
 }
 

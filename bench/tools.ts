@@ -31,7 +31,7 @@ export interface HostTally {
 }
 
 // The job's files, as bench/armgo/site.yaml and bench/ansible/site.yml name them.
-const ARCHIVE = "/usr/local/src/go1.22.12.linux-amd64.tar.gz";
+export const ARCHIVE = "/usr/local/src/go1.22.12.linux-amd64.tar.gz";
 
 let strategyDir: Promise<string> | undefined;
 
