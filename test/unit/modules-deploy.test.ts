@@ -44,6 +44,8 @@ describe("deploy plan", () => {
     ["the release dir is corrupt: uploaded again, no switch", { ...deployed, wantedSha256: "0".repeat(64) }, {}, ["upload", "restart", "verify"]],
     ["current left unfinished and wanted: health-checked, not restarted", onHost(manifest(NEW, rel(A, "good"), rel(NEW, "unfinished")), { wantedSha256: args.resolved!.sha256 }), {}, ["verify"]],
     ["current left unfinished, another wanted: settled first", onHost(manifest(B, rel(A, "good"), rel(B, "unfinished"))), {}, ["settle", "upload", "switch", "restart", "verify"]],
+    ["current unknown to releases.json (lost or moved): health-checked first", onHost(emptyManifest("hello"), { current: A, dirs: [A], running: A }), {}, ["settle", "upload", "switch", "restart", "verify"]],
+    ["current marked bad but running: health-checked first", onHost(manifest(B, rel(A, "good"), rel(B, "bad"))), {}, ["settle", "upload", "switch", "restart", "verify"]],
     ["unfinished and not current (killed before the switch), dir complete", onHost(manifest(A, rel(A, "good"), rel(NEW, "unfinished")), { wantedSha256: args.resolved!.sha256 }), {}, ["switch", "restart", "verify"]],
     ["only the health spec changed", deployed, { health: { command: "true" } }, ["record"]],
     ["rollback: last good other than current", onHost(manifest(B, rel(A, "good"), rel(B, "good"))), { resolved: undefined, rollback: true }, ["switch", "restart", "verify"]],

@@ -73,7 +73,9 @@ class Deployment {
       switch (step.action) {
         case "settle": {
           const v = await this.verify(step.sha);
-          this.m = withStatus(this.m, step.sha, v.ok ? "good" : "bad");
+          const status = v.ok ? "good" : "bad";
+          const known = this.m.releases.some((r) => r.sha === step.sha);
+          this.m = known ? withStatus(this.m, step.sha, status) : withRelease(this.m, { sha: step.sha, artifact: "", status, deployed_at: new Date().toISOString(), run: this.ctx.runId });
           this.settled[step.sha] = v.ok ? "good" : "bad";
           await this.write();
           break;
@@ -117,7 +119,7 @@ class Deployment {
     }
     const release = this.m.current ?? null;
     const what = target ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}` : `${this.args.app} ${release}: manifest updated`;
-    const settled = Object.entries(this.settled).map(([sha, s]) => `unfinished ${sha} checked: ${s}`);
+    const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
     return {
       msg: [...settled, what].join("; "),
       data: {

@@ -58,9 +58,11 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
   const steps: DeployStep[] = [];
   const what: string[] = [];
   const curRel = cur === undefined ? undefined : m.releases.find((r) => r.sha === cur);
-  if (cur !== undefined && cur !== target && curRel?.status === "unfinished") {
+  // a current release not proven good (left unfinished, or unknown: releases.json lost) is checked before
+  // the switch, so a failing new release can go back to it instead of stopping a working service
+  if (cur !== undefined && cur !== target && curRel?.status !== "good") {
     steps.push({ action: "settle", sha: cur });
-    what.push(`health-check ${cur}, left unfinished by an interrupted run`);
+    what.push(`health-check ${cur}, ${curRel ? `left ${curRel.status} by an earlier run` : "unknown to releases.json"}`);
   }
   const upload = args.rollback === undefined && (!state.dirs.includes(target) || state.wantedSha256 !== args.resolved!.sha256);
   if (upload) {
