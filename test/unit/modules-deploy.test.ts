@@ -1,7 +1,7 @@
 // deploy: the plan as a table (args + host state → steps), the manifest (parse, prune) as tables,
 // the systemd unit as text and checked by systemd-analyze verify, the probe's parse of real sh output.
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManifestError } from "../../src/errors.js";
@@ -11,6 +11,7 @@ import { deploy } from "../../src/modules/deploy/index.js";
 import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec } from "../../src/modules/deploy/manifest.js";
 import { planDeploy, unitSha256 } from "../../src/modules/deploy/plan.js";
 import type { DeployArgs, DeployState } from "../../src/modules/deploy/types.js";
+import { stopScript } from "../../src/modules/deploy/service.js";
 import { renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { tempDir } from "./modules-helpers.js";
@@ -171,6 +172,39 @@ describe("deploy probe", () => {
     const state = deploy.parse({ stdout: r.stdout, stderr: r.stderr, code: r.code }, a);
     const sha = execFileSync("sha256sum", { input: "binary" }).toString().slice(0, 64);
     expect(state).toEqual({ manifest: expect.objectContaining({ current: A }), current: A, dirs: [NEW, A].sort(), wantedSha256: sha });
+  });
+});
+
+describe("default stop of a command service", () => {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // a stale pidfile (after a reboot) names a reused PID: only a process running one of the releases dies
+  it.each<[string, boolean, boolean]>([
+    ["an unrelated process whose PID the pidfile names survives", false, true],
+    ["the service's process, a binary under releases/, is stopped", true, false],
+  ])("%s", async (_label, fromRelease, survives) => {
+    const app = temp("armgo-deploy-stop-");
+    mkdirSync(join(app, "releases", A), { recursive: true });
+    const bin = fromRelease ? join(app, "releases", A, "hello") : "/bin/sleep";
+    if (fromRelease) copyFileSync("/bin/sleep", bin);
+    const child = spawn(bin, ["30"], { stdio: "ignore" });
+    const exited = new Promise((done) => child.once("exit", done));
+    try {
+      const pidfile = join(app, "hello.pid");
+      writeFileSync(pidfile, `${child.pid}\n`);
+      const r = await new LocalTransport("local").exec(stopScript({ ...service, pidfile }, { app: "hello", appDir: app }, A));
+      expect(r.code).toBe(0);
+      if (!survives) await exited;
+      expect(alive(child.pid!)).toBe(survives);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
 

@@ -23,7 +23,7 @@ export interface CommandService {
   type: "command";
   /** Starts the service in the background (detached); it must write `pidfile`. */
   start: string;
-  /** Default: SIGTERM to the pidfile's process, then wait for it to exit (SIGKILL after 10 s). */
+  /** Default: SIGTERM to the pidfile's process if it runs a release's binary (never a reused PID), then wait for it to exit (SIGKILL after 10 s). */
   stop?: string;
   /** Default: stop, then start. */
   restart?: string;

@@ -30,8 +30,12 @@ export function pidScript(service: ServiceSpec, app: string): string {
  * it; under an emulator (qemu-user via binfmt) exe is the emulator, and /proc/PID/maps names the binary.
  */
 export function runningScript(service: ServiceSpec, p: Place): string {
+  return [pidScript(service, p.app), releaseOfPid(p), `echo "pid=$pid"; echo "running=$run"`].join("\n");
+}
+
+/** Shell: sets $run to the release whose binary $pid runs, "" when none under app_dir/releases/. */
+function releaseOfPid(p: Place): string {
   return [
-    pidScript(service, p.app),
     sh`rd=$(cd -P ${p.appDir}/releases 2>/dev/null && pwd) || rd=`,
     `run=`,
     `if [ -n "$pid" ] && [ -n "$rd" ]; then`,
@@ -39,7 +43,6 @@ export function runningScript(service: ServiceSpec, p: Place): string {
     `  case "$exe" in "$rd"/*) ;; *) while read -r _ _ _ _ _ f; do case "$f" in "$rd"/*) exe=$f; break ;; esac; done < "/proc/$pid/maps" 2>/dev/null ;; esac`,
     `  case "$exe" in "$rd"/*/*) run=\${exe#"$rd"/}; run=\${run%%/*} ;; esac`,
     `fi`,
-    `echo "pid=$pid"; echo "running=$run"`,
   ].join("\n");
 }
 
@@ -54,13 +57,15 @@ export function userCommand(p: Place, sha: string, dir: string, command: string)
   ].join("\n");
 }
 
-/** Shell: stop the service (the default for command services: SIGTERM, then SIGKILL after 10 s). */
+/** Shell: stop the service (the default for command services: SIGTERM, then SIGKILL after 10 s, to a process running a release). */
 export function stopScript(service: ServiceSpec, p: Place, sha: string): string {
   if (service.type === "systemd") return sh`systemctl stop ${unitName(service, p.app)}`;
   if (service.stop) return userCommand(p, sha, p.appDir, service.stop);
   return [
     pidScript(service, p.app),
-    `[ -n "$pid" ] || exit 0`,
+    releaseOfPid(p),
+    // a stale pidfile (after a reboot) may name a reused PID: only a process running one of our releases is killed
+    `[ -n "$run" ] || exit 0`,
     `kill "$pid" 2>/dev/null`,
     `i=0; while alive "$pid" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
     `if alive "$pid"; then kill -9 "$pid"; fi`,
