@@ -7,7 +7,8 @@ import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
-import { healthScript, healthTimeoutMs, parseHealth, type HealthResult } from "./health.js";
+import { writeFileScript } from "../shared/write-file.js";
+import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
 import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
 import { releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
@@ -16,6 +17,9 @@ import { renderUnit, unitName, unitPath } from "./unit.js";
 
 /** The app's lock on the host: two controllers never interleave one app's releases. */
 export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
+
+/** Beside a unit file this run replaces: the old one, until the new one is proven. */
+const OLD = ".armgo-old";
 
 export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep>): Promise<ApplyResult> {
   const p: Place = { app: args.app, appDir: appDir(args) };
@@ -46,6 +50,8 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
 
 class Deployment {
   private restarted = false;
+  /** Whether a unit file was there before this run wrote one (a copy is kept beside it); undefined: no unit written. */
+  private oldUnit?: boolean;
   private readonly settled: Record<string, string> = {};
 
   /** The release `current` points to, as far as this deploy knows. */
@@ -117,6 +123,7 @@ class Deployment {
           break;
       }
     }
+    await this.dropOldUnit();
     const release = this.m.current ?? null;
     const what = target ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}` : `${this.args.app} ${release}: manifest updated`;
     const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
@@ -170,7 +177,36 @@ class Deployment {
     if (service.type !== "systemd") return;
     const path = unitPath(service, this.args.app);
     const text = renderUnit(service, this.args.app, this.p.appDir);
-    await this.ctx.runOk(sh`printf '%s' ${text} > ${path + ".armgo-tmp"} && mv -f ${path + ".armgo-tmp"} ${path} && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`);
+    // the old file is kept beside it (never read back over the wire: it may hold secrets), so a failing new unit is put back
+    const r = await this.ctx.run(
+      [
+        sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo old_unit=1 || exit 1; else rm -f ${path + OLD}; fi`,
+        writeFileScript(path, text) + sh` && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`,
+      ].join("\n"),
+    );
+    this.oldUnit = parseKv(r.stdout).old_unit === "1";
+    if (r.code !== 0) {
+      await this.restoreUnit();
+      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old unit is restored`, { hint: "check the service spec and systemd on the host" });
+    }
+  }
+
+  /** Put back the unit file this run replaced (or remove the one it created), then daemon-reload. */
+  private async restoreUnit(): Promise<void> {
+    const service = serviceOf(this.args);
+    if (this.oldUnit === undefined || service.type !== "systemd") return;
+    const path = unitPath(service, this.args.app);
+    const back = this.oldUnit ? sh`mv -f ${path + OLD} ${path}` : sh`systemctl disable --quiet ${unitName(service, this.args.app)}; rm -f ${path}`;
+    await this.ctx.runOk(`${back} && systemctl daemon-reload`);
+    this.oldUnit = undefined;
+  }
+
+  /** The new unit proved itself: the copy of the old one goes. */
+  private async dropOldUnit(): Promise<void> {
+    const service = serviceOf(this.args);
+    if (!this.oldUnit || service.type !== "systemd") return;
+    await this.ctx.runOk(sh`rm -f ${unitPath(service, this.args.app) + OLD}`);
+    this.oldUnit = undefined;
   }
 
   private async switchTo(sha: string): Promise<void> {
@@ -208,10 +244,20 @@ class Deployment {
 
   /** Release `failed` is bad: back to the last good release (restarted, health-checked), and the host fails. */
   private async failOver(failed: string, previous: string | null, why: string): Promise<never> {
-    this.m = withStatus(this.m, failed, "bad");
-    const good = lastGood(this.m, failed);
+    // only the unit changed under a good release: the unit failed, not the binary
+    const unitOnly = this.oldUnit !== undefined && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
+    await this.restoreUnit();
     const service = serviceOf(this.args);
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
+    if (unitOnly) {
+      const back = await this.restartAndVerify(failed);
+      throw new TaskError(`the new unit of ${this.args.app} failed: ${why}; the old unit is restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`}`, {
+        hint: `release ${failed} stays good; fix the service spec and deploy again`,
+        data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
+      });
+    }
+    this.m = withStatus(this.m, failed, "bad");
+    const good = lastGood(this.m, failed);
     if (!good) {
       await this.ctx.run(stopScript(service, this.p, failed));
       this.m = { ...this.m, current: undefined };
@@ -222,13 +268,18 @@ class Deployment {
     this.m = { ...marked, current: good.sha };
     // the bad mark and the switch back in one exec, the mark first: a kill between leaves it bad, not unfinished
     await this.ctx.runOk([writeManifestScript(this.p.appDir, marked), switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`), writeManifestScript(this.p.appDir, this.m)].join("\n"));
-    const restart = await this.ctx.run(restartScript(service, this.p, good.sha));
-    const back = restart.code === 0 ? await this.verify(good.sha) : { ok: false, why: `its restart failed: ${restart.stderr.trim().slice(-300)}` };
+    const back = await this.restartAndVerify(good.sha);
     const state = back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`;
     throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}`, {
       hint: "releases.json marks it bad; fix the release and deploy again",
       data: data(good.sha, { rollback_healthy: back.ok }),
     });
+  }
+
+  /** Restart on release `sha` (current already), then health check and proof. */
+  private async restartAndVerify(sha: string): Promise<{ ok: boolean; why: string }> {
+    const restart = await this.ctx.run(restartScript(serviceOf(this.args), this.p, sha));
+    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${oneLine(restart.stderr).slice(-300)}` };
   }
 
   private async prune(): Promise<void> {

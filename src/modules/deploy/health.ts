@@ -50,6 +50,11 @@ export function healthScript(h: HealthSpec, p: Place, sha: string): string {
   ].join("\n");
 }
 
+/** Text on one line (a health body or stderr may hold line breaks; a failure message is one line). */
+export function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, " ");
+}
+
 export function parseHealth(stdout: string): HealthResult {
   const kv = parseKv(stdout);
   return { ok: kv.health === "ok", attempts: Number(kv.attempts ?? 0), output: Buffer.from(kv.out ?? "", "base64").toString("utf8").trim() };
