@@ -11,9 +11,12 @@ import { deploy } from "../../src/modules/deploy/index.js";
 import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec } from "../../src/modules/deploy/manifest.js";
 import { planDeploy, unitSha256 } from "../../src/modules/deploy/plan.js";
 import type { DeployArgs, DeployState } from "../../src/modules/deploy/types.js";
+import { healthScript, healthTimeoutMs, parseHealth } from "../../src/modules/deploy/health.js";
+import type { HealthSpec } from "../../src/modules/deploy/manifest.js";
 import { stopScript } from "../../src/modules/deploy/service.js";
 import { renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { createServer } from "node:net";
 import { tempDir } from "./modules-helpers.js";
 
 const A = "aaaaaaaaaaaa";
@@ -205,6 +208,31 @@ describe("default stop of a command service", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+});
+
+describe("health check", () => {
+  const deadPort = (): Promise<number> =>
+    new Promise((done) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => done(port));
+      });
+    });
+  // retries × interval beyond the timeout: the deadline ends the loop inside the script, not the exec's limit
+  it.each<[string, (port: number) => HealthSpec, RegExp]>([
+    ["a dead port", (port) => ({ http: `http://127.0.0.1:${port}/healthz`, retries: 20, interval: 1, timeout: 3 }), /^HTTP (000|\(no answer\)), want 200/],
+    ["a command printing several lines", () => ({ command: "printf 'first\\nlast\\n'; exit 1", retries: 20, interval: 1, timeout: 3 }), /^first last$/],
+  ])("fails against %s with the last attempt's output on one line", async (_label, spec, want) => {
+    const h = spec(await deadPort());
+    const app = temp("armgo-deploy-health-");
+    const r = await new LocalTransport("local").exec(healthScript(h, { app: "hello", appDir: app }, A), { timeoutMs: healthTimeoutMs(h) });
+    expect(r.timedOut).toBeUndefined();
+    const res = parseHealth(r.stdout);
+    expect(res.ok).toBe(false);
+    expect(res.attempts).toBeGreaterThan(0);
+    expect(res.attempts).toBeLessThan(20);
+    expect(res.output).toMatch(want);
   });
 });
 

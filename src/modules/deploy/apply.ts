@@ -243,7 +243,9 @@ class Deployment {
   }
 
   /** Release `failed` is bad: back to the last good release (restarted, health-checked), and the host fails. */
-  private async failOver(failed: string, previous: string | null, why: string): Promise<never> {
+  private async failOver(failed: string, previous: string | null, reason: string): Promise<never> {
+    // a health body or a command's stderr may hold line breaks: the failure is one line
+    const why = oneLine(reason);
     // only the unit changed under a good release: the unit failed, not the binary
     const unitOnly = this.oldUnit !== undefined && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
     await this.restoreUnit();
@@ -251,7 +253,7 @@ class Deployment {
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
     if (unitOnly) {
       const back = await this.restartAndVerify(failed);
-      throw new TaskError(`the new unit of ${this.args.app} failed: ${why}; the old unit is restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`}`, {
+      throw new TaskError(`the new unit of ${this.args.app} failed: ${why}; the old unit is restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
         hint: `release ${failed} stays good; fix the service spec and deploy again`,
         data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
       });
@@ -269,7 +271,7 @@ class Deployment {
     // the bad mark and the switch back in one exec, the mark first: a kill between leaves it bad, not unfinished
     await this.ctx.runOk([writeManifestScript(this.p.appDir, marked), switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`), writeManifestScript(this.p.appDir, this.m)].join("\n"));
     const back = await this.restartAndVerify(good.sha);
-    const state = back.ok ? "which is healthy" : `which is unhealthy too (${back.why})`;
+    const state = back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`;
     throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}`, {
       hint: "releases.json marks it bad; fix the release and deploy again",
       data: data(good.sha, { rollback_healthy: back.ok }),
