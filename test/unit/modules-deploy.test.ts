@@ -52,6 +52,8 @@ describe("deploy plan", () => {
     ["current marked bad but running: health-checked first", onHost(manifest(B, rel(A, "good"), rel(B, "bad"))), {}, ["settle", "upload", "switch", "restart", "verify"]],
     ["unfinished and not current (killed before the switch), dir complete", onHost(manifest(A, rel(A, "good"), rel(NEW, "unfinished")), { wantedSha256: args.resolved!.sha256 }), {}, ["switch", "restart", "verify"]],
     ["only the health spec changed", deployed, { health: { command: "true" } }, ["record"]],
+    ["a command service's start changed: restarted", deployed, { service: { ...service, start: "./current/hello -v &" } }, ["restart", "verify"]],
+    ["a command service's pidfile changed: restarted", deployed, { service: { ...service, pidfile: "/run/hello.pid" } }, ["restart", "verify"]],
     ["rollback: last good other than current", onHost(manifest(B, rel(A, "good"), rel(B, "good"))), { resolved: undefined, rollback: true }, ["switch", "restart", "verify"]],
     ["rollback to a named prefix", onHost(manifest(B, rel(A, "good"), rel(B, "good"))), { resolved: undefined, rollback: "aaaa" }, ["switch", "restart", "verify"]],
     ["beyond keep_releases: pruned", onHost(manifest(A, rel(B, "bad"), rel(C, "good"), rel(A, "good"))), { keep_releases: 2 }, ["upload", "switch", "restart", "verify", "prune"]],

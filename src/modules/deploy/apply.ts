@@ -97,7 +97,7 @@ class Deployment {
           break;
         case "restart":
           try {
-            await this.ctx.runOk(restartScript(serviceOf(this.args), this.p, step.sha));
+            await this.ctx.runOk(this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha));
             this.restarted = true;
           } catch (e) {
             this.restarted = true;
@@ -276,6 +276,13 @@ class Deployment {
       hint: "releases.json marks it bad; fix the release and deploy again",
       data: data(good.sha, { rollback_healthy: back.ok }),
     });
+  }
+
+  /** Shell: stop by the recorded command spec when the task's differs (another pidfile or stop command), then go on. */
+  private stopOld(sha: string): string {
+    const old = this.m.service;
+    if (old.type !== "command" || !old.pidfile || JSON.stringify(old) === JSON.stringify(serviceOf(this.args))) return "";
+    return `( ${stopScript(old, this.p, sha)}\n )\n`;
   }
 
   /** Restart on release `sha` (current already), then health check and proof. */

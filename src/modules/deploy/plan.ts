@@ -80,10 +80,13 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     what.push(`switch current ${cur ?? "(none)"} -> ${target}`);
   }
   // a release directory uploaded again (a corrupt copy) under a running process: it runs the old file
-  const restart = cur !== target || unitChanged || state.running !== target || upload;
+  // a command service's start, stop or pidfile changed: restarted, as systemd services are on a unit change
+  const specChanged = service.type === "command" && JSON.stringify(m.service) !== JSON.stringify(service);
+  const restart = cur !== target || unitChanged || specChanged || state.running !== target || upload;
   if (restart) {
     steps.push({ action: "restart", sha: target });
-    what.push(state.pid === undefined ? "start the service" : `restart the service (pid ${state.pid} runs ${state.running ?? "another binary"})`);
+    const why = specChanged && cur === target && state.running === target ? "its spec changed" : `pid ${state.pid} runs ${state.running ?? "another binary"}`;
+    what.push(state.pid === undefined ? "start the service" : `restart the service (${why})`);
   }
   if (restart || rel?.status !== "good") {
     steps.push({ action: "verify", sha: target });
