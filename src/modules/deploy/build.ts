@@ -19,14 +19,13 @@ export function buildKey(b: BuildSpec, t: Target): string {
 }
 
 /** go build of `b` for `t`; the binary lands as `<cache>/deploy/<sha256>/<app>`. */
-export async function goBuild(b: BuildSpec, t: Target, app: string, progress: (text: string) => void): Promise<Artifact> {
+export async function goBuild(b: BuildSpec, t: Target, app: string): Promise<Artifact> {
   const pkg = resolve(b.package);
   const root = join(cacheDir(), "deploy");
   await mkdir(root, { recursive: true });
   const work = await mkdtemp(join(root, "build-"));
   try {
     const out = join(work, app);
-    progress(`go build ${pkg} for ${t.goos}/${t.goarch}`);
     const env = {
       ...process.env,
       ...Object.fromEntries(Object.entries(b.env ?? {}).map(([k, v]) => [k, String(v)])),

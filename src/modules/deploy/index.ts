@@ -40,7 +40,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
     const b = args.build!;
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
     if (!target.goarch) throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, { hint: "set build.goarch, or gather_facts: true" });
-    const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app, () => undefined));
+    const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app));
     return { ...args, resolved: built };
   },
 
