@@ -2,7 +2,7 @@
 // current, which were proven good, and the service and health specs last deployed, so that
 // `armgo rollback` works without the playbook. Written by temp + rename: a reader sees old or new.
 import { ManifestError } from "../../errors.js";
-import { sh } from "../../transport/quote.js";
+import { writeFileScript } from "../shared/write-file.js";
 
 export type ReleaseStatus = "good" | "bad" | "unfinished";
 
@@ -129,8 +129,7 @@ export function manifestText(m: Manifest): string {
 
 /** Shell: write the manifest atomically (temp + rename); a failure exits 1. */
 export function writeManifestScript(appDir: string, m: Manifest): string {
-  const path = manifestPath(appDir);
-  return sh`printf '%s' ${manifestText(m)} > ${path + ".tmp"} && mv -f ${path + ".tmp"} ${path} || exit 1`;
+  return `${writeFileScript(manifestPath(appDir), manifestText(m))} || exit 1`;
 }
 
 /** The release named by a sha or a unique prefix of one; undefined when none or several match. */

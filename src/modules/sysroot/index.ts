@@ -9,6 +9,7 @@ import { parseKv, type Module, type ModuleContext } from "../contract.js";
 import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
+import { writeFileScript } from "../shared/write-file.js";
 import { buildSysroot, MANIFEST, recipeId, type Recipe } from "./build.js";
 
 export interface SysrootArgs {
@@ -139,7 +140,7 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
         await install(ctx, args.path, built.tarball, recipeId(r));
       } else {
         const file = envFile(args.path);
-        await ctx.runOk(sh`printf '%s' ${envText(args.path, r.libc)} > ${file + TEMP} && mv -f ${file + TEMP} ${file}`);
+        await ctx.runOk(writeFileScript(file, envText(args.path, r.libc), { tmp: TEMP }));
       }
     }
     return {};
