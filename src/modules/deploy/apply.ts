@@ -5,6 +5,7 @@ import { TaskError } from "../../errors.js";
 import { acquireHostLock } from "../../lock/host-lock.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
+import { hashInto } from "../shared/hash-probe.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
@@ -31,12 +32,14 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
     onNotice: (line) => notices.push(line),
   });
   let deployment: Deployment | undefined;
+  let failure: { error: unknown } | undefined;
   try {
     const m = parseManifest((await ctx.runOk(sh`cat ${manifestPath(p.appDir)} 2>/dev/null; exit 0`)).stdout, args.app);
     deployment = new Deployment(ctx, args, p, m);
     const done = await deployment.run(plan.steps, plan.data?.previous as string | null);
     return { ...done, msg: [...notices, done.msg].join("; ") };
   } catch (e) {
+    failure = { error: e };
     if (e instanceof TaskError) {
       if (notices.length > 0) e.message = `${notices.join("; ")}; ${e.message}`;
       // whatever failed, the recap can still say which release the host runs
@@ -44,7 +47,12 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
     }
     throw e;
   } finally {
-    await lock.release();
+    // a release failing too (the connection dropped) must not replace the error that ended the deploy
+    await lock.release().catch((e: unknown) => {
+      if (!failure) throw e;
+      if (failure.error instanceof Error && failure.error.cause === undefined) failure.error.cause = e;
+      else ctx.progress(`the app's lock on ${ctx.host} was not released: ${(e as Error).message}`);
+    });
   }
 }
 
@@ -151,8 +159,8 @@ class Deployment {
     await uploadAs(this.ctx, art.path, `${stage}/${this.args.app}`, parseInt(this.args.mode ?? "0755", 8));
     await this.ctx.runOk(
       [
-        sh`s=${stage}; d=${dir}; want=${art.sha256}; h=$(sha256sum < "$s"/${this.args.app}) || exit 1`,
-        `[ "\${h%% *}" = "$want" ] || { echo "the uploaded file's sha256 is \${h%% *}, not $want" >&2; exit 1; }`,
+        sh`s=${stage}; d=${dir}; want=${art.sha256}; ` + hashInto(`${stage}/${this.args.app}`) + " || exit 1",
+        `[ "$h" = "$want" ] || { echo "the uploaded file's sha256 is $h, not $want" >&2; exit 1; }`,
         ...(this.args.owner ? [sh`chown -R ${this.args.owner} "$s" || exit 1`] : []),
         // a directory of the same name (a corrupt copy) goes aside first: rename needs the name free
         `if [ -e "$d" ]; then rm -rf "$d.old" && mv -T "$d" "$d.old" || exit 1; fi`,

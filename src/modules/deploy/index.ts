@@ -6,11 +6,12 @@ import { TaskError } from "../../errors.js";
 import { sha256File } from "../../hash.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
+import { hashInto } from "../shared/hash-probe.js";
 import { applyDeploy } from "./apply.js";
 import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
-import { runningScript } from "./service.js";
+import { releaseDir, runningScript } from "./service.js";
 import type { DeployArgs, DeployState, DeployStep } from "./types.js";
 import { unitPath } from "./unit.js";
 
@@ -47,14 +48,15 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
   probe(args) {
     const p = { app: args.app, appDir: appDir(args) };
     const service = args.service;
+    const wanted = args.resolved ? `${releaseDir(p, sha12(args.resolved.sha256))}/${args.app}` : "";
     return [
-      sh`d=${p.appDir}; a=${args.app}; w=${args.resolved ? sha12(args.resolved.sha256) : ""}`,
+      sh`d=${p.appDir}`,
       `if [ -r "$d/releases.json" ]; then echo "manifest=$(base64 < "$d/releases.json" | tr -d '\\n')"; fi`,
       `if [ -L "$d/current" ]; then echo "current=$(readlink "$d/current")"; elif [ -e "$d/current" ]; then echo current_other=1; fi`,
       `echo "dirs=$(ls -1 "$d/releases" 2>/dev/null | tr '\\n' ' ')"`,
-      `if [ -n "$w" ] && [ -f "$d/releases/$w/$a" ]; then h=$(sha256sum < "$d/releases/$w/$a") && echo "wanted_sha256=\${h%% *}"; fi`,
+      ...(args.resolved ? [sh`if [ -f ${wanted} ]; then ` + hashInto(wanted) + ` && echo "wanted_sha256=$h"; fi`] : []),
       ...(service ? [runningScript(service, p)] : []),
-      ...(service?.type === "systemd" ? [sh`if [ -r ${unitPath(service, args.app)} ]; then h=$(sha256sum < ${unitPath(service, args.app)}) && echo "unit_sha256=\${h%% *}"; fi`] : []),
+      ...(service?.type === "systemd" ? [sh`if [ -r ${unitPath(service, args.app)} ]; then ` + hashInto(unitPath(service, args.app)) + ` && echo "unit_sha256=$h"; fi`] : []),
       "exit 0",
     ].join("\n");
   },

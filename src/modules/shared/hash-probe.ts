@@ -31,9 +31,14 @@ export function hashProbe(path: string, full: boolean): string {
     sh`m=$(head -n 1 ${manifestPath(path)} 2>/dev/null) || m=`,
     `echo "manifest=$m"`,
     `if [ ${full ? 1 : 0} = 0 ] && [ -n "$st" ] && [ "\${m% *}" = "$st" ]; then echo "sha256=\${m##* }"; echo hashed=0`,
-    sh`elif command -v sha256sum >/dev/null 2>&1; then h=$(sha256sum < ${path}) && echo "sha256=\${h%% *}"; echo hashed=1`,
+    `elif command -v sha256sum >/dev/null 2>&1; then ${hashInto(path)} && echo "sha256=$h"; echo hashed=1`,
     `else echo hashed=none; fi`,
   ].join("\n");
+}
+
+/** Shell: sets $h to the sha256 (hex) of the file at `path`; fails when it cannot be read. */
+export function hashInto(path: string): string {
+  return sh`h=$(sha256sum < ${path})` + ` && h=\${h%% *}`;
 }
 
 /** Read the hash probe's keys out of a probe's key=value output. */
