@@ -1,20 +1,21 @@
 // deploy: the plan as a table (args + host state → steps), the manifest (parse, prune) as tables,
 // the systemd unit as text and checked by systemd-analyze verify, the probe's parse of real sh output.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManifestError } from "../../src/errors.js";
 import { loadPlaybook } from "../../src/load/playbook.js";
 import { schemaProblems } from "../../src/load/schema.js";
+import type { ModuleContext } from "../../src/modules/contract.js";
 import { deploy } from "../../src/modules/deploy/index.js";
-import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec } from "../../src/modules/deploy/manifest.js";
-import { planDeploy, unitSha256 } from "../../src/modules/deploy/plan.js";
+import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec, type SystemdService } from "../../src/modules/deploy/manifest.js";
+import { planDeploy, recordedService, unitSha256 } from "../../src/modules/deploy/plan.js";
 import type { DeployArgs, DeployState } from "../../src/modules/deploy/types.js";
 import { healthScript, healthTimeoutMs, parseHealth } from "../../src/modules/deploy/health.js";
 import type { HealthSpec } from "../../src/modules/deploy/manifest.js";
-import { stopScript } from "../../src/modules/deploy/service.js";
-import { renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
+import { restartScript, stopScript } from "../../src/modules/deploy/service.js";
+import { envSha256, renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { createServer } from "node:net";
 import { tempDir } from "./modules-helpers.js";
@@ -130,7 +131,7 @@ describe("systemd unit", () => {
         "NotifyAccess=main",
         'ExecStart="/opt/hello/current/hello" "-port" "8080" "100%%" "$$HOME" "say \\"hi\\""',
         "WorkingDirectory=/opt/hello/current",
-        'Environment="HELLO_GREETING=hi there"',
+        "EnvironmentFile=/opt/hello/service.env",
         "User=hello",
         "Restart=on-failure",
         "",
@@ -159,6 +160,15 @@ describe("systemd unit", () => {
     const state = onHost(manifest(NEW, rel(NEW, "good")), { wantedSha256: args.resolved!.sha256, manifest: { ...manifest(NEW, rel(NEW, "good")), service: { type: "systemd" } } });
     expect(planDeploy({ ...state, unitSha256: unitSha256(sys) }, sys).steps).toEqual([]);
     expect(planDeploy({ ...state, unitSha256: "0".repeat(64) }, sys).steps.map((s) => s.action)).toEqual(["unit", "restart", "verify"]);
+  });
+
+  it("a changed environment is written to the env file and restarts; releases.json keeps only its hash", () => {
+    const sys: DeployArgs = { ...args, service: { type: "systemd", environment: { API_TOKEN: "s3cr3t" } } };
+    const m = { ...manifest(NEW, rel(NEW, "good")), service: recordedService(sys.service!) };
+    const state = onHost(m, { wantedSha256: args.resolved!.sha256, unitSha256: unitSha256(sys) });
+    expect(planDeploy({ ...state, envSha256: "0".repeat(64) }, sys).steps.map((s) => s.action)).toEqual(["env", "restart", "verify"]);
+    expect(planDeploy({ ...state, envSha256: envSha256(sys.service as SystemdService) }, sys).steps).toEqual([]);
+    expect(manifestText(m)).not.toContain("s3cr3t");
   });
 });
 
@@ -235,6 +245,41 @@ describe("health check", () => {
     expect(res.attempts).toBeGreaterThan(0);
     expect(res.attempts).toBeLessThan(20);
     expect(res.output).toMatch(want);
+  });
+});
+
+describe("service environment", () => {
+  it("goes to a 0600 env file on stdin: no form of a secret value is in any script the audit log records", async () => {
+    const app = temp("armgo-deploy-env-");
+    const secret = `s3cr3tX%'"\\y$HOME`;
+    const sys: DeployArgs = { app: "hello", app_dir: app, service: { type: "systemd", environment: { API_TOKEN: secret, PLAIN: "a b" } } };
+    const transport = new LocalTransport("local");
+    const scripts: string[] = [];
+    const run = async (script: string, o?: { stdin?: string | Buffer }) => {
+      scripts.push(script);
+      return transport.exec(script, o);
+    };
+    const ctx = { host: "local", runId: "test-run", become: false, check: false, run, runOk: run, progress: () => undefined } as unknown as ModuleContext;
+    await deploy.apply(ctx, sys, { steps: [{ action: "env" }], msg: "" });
+    const file = join(app, "service.env");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // sh reads back the exact values (systemd's EnvironmentFile= parser reads single quotes alike)
+    expect(execFileSync("sh", ["-c", `. '${file}'; printf '%s|%s' "$API_TOKEN" "$PLAIN"`], { encoding: "utf8" })).toBe(`${secret}|a b`);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const s of scripts) expect(s).not.toContain("s3cr3t");
+    expect(renderUnit(sys.service as SystemdService, "hello", app)).not.toContain("s3cr3t");
+  });
+
+  it("is exported to a command service's start", async () => {
+    const app = temp("armgo-deploy-env-");
+    const out = join(app, "seen");
+    const spec: ServiceSpec = { type: "command", start: `printf '%s' "$API_TOKEN" > '${out}'`, pidfile: join(app, "none.pid"), environment: { API_TOKEN: `x%'"\\y` } };
+    const transport = new LocalTransport("local");
+    const run = (script: string, o?: { stdin?: string | Buffer }) => transport.exec(script, o);
+    const ctx = { host: "local", runId: "test-run", become: false, check: false, run, runOk: run, progress: () => undefined } as unknown as ModuleContext;
+    await deploy.apply(ctx, { app: "hello", app_dir: app, service: spec }, { steps: [{ action: "env" }], msg: "" });
+    expect((await transport.exec(restartScript(spec, { app: "hello", appDir: app }, A))).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(`x%'"\\y`);
   });
 });
 

@@ -10,16 +10,16 @@ import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
 import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
-import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
+import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest, type SystemdService } from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
 import { releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
 import type { DeployArgs, DeployStep } from "./types.js";
-import { renderUnit, unitName, unitPath } from "./unit.js";
+import { envPath, envText, renderUnit, unitName, unitPath } from "./unit.js";
 
 /** The app's lock on the host: two controllers never interleave one app's releases. */
 export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
 
-/** Beside a unit file this run replaces: the old one, until the new one is proven. */
+/** Beside a file this run replaces (unit, env file): the old one, until the new one is proven. */
 const OLD = ".armgo-old";
 
 export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep>): Promise<ApplyResult> {
@@ -58,8 +58,8 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
 
 class Deployment {
   private restarted = false;
-  /** Whether a unit file was there before this run wrote one (a copy is kept beside it); undefined: no unit written. */
-  private oldUnit?: boolean;
+  /** The files this run replaced (unit, env file), each with whether one was there before (a copy is kept beside it). */
+  private readonly replaced = new Map<string, boolean>();
   private readonly settled: Record<string, string> = {};
 
   /** The release `current` points to, as far as this deploy knows. */
@@ -97,6 +97,9 @@ class Deployment {
         case "upload":
           await this.upload(step.sha);
           break;
+        case "env":
+          await this.env();
+          break;
         case "unit":
           await this.unit();
           break;
@@ -131,7 +134,7 @@ class Deployment {
           break;
       }
     }
-    await this.dropOldUnit();
+    await this.dropOldFiles();
     const release = this.m.current ?? null;
     const what = target ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}` : `${this.args.app} ${release}: manifest updated`;
     const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
@@ -184,37 +187,48 @@ class Deployment {
     const service = serviceOf(this.args);
     if (service.type !== "systemd") return;
     const path = unitPath(service, this.args.app);
-    const text = renderUnit(service, this.args.app, this.p.appDir);
-    // the old file is kept beside it (never read back over the wire: it may hold secrets), so a failing new unit is put back
-    const r = await this.ctx.run(
-      [
-        sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo old_unit=1 || exit 1; else rm -f ${path + OLD}; fi`,
-        writeFileScript(path, text) + sh` && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`,
-      ].join("\n"),
-    );
-    this.oldUnit = parseKv(r.stdout).old_unit === "1";
+    await this.replace(path, writeFileScript(path, renderUnit(service, this.args.app, this.p.appDir)) + sh` && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`);
+  }
+
+  private async env(): Promise<void> {
+    const service = serviceOf(this.args);
+    if (service.environment === undefined) return;
+    const path = envPath(this.p.appDir);
+    const tmp = path + ".armgo-tmp";
+    // the values come on stdin, never in the script (which the audit log records); umask: 0600 from the first byte
+    await this.replace(path, sh`rm -f ${tmp} && (umask 077 && cat > ${tmp}) && chmod 600 ${tmp} && mv -f ${tmp} ${path}`, envText(service.environment));
+  }
+
+  /**
+   * Run `write`, which replaces the file at `path`; the old file is copied beside it first (never read
+   * back over the wire: it may hold secrets), so a failing change is put back (restoreFiles).
+   */
+  private async replace(path: string, write: string, stdin?: string): Promise<void> {
+    const r = await this.ctx.run([sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo had=1 || exit 1; else rm -f ${path + OLD}; fi`, write].join("\n"), stdin === undefined ? {} : { stdin });
+    this.replaced.set(path, parseKv(r.stdout).had === "1");
     if (r.code !== 0) {
-      await this.restoreUnit();
-      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old unit is restored`, { hint: "check the service spec and systemd on the host" });
+      await this.restoreFiles();
+      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old file is restored`, { hint: "check the service spec and the host" });
     }
   }
 
-  /** Put back the unit file this run replaced (or remove the one it created), then daemon-reload. */
-  private async restoreUnit(): Promise<void> {
+  /** Put back the files this run replaced (or remove the ones it created; a created unit is disabled first), then daemon-reload. */
+  private async restoreFiles(): Promise<void> {
     const service = serviceOf(this.args);
-    if (this.oldUnit === undefined || service.type !== "systemd") return;
-    const path = unitPath(service, this.args.app);
-    const back = this.oldUnit ? sh`mv -f ${path + OLD} ${path}` : sh`systemctl disable --quiet ${unitName(service, this.args.app)}; rm -f ${path}`;
-    await this.ctx.runOk(`${back} && systemctl daemon-reload`);
-    this.oldUnit = undefined;
+    if (this.replaced.size === 0) return;
+    const unit = service.type === "systemd" ? unitPath(service, this.args.app) : undefined;
+    const back = [...this.replaced].map(([path, had]) =>
+      had ? sh`mv -f ${path + OLD} ${path}` : (path === unit ? sh`systemctl disable --quiet ${unitName(service as SystemdService, this.args.app)}; ` : "") + sh`rm -f ${path}`,
+    );
+    await this.ctx.runOk(back.join(" && ") + (unit ? " && systemctl daemon-reload" : ""));
+    this.replaced.clear();
   }
 
-  /** The new unit proved itself: the copy of the old one goes. */
-  private async dropOldUnit(): Promise<void> {
-    const service = serviceOf(this.args);
-    if (!this.oldUnit || service.type !== "systemd") return;
-    await this.ctx.runOk(sh`rm -f ${unitPath(service, this.args.app) + OLD}`);
-    this.oldUnit = undefined;
+  /** The new files proved themselves: the copies of the old ones go. */
+  private async dropOldFiles(): Promise<void> {
+    if (this.replaced.size === 0) return;
+    await this.ctx.runOk([...this.replaced.keys()].map((path) => sh`rm -f ${path + OLD}`).join("\n"));
+    this.replaced.clear();
   }
 
   private async switchTo(sha: string): Promise<void> {
@@ -255,13 +269,13 @@ class Deployment {
     // a health body or a command's stderr may hold line breaks: the failure is one line
     const why = oneLine(reason);
     // only the unit changed under a good release: the unit failed, not the binary
-    const unitOnly = this.oldUnit !== undefined && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
-    await this.restoreUnit();
+    const unitOnly = this.replaced.size > 0 && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
+    await this.restoreFiles();
     const service = serviceOf(this.args);
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
     if (unitOnly) {
       const back = await this.restartAndVerify(failed);
-      throw new TaskError(`the new unit of ${this.args.app} failed: ${why}; the old unit is restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
+      throw new TaskError(`the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
         hint: `release ${failed} stays good; fix the service spec and deploy again`,
         data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
       });

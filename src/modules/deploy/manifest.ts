@@ -29,6 +29,10 @@ export interface CommandService {
   restart?: string;
   /** The service's PID file: how armgo proves the running process is the new release. */
   pidfile: string;
+  /** Exported to start and restart from app_dir/service.env (mode 0600). */
+  environment?: Record<string, string>;
+  /** In releases.json instead of `environment`: the env file's sha256 (the values stay in the 0600 file). */
+  environment_sha256?: string;
 }
 
 /** A systemd service whose unit file armgo renders from these fields. */
@@ -40,6 +44,8 @@ export interface SystemdService {
   /** Arguments after the binary in ExecStart. */
   args?: string[];
   environment?: Record<string, string>;
+  /** In releases.json instead of `environment`: the env file's sha256 (the values stay in the 0600 file). */
+  environment_sha256?: string;
   user?: string;
   group?: string;
   /** Type=notify: the service says READY=1 (sd_notify) and `systemctl restart` waits for it. */

@@ -1,20 +1,17 @@
 // Pure: from what the host has (manifest, `current`, release dirs, what runs) and the args to the
 // deploy's steps. --check prints exactly this, so it says which release becomes current and whether
 // a restart follows.
-import { createHash } from "node:crypto";
 import { TaskError } from "../../errors.js";
 import type { Plan } from "../contract.js";
 import { findRelease, lastGood, pruneReleases, withRelease, withStatus, type Manifest, type ServiceSpec } from "./manifest.js";
 import type { DeployArgs, DeployState, DeployStep } from "./types.js";
-import { renderUnit, unitPath } from "./unit.js";
+import { envPath, envSha256, renderUnit, sha256, unitPath } from "./unit.js";
 
 export const DEFAULT_KEEP = 5;
 
 export const appDir = (args: DeployArgs): string => args.app_dir ?? `/opt/${args.app}`;
 
 export const sha12 = (sha256: string): string => sha256.slice(0, 12);
-
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** The service spec in force: the task's, else (rollback) the one the manifest recorded. */
 export function serviceOf(args: DeployArgs): ServiceSpec {
@@ -25,6 +22,13 @@ export function serviceOf(args: DeployArgs): ServiceSpec {
 export function unitSha256(args: DeployArgs): string | undefined {
   const s = serviceOf(args);
   return s.type === "systemd" ? sha256(renderUnit(s, args.app, appDir(args))) : undefined;
+}
+
+/** The service spec as releases.json records it: the environment as its hash, never its values. */
+export function recordedService(s: ServiceSpec): ServiceSpec {
+  if (s.environment === undefined) return s;
+  const { environment: _values, ...rest } = s;
+  return { ...rest, environment_sha256: envSha256(s)! };
 }
 
 /** The release the task wants current: the artifact's, or the rollback's target. */
@@ -44,7 +48,7 @@ export function targetOf(state: DeployState, args: DeployArgs): string {
 /** The manifest once the deploy succeeded: target good and current, specs recorded. */
 export function afterSuccess(m: Manifest, args: DeployArgs, target: string, run: string, now: string): Manifest {
   const old = m.releases.find((r) => r.sha === target);
-  const specs = { current: target, service: serviceOf(args), ...(args.health ? { health: args.health } : {}) };
+  const specs = { current: target, service: recordedService(serviceOf(args)), ...(args.health ? { health: args.health } : {}) };
   // a release already listed keeps its place: the list stays in deploy order, a rollback reorders nothing
   if (old) return { ...withStatus(m, target, "good"), ...specs };
   return { ...withRelease(m, { sha: target, artifact: args.resolved?.name ?? "", status: "good", deployed_at: now, run }), ...specs };
@@ -70,6 +74,12 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     what.push(`upload ${args.resolved!.name} as release ${target}`);
   }
   const service = serviceOf(args);
+  // a rollback's spec comes from releases.json, values absent: the env file on the host stays
+  const envChanged = service.environment !== undefined && state.envSha256 !== envSha256(service);
+  if (envChanged) {
+    steps.push({ action: "env" });
+    what.push(`write ${envPath(appDir(args))}`);
+  }
   const unitChanged = service.type === "systemd" && state.unitSha256 !== unitSha256(args);
   if (unitChanged && service.type === "systemd") {
     steps.push({ action: "unit" });
@@ -81,8 +91,8 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
   }
   // a release directory uploaded again (a corrupt copy) under a running process: it runs the old file
   // a command service's start, stop or pidfile changed: restarted, as systemd services are on a unit change
-  const specChanged = service.type === "command" && JSON.stringify(m.service) !== JSON.stringify(service);
-  const restart = cur !== target || unitChanged || specChanged || state.running !== target || upload;
+  const specChanged = service.type === "command" && JSON.stringify(m.service) !== JSON.stringify(recordedService(service));
+  const restart = cur !== target || unitChanged || envChanged || specChanged || state.running !== target || upload;
   if (restart) {
     steps.push({ action: "restart", sha: target });
     const why = specChanged && cur === target && state.running === target ? "its spec changed" : `pid ${state.pid} runs ${state.running ?? "another binary"}`;
@@ -91,7 +101,7 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
   if (restart || rel?.status !== "good") {
     steps.push({ action: "verify", sha: target });
     what.push(`health-check ${target}${rel?.status === "unfinished" && !restart ? " (left unfinished by an interrupted run)" : ""}`);
-  } else if (JSON.stringify(m.service) !== JSON.stringify(service) || (args.health !== undefined && JSON.stringify(m.health) !== JSON.stringify(args.health))) {
+  } else if (JSON.stringify(m.service) !== JSON.stringify(recordedService(service)) || (args.health !== undefined && JSON.stringify(m.health) !== JSON.stringify(args.health))) {
     steps.push({ action: "record" });
     what.push("record the new service and health specs in releases.json");
   }

@@ -2,7 +2,7 @@
 // service types. Every value goes through the quoting helper; user commands run as `sh -c` words.
 import { exportLines, sh } from "../../transport/quote.js";
 import type { ServiceSpec } from "./manifest.js";
-import { unitName } from "./unit.js";
+import { envPath, envSha256, unitName } from "./unit.js";
 
 export interface Place {
   app: string;
@@ -76,6 +76,8 @@ export function stopScript(service: ServiceSpec, p: Place, sha: string): string 
 /** Shell: restart the service on release `sha` (`current` already points to it). */
 export function restartScript(service: ServiceSpec, p: Place, sha: string): string {
   if (service.type === "systemd") return sh`systemctl restart ${unitName(service, p.app)}`;
-  if (service.restart) return userCommand(p, sha, p.appDir, service.restart);
-  return `( ${stopScript(service, p, sha)}\n ) || exit 1\n${userCommand(p, sha, p.appDir, service.start)}`;
+  // the service's environment, exported to the commands that start it
+  const env = envSha256(service) === undefined ? "" : sh`set -a; . ${envPath(p.appDir)} || exit 1; set +a` + "\n";
+  if (service.restart) return env + userCommand(p, sha, p.appDir, service.restart);
+  return `( ${stopScript(service, p, sha)}\n ) || exit 1\n${env}${userCommand(p, sha, p.appDir, service.start)}`;
 }

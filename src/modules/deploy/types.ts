@@ -49,12 +49,16 @@ export interface DeployState {
   running?: string;
   /** sha256 of the systemd unit file on the host. */
   unitSha256?: string;
+  /** sha256 of the service's env file on the host. */
+  envSha256?: string;
 }
 
 export type DeployStep =
   /** A release left `unfinished` by a killed run is current: health-check it, mark it good or bad. */
   | { action: "settle"; sha: string }
   | { action: "upload"; sha: string }
+  /** The service's environment into its 0600 env file. */
+  | { action: "env" }
   | { action: "unit" }
   | { action: "switch"; sha: string; from?: string }
   | { action: "restart"; sha: string }

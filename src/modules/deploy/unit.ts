@@ -1,6 +1,8 @@
 // The systemd unit file of a deployed service, rendered as text: ExecStart runs the binary through
 // `current`, so a switch plus `systemctl restart` is the whole upgrade and the unit rarely changes.
-import type { SystemdService } from "./manifest.js";
+import { createHash } from "node:crypto";
+import { quote } from "../../transport/quote.js";
+import type { ServiceSpec, SystemdService } from "./manifest.js";
 
 /** The unit's name: the spec's, or `<app>.service`. */
 export function unitName(spec: SystemdService, app: string): string {
@@ -9,6 +11,22 @@ export function unitName(spec: SystemdService, app: string): string {
 
 export function unitPath(spec: SystemdService, app: string): string {
   return `/etc/systemd/system/${unitName(spec, app)}`;
+}
+
+/** The service's environment, mode 0600: values never sit in the world-readable unit or releases.json. */
+export const envPath = (appDir: string): string => `${appDir}/service.env`;
+
+/** The env file: KEY='value' lines, read alike by systemd's EnvironmentFile= parser and by sh. */
+export function envText(env: Record<string, string>): string {
+  return Object.entries(env).map(([k, v]) => `${k}=${quote(v)}\n`).join("");
+}
+
+export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** What releases.json and the plan compare: the env file's sha256, or undefined without an environment. */
+export function envSha256(spec: ServiceSpec): string | undefined {
+  if (spec.environment === undefined) return spec.environment_sha256;
+  return sha256(envText(spec.environment));
 }
 
 /** One word for systemd's parser: double-quoted with C escapes; `%` and (in command lines) `$` doubled, so nothing expands. */
@@ -25,7 +43,6 @@ function systemdLine(value: string): string {
 
 export function renderUnit(spec: SystemdService, app: string, appDir: string): string {
   const exec = [`${appDir}/current/${app}`, ...(spec.args ?? [])].map((w) => systemdWord(w, true)).join(" ");
-  const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `Environment=${systemdWord(`${k}=${v}`)}`);
   return [
     "# Written by armgo deploy: changes here are replaced on the next deploy.",
     "[Unit]",
@@ -38,7 +55,7 @@ export function renderUnit(spec: SystemdService, app: string, appDir: string): s
     ...(spec.notify ? ["NotifyAccess=main"] : []),
     `ExecStart=${exec}`,
     `WorkingDirectory=${systemdLine(`${appDir}/current`)}`,
-    ...env,
+    ...(envSha256(spec) !== undefined ? [`EnvironmentFile=${systemdLine(envPath(appDir))}`] : []),
     ...(spec.user ? [`User=${spec.user}`] : []),
     ...(spec.group ? [`Group=${spec.group}`] : []),
     `Restart=${spec.restart ?? "on-failure"}`,
