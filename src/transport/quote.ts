@@ -32,3 +32,13 @@ export function exportLines(env: Record<string, unknown> = {}): string {
     })
     .join("");
 }
+
+/**
+ * `NAME="value"` for a file both sh (`. file`) and systemd's EnvironmentFile= read: systemd's own
+ * writer's form (double quotes, `\` before `"`, `\`, `` ` `` and `$`); its parser does not join
+ * sh's `'\''`, so single quotes would not do.
+ */
+export function envFileLine(name: string, value: string): string {
+  if (!NAME.test(name)) throw new Error(`armgo: environment name '${name}' reached the env file unchecked`);
+  return `${name}="${value.replace(/["\\`$]/g, "\\$&")}"\n`;
+}

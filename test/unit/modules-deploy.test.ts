@@ -263,7 +263,7 @@ describe("service environment", () => {
     await deploy.apply(ctx, sys, { steps: [{ action: "env" }], msg: "" });
     const file = join(app, "service.env");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    // sh reads back the exact values (systemd's EnvironmentFile= parser reads single quotes alike)
+    // sh reads back the exact values (the file is in systemd write_env_var form, which its parser reads back)
     expect(execFileSync("sh", ["-c", `. '${file}'; printf '%s|%s' "$API_TOKEN" "$PLAIN"`], { encoding: "utf8" })).toBe(`${secret}|a b`);
     expect(scripts.length).toBeGreaterThan(0);
     for (const s of scripts) expect(s).not.toContain("s3cr3t");

@@ -1,7 +1,7 @@
 // The systemd unit file of a deployed service, rendered as text: ExecStart runs the binary through
 // `current`, so a switch plus `systemctl restart` is the whole upgrade and the unit rarely changes.
 import { createHash } from "node:crypto";
-import { quote } from "../../transport/quote.js";
+import { envFileLine } from "../../transport/quote.js";
 import type { ServiceSpec, SystemdService } from "./manifest.js";
 
 /** The unit's name: the spec's, or `<app>.service`. */
@@ -16,9 +16,9 @@ export function unitPath(spec: SystemdService, app: string): string {
 /** The service's environment, mode 0600: values never sit in the world-readable unit or releases.json. */
 export const envPath = (appDir: string): string => `${appDir}/service.env`;
 
-/** The env file: KEY='value' lines, read alike by systemd's EnvironmentFile= parser and by sh. */
+/** The env file, read alike by systemd's EnvironmentFile= parser and by sh. */
 export function envText(env: Record<string, string>): string {
-  return Object.entries(env).map(([k, v]) => `${k}=${quote(v)}\n`).join("");
+  return Object.entries(env).map(([k, v]) => envFileLine(k, v)).join("");
 }
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
