@@ -1,9 +1,9 @@
 // The simulated fleet's transport: a run recorded on one real (local) host replays on other hosts
 // through RunOptions.connect, each host answering under its own name and the batch's new marker.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { LocalTransport } from "../../src/transport/local.js";
 import { recording, SimTransport, type Replies } from "../../bench/sim-transport.js";
 import { setup } from "./engine-local.js";
@@ -13,6 +13,7 @@ const NO_DELAY = { connectMs: 0, rttMs: 0, commandMs: 0 };
 describe("the simulated fleet's transport", () => {
   const state = mkdtempSync(join(tmpdir(), "armgo-sim-state-"));
   writeFileSync(join(state, "done"), "");
+  afterAll(() => rmSync(state, { recursive: true, force: true }));
   const playbook = `
 - hosts: g
   tasks:
