@@ -15,6 +15,11 @@ export interface Command {
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
+  user: { type: "string", short: "u", arg: "USER", help: "connect as USER where the inventory names no user (its user / ansible_user wins, as in Ansible)" },
+  "private-key": { type: "string", arg: "FILE", help: "identity file where the inventory names none (identity_file / ansible_ssh_private_key_file win)" },
+  become: { type: "boolean", short: "b", help: "run tasks through sudo (become: true) where the play does not set become" },
+  "become-user": { type: "string", arg: "USER", help: "whom become: true becomes (default root); the inventory's ansible_become_user / become_user win" },
+  "ask-become-pass": { type: "boolean", short: "K", help: "ask once, on the terminal, for the password sudo wants (else: become_password_env)" },
   "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
   "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
   forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
@@ -29,7 +34,18 @@ export function connection(v: Parsed["values"]) {
     forks: forks(v.forks),
     hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
     knownHosts: v["known-hosts"] as string | undefined,
+    user: v.user as string | undefined,
+    privateKey: v["private-key"] as string | undefined,
+    become: Boolean(v.become),
+    becomeUser: v["become-user"] as string | undefined,
   };
+}
+
+/** -K's password, asked just before the first host is contacted; undefined without -K. */
+export async function becomePassword(v: Parsed["values"]): Promise<{ becomePassword?: string }> {
+  if (!v["ask-become-pass"]) return {};
+  const { askBecomePass } = await import("./ask-pass.js");
+  return { becomePassword: await askBecomePass() };
 }
 
 /** The options of a run of a playbook: play and drift take the same. */

@@ -4,7 +4,7 @@ import type { ChalkInstance } from "chalk";
 import { releases, type ReleasesReport } from "../commands/releases.js";
 import { rollback, ROLLBACK_SERIAL } from "../commands/rollback.js";
 import { required, type OptionSpec, type Parsed } from "./args.js";
-import { type Command, connection, connectionOptions, interruptible, lockOptions, renderer } from "./command.js";
+import { becomePassword, type Command, connection, connectionOptions, interruptible, lockOptions, renderer } from "./command.js";
 import { exitForRecap, exitForReleases } from "./exit.js";
 import { colors } from "./render.js";
 
@@ -36,7 +36,7 @@ export const releasesCommand: Command = {
     options: appOptions,
   },
   async run({ values: v }, print) {
-    const report = await releases({ ...appOf(v, releasesCommand.spec), signal: interruptible() });
+    const report = await releases({ ...appOf(v, releasesCommand.spec), ...(await becomePassword(v)), signal: interruptible() });
     const code = exitForReleases(report);
     if (v.json) print(JSON.stringify({ type: "releases", app: report.app, app_dir: report.appDir, run_id: report.runId, hosts: report.hosts, exit_code: code }));
     else for (const line of releasesTable(report, colors(process.stdout))) print(line);
@@ -78,7 +78,6 @@ export const rollbackCommand: Command = {
     options: {
       to: { type: "string", arg: "SHA", help: "a release kept on the hosts (a sha prefix, as armgo releases shows it); default the last good one before current" },
       check: { type: "boolean", short: "C", help: "say which release would become current, change nothing" },
-      become: { type: "boolean", short: "b", help: "run the deploy task as root (as a play's become: true), as the deploy did" },
       diff: { type: "boolean", short: "D", help: "show before/after of what changes" },
       "no-wait": { type: "boolean", help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting" },
       verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
@@ -86,8 +85,8 @@ export const rollbackCommand: Command = {
     },
   },
   async run({ values: v }, print) {
-    const opts = { ...appOf(v, rollbackCommand.spec), to: v.to as string | undefined, become: Boolean(v.become), check: Boolean(v.check), diff: Boolean(v.diff), verbose: Boolean(v.verbose) };
-    const result = await rollback({ ...opts, signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) });
+    const opts = { ...appOf(v, rollbackCommand.spec), to: v.to as string | undefined, check: Boolean(v.check), diff: Boolean(v.diff), verbose: Boolean(v.verbose) };
+    const result = await rollback({ ...opts, ...(await becomePassword(v)), signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) });
     const code = exitForRecap(result.recap, result.interrupted);
     if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, deployed: result.deployed, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
     return code;

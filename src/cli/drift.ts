@@ -1,7 +1,7 @@
 // `armgo drift` in the command table: the runs as play shows them, then what drifted per host.
 import type { DriftReport } from "../commands/drift.js";
 import type { ChalkInstance } from "chalk";
-import { type Command, interruptible, lockOptions, renderer, runOptions, runOptionsOf } from "./command.js";
+import { becomePassword, type Command, interruptible, lockOptions, renderer, runOptions, runOptionsOf } from "./command.js";
 import { banner } from "./banner.js";
 import { formatDiff } from "./diff.js";
 import { exitForDrift } from "./exit.js";
@@ -27,6 +27,7 @@ export const driftCommand: Command = {
     const { drift } = await import("../commands/drift.js");
     const report = await drift({
       ...opts,
+      ...(await becomePassword(v)),
       fix: Boolean(v.fix),
       metrics: v.metrics as string | undefined,
       signal: interruptible(),

@@ -9,7 +9,7 @@ import { didYouMean } from "../load/suggest.js";
 import { version } from "../paths.js";
 import { choice, helpText, parse, required, type CommandSpec, type OptionSpec } from "./args.js";
 import { auditCommand } from "./audit.js";
-import { type Command, connection, connectionOptions, interruptible, lockOptions, type Print, renderer, runOptions, runOptionsOf } from "./command.js";
+import { becomePassword, type Command, connection, connectionOptions, interruptible, lockOptions, type Print, renderer, runOptions, runOptionsOf } from "./command.js";
 import { cronCommand } from "./cron.js";
 import { releasesCommand, rollbackCommand } from "./deploy.js";
 import { driftCommand } from "./drift.js";
@@ -47,7 +47,7 @@ const playCommand: Command = {
       }
       return EXIT.ok;
     }
-    const result = await play({ ...opts, signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) }, loaded);
+    const result = await play({ ...opts, ...(await becomePassword(v)), signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) }, loaded);
     const code = exitForRecap(result.recap, result.interrupted);
     if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, deployed: result.deployed, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
     return code;
@@ -106,7 +106,8 @@ const factsCommand: Command = {
   },
   async run({ values: v }, print) {
     const { collectFacts } = await import("../commands/facts.js");
-    const report = await collectFacts({ inventory: required(v.inventory, "-i INVENTORY", factsCommand.spec), ...connection(v) });
+    const inventory = required(v.inventory, "-i INVENTORY", factsCommand.spec);
+    const report = await collectFacts({ inventory, ...connection(v), ...(await becomePassword(v)) });
     print(JSON.stringify(report, null, 2));
     return exitForHosts(report);
   },

@@ -2,10 +2,11 @@
 // the deploy module's own schema, and its one task in a play built in memory.
 import { InputError } from "../errors.js";
 import { loadBuilt, type Loaded } from "../engine/run.js";
+import { applyBecomeFlags, type BecomeFlags } from "../load/become.js";
 import type { Play, Task } from "../load/model.js";
 import { schemaProblems } from "../load/schema.js";
 
-export interface AppOptions {
+export interface AppOptions extends BecomeFlags {
   inventory: string;
   app: string;
   /** Default /opt/<app>, as the deploy module's. */
@@ -29,5 +30,6 @@ export function deployArgs(o: AppOptions, rollback: true | string): { app: strin
 export function appRun(o: AppOptions, source: string, play: Pick<Play, "name" | "serial" | "max_fail_percentage" | "gather_facts"> & Partial<Pick<Play, "become">>, task: Pick<Task, "name" | "module" | "args"> & Partial<Task>): Loaded {
   const where = { file: source };
   const t: Task = { tags: [], notify: [], ignore_errors: false, no_log: false, where, ...task };
-  return loadBuilt(o, source, [{ hosts: "all", vars: {}, become: false, tags: [], handlers: [], where, ...play, tasks: [t] }]);
+  const built: Play = { hosts: "all", vars: {}, become: false, tags: [], handlers: [], where, ...play, tasks: [t] };
+  return loadBuilt(o, source, [applyBecomeFlags(built, play.become !== undefined, o)]);
 }

@@ -7,8 +7,6 @@ import { play, type PlayOptions } from "./play.js";
 export interface RollbackOptions extends AppOptions, Omit<PlayOptions, "playbook" | "inventory" | "limit"> {
   /** A sha prefix of a release kept on the hosts; default the last good release other than current. */
   to?: string;
-  /** Run the deploy task as root, as a play's `become: true` (the user the deploy ran as, to restart its service). */
-  become?: boolean;
 }
 
 /**
@@ -23,7 +21,7 @@ export async function rollback(opts: RollbackOptions): Promise<RunResult> {
   const loaded = appRun(
     opts,
     command,
-    { name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`, serial: ROLLBACK_SERIAL, max_fail_percentage: 0, gather_facts: true, become: Boolean(opts.become) },
+    { name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`, serial: ROLLBACK_SERIAL, max_fail_percentage: 0, gather_facts: true },
     { name: opts.to ? `switch ${opts.app} to ${opts.to}` : `switch ${opts.app} to its last good release`, module: "deploy", args },
   );
   return play({ ...opts, lock: { ...opts.lock, command } }, loaded);

@@ -11,9 +11,10 @@ export interface Section {
 export function batchScript(sections: Section[], marker: string): string {
   return sections
     .map((s, i) => {
-      const run = wrapScript(s.script, s.become);
-      // stdin from /dev/null: a probe must never eat the next section's input or wait on a tty
-      return `printf '%s\\n' '${marker}:${i}:start'; printf '%s\\n' '${marker}:${i}:start' >&2\n${run} </dev/null\nc=$?\nprintf '\\n%s\\n' "${marker}:${i}:end:$c"; printf '\\n%s\\n' '${marker}:${i}:end' >&2`;
+      // stdin from /dev/null: a probe must never eat the next section's input or wait on a tty (sudo
+      // alone reads the exec's stdin, for the become password)
+      const run = wrapScript(s.script, s.become, undefined, true);
+      return `printf '%s\\n' '${marker}:${i}:start'; printf '%s\\n' '${marker}:${i}:start' >&2\n${run}\nc=$?\nprintf '\\n%s\\n' "${marker}:${i}:end:$c"; printf '\\n%s\\n' '${marker}:${i}:end' >&2`;
     })
     .join("\n");
 }

@@ -11,6 +11,11 @@ export interface ConnectOptions {
   knownHosts?: string;
   /** -e vars: they win over the inventory's, connection vars included. */
   extraVars?: Record<string, unknown>;
+  /** -u and --private-key: the inventory's user and identity_file win over them, as in Ansible. */
+  user?: string;
+  privateKey?: string;
+  /** -K's answer: the become password for every host. */
+  becomePassword?: string;
 }
 
 function expand(p: string): string {
@@ -23,15 +28,17 @@ export function connectionConfig(
   opts: ConnectOptions,
 ): ConnectionConfig {
   const v = (a: string, b?: string): unknown => vars[a] ?? (b ? vars[b] : undefined);
-  const identity = v("identity_file", "ansible_ssh_private_key_file") as string | undefined;
+  const identity = (v("identity_file", "ansible_ssh_private_key_file") as string | undefined) ?? opts.privateKey;
   const knownHosts = opts.knownHosts ?? (vars.known_hosts as string | undefined) ?? "~/.ssh/known_hosts";
   return {
     host: name,
     address: String(v("host", "ansible_host") ?? name),
     port: Number(v("port", "ansible_port") ?? 22),
-    user: String(v("user", "ansible_user") ?? userInfo().username),
+    user: String(v("user", "ansible_user") ?? opts.user ?? userInfo().username),
     identityFile: identity ? expand(identity) : undefined,
     passwordEnv: vars.password_env as string | undefined,
+    becomePassword: opts.becomePassword,
+    becomePasswordEnv: vars.become_password_env as string | undefined,
     hostKeyChecking: opts.hostKeyChecking ?? "strict",
     knownHostsFile: expand(knownHosts),
     local: vars.connection === "local",

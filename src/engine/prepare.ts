@@ -3,6 +3,7 @@
 import { secretValues } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
+import { becomeWithVars } from "../load/become.js";
 import type { Task } from "../load/model.js";
 import { ENVIRONMENT, schemaProblems } from "../load/schema.js";
 import type { Controller, Fleet, Module } from "../modules/contract.js";
@@ -80,7 +81,7 @@ export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: Pr
   return {
     module,
     args,
-    become: task.become ?? ctx.playBecome,
+    become: becomeWithVars(task.become ?? ctx.playBecome, vars),
     runsTask,
     env,
     script: script && env + script,

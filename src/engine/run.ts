@@ -50,9 +50,9 @@ function badDelegate(inv: Inventory, name: string): string | undefined {
 }
 
 /** Load and validate everything up front: bad input stops the run before any host is contacted. */
-export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit">): Loaded {
+export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit" | "become" | "becomeUser">): Loaded {
   if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
-  const playbook = loadPlaybook(opts.playbook);
+  const playbook = loadPlaybook(opts.playbook, opts);
   const inventory = loadInventory(opts.inventory);
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   for (const t of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) {

@@ -22,6 +22,12 @@ export interface RunOptions {
   auditDir?: string;
   hostKeyChecking?: HostKeyChecking;
   knownHosts?: string;
+  /** -u, --private-key, -K's password (engine/connection.ts), -b and --become-user (load/become.ts). */
+  user?: string;
+  privateKey?: string;
+  becomePassword?: string;
+  become?: boolean;
+  becomeUser?: string;
   /** Opens a host's connection in place of ssh or local from its vars (bench/sim.ts's simulated fleet). */
   connect?: (host: string) => Promise<Transport>;
   /** Stops the run: no new task starts; open connections close. */

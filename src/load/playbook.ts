@@ -9,6 +9,7 @@ import type { Condition, Play, Playbook, Task } from "./model.js";
 import { moduleSchemaNames, TASK_LIST, validate } from "./schema.js";
 import { findRole, roleFiles } from "./roles.js";
 import { didYouMean, nearest } from "./suggest.js";
+import { applyBecomeFlags, type BecomeFlags } from "./become.js";
 import { YamlFile, type Path } from "./yaml.js";
 
 export const TASK_KEYWORDS = [
@@ -65,13 +66,13 @@ interface LoadedRole {
   vars: Record<string, unknown>;
 }
 
-export function loadPlaybook(file: string): Playbook {
+export function loadPlaybook(file: string, flags: BecomeFlags = {}): Playbook {
   const yaml = YamlFile.read(file);
-  return parsePlaybook(yaml);
+  return parsePlaybook(yaml, flags);
 }
 
-export function parsePlaybook(yaml: YamlFile): Playbook {
-  const plays = new Loader(moduleSchemaNames()).playbook(yaml, [yaml.file]);
+export function parsePlaybook(yaml: YamlFile, flags: BecomeFlags = {}): Playbook {
+  const plays = new Loader(moduleSchemaNames(), flags).playbook(yaml, [yaml.file]);
   return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays };
 }
 
@@ -89,7 +90,10 @@ function scoped(t: Task, s: Scope): Task {
 }
 
 class Loader {
-  constructor(private readonly modules: string[]) {}
+  constructor(
+    private readonly modules: string[],
+    private readonly flags: BecomeFlags,
+  ) {}
 
   playbook(yaml: YamlFile, chain: string[]): Play[] {
     const data = yaml.data;
@@ -183,12 +187,13 @@ class Loader {
   /** Role tasks run before the play's own, and role handlers join the play's, as in Ansible. */
   private play(yaml: YamlFile, p: RawPlay, i: number, chain: string[]): Play {
     const roles = ((p.roles as unknown[] | undefined) ?? []).map((r, j) => this.role(yaml, r, [i, "roles", j], chain));
-    return toPlay(yaml, p, i, {
+    const play = toPlay(yaml, p, i, {
       tasks: [...roles.flatMap((r) => r.tasks), ...this.tasks(yaml, p.tasks, [i, "tasks"], { chain })],
       handlers: [...roles.flatMap((r) => r.handlers), ...this.tasks(yaml, p.handlers, [i, "handlers"], { chain })],
       defaults: Object.assign({}, ...roles.map((r) => r.defaults)) as Record<string, unknown>,
       roleVars: Object.assign({}, ...roles.map((r) => r.vars)) as Record<string, unknown>,
     });
+    return applyBecomeFlags(play, p.become !== undefined, this.flags);
   }
 }
 

@@ -1,19 +1,49 @@
+// sudo as armgo runs it: `sudo -S` with a prompt of our own and an OK line the command's shell prints
+// first, so the transport (sudo-dialogue.ts) writes the become password only when sudo asks for it,
+// and the command's own stdin only once sudo has let the command run.
+import { randomBytes } from "node:crypto";
 import { quote } from "./quote.js";
 
-// Every remote script runs under `sh -c` so the user's login shell (zsh, fish...) never parses it.
-// `connectedAs`: the login user; root becoming root needs no sudo (a minimal root-only host may lack it).
-export function wrapScript(script: string, become?: boolean | string, connectedAs?: string): string {
-  const body = `sh -c ${quote(script)}`;
-  if (!needsSudo(become, connectedAs)) return body;
+/** Where the become password comes from, per host connection: the password never leaves the transport. */
+export interface BecomeAuth {
+  password?: string;
+  /** What the user gave it with, for messages: `-K` or `$NAME` (become_password_env). */
+  from?: string;
+  /** become_password_env names this variable, and it is not set. */
+  unsetEnv?: string;
+}
+
+// One per armgo process: unlike a batch marker it must not change between a recorded and a replayed
+// script (bench/sim-transport.ts), and a command that prints it by chance is as unlikely.
+const NONCE = randomBytes(6).toString("hex");
+/** What sudo prints on stderr when it wants the password (`-p`; no `%` so sudo expands nothing). */
+export const SUDO_PROMPT = `[armgo-sudo-${NONCE}] password: `;
+/** What the command's shell prints on stderr, as a line, once sudo let it run. */
+export const SUDO_OK = `armgo-sudo-ok-${NONCE}`;
+
+/**
+ * Every remote script runs under `sh -c` so the user's login shell (zsh, fish...) never parses it.
+ * `connectedAs`: the login user; root becoming root needs no sudo (a minimal root-only host may lack it).
+ * `nullStdin`: the script reads /dev/null (a batch's sections), while sudo still reads the exec's stdin.
+ */
+export function wrapScript(script: string, become?: boolean | string, connectedAs?: string, nullStdin = false): string {
+  const redirect = nullStdin ? " </dev/null" : "";
+  if (!needsSudo(become, connectedAs)) return `sh -c ${quote(script)}${redirect}`;
   const user = typeof become === "string" && become !== "root" ? ` -u ${quote(become)}` : "";
-  // -n: never prompt; a sudo that wants a password fails at once with a message we recognise.
-  return `sudo -n${user} -- ${body}`;
+  // -S: the password, when sudo asks, on stdin (never in argv); the OK line says sudo is done reading it.
+  const inner = `printf '%s\\n' ${SUDO_OK} >&2${nullStdin ? "; exec </dev/null" : ""}; exec sh -c ${quote(script)}`;
+  return `sudo -S -p ${quote(SUDO_PROMPT)}${user} -- sh -c ${quote(inner)}`;
 }
 
 /** Does acting as `become` take sudo for a login as `connectedAs`? Root becoming root does not. */
 export function needsSudo(become: boolean | string | undefined, connectedAs: string | undefined): become is true | string {
   if (!become) return false;
   return !(connectedAs === "root" && (become === true || become === "root"));
+}
+
+/** A script with sudo sections of wrapScript's making inside (a batch of probes): its stderr carries the dialogue. */
+export function hasSudoSections(script: string): boolean {
+  return script.includes(SUDO_PROMPT);
 }
 
 export function sudoWantsPassword(stderr: string): boolean {

@@ -1,4 +1,5 @@
 // The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
+import type { BecomeAuth } from "./become.js";
 import { credentialSource, gatherCredentials } from "./credentials.js";
 import type { HostKeyChecking } from "./known-hosts.js";
 import { LocalTransport } from "./local.js";
@@ -16,6 +17,10 @@ export interface ConnectionConfig {
   identityFile?: string;
   /** Name of the env var that holds the password (never the password itself). */
   passwordEnv?: string;
+  /** The become password asked for with -K (held by the transport, fed to sudo only when it asks). */
+  becomePassword?: string;
+  /** Name of the env var that holds the become password (inventory `become_password_env`); -K wins. */
+  becomePasswordEnv?: string;
   /** Name of the env var that holds the key passphrase (default ARMGO_KEY_PASSPHRASE). */
   passphraseEnv?: string;
   hostKeyChecking: HostKeyChecking;
@@ -32,7 +37,8 @@ const DEFAULT_CONNECT_ATTEMPTS = 3;
 
 /** Connects at once: UnreachableError / HostKeyError come from here, not from the first task. */
 export async function connect(cfg: ConnectionConfig): Promise<Transport> {
-  if (cfg.local) return new LocalTransport(cfg.host);
+  const auth = becomeAuth(cfg);
+  if (cfg.local) return new LocalTransport(cfg.host, auth);
   return SshTransport.open({
     host: cfg.host,
     address: cfg.address,
@@ -43,5 +49,16 @@ export async function connect(cfg: ConnectionConfig): Promise<Transport> {
     connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     attempts: cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
     credentials: await gatherCredentials(credentialSource(cfg)),
-  });
+  }, auth);
+}
+
+/** The become password of a host: -K's, else the one in become_password_env's variable. */
+export function becomeAuth(
+  cfg: Pick<ConnectionConfig, "becomePassword" | "becomePasswordEnv">,
+  env: NodeJS.ProcessEnv = process.env,
+): BecomeAuth {
+  if (cfg.becomePassword !== undefined) return { password: cfg.becomePassword, from: "-K" };
+  if (!cfg.becomePasswordEnv) return {};
+  const password = env[cfg.becomePasswordEnv];
+  return password ? { password, from: `$${cfg.becomePasswordEnv}` } : { unsetEnv: cfg.becomePasswordEnv };
 }

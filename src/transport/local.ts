@@ -3,33 +3,40 @@ import { spawn } from "node:child_process";
 import { chmod, copyFile, rename, stat, unlink } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { TaskError } from "../errors.js";
-import { needsSudo, wrapScript } from "./become.js";
-import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
+import { needsSudo, wrapScript, type BecomeAuth } from "./become.js";
+import { checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
 import { stagedPut } from "./staged-put.js";
+import { converse, type SudoRefusal } from "./sudo-dialogue.js";
 import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
 export class LocalTransport implements Transport {
   private readonly counters: TransportStats = { connections: 1, execs: 0, bytesSent: 0 };
   private readonly user = userInfo().username;
+  // as ssh.ts: a refused become password is not sent again
+  private refused?: SudoRefusal;
 
-  constructor(readonly host: string = "localhost") {}
+  constructor(
+    readonly host: string = "localhost",
+    private readonly auth: BecomeAuth = {},
+  ) {}
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.counters.execs++;
     const started = performance.now();
-    const output = new OutputCollector(opts.onStdout);
     // Own process group, so a timeout kills the whole tree the script started, not just sh.
     const child = spawn("/bin/sh", ["-c", wrapScript(script, opts.become, this.user)], {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
     });
-    child.stdout.on("data", (b: Buffer) => output.stdoutChunk(b));
-    child.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
     // A script that exits without reading its stdin closes the pipe: that is not an error.
     child.stdin.on("error", () => undefined);
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
-    child.stdin.end(opts.stdin);
+    const sink = { write: (data: string) => void child.stdin.write(data), end: (data?: string | Buffer) => void child.stdin.end(data) };
+    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused);
+    const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
+    child.stdout.on("data", (b: Buffer) => output.stdoutChunk(b));
+    child.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
 
     let timedOut = false;
     const timer =
@@ -46,7 +53,9 @@ export class LocalTransport implements Transport {
       );
       child.once("close", (c, signal) => resolve(c ?? (signal ? signalExitCode(signal) : -1)));
     }).finally(() => clearTimeout(timer));
-    return checkBecome(output.finish(script, code, started, timedOut), opts, this.host, this.user);
+    const result = output.finish(script, code, started, timedOut);
+    if (dialogue?.refusal === "wrong") this.refused = "wrong";
+    return checkBecome(result, opts, this.host, this.user, this.auth, dialogue);
   }
 
   async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {

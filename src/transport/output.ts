@@ -1,8 +1,10 @@
 // What ssh and local share about a finished command: UTF-8 output, exit codes, the sudo verdict.
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
+import { MASK } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
-import { sudoWantsPassword } from "./become.js";
+import { sudoWantsPassword, type BecomeAuth } from "./become.js";
+import type { SudoDialogue } from "./sudo-dialogue.js";
 import type { ExecOptions, ExecResult } from "./transport.js";
 
 /** A command killed by a signal reports 128+n, as POSIX shells do (unknown signal names: -1). */
@@ -20,31 +22,45 @@ export class OutputCollector {
   // Output arriving after the result (a timed-out command still writing) is read and dropped.
   private finished = false;
 
-  constructor(private readonly onStdout?: (chunk: string) => void) {}
+  /**
+   * `dialogue`: stderr goes through it first (sudo's prompts and OK lines are the transport's business);
+   * `mask`: the become password, masked should it ever come back in output.
+   */
+  constructor(
+    private readonly onStdout?: (chunk: string) => void,
+    private readonly dialogue?: SudoDialogue,
+    private readonly mask?: string,
+  ) {}
 
   stdoutChunk(buf: Buffer): void {
     if (this.finished) return;
     const text = this.out.write(buf);
     this.stdout += text;
-    if (text && this.onStdout) this.onStdout(text);
+    if (text && this.onStdout) this.onStdout(this.masked(text));
   }
 
   stderrChunk(buf: Buffer): void {
     if (this.finished) return;
-    this.stderr += this.err.write(buf);
+    const text = this.err.write(buf);
+    this.stderr += this.dialogue ? this.dialogue.stderr(text) : text;
+  }
+
+  private masked(text: string): string {
+    return this.mask ? text.split(this.mask).join(MASK) : text;
   }
 
   finish(script: string, code: number, startedMs: number, timedOut: boolean): ExecResult {
     this.finished = true;
     const tail = this.out.end();
     this.stdout += tail;
-    if (tail && this.onStdout) this.onStdout(tail);
-    this.stderr += this.err.end();
+    if (tail && this.onStdout) this.onStdout(this.masked(tail));
+    const rest = this.err.end();
+    this.stderr += this.dialogue ? this.dialogue.stderr(rest) + this.dialogue.end() : rest;
     const result: ExecResult = {
       script,
       code: timedOut ? -1 : code,
-      stdout: this.stdout,
-      stderr: this.stderr,
+      stdout: this.masked(this.stdout),
+      stderr: this.masked(this.stderr),
       durationMs: Math.round(performance.now() - startedMs),
     };
     if (timedOut) result.timedOut = true;
@@ -52,14 +68,36 @@ export class OutputCollector {
   }
 }
 
+/** The become password as a mask: long enough that masking it cannot garble ordinary output (redact.ts's rule). */
+export function passwordMask(auth: BecomeAuth): string | undefined {
+  return auth.password !== undefined && auth.password.length >= 3 ? auth.password : undefined;
+}
+
 /** A become that sudo refused is a setup problem of the host, not a failed task: say what to fix. */
-export function checkBecome(result: ExecResult, opts: ExecOptions, host: string, user: string): ExecResult {
+export function checkBecome(
+  result: ExecResult,
+  opts: ExecOptions,
+  host: string,
+  user: string,
+  auth: BecomeAuth = {},
+  dialogue?: SudoDialogue,
+): ExecResult {
   if (!opts.become || result.code === 0) return result;
-  if (sudoWantsPassword(result.stderr)) {
+  const data = { script: result.script, stderr: result.stderr };
+  if (dialogue?.refusal === "wrong") {
+    throw new TaskError(`sudo on ${host} did not accept the become password for ${user}`, {
+      where: { host },
+      hint: `check the password given by ${auth.from ?? "-K or become_password_env"}`,
+      data,
+    });
+  }
+  if (dialogue?.refusal === "missing" || sudoWantsPassword(result.stderr)) {
     throw new TaskError(`sudo on ${host} wants a password for ${user}`, {
       where: { host },
-      hint: `allow NOPASSWD sudo for ${user}, or connect as root`,
-      data: { script: result.script, stderr: result.stderr },
+      hint: auth.unsetEnv
+        ? `become_password_env names ${auth.unsetEnv}, which is not set in armgo's environment`
+        : `give it with -K (--ask-become-pass) or the inventory's become_password_env, or allow NOPASSWD sudo for ${user}`,
+      data,
     });
   }
   if (result.code === 127 && /sudo: (command )?not found/.test(result.stderr)) {

@@ -2,11 +2,12 @@
 import { rename, stat, unlink } from "node:fs/promises";
 import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import { TaskError, UnreachableError } from "../errors.js";
-import { needsSudo, wrapScript } from "./become.js";
+import { needsSudo, wrapScript, type BecomeAuth } from "./become.js";
 import { ChannelGate, isChannelRefusal, openChannel } from "./channels.js";
-import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
+import { checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
 import { openClient, type SshTarget } from "./ssh-client.js";
 import { stagedPut } from "./staged-put.js";
+import { converse, type SudoDialogue, type SudoRefusal } from "./sudo-dialogue.js";
 import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
@@ -25,16 +26,21 @@ interface Connection {
 export class SshTransport implements Transport {
   private current?: Promise<Connection>;
   private readonly counters: TransportStats = { connections: 0, execs: 0, bytesSent: 0 };
+  // a become password sudo refused is never sent again on this connection (no lockout, no 2 s waits)
+  private refused?: SudoRefusal;
 
-  private constructor(private readonly target: SshTarget) {}
+  private constructor(
+    private readonly target: SshTarget,
+    private readonly auth: BecomeAuth,
+  ) {}
 
   get host(): string {
     return this.target.host;
   }
 
   /** Connect now, so an unreachable host or a refused host key surfaces before any task. */
-  static async open(target: SshTarget): Promise<SshTransport> {
-    const t = new SshTransport(target);
+  static async open(target: SshTarget, auth: BecomeAuth = {}): Promise<SshTransport> {
+    const t = new SshTransport(target, auth);
     await t.connection();
     return t;
   }
@@ -47,14 +53,14 @@ export class SshTransport implements Transport {
     const command = wrapScript(script, opts.become, this.target.user);
     this.counters.bytesSent += Buffer.byteLength(command);
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
-    const { done } = await openChannel(() =>
-      withChannel<ClientChannel, { done: Promise<ExecResult> }>(
+    const { done, dialogue } = await openChannel(() =>
+      withChannel<ClientChannel, { done: Promise<ExecResult>; dialogue?: SudoDialogue }>(
         // No pty: output stays byte-exact and `sudo -n` never waits on a terminal.
         (cb) => conn.client.exec(command, cb),
         (channel) => {
           // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
           channel.once("close", release);
-          return { done: this.collect(channel, script, opts, started) };
+          return this.collect(channel, script, opts, started);
         },
       ),
     ).catch((err: unknown) => {
@@ -62,7 +68,8 @@ export class SshTransport implements Transport {
       throw conn.closed ? this.lost(err) : this.noSession(err);
     });
     const result = await done;
-    return checkBecome(result, opts, this.host, this.target.user);
+    if (dialogue?.refusal === "wrong") this.refused = "wrong";
+    return checkBecome(result, opts, this.host, this.target.user, this.auth, dialogue);
   }
 
   async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
@@ -196,13 +203,14 @@ export class SshTransport implements Transport {
     });
   }
 
-  private collect(channel: ClientChannel, script: string, opts: ExecOptions, started: number): Promise<ExecResult> {
-    const output = new OutputCollector(opts.onStdout);
+  private collect(channel: ClientChannel, script: string, opts: ExecOptions, started: number): { done: Promise<ExecResult>; dialogue?: SudoDialogue } {
+    const sink = { write: (data: string) => void channel.write(data), end: (data?: string | Buffer) => void channel.end(data) };
+    const dialogue = converse(sink, script, opts, this.target.user, this.auth, this.refused);
+    const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
     channel.on("data", (b: Buffer) => output.stdoutChunk(b));
     channel.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
-    channel.end(opts.stdin);
 
-    return new Promise((resolve, reject) => {
+    const done = new Promise<ExecResult>((resolve, reject) => {
       let code: number | undefined;
       let timedOut = false;
       const timer =
@@ -230,6 +238,7 @@ export class SshTransport implements Transport {
         resolve(output.finish(script, code, started, false));
       });
     });
+    return { done, dialogue };
   }
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TaskError } from "../../src/errors.js";
-import { wrapScript } from "../../src/transport/become.js";
+import { SUDO_OK, SUDO_PROMPT, wrapScript } from "../../src/transport/become.js";
+import { quote } from "../../src/transport/quote.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { stagedPut } from "../../src/transport/staged-put.js";
 import { signalExitCode } from "../../src/transport/output.js";
@@ -56,12 +57,14 @@ describe("LocalTransport.exec", () => {
     expect(signalExitCode("SIGNOPE")).toBe(-1);
   });
 
-  it("root becoming root needs no sudo; any other become goes through sudo -n", () => {
+  it("root becoming root needs no sudo; any other become goes through sudo -S with armgo's prompt", () => {
+    const sudo = (user: string): string =>
+      `sudo -S -p ${quote(SUDO_PROMPT)}${user} -- sh -c ${quote(`printf '%s\\n' ${SUDO_OK} >&2; exec sh -c 'id -u'`)}`;
     expect(wrapScript("id -u", true, "root")).toBe("sh -c 'id -u'");
     expect(wrapScript("id -u", "root", "root")).toBe("sh -c 'id -u'");
-    expect(wrapScript("id -u", "deploy", "root")).toBe("sudo -n -u deploy -- sh -c 'id -u'");
-    expect(wrapScript("id -u", true, "deploy")).toBe("sudo -n -- sh -c 'id -u'");
-    expect(wrapScript("id -u", true)).toBe("sudo -n -- sh -c 'id -u'");
+    expect(wrapScript("id -u", "deploy", "root")).toBe(sudo(" -u deploy"));
+    expect(wrapScript("id -u", true, "deploy")).toBe(sudo(""));
+    expect(wrapScript("id -u", true)).toBe(sudo(""));
   });
 
   it("turns sudo's password prompt into a clear TaskError", async () => {
@@ -76,7 +79,7 @@ describe("LocalTransport.exec", () => {
       const err = await t.exec("id -u", { become: "deploy" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskError);
       expect((err as TaskError).message).toMatch(/sudo on box wants a password/);
-      expect((err as TaskError).hint).toMatch(/NOPASSWD/);
+      expect((err as TaskError).hint).toMatch(/-K \(--ask-become-pass\) or the inventory's become_password_env, or allow NOPASSWD/);
     } finally {
       process.env.PATH = path;
     }
