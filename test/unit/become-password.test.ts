@@ -1,0 +1,230 @@
+// The become password over the ssh transport, against the in-process sshd and a fake sudo that talks
+// as `sudo -S -p PROMPT` does: asks on stderr, reads a line, says "Sorry, try again." and asks again.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { askBecomePass, type TtyInput } from "../../src/cli/ask-pass.js";
+import { batched } from "../../src/engine/batch.js";
+import { TaskError } from "../../src/errors.js";
+import { applyBecomeFlags, becomeWithVars } from "../../src/load/become.js";
+import type { Play, Task } from "../../src/load/model.js";
+import { SUDO_OK, SUDO_PROMPT, type BecomeAuth } from "../../src/transport/become.js";
+import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
+import { SudoDialogue } from "../../src/transport/sudo-dialogue.js";
+import type { Transport } from "../../src/transport/transport.js";
+import { newKeyPair, startFakeSshd, type FakeSshd } from "./ssh-server.js";
+
+const PASSWORD = "s3cret pass'word";
+const dir = mkdtempSync(join(tmpdir(), "armgo-become-"));
+const key = newKeyPair();
+const identityFile = join(dir, "id_ed25519");
+writeFileSync(identityFile, key.private, { mode: 0o600 });
+const bin = join(dir, "bin");
+mkdirSync(bin);
+const prompts = join(dir, "prompts");
+// The right password is in a file beside it; a file `nopasswd` makes it run without asking, as NOPASSWD does.
+writeFileSync(join(dir, "password"), `${PASSWORD}\n`);
+writeFileSync(
+  join(bin, "sudo"),
+  `#!/bin/sh
+[ "$1" = -S ] && [ "$2" = -p ] || { echo "fake sudo: want -S -p" >&2; exit 2; }
+prompt=$3; shift 3
+[ "$1" = -u ] && shift 2
+[ "$1" = -- ] && shift
+if [ ! -e ${dir}/nopasswd ]; then
+  tries=0
+  while :; do
+    echo >> ${prompts}
+    printf '%s' "$prompt" >&2
+    IFS= read -r line || { echo >&2; echo "sudo: no password was provided" >&2; echo "sudo: a password is required" >&2; exit 1; }
+    [ "$line" = "$(cat ${dir}/password)" ] && break
+    tries=$((tries + 1))
+    sleep 0.3
+    [ $tries -ge 3 ] && { echo "sudo: 3 incorrect password attempts" >&2; exit 1; }
+    echo "Sorry, try again." >&2
+  done
+fi
+exec "$@"
+`,
+  { mode: 0o755 },
+);
+
+let sshd: FakeSshd;
+const opened: Transport[] = [];
+
+async function open(over: Partial<ConnectionConfig> = {}): Promise<Transport> {
+  const t = await connect({
+    host: "fake1",
+    address: "127.0.0.1",
+    port: sshd.port,
+    user: "deploy",
+    identityFile,
+    hostKeyChecking: "off",
+    knownHostsFile: join(dir, "known_hosts"),
+    connectTimeoutMs: 5000,
+    ...over,
+  });
+  opened.push(t);
+  return t;
+}
+
+const promptCount = (): number => {
+  try {
+    return readFileSync(prompts, "utf8").length;
+  } catch {
+    return 0;
+  }
+};
+
+beforeAll(async () => {
+  sshd = await startFakeSshd({ authorizedKey: key.public, pathPrefix: bin });
+});
+
+afterAll(async () => {
+  await Promise.all(opened.map((t) => t.close()));
+  await sshd.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("become with a password (sudo -S)", () => {
+  const rows: Array<{ name: string; nopasswd: boolean; auth: Partial<ConnectionConfig>; want: RegExp | string }> = [
+    { name: "asked, right password from -K", nopasswd: false, auth: { becomePassword: PASSWORD }, want: "data:line 1\nline 2" },
+    { name: "not asked (NOPASSWD), a password held", nopasswd: true, auth: { becomePassword: PASSWORD }, want: "data:line 1\nline 2" },
+    { name: "not asked, no password", nopasswd: true, auth: {}, want: "data:line 1\nline 2" },
+    {
+      name: "asked, no password",
+      nopasswd: false,
+      auth: {},
+      want: /^fake1: sudo on fake1 wants a password for deploy — give it with -K \(--ask-become-pass\) or the inventory's become_password_env/,
+    },
+    {
+      name: "asked, become_password_env names an unset variable",
+      nopasswd: false,
+      auth: { becomePasswordEnv: "ARMGO_TEST_UNSET_BECOME_PW" },
+      want: /wants a password for deploy — become_password_env names ARMGO_TEST_UNSET_BECOME_PW, which is not set/,
+    },
+    {
+      name: "asked, wrong password",
+      nopasswd: false,
+      auth: { becomePassword: "wrong" },
+      want: /^fake1: sudo on fake1 did not accept the become password for deploy — check the password given by -K$/,
+    },
+  ];
+  it.each(rows)("$name", async ({ nopasswd, auth, want }) => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    if (nopasswd) writeFileSync(join(dir, "nopasswd"), "");
+    const t = await open(auth);
+    const started = Date.now();
+    // the command's stdin is its own: never the password, whether sudo asked or not
+    const got = await t
+      .exec(`printf 'data:'; cat`, { become: true, stdin: "line 1\nline 2" })
+      .then((r) => (r.code === 0 && r.stderr === "" ? r.stdout : `exit ${r.code}: ${r.stderr}`))
+      .catch((e: unknown) => (e instanceof TaskError ? e.oneLine() : String(e)));
+    if (typeof want === "string") expect(got).toBe(want);
+    else expect(got).toMatch(want);
+    // a wrong password fails at sudo's second prompt: one retry delay (0.3 s here, 2 s in real sudo), not three
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("never sends a refused password again on that connection: the next become fails at sudo's first prompt", async () => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    const t = await open({ becomePassword: "wrong" });
+    await expect(t.exec("true", { become: true })).rejects.toThrow(/did not accept/);
+    const before = promptCount();
+    await expect(t.exec("true", { become: true })).rejects.toThrow(/did not accept/);
+    expect(promptCount() - before).toBe(1);
+  });
+
+  it("answers each sudo of a batch of probes, whose sections read /dev/null; prompts and OK lines leave stderr", async () => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    process.env.ARMGO_TEST_BECOME_PW = PASSWORD;
+    try {
+      const t = await open({ becomePasswordEnv: "ARMGO_TEST_BECOME_PW" });
+      const b = batched([
+        { script: "cat; printf one; printf err1 >&2", become: true },
+        { script: "cat; printf two" },
+        { script: "cat; printf three", become: "app" },
+      ]);
+      const r = await t.exec(b.script);
+      expect(b.split(r.stdout, r.stderr)).toEqual([
+        { stdout: "one", stderr: "err1", code: 0 },
+        { stdout: "two", stderr: "", code: 0 },
+        { stdout: "three", stderr: "", code: 0 },
+      ]);
+      expect(r.stderr).not.toContain(SUDO_OK);
+      expect(r.stderr).not.toContain(SUDO_PROMPT.trim());
+    } finally {
+      delete process.env.ARMGO_TEST_BECOME_PW;
+    }
+  });
+
+  it("masks the password should a command print it", async () => {
+    writeFileSync(join(dir, "nopasswd"), "");
+    const t = await open({ becomePassword: PASSWORD });
+    const r = await t.exec(`printf '%s\\n' "$(cat ${dir}/password)"; printf '%s' "$(cat ${dir}/password)" >&2`, { become: true });
+    expect([r.stdout, r.stderr]).toEqual(["********\n", "********"]);
+  });
+});
+
+describe("the dialogue reads sudo's prompt and OK line however stderr is cut", () => {
+  const stream = `lecture\n${SUDO_PROMPT}${SUDO_OK}\nreal stderr\n`;
+  const cuts = [1, 2, 5, SUDO_PROMPT.length - 1, SUDO_PROMPT.length + 3, stream.length];
+  it.each(cuts.map((n) => ({ name: `chunks of ${n}`, n })))("$name", ({ n }) => {
+    const io = { written: [] as string[], proceeded: 0, refused: 0 };
+    const auth: BecomeAuth = { password: "pw", from: "-K" };
+    const d = new SudoDialogue(auth, { write: (l) => void io.written.push(l), proceed: () => void io.proceeded++, refuse: () => void io.refused++ }, true);
+    let out = "";
+    for (let i = 0; i < stream.length; i += n) out += d.stderr(stream.slice(i, i + n));
+    out += d.end();
+    expect({ out, ...io, refusal: d.refusal }).toEqual({ out: "real stderr\n", written: ["pw\n"], proceeded: 1, refused: 0, refusal: undefined });
+  });
+});
+
+describe("-K", () => {
+  const tty = (typed: string): TtyInput & { raw: boolean[] } => {
+    const listeners: Array<(b: Buffer) => void> = [];
+    const input = {
+      isTTY: true,
+      raw: [] as boolean[],
+      setRawMode: (r: boolean) => input.raw.push(r),
+      on: (_e: "data", l: (b: Buffer) => void) => void listeners.push(l),
+      off: () => undefined,
+      resume: () => void setTimeout(() => listeners.forEach((l) => l(Buffer.from(typed)))),
+      pause: () => undefined,
+    };
+    return input;
+  };
+  it("asks once with nothing echoed (raw mode, restored) and takes Backspace and Ctrl-U", async () => {
+    const input = tty("x\u0015pa\u007fass word\r");
+    let shown = "";
+    expect(await askBecomePass(input, { write: (s: string) => ((shown += s), true) })).toBe("pass word");
+    expect(shown).toBe("BECOME password: \n");
+    expect(input.raw).toEqual([true, false]);
+  });
+  it("refuses without a terminal, in one line", async () => {
+    await expect(askBecomePass({ ...tty(""), isTTY: false })).rejects.toThrow("-K (--ask-become-pass) asks on a terminal, and stdin is not one");
+  });
+});
+
+describe("who a task becomes: -b, --become-user < play < task < vars, as ansible-playbook -vvv shows it", () => {
+  const task = (become?: boolean | string): Task => ({ name: "t", module: "command", args: {}, where: { file: "p" }, tags: [], notify: [], ignore_errors: false, no_log: false, become });
+  const play = (become: boolean | string, t: Task): Play => ({ name: "p", hosts: "all", vars: {}, become, gather_facts: false, serial: [], tags: [], tasks: [t], handlers: [], where: { file: "p" } });
+  // each row checked against ansible-playbook 2.14 (local connection, -vvv: the sudo -u line it runs)
+  const rows: Array<{ name: string; play?: boolean | string; task?: boolean | string; flags: { become?: boolean; becomeUser?: string }; vars: Record<string, unknown>; want: boolean | string }> = [
+    { name: "-b alone", flags: { become: true }, vars: {}, want: true },
+    { name: "-b --become-user", flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
+    { name: "inventory ansible_become_user over --become-user", flags: { become: true, becomeUser: "clibu" }, vars: { ansible_become_user: "invbu" }, want: "invbu" },
+    { name: "inventory ansible_become: false over -b", flags: { become: true }, vars: { ansible_become: false }, want: false },
+    { name: "play become: false over -b", play: false, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: false },
+    { name: "task become: true in a become: false play, with --become-user", play: false, task: true, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
+    { name: "--become-user without -b changes no become", flags: { becomeUser: "clibu" }, vars: {}, want: false },
+    { name: "become_user var with the play's become", play: true, flags: {}, vars: { become_user: "app" }, want: "app" },
+    { name: "ansible_become: true with no keyword", flags: {}, vars: { ansible_become: true }, want: true },
+    { name: "a task's become: false over the play's", play: true, task: false, flags: {}, vars: {}, want: false },
+  ];
+  it.each(rows)("$name", (r) => {
+    const p = applyBecomeFlags(play(r.play ?? false, task(r.task)), r.play !== undefined, r.flags);
+    expect(becomeWithVars(p.tasks[0]!.become ?? p.become, r.vars)).toBe(r.want);
+  });
+});
