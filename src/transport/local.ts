@@ -4,7 +4,7 @@ import { chmod, copyFile, rename, stat, unlink } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { TaskError } from "../errors.js";
 import { needsSudo, wrapScript, type BecomeAuth } from "./become.js";
-import { checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
+import { becomeSays, checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
 import { stagedPut } from "./staged-put.js";
 import { converse, type SudoRefusal } from "./sudo-dialogue.js";
 import { tempBeside } from "./temp-name.js";
@@ -33,7 +33,7 @@ export class LocalTransport implements Transport {
     child.stdin.on("error", () => undefined);
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
     const sink = { write: (data: string) => void child.stdin.write(data), end: (data?: string | Buffer) => void child.stdin.end(data) };
-    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused);
+    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused, (r) => becomeSays(r, this.host, this.user, this.auth));
     const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
     child.stdout.on("data", (b: Buffer) => output.stdoutChunk(b));
     child.stderr.on("data", (b: Buffer) => output.stderrChunk(b));

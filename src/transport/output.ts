@@ -4,7 +4,7 @@ import { StringDecoder } from "node:string_decoder";
 import { MASK } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
 import { sudoWantsPassword, type BecomeAuth } from "./become.js";
-import type { SudoDialogue } from "./sudo-dialogue.js";
+import type { SudoDialogue, SudoRefusal } from "./sudo-dialogue.js";
 import type { ExecOptions, ExecResult } from "./transport.js";
 
 /** A command killed by a signal reports 128+n, as POSIX shells do (unknown signal names: -1). */
@@ -73,6 +73,22 @@ export function passwordMask(auth: BecomeAuth): string | undefined {
   return auth.password !== undefined && auth.password.length >= 3 ? auth.password : undefined;
 }
 
+/** What sudo's refusal means, one line: the same for a become exec's error and a batch section's stderr. */
+export function becomeRefused(refusal: SudoRefusal, host: string, user: string): string {
+  return refusal === "wrong" ? `sudo on ${host} did not accept the become password for ${user}` : `sudo on ${host} wants a password for ${user}`;
+}
+
+/** The refusal as a batch section's stderr line: message — hint, as TaskError.oneLine() writes them. */
+export function becomeSays(refusal: SudoRefusal, host: string, user: string, auth: BecomeAuth): string {
+  return `${becomeRefused(refusal, host, user)} — ${becomeHint(refusal, user, auth)}`;
+}
+
+export function becomeHint(refusal: SudoRefusal, user: string, auth: BecomeAuth): string {
+  if (refusal === "wrong") return `check the password given by ${auth.from ?? "-K or become_password_env"}`;
+  if (auth.unsetEnv) return `become_password_env names ${auth.unsetEnv}, which is not set in armgo's environment`;
+  return `give it with -K (--ask-become-pass) or the inventory's become_password_env, or allow NOPASSWD sudo for ${user}`;
+}
+
 /** A become that sudo refused is a setup problem of the host, not a failed task: say what to fix. */
 export function checkBecome(
   result: ExecResult,
@@ -84,22 +100,8 @@ export function checkBecome(
 ): ExecResult {
   if (!opts.become || result.code === 0) return result;
   const data = { script: result.script, stderr: result.stderr };
-  if (dialogue?.refusal === "wrong") {
-    throw new TaskError(`sudo on ${host} did not accept the become password for ${user}`, {
-      where: { host },
-      hint: `check the password given by ${auth.from ?? "-K or become_password_env"}`,
-      data,
-    });
-  }
-  if (dialogue?.refusal === "missing" || sudoWantsPassword(result.stderr)) {
-    throw new TaskError(`sudo on ${host} wants a password for ${user}`, {
-      where: { host },
-      hint: auth.unsetEnv
-        ? `become_password_env names ${auth.unsetEnv}, which is not set in armgo's environment`
-        : `give it with -K (--ask-become-pass) or the inventory's become_password_env, or allow NOPASSWD sudo for ${user}`,
-      data,
-    });
-  }
+  const refusal = dialogue?.refusal ?? (sudoWantsPassword(result.stderr) ? "missing" : undefined);
+  if (refusal) throw new TaskError(becomeRefused(refusal, host, user), { where: { host }, hint: becomeHint(refusal, user, auth), data });
   if (result.code === 127 && /sudo: (command )?not found/.test(result.stderr)) {
     throw new TaskError(`become needs sudo, and sudo is not installed on ${host}`, {
       where: { host },

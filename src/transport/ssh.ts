@@ -4,7 +4,7 @@ import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import { TaskError, UnreachableError } from "../errors.js";
 import { needsSudo, wrapScript, type BecomeAuth } from "./become.js";
 import { ChannelGate, isChannelRefusal, openChannel } from "./channels.js";
-import { checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
+import { becomeSays, checkBecome, OutputCollector, passwordMask, signalExitCode } from "./output.js";
 import { openClient, type SshTarget } from "./ssh-client.js";
 import { stagedPut } from "./staged-put.js";
 import { converse, type SudoDialogue, type SudoRefusal } from "./sudo-dialogue.js";
@@ -205,7 +205,7 @@ export class SshTransport implements Transport {
 
   private collect(channel: ClientChannel, script: string, opts: ExecOptions, started: number): { done: Promise<ExecResult>; dialogue?: SudoDialogue } {
     const sink = { write: (data: string) => void channel.write(data), end: (data?: string | Buffer) => void channel.end(data) };
-    const dialogue = converse(sink, script, opts, this.target.user, this.auth, this.refused);
+    const dialogue = converse(sink, script, opts, this.target.user, this.auth, this.refused, (r) => becomeSays(r, this.host, this.target.user, this.auth));
     const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
     channel.on("data", (b: Buffer) => output.stdoutChunk(b));
     channel.stderr.on("data", (b: Buffer) => output.stderrChunk(b));

@@ -17,6 +17,9 @@ export interface DialogueIo {
 }
 
 const OK_LINE = `${SUDO_OK}\n`;
+// What sudo says once it read EOF for a password, and between tries: the refusal line stands for it.
+const SUDO_TALK = /^(sudo: |Sorry, try again\.)/;
+const talkPrefixes = ["sudo: ", "Sorry, try again."];
 
 export class SudoDialogue {
   /** Set once sudo asked and could not be answered; the connection remembers "wrong" (never sent again). */
@@ -27,6 +30,9 @@ export class SudoDialogue {
   private held = "";
   // One sudo (a become exec): what it printed before OK (a lecture, a prompt) is sudo's, not the command's.
   private beforeOk = "";
+  // In a batch, after a refused prompt: sudo's own lines are being replaced by the refusal line
+  private swallowing = false;
+  private partial = "";
 
   constructor(
     private readonly auth: BecomeAuth,
@@ -34,6 +40,8 @@ export class SudoDialogue {
     private readonly single: boolean,
     /** The password was refused earlier on this connection: fail at the first prompt. */
     refusedBefore?: SudoRefusal,
+    /** The one line a refused sudo section of a batch shows in its stderr (a become exec throws it instead). */
+    private readonly say: (r: SudoRefusal) => string = (r) => `sudo: become password ${r}`,
   ) {
     if (refusedBefore === "wrong") this.sent = true;
   }
@@ -50,7 +58,7 @@ export class SudoDialogue {
       const at = isPrompt ? p : o;
       out += this.pass(rest.slice(0, at));
       rest = rest.slice(at + (isPrompt ? SUDO_PROMPT.length : OK_LINE.length));
-      if (isPrompt) this.prompt();
+      if (isPrompt) out += this.prompt();
       else this.ok();
     }
     const keep = partialMarker(rest);
@@ -60,37 +68,66 @@ export class SudoDialogue {
 
   /** The rest of stderr at the end of the exec. */
   end(): string {
-    const tail = this.held;
+    const tail = this.pass(this.held);
     this.held = "";
-    return this.pass(tail) + (this.single && !this.ran ? this.beforeOk : "");
+    const partial = this.partial;
+    this.partial = "";
+    const talk = SUDO_TALK.test(partial) || talkPrefixes.some((p) => p.startsWith(partial));
+    return tail + (talk ? "" : partial) + (this.single && !this.ran ? this.beforeOk : "");
   }
 
   private pass(text: string): string {
+    if (this.swallowing) text = this.swallow(text);
     if (!this.single || this.ran) return text;
     this.beforeOk += text;
     return "";
   }
 
-  private prompt(): void {
-    if (this.refusal) return;
-    if (this.sent) {
+  /** Drop sudo's complete lines (and empty ones) until the first line that is not sudo's. */
+  private swallow(text: string): string {
+    let rest = this.partial + text;
+    this.partial = "";
+    for (;;) {
+      const nl = rest.indexOf("\n");
+      const line = nl < 0 ? rest : rest.slice(0, nl);
+      const talk = line === "" || SUDO_TALK.test(line) || (nl < 0 && talkPrefixes.some((p) => p.startsWith(line)));
+      if (!talk) {
+        this.swallowing = false;
+        return rest;
+      }
+      if (nl < 0) {
+        this.partial = rest;
+        return "";
+      }
+      rest = rest.slice(nl + 1);
+    }
+  }
+
+  /** Answers sudo's prompt; returns what stands in stderr for a refused one in a batch. */
+  private prompt(): string {
+    if (!this.refusal) {
+      if (!this.sent && this.auth.password !== undefined) {
+        this.sent = true;
+        this.io.write(`${this.auth.password}\n`);
+        // sudo's "Sorry, try again." before it asks again is its own talk too
+        this.swallowing = !this.single;
+        return "";
+      }
       // a second prompt without an OK between: sudo did not take the password (it would ask 3 times, 2 s apart)
-      this.refusal = "wrong";
+      this.refusal = this.sent ? "wrong" : "missing";
       this.io.refuse();
-      return;
     }
-    if (this.auth.password === undefined) {
-      this.refusal = "missing";
-      this.io.refuse();
-      return;
-    }
-    this.sent = true;
-    this.io.write(`${this.auth.password}\n`);
+    if (this.single) return "";
+    // each section whose sudo is refused says so in one line of its own, in place of sudo's
+    this.swallowing = true;
+    return `${this.say(this.refusal)}\n`;
   }
 
   private ok(): void {
     // in a batch, the next section's sudo may ask again (no cached timestamp): that is a new question
     this.sent = false;
+    this.swallowing = false;
+    this.partial = "";
     if (this.single && !this.ran) {
       this.ran = true;
       this.beforeOk = "";
@@ -127,6 +164,7 @@ export function converse(
   connectedAs: string,
   auth: BecomeAuth,
   refusedBefore: SudoRefusal | undefined,
+  say: (r: SudoRefusal) => string,
 ): SudoDialogue | undefined {
   const single = needsSudo(opts.become, connectedAs);
   if (!single && !hasSudoSections(script)) {
@@ -144,7 +182,7 @@ export function converse(
     proceed: () => void (single && end(opts.stdin)),
     refuse: () => end(),
   };
-  const dialogue = new SudoDialogue(auth, io, single, refusedBefore);
+  const dialogue = new SudoDialogue(auth, io, single, refusedBefore, say);
   // a batch with nothing to answer (or with stdin of its own): its sudos read EOF and fail at once
   if (!single && (auth.password === undefined || opts.stdin !== undefined)) end(opts.stdin);
   return dialogue;

@@ -159,6 +159,21 @@ describe("become with a password (sudo -S)", () => {
     }
   });
 
+  it("a batch whose sudo is refused: each become section's stderr ends in the one refusal line, in seconds", async () => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    const t = await open({ becomePassword: "wrong" });
+    const b = batched([{ script: "echo one", become: true }, { script: "printf two" }, { script: "echo three", become: true }]);
+    const started = Date.now();
+    const r = await t.exec(b.script);
+    const line = "sudo on fake1 did not accept the become password for deploy — check the password given by -K";
+    expect(b.split(r.stdout, r.stderr)).toEqual([
+      { stdout: "", stderr: line, code: 1 },
+      { stdout: "two", stderr: "", code: 0 },
+      { stdout: "", stderr: line, code: 1 },
+    ]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it("masks the password should a command print it", async () => {
     writeFileSync(join(dir, "nopasswd"), "");
     const t = await open({ becomePassword: PASSWORD });
