@@ -3,6 +3,9 @@
 import { ArmgoError } from "../errors.js";
 
 const SECRET_NAME = /pass(word|phrase)?|token|secret|private_key|api_key|credential/i;
+// armgo's own vars whose value names the environment variable holding a password: a name, not a secret
+const NAMES_A_SECRET = new Set(["password_env", "become_password_env"]);
+const isSecretName = (k: string): boolean => SECRET_NAME.test(k) && !NAMES_A_SECRET.has(k);
 export const MASK = "********";
 
 /** Values of vars whose names look secret (recursively), longest first so overlaps mask fully. */
@@ -10,7 +13,7 @@ export function secretValues(vars: Record<string, unknown>): string[] {
   const out = new Set<string>();
   const walk = (v: unknown, secret: boolean): void => {
     if (v && typeof v === "object") {
-      for (const [k, x] of Object.entries(v)) walk(x, secret || SECRET_NAME.test(k));
+      for (const [k, x] of Object.entries(v)) walk(x, secret || isSecretName(k));
     } else if (secret && (typeof v === "string" || typeof v === "number") && String(v).length >= 3) {
       out.add(String(v));
     }
@@ -32,7 +35,7 @@ export function redact<T>(value: T, secrets: string[]): T {
   if (typeof value === "string") return secrets.reduce((s, x) => s.split(x).join(MASK), value as string) as T;
   if (Array.isArray(value)) return value.map((v) => redact(v, secrets)) as T;
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) ? MASK : redact(v, secrets)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? MASK : redact(v, secrets)])) as T;
   }
   return value;
 }

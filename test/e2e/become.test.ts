@@ -67,7 +67,8 @@ describe("become with a sudo password on amd64 hosts", () => {
         "",
       ].join("\n"),
     );
-    writeFileSync(join(dir, "whoami.yaml"), "- hosts: all\n  tasks:\n    - command: id -un\n");
+    // read-only (its line shows the first line of its output), and sent with the probes
+    writeFileSync(join(dir, "whoami.yaml"), "- hosts: all\n  tasks:\n    - command: id -un\n      changed_when: false\n      check_mode: false\n");
     writeFileSync(join(dir, "sleep.yaml"), "- hosts: all\n  become: true\n  tasks:\n    - command: sleep 4\n");
   });
 
@@ -86,27 +87,48 @@ describe("become with a sudo password on amd64 hosts", () => {
     }
   });
 
-  it("a wrong password: one line per host, exit 2, in seconds; the password is not tried again", async () => {
+  // the first task is read-only: it runs in the batch of probes, and its refused sudo section says why
+  it("a wrong password: one line per host, exit 2, in seconds", async () => {
     const started = Date.now();
     const r = await play("write.yaml", [], { [PW_ENV]: "not-the-password" });
     expect(r.code).toBe(2);
-    for (const h of fleet.hosts) {
-      const lines = r.stdout.split("\n").filter((l) => l.includes(`[${h.name}]`) && l.includes("FAILED"));
-      expect(lines).toEqual([
-        `fatal: [${h.name}]: FAILED! sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
-      ]);
-    }
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+      fleet.hosts.map(
+        (h) =>
+          `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
+      ),
+    );
     // sudo waits about 2 s after a wrong password; armgo stops at its second prompt
     expect(Date.now() - started).toBeLessThan(20_000);
+    // the same in a task's own command, the transport's error
+    const own = await play("sleep.yaml", [], { [PW_ENV]: "not-the-password" });
+    expect(own.code).toBe(2);
+    expect(own.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+      fleet.hosts.map(
+        (h) =>
+          `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
+      ),
+    );
   });
 
   it("no password where sudo asks: one line naming -K and become_password_env", async () => {
     const r = await play("write.yaml", [], {});
     expect(r.code).toBe(2);
-    const fatal = r.stdout.split("\n").filter((l) => l.startsWith("fatal:"));
-    expect(fatal).toEqual(
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
       fleet.hosts.map(
-        (h) => `fatal: [${h.name}]: FAILED! sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
+        (h) =>
+          `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
+      ),
+    );
+  });
+
+  it("no password, the become in a task's own command (not with the probes): the transport's one line", async () => {
+    const r = await play("sleep.yaml", [], {});
+    expect(r.code).toBe(2);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+      fleet.hosts.map(
+        (h) =>
+          `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
       ),
     );
   });
@@ -114,15 +136,15 @@ describe("become with a sudo password on amd64 hosts", () => {
   it("-b --become-user nobody: the task runs as nobody", async () => {
     const r = await play("whoami.yaml", ["-b", "--become-user", "nobody"]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    for (const h of fleet.hosts) expect(r.stdout).toContain(`changed: [${h.name}] nobody`);
+    for (const h of fleet.hosts) expect(r.stdout).toContain(`ok: [${h.name}] nobody`);
   });
 
   it("-u deploy connects as deploy where the inventory names no user; the inventory's user wins over -u", async () => {
     const asDeploy = await play("whoami.yaml", []);
     const asRoot = await play("whoami.yaml", [], {}, rootInventory);
     for (const h of fleet.hosts) {
-      expect(asDeploy.stdout).toContain(`changed: [${h.name}] deploy`);
-      expect(asRoot.stdout).toContain(`changed: [${h.name}] root`);
+      expect(asDeploy.stdout).toContain(`ok: [${h.name}] deploy`);
+      expect(asRoot.stdout).toContain(`ok: [${h.name}] root`);
     }
   });
 
@@ -153,7 +175,7 @@ describe("become with a sudo password on amd64 hosts", () => {
     outputs.push(out);
     expect(code, out).toBe(0);
     expect(out.match(/BECOME password: /g)).toHaveLength(1);
-    for (const h of fleet.hosts) expect(out).toContain(`changed: [${h.name}] root`);
+    for (const h of fleet.hosts) expect(out).toContain(`ok: [${h.name}] root`);
   });
 
   it("the password is nowhere: not in audit logs, --json events, -vvv output, nor in the host's process list", async () => {
