@@ -1,12 +1,14 @@
 // Secrets never reach the audit log nor the output: values of secret-named vars are masked wherever
 // they appear, raw and in the forms a command or a JSON text holds them.
 import { ArmgoError } from "../errors.js";
+import { MASK } from "../mask.js";
+
+export { MASK };
 
 const SECRET_NAME = /pass(word|phrase)?|token|secret|private_key|api_key|credential/i;
 // armgo's own vars whose value names the environment variable holding a password: a name, not a secret
 const NAMES_A_SECRET = new Set(["password_env", "become_password_env"]);
 const isSecretName = (k: string): boolean => SECRET_NAME.test(k) && !NAMES_A_SECRET.has(k);
-export const MASK = "********";
 
 /** Values of vars whose names look secret (recursively), longest first so overlaps mask fully. */
 export function secretValues(vars: Record<string, unknown>): string[] {

@@ -1,8 +1,8 @@
 // What ssh and local share about a finished command: UTF-8 output, exit codes, the sudo verdict.
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
-import { MASK } from "../audit/redact.js";
 import { TaskError } from "../errors.js";
+import { MASK } from "../mask.js";
 import { sudoWantsPassword, type BecomeAuth } from "./become.js";
 import type { SudoDialogue, SudoRefusal } from "./sudo-dialogue.js";
 import type { ExecOptions, ExecResult } from "./transport.js";

@@ -55,7 +55,7 @@ export class SshTransport implements Transport {
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
     const { done, dialogue } = await openChannel(() =>
       withChannel<ClientChannel, { done: Promise<ExecResult>; dialogue?: SudoDialogue }>(
-        // No pty: output stays byte-exact and `sudo -n` never waits on a terminal.
+        // No pty: output stays byte-exact and sudo reads a password from stdin (-S), never a terminal.
         (cb) => conn.client.exec(command, cb),
         (channel) => {
           // The slot is free when sshd closes the channel, which after a timeout can be later than our result.

@@ -1,7 +1,7 @@
 // What the engine and modules need from a connection to one host; ssh and local implement it.
 
 export interface ExecOptions {
-  /** Run through `sudo -n` (true = root, or the user to become). */
+  /** Run through sudo (true = root, or the user to become); the connection answers its password prompt. */
   become?: boolean | string;
   /** Bytes for the command's stdin. */
   stdin?: string | Buffer;

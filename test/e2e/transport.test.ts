@@ -74,7 +74,7 @@ describe("ssh transport on an arm64 host", () => {
     expect((await root.exec(`test -e ${marker} && echo exists || echo absent`)).stdout).toBe("absent\n");
   });
 
-  it("becomes root from deploy through sudo -n", async () => {
+  it("becomes root from deploy through sudo", async () => {
     const deploy = await open({ user: "deploy" });
     expect((await deploy.exec("id -un")).stdout).toBe("deploy\n");
     expect((await deploy.exec("id -u", { become: true })).stdout).toBe("0\n");
@@ -95,7 +95,7 @@ describe("ssh transport on an arm64 host", () => {
     const err = await nopw.exec("id -u", { become: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
     expect((err as TaskError).oneLine()).toBe(
-      `${host.name}: sudo on ${host.name} wants a password for nopw — allow NOPASSWD sudo for nopw, or connect as root`,
+      `${host.name}: sudo on ${host.name} wants a password for nopw — give it with -K (--ask-become-pass) or the inventory's become_password_env, or allow NOPASSWD sudo for nopw`,
     );
   });
 

@@ -19,7 +19,7 @@ writeFileSync(identityFile, clientKey.private, { mode: 0o600 });
 const knownHostsFile = join(dir, "known_hosts");
 const fakeBin = join(dir, "bin");
 mkdirSync(fakeBin);
-// Stands in for sudo: without NOPASSWD a real `sudo -n` says exactly this.
+// Stands in for sudo: without NOPASSWD a real sudo that reads EOF for the password says exactly this.
 writeFileSync(join(fakeBin, "sudo"), "#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n", { mode: 0o755 });
 
 let sshd: FakeSshd;
