@@ -20,8 +20,9 @@ export async function askBecomePass(
       hint: "put the password in an environment variable and name that variable with become_password_env in the inventory",
     });
   }
-  output.write("BECOME password: ");
+  // echo off before the prompt shows: what is typed as soon as it shows is never echoed
   input.setRawMode(true);
+  output.write("BECOME password: ");
   input.resume();
   return new Promise<string>((resolve, reject) => {
     let typed: string[] = [];

@@ -1,7 +1,6 @@
 // sudo as armgo runs it: `sudo -S` with a prompt of our own and an OK line the command's shell prints
 // first, so the transport (sudo-dialogue.ts) writes the become password only when sudo asks for it,
 // and the command's own stdin only once sudo has let the command run.
-import { randomBytes } from "node:crypto";
 import { quote } from "./quote.js";
 
 /** Where the become password comes from, per host connection: the password never leaves the transport. */
@@ -13,9 +12,10 @@ export interface BecomeAuth {
   unsetEnv?: string;
 }
 
-// One per armgo process: unlike a batch marker it must not change between a recorded and a replayed
-// script (bench/sim-transport.ts), and a command that prints it by chance is as unlikely.
-const NONCE = randomBytes(6).toString("hex");
+// Fixed, unlike a batch marker: a script recorded by one armgo process is replayed by another
+// (bench/sim.ts), and the prompt is in argv for anyone on the host to read anyway. It only has to be
+// unlike anything a command prints by chance.
+const NONCE = "5f0c2e9a41d7";
 /** What sudo prints on stderr when it wants the password (`-p`; no `%` so sudo expands nothing). */
 export const SUDO_PROMPT = `[armgo-sudo-${NONCE}] password: `;
 /** What the command's shell prints on stderr, as a line, once sudo let it run. */

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../../src/transport/connect.js";
 import { quote } from "../../src/transport/quote.js";
 import { armgo, CLI, recap } from "./cli.js";
 import { type Fleet, startFleet } from "./fleet.js";
@@ -131,6 +132,30 @@ describe("become with a sudo password on amd64 hosts", () => {
           `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
       ),
     );
+  });
+
+  it("one connection: 20 become execs at once, each sudo answered, and a put under become lands as root", async () => {
+    const h = fleet.hosts[0]!;
+    const t = await connect({
+      host: h.name,
+      address: "127.0.0.1",
+      port: h.port,
+      user: "deploy",
+      identityFile: fleet.keyPath,
+      hostKeyChecking: "strict",
+      knownHostsFile: fleet.knownHostsPath,
+      becomePassword: PASSWORD,
+    });
+    try {
+      const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => t.exec(`cat; echo " $(id -un) ${i}"`, { become: true, stdin: `in${i}` })));
+      expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual(Array.from({ length: 20 }, (_, i) => [0, `in${i} root ${i}\n`, ""]));
+      const local = join(dir, "put.txt");
+      writeFileSync(local, "put as root\n");
+      await t.put(local, "/etc/armgo-become/put.txt", { become: true, mode: 0o640 });
+      expect((await fleet.exec(h.name, "cat /etc/armgo-become/put.txt; stat -c '%U %a' /etc/armgo-become/put.txt")).stdout).toBe("put as root\nroot 640\n");
+    } finally {
+      await t.close();
+    }
   });
 
   it("-b --become-user nobody: the task runs as nobody", async () => {

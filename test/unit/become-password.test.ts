@@ -210,12 +210,13 @@ describe("-K", () => {
     };
     return input;
   };
-  it("asks once with nothing echoed (raw mode, restored) and takes Backspace and Ctrl-U", async () => {
+  it("asks once with nothing echoed (raw mode before the prompt shows, restored) and takes Backspace and Ctrl-U", async () => {
     const input = tty("x\u0015pa\u007fass word\r");
-    let shown = "";
-    expect(await askBecomePass(input, { write: (s: string) => ((shown += s), true) })).toBe("pass word");
-    expect(shown).toBe("BECOME password: \n");
-    expect(input.raw).toEqual([true, false]);
+    const seen: string[] = [];
+    const write = (s: string): boolean => (seen.push(`${input.raw.join(",")}|${s}`), true);
+    expect(await askBecomePass(input, { write })).toBe("pass word");
+    // a password typed the moment the prompt shows must find echo already off
+    expect(seen).toEqual(["true|BECOME password: ", "true,false|\n"]);
   });
   it("refuses without a terminal, in one line", async () => {
     await expect(askBecomePass({ ...tty(""), isTTY: false })).rejects.toThrow("-K (--ask-become-pass) asks on a terminal, and stdin is not one");
