@@ -182,6 +182,22 @@ describe("become with a password (sudo -S)", () => {
   });
 });
 
+describe("connection: local", () => {
+  it("answers sudo the same way: the password when asked, the command's stdin after", async () => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const right = await connect({ host: "box", address: "", port: 0, user: "", hostKeyChecking: "off", knownHostsFile: "", local: true, becomePassword: PASSWORD });
+      expect((await right.exec("cat", { become: "app", stdin: "data" })).stdout).toBe("data");
+      const wrong = await connect({ host: "box", address: "", port: 0, user: "", hostKeyChecking: "off", knownHostsFile: "", local: true, becomePassword: "nope" });
+      await expect(wrong.exec("cat", { become: "app", stdin: "data" })).rejects.toThrow(/^sudo on box did not accept the become password for /);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
 describe("the dialogue reads sudo's prompt and OK line however stderr is cut", () => {
   const stream = `lecture\n${SUDO_PROMPT}${SUDO_OK}\nreal stderr\n`;
   const cuts = [1, 2, 5, SUDO_PROMPT.length - 1, SUDO_PROMPT.length + 3, stream.length];
