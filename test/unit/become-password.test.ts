@@ -13,6 +13,7 @@ import { SUDO_OK, SUDO_PROMPT, type BecomeAuth } from "../../src/transport/becom
 import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
 import { SudoDialogue } from "../../src/transport/sudo-dialogue.js";
 import type { Transport } from "../../src/transport/transport.js";
+import { ansiblePlaybook } from "./ansible-oracle.js";
 import { newKeyPair, startFakeSshd, type FakeSshd } from "./ssh-server.js";
 
 const PASSWORD = "s3cret pass'word";
@@ -242,8 +243,9 @@ describe("-K", () => {
 describe("who a task becomes: -b, --become-user < play < task < vars, as ansible-playbook -vvv shows it", () => {
   const task = (become?: boolean | string): Task => ({ name: "t", module: "command", args: {}, where: { file: "p" }, tags: [], notify: [], ignore_errors: false, no_log: false, become });
   const play = (become: boolean | string, t: Task): Play => ({ name: "p", hosts: "all", vars: {}, become, gather_facts: false, serial: [], tags: [], tasks: [t], handlers: [], where: { file: "p" } });
-  // each row checked against ansible-playbook 2.14 (local connection, -vvv: the sudo -u line it runs)
-  const rows: Array<{ name: string; play?: boolean | string; task?: boolean | string; flags: { become?: boolean; becomeUser?: string }; vars: Record<string, unknown>; want: boolean | string }> = [
+  type Flags = { become?: boolean; becomeUser?: string };
+  type Row = { name: string; play?: boolean; task?: boolean; flags: Flags; vars: Record<string, unknown>; want: boolean | string; armgoOnly?: true };
+  const rows: Row[] = [
     { name: "-b alone", flags: { become: true }, vars: {}, want: true },
     { name: "-b --become-user", flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
     { name: "inventory ansible_become_user over --become-user", flags: { become: true, becomeUser: "clibu" }, vars: { ansible_become_user: "invbu" }, want: "invbu" },
@@ -251,12 +253,53 @@ describe("who a task becomes: -b, --become-user < play < task < vars, as ansible
     { name: "play become: false over -b", play: false, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: false },
     { name: "task become: true in a become: false play, with --become-user", play: false, task: true, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
     { name: "--become-user without -b changes no become", flags: { becomeUser: "clibu" }, vars: {}, want: false },
-    { name: "become_user var with the play's become", play: true, flags: {}, vars: { become_user: "app" }, want: "app" },
     { name: "ansible_become: true with no keyword", flags: {}, vars: { ansible_become: true }, want: true },
     { name: "a task's become: false over the play's", play: true, task: false, flags: {}, vars: {}, want: false },
+    { name: "ansible_become_user over the play's become", play: true, flags: {}, vars: { ansible_become_user: "app" }, want: "app" },
+    // armgo's short name beside Ansible's, as with user / ansible_user (Ansible ignores a plain become_user var)
+    { name: "become_user var with the play's become", play: true, flags: {}, vars: { become_user: "app" }, want: "app", armgoOnly: true },
   ];
-  it.each(rows)("$name", (r) => {
+  const armgoSays = (r: Row): boolean | string => {
     const p = applyBecomeFlags(play(r.play ?? false, task(r.task)), r.play !== undefined, r.flags);
-    expect(becomeWithVars(p.tasks[0]!.become ?? p.become, r.vars)).toBe(r.want);
+    return becomeWithVars(p.tasks[0]!.become ?? p.become, r.vars);
+  };
+  it.each(rows)("$name", (r) => expect(armgoSays(r)).toBe(r.want));
+
+  // one ansible-playbook run per set of flags: a host and a play per row, and the sudo line -vvv shows for it
+  it("ansible-playbook agrees on every row but armgo's own become_user var", { timeout: 120_000 }, async () => {
+    const oracle = mkdtempSync(join(tmpdir(), "armgo-become-oracle-"));
+    // Ansible (as armgo) runs no sudo to become the user it already is: the default become user is
+    // renamed so that `true` shows as a sudo line too
+    writeFileSync(join(oracle, "ansible.cfg"), "[privilege_escalation]\nbecome_user = default-user\n");
+    try {
+      const compared = rows.filter((r) => !r.armgoOnly);
+      const groups = new Map<string, Row[]>();
+      for (const r of compared) groups.set(JSON.stringify(r.flags), [...(groups.get(JSON.stringify(r.flags)) ?? []), r]);
+      const ansible = new Map<Row, boolean | string>();
+      for (const [key, group] of groups) {
+        const flags = JSON.parse(key) as Flags;
+        const id = (r: Row): string => `r${rows.indexOf(r)}`;
+        const inv = { all: { vars: { ansible_connection: "local" }, hosts: Object.fromEntries(group.map((r) => [id(r), r.vars])) } };
+        const plays = group.map((r) => ({
+          hosts: id(r),
+          gather_facts: false,
+          ...(r.play !== undefined ? { become: r.play } : {}),
+          tasks: [{ raw: "id -un", ignore_errors: true, ...(r.task !== undefined ? { become: r.task } : {}) }],
+        }));
+        writeFileSync(join(oracle, "inv.json"), JSON.stringify(inv));
+        writeFileSync(join(oracle, "p.json"), JSON.stringify(plays));
+        const args = ["-i", "inv.json", "p.json", "-vvv", ...(flags.become ? ["-b"] : []), ...(flags.becomeUser ? ["--become-user", flags.becomeUser] : [])];
+        const out = (await ansiblePlaybook(args, oracle)).stdout;
+        for (const r of group) {
+          const exec = new RegExp(`^<${id(r)}> EXEC (.*)$`, "m").exec(out)?.[1];
+          if (exec === undefined) throw new Error(`no EXEC line for ${id(r)} in ansible's output:\n${out}`);
+          const user = /^sudo .*-u (\S+) /.exec(exec)?.[1];
+          ansible.set(r, user === undefined ? false : user === "default-user" ? true : user);
+        }
+      }
+      expect(compared.map((r) => [r.name, armgoSays(r)])).toEqual(compared.map((r) => [r.name, ansible.get(r)]));
+    } finally {
+      rmSync(oracle, { recursive: true, force: true });
+    }
   });
 });
