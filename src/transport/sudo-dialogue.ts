@@ -39,9 +39,9 @@ export class SudoDialogue {
     private readonly io: DialogueIo,
     private readonly single: boolean,
     /** The password was refused earlier on this connection: fail at the first prompt. */
-    refusedBefore?: SudoRefusal,
+    refusedBefore: SudoRefusal | undefined,
     /** The one line a refused sudo section of a batch shows in its stderr (a become exec throws it instead). */
-    private readonly say: (r: SudoRefusal) => string = (r) => `sudo: become password ${r}`,
+    private readonly say: (r: SudoRefusal) => string,
   ) {
     if (refusedBefore === "wrong") this.sent = true;
   }

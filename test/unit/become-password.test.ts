@@ -205,7 +205,7 @@ describe("the dialogue reads sudo's prompt and OK line however stderr is cut", (
   it.each(cuts.map((n) => ({ name: `chunks of ${n}`, n })))("$name", ({ n }) => {
     const io = { written: [] as string[], proceeded: 0, refused: 0 };
     const auth: BecomeAuth = { password: "pw", from: "-K" };
-    const d = new SudoDialogue(auth, { write: (l) => void io.written.push(l), proceed: () => void io.proceeded++, refuse: () => void io.refused++ }, true);
+    const d = new SudoDialogue(auth, { write: (l) => void io.written.push(l), proceed: () => void io.proceeded++, refuse: () => void io.refused++ }, true, undefined, String);
     let out = "";
     for (let i = 0; i < stream.length; i += n) out += d.stderr(stream.slice(i, i + n));
     out += d.end();
