@@ -37,8 +37,9 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
 
   beforeAll(async () => {
     fleet = await startFleet({ amd64: 3, arm64: 1 });
+    // deploy gets the password and a sudo rule without NOPASSWD: the images stay as they are
     await Promise.all(
-      names().map(async (h) => {
+      fleet.hosts.map(async (h) => {
         const r = await fleet.exec(
           h.name,
           [
