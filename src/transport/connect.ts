@@ -1,4 +1,5 @@
 // The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
+import { InputError } from "../errors.js";
 import type { BecomeAuth } from "./become.js";
 import { credentialSource, gatherCredentials } from "./credentials.js";
 import type { HostKeyChecking } from "./known-hosts.js";
@@ -60,5 +61,12 @@ export function becomeAuth(
   if (cfg.becomePassword !== undefined) return { password: cfg.becomePassword, from: "-K" };
   if (!cfg.becomePasswordEnv) return {};
   const password = env[cfg.becomePasswordEnv];
-  return password ? { password, from: `$${cfg.becomePasswordEnv}` } : { unsetEnv: cfg.becomePasswordEnv };
+  if (!password) return { unsetEnv: cfg.becomePasswordEnv };
+  // sudo -S reads one line: what follows a line break would be left for the command's stdin
+  if (/[\r\n]/.test(password)) {
+    throw new InputError(`$${cfg.becomePasswordEnv} (become_password_env) holds a line break, and sudo reads the password as one line`, {
+      hint: `set ${cfg.becomePasswordEnv} to the password alone, without a trailing newline`,
+    });
+  }
+  return { password, from: `$${cfg.becomePasswordEnv}` };
 }

@@ -10,7 +10,7 @@ import { TaskError } from "../../src/errors.js";
 import { applyBecomeFlags, becomeWithVars } from "../../src/load/become.js";
 import type { Play, Task } from "../../src/load/model.js";
 import { SUDO_OK, SUDO_PROMPT, type BecomeAuth } from "../../src/transport/become.js";
-import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
+import { becomeAuth, type ConnectionConfig, connect } from "../../src/transport/connect.js";
 import { SudoDialogue } from "../../src/transport/sudo-dialogue.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { ansiblePlaybook } from "./ansible-oracle.js";
@@ -180,6 +180,19 @@ describe("become with a password (sudo -S)", () => {
     const t = await open({ becomePassword: PASSWORD });
     const r = await t.exec(`printf '%s\\n' "$(cat ${dir}/password)"; printf '%s' "$(cat ${dir}/password)" >&2`, { become: true });
     expect([r.stdout, r.stderr]).toEqual(["********\n", "********"]);
+  });
+});
+
+describe("becomeAuth", () => {
+  const rows = [
+    { name: "-K wins", cfg: { becomePassword: "k", becomePasswordEnv: "PW" }, env: { PW: "e" }, want: { password: "k", from: "-K" } },
+    { name: "from the variable", cfg: { becomePasswordEnv: "PW" }, env: { PW: "e" }, want: { password: "e", from: "$PW" } },
+    { name: "the variable unset", cfg: { becomePasswordEnv: "PW" }, env: {}, want: { unsetEnv: "PW" } },
+    { name: "none", cfg: {}, env: { PW: "e" }, want: {} },
+  ];
+  it.each(rows)("$name", ({ cfg, env, want }) => expect(becomeAuth(cfg, env)).toEqual(want));
+  it("refuses a password with a line break: sudo would leave the rest for the command's stdin", () => {
+    expect(() => becomeAuth({ becomePasswordEnv: "PW" }, { PW: "pw\n" })).toThrow("$PW (become_password_env) holds a line break, and sudo reads the password as one line");
   });
 });
 
