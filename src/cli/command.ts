@@ -17,6 +17,7 @@ export interface Command {
 export const connectionOptions: Record<string, OptionSpec> = {
   "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
   "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
+  "ssh-config": { type: "string", short: "F", arg: "FILE", help: "OpenSSH client config (default ~/.ssh/config, or the inventory's ssh_config)" },
   forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
   limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
 };
@@ -29,6 +30,7 @@ export function connection(v: Parsed["values"]) {
     forks: forks(v.forks),
     hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
     knownHosts: v["known-hosts"] as string | undefined,
+    sshConfig: v["ssh-config"] as string | undefined,
   };
 }
 

@@ -1,0 +1,115 @@
+// A host and the jump hosts in front of it, from the ssh config as one run reads it.
+import { readdirSync, readFileSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+import { InputError } from "../../errors.js";
+import { type ConfigFs, type ConfigLine, parseConfig } from "./parse.js";
+import { type HopSpec, type LocalUser, resolveHost, type SshSettings } from "./resolve.js";
+
+/** What one run shares: files read once, and each unimplemented option named once. */
+export interface SshConfigContext {
+  local: LocalUser;
+  fs: ConfigFs;
+  onWarning: (line: string) => void;
+  readonly parsed: Map<string, ConfigLine[]>;
+  readonly warned: Set<string>;
+}
+
+export function sshConfigContext(opts: { local?: LocalUser; fs?: ConfigFs; onWarning?: (line: string) => void } = {}): SshConfigContext {
+  return {
+    local: opts.local ?? localUser(),
+    fs: opts.fs ?? nodeFs,
+    onWarning: opts.onWarning ?? (() => undefined),
+    parsed: new Map(),
+    warned: new Set(),
+  };
+}
+
+export function localUser(): LocalUser {
+  const u = userInfo();
+  return { home: homedir(), name: u.username, uid: u.uid };
+}
+
+const nodeFs: ConfigFs = {
+  readFile: (p) => attempt(() => readFileSync(p, "utf8")),
+  readDir: (p) => attempt(() => readdirSync(p)),
+};
+
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RouteRequest {
+  inventoryHost: string;
+  /** What ssh is given to connect to: ansible_host, else the inventory name. */
+  destination: string;
+  /** Inventory vars and ssh args as command-line options, in ssh's order. */
+  commandLine: ConfigLine[];
+  /** `-F FILE`; default ~/.ssh/config (missing is empty). */
+  configFile?: string;
+}
+
+export interface Route {
+  target: SshSettings;
+  /** Jump hosts, the one dialled from the controller first; each with its own resolved settings. */
+  hops: { spec: HopSpec; settings: SshSettings }[];
+}
+
+// ssh's jump hosts start ssh again; a config that jumps in a circle would never end.
+const MAX_HOPS = 8;
+
+export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
+  const file = req.configFile ?? join(ctx.local.home, ".ssh", "config");
+  let config = ctx.parsed.get(file);
+  if (!config) {
+    config = parseConfig(file, { home: ctx.local.home, fs: ctx.fs, explicit: req.configFile !== undefined });
+    ctx.parsed.set(file, config);
+  }
+  const settings = (destination: string, commandLine: ConfigLine[]): SshSettings =>
+    resolveHost({
+      destination,
+      commandLine,
+      config: config!,
+      local: ctx.local,
+      inventoryHost: req.inventoryHost,
+      onUnimplemented: (u) => {
+        if (ctx.warned.has(u.name.toLowerCase())) return;
+        ctx.warned.add(u.name.toLowerCase());
+        ctx.onWarning(`ssh option ${u.name} (${u.at}) is not implemented by armgo: ignored`);
+      },
+    });
+  // As ssh runs `ssh -l user -p port -J earlier-hops lasthop`: only the first hop's own ProxyJump applies.
+  const hopsOf = (jumps: HopSpec[], depth: number): Route["hops"] => {
+    if (jumps.length === 0) return [];
+    if (depth + jumps.length > MAX_HOPS) {
+      throw new InputError(`ProxyJump for ${req.inventoryHost} goes through more than ${MAX_HOPS} jump hosts`, {
+        where: { host: req.inventoryHost },
+        hint: "look for a jump host whose own ProxyJump leads back to it",
+      });
+    }
+    const resolved = jumps.map((spec, i) => ({ spec, settings: settings(spec.host, hopLine(spec, jumps.slice(0, i))) }));
+    return [...hopsOf(resolved[0]!.settings.proxyJump, depth + jumps.length), ...resolved];
+  };
+  const target = settings(req.destination, req.commandLine);
+  return { target, hops: hopsOf(target.proxyJump, 0) };
+}
+
+// The `-l`, `-p` and `-J earlier-hops` ssh gives a jump host: a later hop's own ProxyJump is not used.
+function hopLine(spec: HopSpec, earlier: HopSpec[]): ConfigLine[] {
+  const line = (name: string, arg: string): ConfigLine => ({ keyword: name.toLowerCase(), name, args: [arg], file: "ProxyJump", line: 0, blocks: [] });
+  return [
+    ...(spec.user ? [line("User", spec.user)] : []),
+    ...(spec.port ? [line("Port", String(spec.port))] : []),
+    ...(earlier.length ? [line("ProxyJump", earlier.map(hopText).join(","))] : []),
+  ];
+}
+
+/** A hop as ProxyJump writes it. */
+export function hopText(h: HopSpec): string {
+  const host = h.host.includes(":") ? `[${h.host}]` : h.host;
+  return `${h.user ? h.user + "@" : ""}${host}${h.port ? ":" + h.port : ""}`;
+}
