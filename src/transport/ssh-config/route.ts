@@ -86,7 +86,7 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
   const hopsOf = (jumps: HopSpec[], depth: number): Route["hops"] => {
     if (jumps.length === 0) return [];
     if (depth + jumps.length > MAX_HOPS) {
-      throw new InputError(`ProxyJump for ${req.inventoryHost} goes through more than ${MAX_HOPS} jump hosts`, {
+      throw new InputError(`ProxyJump goes through more than ${MAX_HOPS} jump hosts`, {
         where: { host: req.inventoryHost },
         hint: "look for a jump host whose own ProxyJump leads back to it",
       });
