@@ -31,6 +31,7 @@ export function connection(v: Parsed["values"]) {
     hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
     knownHosts: v["known-hosts"] as string | undefined,
     sshConfig: v["ssh-config"] as string | undefined,
+    onNotice: notice,
   };
 }
 
@@ -61,7 +62,6 @@ export function runOptionsOf({ values: v, positionals }: Parsed, spec: CommandSp
     auditDir: v["audit-dir"] as string | undefined,
     verbose: Boolean(v.verbose),
     shard: parseShard({ shard: v.shard as string | undefined, shards: v.shards as string | undefined, env }),
-    onNotice: notice,
     ...connection(v),
   };
 }

@@ -1,5 +1,6 @@
 // Inventory vars → how to reach a host (Ansible's names accepted beside ours), over the user's ssh config.
 import { join } from "node:path";
+import { InputError } from "../errors.js";
 import type { Inventory } from "../load/model.js";
 import { connect, type ConnectionConfig, type HostKeyChecking, type JumpHop } from "../transport/connect.js";
 import type { ConfigLine } from "../transport/ssh-config/parse.js";
@@ -138,7 +139,25 @@ function hostKeyChecking(s: StrictHostKeyChecking | undefined): HostKeyChecking 
   return s === "accept-new" ? "accept-new" : "strict";
 }
 
+function hostConfig(inv: Inventory, host: string, opts: ConnectOptions): ConnectionConfig {
+  return connectionConfig(host, lazyVars([inv.hosts.get(host)!.vars, opts.extraVars]), opts);
+}
+
+/** Resolve every host's route before any is contacted: a refused ssh option then stops a run with nothing changed. */
+export function checkRoutes(inv: Inventory, hosts: Iterable<string>, opts: ConnectOptions): void {
+  const refused: InputError[] = [];
+  for (const host of new Set(hosts)) {
+    try {
+      hostConfig(inv, host, opts);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      refused.push(err);
+    }
+  }
+  if (refused.length > 0) throw InputError.many(refused);
+}
+
 /** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
 export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
-  return Promise.resolve().then(() => connect(connectionConfig(host, lazyVars([inv.hosts.get(host)!.vars, opts.extraVars]), opts)));
+  return Promise.resolve().then(() => connect(hostConfig(inv, host, opts)));
 }

@@ -27,14 +27,14 @@ const rows: Row[] = [
   {
     name: "ProxyCommand is refused with its file:line",
     config: "Host web\n  User u\n  ProxyCommand ssh -W %h:%p bastion\n",
-    error: "$CFG:3: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
+    error: "$CFG:3 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
   },
   { name: "ProxyCommand none is no route", config: "Host web\n  ProxyCommand none\n" },
   { name: "ProxyCommand after a ProxyJump is not used, by ssh either", config: "Host web\n  ProxyJump b\n  ProxyCommand nc %h %p\n" },
   {
     name: "a jump host that ssh would reach by its ProxyCommand is refused too",
     config: "Host web\n  ProxyJump b\nHost *\n  ProxyCommand nc %h %p\n",
-    error: "$CFG:4: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
+    error: "$CFG:4 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
   },
   { name: "ProxyCommand for another host does not matter", config: "Host db\n  ProxyCommand nc %h %p\n" },
   {
@@ -58,20 +58,20 @@ const rows: Row[] = [
   {
     name: "an unimplemented Match criterion is refused where it decides",
     config: "Match exec \"test -e /etc/x\"\n  User x\n",
-    error: "$CFG:1: Match exec is not supported by armgo — use Match host, Match originalhost, Match all or Host",
+    error: "$CFG:1 web: Match exec is not supported by armgo — use Match host, Match originalhost, Match all or Host",
   },
   { name: "a Match criterion after one that failed decides nothing", config: "Match host db exec \"false\"\n  User x\n" },
-  { name: "an unknown keyword is an error, as in ssh", config: "Host *\n  Fo0 bar\n", error: /^\$CFG:2: unknown ssh option Fo0 — fix the name/ },
+  { name: "an unknown keyword is an error, as in ssh", config: "Host *\n  Fo0 bar\n", error: /^\$CFG:2 web: unknown ssh option Fo0 — fix the name/ },
   { name: "IgnoreUnknown lets one through, as in ssh", config: "IgnoreUnknown UseKeychain,Fo*\nHost *\n  UseKeychain yes\n  Fo0 bar\n" },
   {
     name: "HostKeyAlias would check another key: refused",
     config: "Host web\n  HostKeyAlias other\n",
-    error: "$CFG:2: HostKeyAlias is not supported by armgo — armgo checks the host key under the host's own name: remove HostKeyAlias for this host",
+    error: "$CFG:2 web: HostKeyAlias is not supported by armgo — armgo checks the host key under the host's own name: remove HostKeyAlias for this host",
   },
   { name: "CanonicalizeHostname no is nothing to refuse", config: "CanonicalizeHostname no\n" },
   { name: "an unterminated quote", config: "Host web\n  IdentityFile \"~/.ssh/key\n", error: "$CFG:2: IdentityFile: unterminated quote — close the quote" },
-  { name: "a bad port", config: "Port 70000\n", error: "$CFG:1: Port takes a number from 1 to 65535, not 70000" },
-  { name: "a token armgo does not expand", config: "IdentityFile ~/.ssh/%C\n", error: /^\$CFG:1: IdentityFile: token %C is not supported by armgo/ },
+  { name: "a bad port", config: "Port 70000\n", error: "$CFG:1 web: Port takes a number from 1 to 65535, not 70000" },
+  { name: "a token armgo does not expand", config: "IdentityFile ~/.ssh/%C\n", error: /^\$CFG:1 web: IdentityFile: token %C is not supported by armgo/ },
   {
     name: "a ProxyJump loop ends in an error",
     config: "Host web\n  ProxyJump a\nHost a\n  ProxyJump b\nHost b\n  ProxyJump a\n",

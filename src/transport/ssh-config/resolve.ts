@@ -60,9 +60,9 @@ export interface ResolveInput {
   onUnimplemented: (u: Unimplemented) => void;
 }
 
-/** Where a line came from: file:line, or the inventory var that held it. */
+/** Where a line came from: file:line, or the inventory var that held it; and for which inventory host. */
 export function whereOf(l: ConfigLine, host: string): { where: Where; at: string } {
-  return l.line > 0 ? { where: { file: l.file, line: l.line }, at: `${l.file}:${l.line}` } : { where: { host }, at: l.file };
+  return l.line > 0 ? { where: { file: l.file, line: l.line, host }, at: `${l.file}:${l.line}` } : { where: { host }, at: l.file };
 }
 
 export function resolveHost(input: ResolveInput): SshSettings {
