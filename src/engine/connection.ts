@@ -57,7 +57,18 @@ export function connectionConfig(
 ): ConnectionConfig {
   if (vars.connection === "local") {
     const address = String(vars.host ?? vars.ansible_host ?? name);
-    return { host: name, address, port: 22, user: ssh.local.name, identityFiles: [], ...passwordEnv(vars), hostKeyChecking: "strict", knownHostsFile: "", jumps: [], local: true };
+    return {
+      host: name,
+      address,
+      port: 22,
+      user: ssh.local.name,
+      identityFiles: [],
+      ...passwordEnv(vars),
+      hostKeyChecking: "strict",
+      knownHostsFile: "",
+      jumps: [],
+      local: true,
+    };
   }
   const home = ssh.local.home;
   const route = sshRoute(name, vars, opts, ssh);
@@ -66,11 +77,14 @@ export function connectionConfig(
     const files = s.userKnownHostsFiles ?? [join(home, ".ssh", "known_hosts")];
     if (files.length > 1 && !ssh.warned.has("userknownhostsfile+")) {
       ssh.warned.add("userknownhostsfile+");
-      ssh.onWarning(`ssh option UserKnownHostsFile names ${files.length} files: armgo reads and records to the first, ${files[0]}`);
+      ssh.onWarning(
+        `ssh option UserKnownHostsFile names ${files.length} files: armgo reads and records to the first, ${files[0]}`,
+      );
     }
     return files[0]!;
   };
-  const checking = (s: SshSettings): HostKeyChecking => opts.hostKeyChecking ?? hostKeyChecking(s.strictHostKeyChecking);
+  const checking = (s: SshSettings): HostKeyChecking =>
+    opts.hostKeyChecking ?? hostKeyChecking(s.strictHostKeyChecking);
   const t = route.target;
   const jumps: JumpHop[] = route.hops.map(({ spec, settings: h }) => ({
     host: spec.host,
@@ -103,7 +117,12 @@ export function connectionConfig(
 }
 
 /** The ssh view of a host: where ssh (given Ansible's command line for these vars) would go, and through which hops. */
-export function sshRoute(name: string, vars: Record<string, unknown>, opts: ConnectOptions, ssh: SshConfigContext): Route {
+export function sshRoute(
+  name: string,
+  vars: Record<string, unknown>,
+  opts: ConnectOptions,
+  ssh: SshConfigContext,
+): Route {
   const pick = (names: string[]): { name: string; value: string } | undefined => {
     const found = names.find((n) => vars[n] !== undefined && vars[n] !== null && vars[n] !== "");
     return found ? { name: found, value: String(vars[found]) } : undefined;
@@ -111,7 +130,15 @@ export function sshRoute(name: string, vars: Record<string, unknown>, opts: Conn
   const commandLine: ConfigLine[] = [];
   for (const [keyword, names] of AS_OPTIONS) {
     const v = pick(names);
-    if (v) commandLine.push({ keyword: keyword.toLowerCase(), name: keyword, args: [v.value], file: v.name, line: 0, blocks: [] });
+    if (v)
+      commandLine.push({
+        keyword: keyword.toLowerCase(),
+        name: keyword,
+        args: [v.value],
+        file: v.name,
+        line: 0,
+        blocks: [],
+      });
   }
   let argsConfig: string | undefined;
   for (const n of SSH_ARGS) {

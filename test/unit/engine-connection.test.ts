@@ -90,14 +90,25 @@ const rows: Row[] = [
     config: BASTION,
     host: "graviton-2",
     opts: { knownHosts: "/cli/kh", hostKeyChecking: "strict" },
-    want: { knownHostsFile: "/cli/kh", hostKeyChecking: "strict", jumps: [{ ...bastionHop, knownHostsFile: "/cli/kh" }] },
+    want: {
+      knownHostsFile: "/cli/kh",
+      hostKeyChecking: "strict",
+      jumps: [{ ...bastionHop, knownHostsFile: "/cli/kh" }],
+    },
   },
   {
     name: "armgo's own names (host, port, user, identity_file) as before, no config",
     config: "",
     host: "web",
     vars: { host: "10.0.0.5", port: 2022, user: "deploy", identity_file: "/k/id" },
-    want: { address: "10.0.0.5", port: 2022, user: "deploy", identityFiles: ["/k/id"], hostKeyChecking: "strict", jumps: [] },
+    want: {
+      address: "10.0.0.5",
+      port: 2022,
+      user: "deploy",
+      identityFiles: ["/k/id"],
+      hostKeyChecking: "strict",
+      jumps: [],
+    },
   },
   {
     name: "ansible_ssh_common_args -J: hops resolved through the config",

@@ -27,59 +27,85 @@ const rows: Row[] = [
   {
     name: "ProxyCommand is refused with its file:line",
     config: "Host web\n  User u\n  ProxyCommand ssh -W %h:%p bastion\n",
-    error: "$CFG:3 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
+    error:
+      "$CFG:3 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
   },
   { name: "ProxyCommand none is no route", config: "Host web\n  ProxyCommand none\n" },
-  { name: "ProxyCommand after a ProxyJump is not used, by ssh either", config: "Host web\n  ProxyJump b\n  ProxyCommand nc %h %p\n" },
+  {
+    name: "ProxyCommand after a ProxyJump is not used, by ssh either",
+    config: "Host web\n  ProxyJump b\n  ProxyCommand nc %h %p\n",
+  },
   {
     name: "a jump host that ssh would reach by its ProxyCommand is refused too",
     config: "Host web\n  ProxyJump b\nHost *\n  ProxyCommand nc %h %p\n",
-    error: "$CFG:4 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
+    error:
+      "$CFG:4 web: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
   },
   { name: "ProxyCommand for another host does not matter", config: "Host db\n  ProxyCommand nc %h %p\n" },
   {
     name: "-o ProxyCommand in ansible_ssh_common_args names the inventory host",
     config: "",
     hosts: { web: { ansible_ssh_common_args: "-o ProxyCommand='ssh -W %h:%p -q root@bastion'" } },
-    error: "web: ansible_ssh_common_args: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
+    error:
+      "web: ansible_ssh_common_args: ProxyCommand is not supported by armgo — reach the host through a jump host with ProxyJump (or -J) instead",
   },
   {
     name: "-W in ansible_ssh_extra_args is refused",
     config: "",
     hosts: { web: { ansible_ssh_extra_args: "-W db:22" } },
-    error: "web: ansible_ssh_extra_args: -W forwards stdio instead of opening a session, which armgo does not do — remove it",
+    error:
+      "web: ansible_ssh_extra_args: -W forwards stdio instead of opening a session, which armgo does not do — remove it",
   },
   {
     name: "a destination in the args is refused",
     config: "",
     hosts: { web: { ansible_ssh_common_args: "-p 22 other-host" } },
-    error: 'web: ansible_ssh_common_args: "other-host" is not an ssh option — only options belong here: armgo gives the destination itself',
+    error:
+      'web: ansible_ssh_common_args: "other-host" is not an ssh option — only options belong here: armgo gives the destination itself',
   },
   {
     name: "an unimplemented Match criterion is refused where it decides",
-    config: "Match exec \"test -e /etc/x\"\n  User x\n",
+    config: 'Match exec "test -e /etc/x"\n  User x\n',
     error: "$CFG:1 web: Match exec is not supported by armgo — use Match host, Match originalhost, Match all or Host",
   },
-  { name: "a Match criterion after one that failed decides nothing", config: "Match host db exec \"false\"\n  User x\n" },
-  { name: "an unknown keyword is an error, as in ssh", config: "Host *\n  Fo0 bar\n", error: /^\$CFG:2 web: unknown ssh option Fo0 — fix the name/ },
-  { name: "IgnoreUnknown lets one through, as in ssh", config: "IgnoreUnknown UseKeychain,Fo*\nHost *\n  UseKeychain yes\n  Fo0 bar\n" },
+  { name: "a Match criterion after one that failed decides nothing", config: 'Match host db exec "false"\n  User x\n' },
+  {
+    name: "an unknown keyword is an error, as in ssh",
+    config: "Host *\n  Fo0 bar\n",
+    error: /^\$CFG:2 web: unknown ssh option Fo0 — fix the name/,
+  },
+  {
+    name: "IgnoreUnknown lets one through, as in ssh",
+    config: "IgnoreUnknown UseKeychain,Fo*\nHost *\n  UseKeychain yes\n  Fo0 bar\n",
+  },
   {
     name: "HostKeyAlias would check another key: refused",
     config: "Host web\n  HostKeyAlias other\n",
-    error: "$CFG:2 web: HostKeyAlias is not supported by armgo — armgo checks the host key under the host's own name: remove HostKeyAlias for this host",
+    error:
+      "$CFG:2 web: HostKeyAlias is not supported by armgo — armgo checks the host key under the host's own name: remove HostKeyAlias for this host",
   },
   { name: "CanonicalizeHostname no is nothing to refuse", config: "CanonicalizeHostname no\n" },
-  { name: "an unterminated quote", config: "Host web\n  IdentityFile \"~/.ssh/key\n", error: "$CFG:2: IdentityFile: unterminated quote — close the quote" },
+  {
+    name: "an unterminated quote",
+    config: 'Host web\n  IdentityFile "~/.ssh/key\n',
+    error: "$CFG:2: IdentityFile: unterminated quote — close the quote",
+  },
   { name: "a bad port", config: "Port 70000\n", error: "$CFG:1 web: Port takes a number from 1 to 65535, not 70000" },
-  { name: "a token armgo does not expand", config: "IdentityFile ~/.ssh/%C\n", error: /^\$CFG:1 web: IdentityFile: token %C is not supported by armgo/ },
+  {
+    name: "a token armgo does not expand",
+    config: "IdentityFile ~/.ssh/%C\n",
+    error: /^\$CFG:1 web: IdentityFile: token %C is not supported by armgo/,
+  },
   {
     name: "a ProxyJump loop ends in an error",
     config: "Host web\n  ProxyJump a\nHost a\n  ProxyJump b\nHost b\n  ProxyJump a\n",
-    error: "web: ProxyJump goes through more than 8 jump hosts — look for a jump host whose own ProxyJump leads back to it",
+    error:
+      "web: ProxyJump goes through more than 8 jump hosts — look for a jump host whose own ProxyJump leads back to it",
   },
   {
     name: "unimplemented options: one warning each per run, however many hosts; off values and quiet options none",
-    config: "Host *\n  ForwardAgent yes\n  Ciphers aes256-ctr\n  ControlMaster no\n  SendEnv LANG\n  HashKnownHosts yes\n",
+    config:
+      "Host *\n  ForwardAgent yes\n  Ciphers aes256-ctr\n  ControlMaster no\n  SendEnv LANG\n  HashKnownHosts yes\n",
     hosts: { web: {}, db: {}, app: { ansible_ssh_common_args: "-o ControlMaster=auto -L 8080:localhost:80" } },
     warnings: [
       "ssh option ForwardAgent ($CFG:2) is not implemented by armgo: ignored",
@@ -104,7 +130,10 @@ describe("ssh config and ssh args: errors and warnings", () => {
     const resolveAll = (): void => {
       for (const [h, vars] of Object.entries(hosts ?? { web: {} })) connectionConfig(h, vars, { sshConfig: cfg }, ctx);
     };
-    const sub = (x: string | RegExp): string | RegExp => (typeof x === "string" ? x.replaceAll("$CFG", cfg) : new RegExp(x.source.replaceAll("\\$CFG", cfg.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))));
+    const sub = (x: string | RegExp): string | RegExp =>
+      typeof x === "string"
+        ? x.replaceAll("$CFG", cfg)
+        : new RegExp(x.source.replaceAll("\\$CFG", cfg.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
     if (error) {
       let thrown: unknown;
       try {
@@ -131,7 +160,9 @@ describe("ssh config and ssh args: errors and warnings", () => {
 
   it("-F that does not exist is an error; a missing ~/.ssh/config is an empty one", () => {
     const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 } });
-    expect(() => connectionConfig("web", {}, { sshConfig: join(dir, "absent") }, ctx)).toThrow(/cannot read the ssh config .*absent/);
+    expect(() => connectionConfig("web", {}, { sshConfig: join(dir, "absent") }, ctx)).toThrow(
+      /cannot read the ssh config .*absent/,
+    );
     expect(connectionConfig("web", {}, {}, ctx)).toMatchObject({ address: "web", user: "me", port: 22, jumps: [] });
   });
 });

@@ -37,17 +37,22 @@ const rows: Row[] = [
     config: "Host *.example.org !db.example.org\n  User web\nHost *\n  User other\n",
     host: "db.example.org",
   },
-  { name: "Host with a ! pattern: another host matches", config: "Host *.example.org !db.example.org\n  User web\n", host: "app.example.org" },
+  {
+    name: "Host with a ! pattern: another host matches",
+    config: "Host *.example.org !db.example.org\n  User web\n",
+    host: "app.example.org",
+  },
   { name: "several patterns on one Host line, ? wildcard", config: "Host foo bar? baz\n  Port 2200\n", host: "bar1" },
   { name: "Host patterns are case-sensitive", config: "Host WEB\n  Port 2201\nHost web\n  Port 2202\n", host: "web" },
   {
     name: "Match host sees the HostName so far; Match originalhost the name given; Match all",
-    config: "Host web\n  HostName Web.Internal\nMatch host *.internal\n  User matched\nMatch originalhost web\n  Port 2222\nMatch all\n  ConnectTimeout 7\n",
+    config:
+      "Host web\n  HostName Web.Internal\nMatch host *.internal\n  User matched\nMatch originalhost web\n  Port 2222\nMatch all\n  ConnectTimeout 7\n",
     host: "web",
   },
   {
     name: "Match !host and a comma list with a negation",
-    config: "Match !host db*\n  User notdb\nMatch host \"a*,!ab\"\n  Port 2300\n",
+    config: 'Match !host db*\n  User notdb\nMatch host "a*,!ab"\n  Port 2300\n',
     host: "ab",
   },
   {
@@ -75,13 +80,14 @@ const rows: Row[] = [
   },
   {
     name: "first obtained value wins, across blocks",
-    config: "Host web\n  User first\n  HostName one.example\nHost *\n  User second\n  HostName two.example\n  Port 2022\n",
+    config:
+      "Host web\n  User first\n  HostName one.example\nHost *\n  User second\n  HostName two.example\n  Port 2022\n",
     host: "web",
   },
   {
     name: "IdentityFile accumulates: inventory key, then -i, then the config's, in order",
     config: "Host web\n  IdentityFile ~/.ssh/web_key\nHost *\n  IdentityFile $DIR/all_key\n  IdentitiesOnly yes\n",
-    files: { "inv_key": "", "arg_key": "" },
+    files: { inv_key: "", arg_key: "" },
     host: "web",
     vars: { ansible_ssh_private_key_file: "$DIR/inv_key", ansible_ssh_common_args: "-i $DIR/arg_key" },
   },
@@ -90,7 +96,11 @@ const rows: Row[] = [
     config: "Host web\n  ProxyJump alice@b1:2222,b2,ssh://carol@b3:23\n",
     host: "web",
   },
-  { name: "ProxyJump none wins when obtained first", config: "Host web\n  ProxyJump none\nHost *\n  ProxyJump bastion\n", host: "web" },
+  {
+    name: "ProxyJump none wins when obtained first",
+    config: "Host web\n  ProxyJump none\nHost *\n  ProxyJump bastion\n",
+    host: "web",
+  },
   {
     name: "a ProxyJump hop that is an alias resolves through the config, its own ProxyJump too",
     config: [
@@ -115,12 +125,14 @@ const rows: Row[] = [
   },
   {
     name: "tokens in HostName, IdentityFile and UserKnownHostsFile",
-    config: "Host web\n  HostName %h.example.net\n  User deploy\n  Port 2600\n  IdentityFile ~/.ssh/%h_%r_%p_%u_%%\n  UserKnownHostsFile %d/.ssh/kh_%n ~/kh2\n",
+    config:
+      "Host web\n  HostName %h.example.net\n  User deploy\n  Port 2600\n  IdentityFile ~/.ssh/%h_%r_%p_%u_%%\n  UserKnownHostsFile %d/.ssh/kh_%n ~/kh2\n",
     host: "web",
   },
   {
     name: "= separators and quoted values",
-    config: "Host=web\nUser=eq\nPort = 2223\nIdentityFile \"$DIR/with space/key\"\nHostName  =  q.example.org\nUserKnownHostsFile '$DIR/quoted known'\n",
+    config:
+      "Host=web\nUser=eq\nPort = 2223\nIdentityFile \"$DIR/with space/key\"\nHostName  =  q.example.org\nUserKnownHostsFile '$DIR/quoted known'\n",
     host: "web",
   },
   {
@@ -131,7 +143,8 @@ const rows: Row[] = [
   { name: "defaults: hostname lowercased, local user, port 22, default keys", config: "", host: "Some.Host" },
   {
     name: "UserKnownHostsFile several, StrictHostKeyChecking accept-new, ConnectTimeout, ServerAlive*",
-    config: "Host web\n  UserKnownHostsFile ~/.ssh/a ~/.ssh/b\n  StrictHostKeyChecking accept-new\n  ConnectTimeout 1m\n  ServerAliveInterval 30\n  ServerAliveCountMax 5\n",
+    config:
+      "Host web\n  UserKnownHostsFile ~/.ssh/a ~/.ssh/b\n  StrictHostKeyChecking accept-new\n  ConnectTimeout 1m\n  ServerAliveInterval 30\n  ServerAliveCountMax 5\n",
     host: "web",
   },
   { name: "StrictHostKeyChecking no", config: "StrictHostKeyChecking no\n", host: "web" },
@@ -140,7 +153,10 @@ const rows: Row[] = [
     name: "ansible_ssh_common_args -o and -p win over the config; ansible_user over them",
     config: "Host web\n  User cfgu\n  Port 2222\n  ProxyJump cfgjump\n",
     host: "web",
-    vars: { ansible_user: "invu", ansible_ssh_common_args: "-o ProxyJump=root@bastion:22 -o 'User argu' -p 2300 -oServerAliveInterval=9" },
+    vars: {
+      ansible_user: "invu",
+      ansible_ssh_common_args: "-o ProxyJump=root@bastion:22 -o 'User argu' -p 2300 -oServerAliveInterval=9",
+    },
   },
   {
     name: "-J in ansible_ssh_extra_args, -F in ansible_ssh_common_args",
@@ -193,13 +209,24 @@ async function sshG(command: string): Promise<Map<string, string[]>> {
   return out;
 }
 
-const DEFAULT_KEYS = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"].map((k) => `~/.ssh/${k}`);
+const DEFAULT_KEYS = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"].map(
+  (k) => `~/.ssh/${k}`,
+);
 
 /** The compared fields from `ssh -G`, in armgo's terms (ssh 9.2 prints IdentityFile before expanding it). */
 function fromSsh(g: Map<string, string[]>) {
   const one = (k: string): string => g.get(k)?.[0] ?? "";
-  const t: Record<string, string> = { "%": "%", d: local.home, h: one("hostname"), p: one("port"), r: one("user"), u: local.name, n: "" };
-  const expand = (p: string): string => p.replace(/%(.)/g, (_, c: string) => t[c] ?? `%${c}`).replace(/^~(?=\/)/, local.home);
+  const t: Record<string, string> = {
+    "%": "%",
+    d: local.home,
+    h: one("hostname"),
+    p: one("port"),
+    r: one("user"),
+    u: local.name,
+    n: "",
+  };
+  const expand = (p: string): string =>
+    p.replace(/%(.)/g, (_, c: string) => t[c] ?? `%${c}`).replace(/^~(?=\/)/, local.home);
   const ids = g.get("identityfile") ?? [];
   return {
     hostname: one("hostname"),
@@ -207,7 +234,11 @@ function fromSsh(g: Map<string, string[]>) {
     port: Number(one("port")),
     identityFiles: JSON.stringify(ids) === JSON.stringify(DEFAULT_KEYS) ? [] : ids.map(expand),
     identitiesOnly: one("identitiesonly") === "yes",
-    proxyJump: (one("proxyjump") || "").split(",").filter(Boolean).map((h) => h.replace(/^ssh:\/\//, "")).join(","),
+    proxyJump: (one("proxyjump") || "")
+      .split(",")
+      .filter(Boolean)
+      .map((h) => h.replace(/^ssh:\/\//, ""))
+      .join(","),
     userKnownHostsFiles: one("userknownhostsfile"),
     strictHostKeyChecking: one("stricthostkeychecking"),
     connectTimeout: one("connecttimeout"),
@@ -225,7 +256,9 @@ function fromArmgo(s: SshSettings) {
     identityFiles: s.identityFiles,
     identitiesOnly: s.identitiesOnly,
     proxyJump: s.proxyJump.map(hopText).join(","),
-    userKnownHostsFiles: (s.userKnownHostsFiles ?? ["known_hosts", "known_hosts2"].map((f) => join(local.home, ".ssh", f))).join(" "),
+    userKnownHostsFiles: (
+      s.userKnownHostsFiles ?? ["known_hosts", "known_hosts2"].map((f) => join(local.home, ".ssh", f))
+    ).join(" "),
     strictHostKeyChecking: strict[s.strictHostKeyChecking ?? "ask"],
     connectTimeout: s.connectTimeoutS === undefined ? "none" : String(s.connectTimeoutS),
     serverAliveInterval: String(s.serverAliveIntervalS ?? 0),
@@ -237,12 +270,22 @@ function fromArmgo(s: SshSettings) {
  * The jump hosts ssh goes through, first dialled first, each as ssh reaches it: for ProxyJump a,b
  * it runs `ssh -J a -W target b`, then `ssh -W b a`; only the first hop's own ProxyJump applies.
  */
-async function hopsBySsh(config: string, g: Map<string, string[]>): Promise<{ host: string; g: Map<string, string[]> }[]> {
-  const list = (g.get("proxyjump")?.[0] ?? "").split(",").filter(Boolean).map((h) => h.replace(/^ssh:\/\//, ""));
+async function hopsBySsh(
+  config: string,
+  g: Map<string, string[]>,
+): Promise<{ host: string; g: Map<string, string[]> }[]> {
+  const list = (g.get("proxyjump")?.[0] ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((h) => h.replace(/^ssh:\/\//, ""));
   const hops = await Promise.all(
     list.map(async (hop, k) => {
       const [, user, host, port] = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(hop)!;
-      const opts = [user ? `-l '${user}'` : "", port ? `-p ${port}` : "", k > 0 ? `-J '${list.slice(0, k).join(",")}'` : ""];
+      const opts = [
+        user ? `-l '${user}'` : "",
+        port ? `-p ${port}` : "",
+        k > 0 ? `-J '${list.slice(0, k).join(",")}'` : "",
+      ];
       return { host: host!, g: await sshG(`ssh -G -F '${config}' ${opts.join(" ")} '${host}'`) };
     }),
   );
@@ -280,7 +323,11 @@ beforeAll(async () => {
       expect(route.hops.map((h) => h.spec.host)).toEqual(hops.map((h) => h.host));
       const pairs: Compared["pairs"] = [
         { what: "target", ssh: fromSsh(target), armgo: fromArmgo(route.target) },
-        ...hops.map((h, k) => ({ what: `hop ${h.host}`, ssh: fromSsh(h.g), armgo: fromArmgo(route.hops[k]!.settings) })),
+        ...hops.map((h, k) => ({
+          what: `hop ${h.host}`,
+          ssh: fromSsh(h.g),
+          armgo: fromArmgo(route.hops[k]!.settings),
+        })),
       ];
       return { row, pairs };
     }),

@@ -2,7 +2,10 @@
 
 /** match_pattern: the whole of `s` against `pattern`, case-sensitive. */
 export function patternMatches(pattern: string, s: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`, "s").test(s);
 }
 

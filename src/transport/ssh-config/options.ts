@@ -8,12 +8,14 @@
  */
 export type Support = "implemented" | "quiet" | "warn" | "refuse";
 
+// prettier-ignore
 const IMPLEMENTED = [
   "host", "match", "include", "hostname", "user", "port", "identityfile", "identitiesonly", "proxyjump",
   "proxycommand", "userknownhostsfile", "stricthostkeychecking", "connecttimeout", "serveraliveinterval",
   "serveralivecountmax", "connectionattempts", "ignoreunknown",
 ];
 
+// prettier-ignore
 const QUIET = [
   "loglevel", "logverbose", "syslogfacility", "batchmode", "visualhostkey", "escapechar", "enableescapecommandline",
   "requesttty", "sessiontype", "stdinnull", "forkafterauthentication", "compression", "tcpkeepalive", "keepalive",
@@ -31,6 +33,7 @@ const QUIET = [
   "tisauthentication", "useblacklistedkeys", "identityfile2",
 ];
 
+// prettier-ignore
 const WARN = [
   "forwardagent", "localforward", "remoteforward", "dynamicforward", "permitremoteopen", "controlmaster",
   "controlpath", "localcommand", "remotecommand", "tunnel", "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms",

@@ -47,7 +47,14 @@ export function parseConfig(path: string, opts: { home: string; fs: ConfigFs; ex
   return out;
 }
 
-function readInto(out: ConfigLine[], file: string, text: string, outer: Block[], depth: number, opts: { home: string; fs: ConfigFs }): void {
+function readInto(
+  out: ConfigLine[],
+  file: string,
+  text: string,
+  outer: Block[],
+  depth: number,
+  opts: { home: string; fs: ConfigFs },
+): void {
   let blocks = outer;
   text.split("\n").forEach((raw, i) => {
     const line = i + 1;
@@ -64,7 +71,8 @@ function readInto(out: ConfigLine[], file: string, text: string, outer: Block[],
       if (args.length === 0) throw new InputError("Match needs a criterion", { where });
       blocks = [...outer, { kind: "match", args, file, line }];
     } else if (keyword === "include") {
-      if (depth >= MAX_INCLUDE_DEPTH) throw new InputError("Include nested too deeply", { where, hint: "look for an Include loop" });
+      if (depth >= MAX_INCLUDE_DEPTH)
+        throw new InputError("Include nested too deeply", { where, hint: "look for an Include loop" });
       if (args.length === 0) throw new InputError("Include needs a file", { where });
       for (const pattern of args) {
         for (const path of expandGlob(includePath(pattern, opts.home), opts.fs)) {
@@ -78,7 +86,10 @@ function readInto(out: ConfigLine[], file: string, text: string, outer: Block[],
   });
 }
 
-/** `Keyword args`, `Keyword=args` or `Keyword = args`; undefined for a blank or comment line, args for an unterminated quote. */
+/**
+ * `Keyword args`, `Keyword=args` or `Keyword = args`: undefined for a blank or comment line, args
+ * undefined for an unterminated quote.
+ */
 export function splitLine(raw: string): { name: string; args: string[] | undefined } | undefined {
   const m = /^[ \t]*([^ \t=]+)[ \t]*(?:=[ \t]*)?(.*)$/.exec(raw.replace(/\r$/, ""));
   if (!m || m[1]!.startsWith("#")) return undefined;

@@ -62,7 +62,9 @@ export interface ResolveInput {
 
 /** Where a line came from: file:line, or the inventory var that held it; and for which inventory host. */
 export function whereOf(l: ConfigLine, host: string): { where: Where; at: string } {
-  return l.line > 0 ? { where: { file: l.file, line: l.line, host }, at: `${l.file}:${l.line}` } : { where: { host }, at: l.file };
+  return l.line > 0
+    ? { where: { file: l.file, line: l.line, host }, at: `${l.file}:${l.line}` }
+    : { where: { host }, at: l.file };
 }
 
 export function resolveHost(input: ResolveInput): SshSettings {
@@ -84,7 +86,10 @@ export function resolveHost(input: ResolveInput): SshSettings {
     l.blocks.every((b) => {
       let r = blockResults.get(b);
       if (r === undefined) {
-        r = b.kind === "host" ? hostLineMatches(b.patterns, destination) : matchApplies(b, destination, hostSoFar(), fail);
+        r =
+          b.kind === "host"
+            ? hostLineMatches(b.patterns, destination)
+            : matchApplies(b, destination, hostSoFar(), fail);
         blockResults.set(b, r);
       }
       return r;
@@ -111,18 +116,32 @@ export function resolveHost(input: ResolveInput): SshSettings {
     if (first.has(l.keyword)) continue;
     first.set(l.keyword, l);
     // ProxyJump stands in for ProxyCommand: a later ProxyCommand is not used (readconf.c's parse_jump).
-    if (l.keyword === "proxyjump" && !isOff(l.args) && !first.has("proxycommand")) first.set("proxycommand", { ...l, args: ["none"] });
+    if (l.keyword === "proxyjump" && !isOff(l.args) && !first.has("proxycommand"))
+      first.set("proxycommand", { ...l, args: ["none"] });
   }
 
   const proxyCommand = first.get("proxycommand");
   if (proxyCommand && !isOff(proxyCommand.args)) {
-    fail(proxyCommand, `ProxyCommand is not supported by armgo`, "reach the host through a jump host with ProxyJump (or -J) instead");
+    fail(
+      proxyCommand,
+      `ProxyCommand is not supported by armgo`,
+      "reach the host through a jump host with ProxyJump (or -J) instead",
+    );
   }
   const arg = (k: string): string | undefined => first.get(k)?.args[0];
   const hostname = hostSoFar();
   const user = arg("user") ?? local.name;
   const port = first.has("port") ? int(first.get("port")!, 1, 65535, fail) : 22;
-  const tokens = { "%": "%", d: local.home, h: hostname, n: destination, p: String(port), r: user, u: local.name, i: String(local.uid) };
+  const tokens = {
+    "%": "%",
+    d: local.home,
+    h: hostname,
+    n: destination,
+    p: String(port),
+    r: user,
+    u: local.name,
+    i: String(local.uid),
+  };
   const path = (l: ConfigLine, p: string): string => expandPath(expandTokens(l, p, tokens, fail), local.home);
   const known = first.get("userknownhostsfile");
   const jump = first.get("proxyjump");
@@ -181,7 +200,18 @@ function expandHostName(l: ConfigLine, original: string, fail: Fail): string {
 }
 
 function expandTokens(l: ConfigLine, s: string, tokens: Record<string, string>, fail: Fail): string {
-  return s.replace(/%(.?)/g, (_, t: string) => tokens[t] ?? fail(l, `${l.name}: token %${t} is not supported by armgo`, `use one of ${Object.keys(tokens).map((k) => "%" + k).join(" ")}`));
+  return s.replace(
+    /%(.?)/g,
+    (_, t: string) =>
+      tokens[t] ??
+      fail(
+        l,
+        `${l.name}: token %${t} is not supported by armgo`,
+        `use one of ${Object.keys(tokens)
+          .map((k) => "%" + k)
+          .join(" ")}`,
+      ),
+  );
 }
 
 /** `~` is the home; a relative path is relative to the working directory, as for ssh. */
@@ -225,7 +255,9 @@ function seconds(l: ConfigLine, fail: Fail): number {
 function parseJump(l: ConfigLine, fail: Fail): HopSpec[] {
   const value = l.args[0]!;
   if (value.toLowerCase() === "none") return [];
-  return value.split(",").map((hop) => parseHop(hop) ?? fail(l, `ProxyJump: cannot read the hop "${hop}"`, "write [user@]host[:port]"));
+  return value
+    .split(",")
+    .map((hop) => parseHop(hop) ?? fail(l, `ProxyJump: cannot read the hop "${hop}"`, "write [user@]host[:port]"));
 }
 
 export function parseHop(text: string): HopSpec | undefined {

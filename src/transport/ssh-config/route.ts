@@ -15,7 +15,9 @@ export interface SshConfigContext {
   readonly warned: Set<string>;
 }
 
-export function sshConfigContext(opts: { local?: LocalUser; fs?: ConfigFs; onWarning?: (line: string) => void } = {}): SshConfigContext {
+export function sshConfigContext(
+  opts: { local?: LocalUser; fs?: ConfigFs; onWarning?: (line: string) => void } = {},
+): SshConfigContext {
   return {
     local: opts.local ?? localUser(),
     fs: opts.fs ?? nodeFs,
@@ -91,7 +93,10 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
         hint: "look for a jump host whose own ProxyJump leads back to it",
       });
     }
-    const resolved = jumps.map((spec, i) => ({ spec, settings: settings(spec.host, hopLine(spec, jumps.slice(0, i))) }));
+    const resolved = jumps.map((spec, i) => ({
+      spec,
+      settings: settings(spec.host, hopLine(spec, jumps.slice(0, i))),
+    }));
     return [...hopsOf(resolved[0]!.settings.proxyJump, depth + jumps.length), ...resolved];
   };
   const target = settings(req.destination, req.commandLine);
@@ -100,7 +105,14 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
 
 // The `-l`, `-p` and `-J earlier-hops` ssh gives a jump host: a later hop's own ProxyJump is not used.
 function hopLine(spec: HopSpec, earlier: HopSpec[]): ConfigLine[] {
-  const line = (name: string, arg: string): ConfigLine => ({ keyword: name.toLowerCase(), name, args: [arg], file: "ProxyJump", line: 0, blocks: [] });
+  const line = (name: string, arg: string): ConfigLine => ({
+    keyword: name.toLowerCase(),
+    name,
+    args: [arg],
+    file: "ProxyJump",
+    line: 0,
+    blocks: [],
+  });
   return [
     ...(spec.user ? [line("User", spec.user)] : []),
     ...(spec.port ? [line("Port", String(spec.port))] : []),

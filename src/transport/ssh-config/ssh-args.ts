@@ -65,7 +65,7 @@ export function parseSshArgs(text: string, from: { var: string; host: string }):
         else if (!/[12CefgknNqstTvxXyYaKP]/.test(flag)) fail(`unknown ssh option -${flag}`);
         continue;
       }
-      const arg = j + 1 < word.length ? word.slice(j + 1) : words[++i] ?? fail(`-${flag} needs an argument`);
+      const arg = j + 1 < word.length ? word.slice(j + 1) : (words[++i] ?? fail(`-${flag} needs an argument`));
       if (flag === "F") out.configFile = arg;
       else if (flag === "o") {
         const split = splitLine(arg);
