@@ -136,14 +136,34 @@ describe("connectionConfig", () => {
   it.each(rows.map((r, i) => ({ ...r, i })))("$name", ({ i, config, host, vars, opts, want }) => {
     const cfg = join(dir, `config-${i}`);
     writeFileSync(cfg, config);
-    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 } });
+    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
     expect(connectionConfig(host, vars ?? {}, { sshConfig: cfg, ...opts }, ctx)).toMatchObject(want);
+  });
+
+  it("without -F: ~/.ssh/config, then the system config (its relative Include under its own directory)", () => {
+    const userHome = join(dir, "home2");
+    const etc = join(dir, "etc-ssh");
+    mkdirSync(join(userHome, ".ssh"), { recursive: true });
+    mkdirSync(join(etc, "ssh_config.d"), { recursive: true });
+    writeFileSync(join(userHome, ".ssh", "config"), "Host web\n  User from-user-config\n");
+    writeFileSync(join(etc, "ssh_config"), "Include ssh_config.d/*.conf\nHost *\n  User from-system\n  Port 2022\n");
+    writeFileSync(join(etc, "ssh_config.d", "10-corp.conf"), "Host web\n  ProxyJump corp-bastion\n");
+    const ctx = sshConfigContext({
+      local: { home: userHome, name: "me", uid: 1000 },
+      systemConfig: join(etc, "ssh_config"),
+    });
+    const cfg = connectionConfig("web", {}, {}, ctx);
+    expect(cfg).toMatchObject({
+      user: "from-user-config",
+      port: 2022,
+      jumps: [{ host: "corp-bastion", user: "from-system" }],
+    });
   });
 
   it("the inventory's ssh_config var names the config when the CLI does not", () => {
     const cfg = join(dir, "inv-config");
     writeFileSync(cfg, "Host web\n  User from-inventory-config\n");
-    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 } });
+    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
     expect(connectionConfig("web", { ssh_config: cfg }, {}, ctx).user).toBe("from-inventory-config");
   });
 });

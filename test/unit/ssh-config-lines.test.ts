@@ -126,7 +126,11 @@ describe("ssh config and ssh args: errors and warnings", () => {
     const cfg = join(dir, `config-${i}`);
     writeFileSync(cfg, config);
     const said: string[] = [];
-    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, onWarning: (l) => said.push(l) });
+    const ctx = sshConfigContext({
+      local: { home, name: "me", uid: 1000 },
+      systemConfig: null,
+      onWarning: (l) => said.push(l),
+    });
     const resolveAll = (): void => {
       for (const [h, vars] of Object.entries(hosts ?? { web: {} })) connectionConfig(h, vars, { sshConfig: cfg }, ctx);
     };
@@ -159,7 +163,7 @@ describe("ssh config and ssh args: errors and warnings", () => {
   });
 
   it("-F that does not exist is an error; a missing ~/.ssh/config is an empty one", () => {
-    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 } });
+    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
     expect(() => connectionConfig("web", {}, { sshConfig: join(dir, "absent") }, ctx)).toThrow(
       /cannot read the ssh config .*absent/,
     );

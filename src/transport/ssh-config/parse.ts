@@ -32,11 +32,17 @@ export interface ConfigLine {
 // readconf.c's limit on nested Includes.
 const MAX_INCLUDE_DEPTH = 16;
 
-/**
- * The lines of `path` (a user config: relative Includes are under `home`/.ssh). A missing file is
- * an empty config unless `explicit` (`-F FILE`), as in ssh.
- */
-export function parseConfig(path: string, opts: { home: string; fs: ConfigFs; explicit: boolean }): ConfigLine[] {
+export interface ParseOptions {
+  home: string;
+  fs: ConfigFs;
+  /** `-F FILE`: a missing file is an error, where a missing default config is an empty one (as in ssh). */
+  explicit: boolean;
+  /** Where a relative Include points: ~/.ssh for a user config, /etc/ssh for the system's. */
+  includeDir: string;
+}
+
+/** The lines of `path`, Includes followed. */
+export function parseConfig(path: string, opts: ParseOptions): ConfigLine[] {
   const text = opts.fs.readFile(path);
   if (text === undefined) {
     if (!opts.explicit) return [];
@@ -53,7 +59,7 @@ function readInto(
   text: string,
   outer: Block[],
   depth: number,
-  opts: { home: string; fs: ConfigFs },
+  opts: ParseOptions,
 ): void {
   let blocks = outer;
   text.split("\n").forEach((raw, i) => {
@@ -75,7 +81,7 @@ function readInto(
         throw new InputError("Include nested too deeply", { where, hint: "look for an Include loop" });
       if (args.length === 0) throw new InputError("Include needs a file", { where });
       for (const pattern of args) {
-        for (const path of expandGlob(includePath(pattern, opts.home), opts.fs)) {
+        for (const path of expandGlob(includePath(pattern, opts), opts.fs)) {
           const inner = opts.fs.readFile(path);
           if (inner !== undefined) readInto(out, path, inner, blocks, depth + 1, opts);
         }
@@ -96,10 +102,10 @@ export function splitLine(raw: string): { name: string; args: string[] | undefin
   return { name: m[1]!, args: configWords(m[2]!) };
 }
 
-// readconf.c: ~ is the home, and a relative path is relative to ~/.ssh in a user config.
-function includePath(p: string, home: string): string {
-  if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
-  return isAbsolute(p) ? p : resolve(home, ".ssh", p);
+// readconf.c: ~ is the home, and a relative path is relative to ~/.ssh (or /etc/ssh for the system config).
+function includePath(p: string, opts: ParseOptions): string {
+  if (p === "~" || p.startsWith("~/")) return join(opts.home, p.slice(1));
+  return isAbsolute(p) ? p : resolve(opts.includeDir, p);
 }
 
 /** glob(3) as Include uses it: `*` and `?` in any component, sorted, no match is no file. */

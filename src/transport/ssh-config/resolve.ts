@@ -96,16 +96,13 @@ export function resolveHost(input: ResolveInput): SshSettings {
     });
 
   for (const l of [...input.commandLine, ...input.config]) {
-    if (!active(l)) {
-      // ssh refuses an unknown keyword wherever it is, unless IgnoreUnknown named it before.
-      if (!support(l.keyword) && !ignored.some((p) => patternListMatches(p, l.keyword))) unknown(l, fail);
-      continue;
-    }
     const s = support(l.keyword);
+    // ssh refuses an unknown keyword wherever it is, unless IgnoreUnknown named it before.
     if (!s) {
       if (!ignored.some((p) => patternListMatches(p, l.keyword))) unknown(l, fail);
       continue;
     }
+    if (!active(l)) continue;
     if (l.args.length === 0) fail(l, `${l.name} needs a value`);
     if (s === "refuse" && !isOff(l.args) && !first.has(l.keyword)) {
       fail(l, `${l.name} is not supported by armgo`, refusalHint(l.keyword));

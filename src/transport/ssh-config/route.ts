@@ -1,7 +1,7 @@
 // A host and the jump hosts in front of it, from the ssh config as one run reads it.
 import { readdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { InputError } from "../../errors.js";
 import { type ConfigFs, type ConfigLine, parseConfig } from "./parse.js";
 import { type HopSpec, type LocalUser, resolveHost, type SshSettings } from "./resolve.js";
@@ -10,17 +10,24 @@ import { type HopSpec, type LocalUser, resolveHost, type SshSettings } from "./r
 export interface SshConfigContext {
   local: LocalUser;
   fs: ConfigFs;
+  /** Read after the user's config when no -F is given, as ssh does; undefined: none. */
+  systemConfig?: string;
   onWarning: (line: string) => void;
   readonly parsed: Map<string, ConfigLine[]>;
   readonly warned: Set<string>;
 }
 
+export const SYSTEM_CONFIG = "/etc/ssh/ssh_config";
+
+/** Tests pass their own user, files and system config (none); the CLI takes this machine's. */
 export function sshConfigContext(
-  opts: { local?: LocalUser; fs?: ConfigFs; onWarning?: (line: string) => void } = {},
+  opts: { local?: LocalUser; fs?: ConfigFs; systemConfig?: string | null; onWarning?: (line: string) => void } = {},
 ): SshConfigContext {
+  const system = opts.systemConfig === undefined ? SYSTEM_CONFIG : (opts.systemConfig ?? undefined);
   return {
     local: opts.local ?? localUser(),
     fs: opts.fs ?? nodeFs,
+    ...(system ? { systemConfig: system } : {}),
     onWarning: opts.onWarning ?? (() => undefined),
     parsed: new Map(),
     warned: new Set(),
@@ -65,17 +72,12 @@ export interface Route {
 const MAX_HOPS = 8;
 
 export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
-  const file = req.configFile ?? join(ctx.local.home, ".ssh", "config");
-  let config = ctx.parsed.get(file);
-  if (!config) {
-    config = parseConfig(file, { home: ctx.local.home, fs: ctx.fs, explicit: req.configFile !== undefined });
-    ctx.parsed.set(file, config);
-  }
+  const config = req.configFile ? configOf(ctx, req.configFile, true) : defaultConfig(ctx);
   const settings = (destination: string, commandLine: ConfigLine[]): SshSettings =>
     resolveHost({
       destination,
       commandLine,
-      config: config!,
+      config,
       local: ctx.local,
       inventoryHost: req.inventoryHost,
       onUnimplemented: (u) => {
@@ -101,6 +103,22 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
   };
   const target = settings(req.destination, req.commandLine);
   return { target, hops: hopsOf(target.proxyJump, 0) };
+}
+
+function configOf(ctx: SshConfigContext, file: string, explicit: boolean, includeDir = join(ctx.local.home, ".ssh")) {
+  let config = ctx.parsed.get(file);
+  if (!config) {
+    config = parseConfig(file, { home: ctx.local.home, fs: ctx.fs, explicit, includeDir });
+    ctx.parsed.set(file, config);
+  }
+  return config;
+}
+
+// Without -F ssh reads ~/.ssh/config, then the system's: the user's values come first, so they win.
+function defaultConfig(ctx: SshConfigContext): ConfigLine[] {
+  const user = configOf(ctx, join(ctx.local.home, ".ssh", "config"), false);
+  if (!ctx.systemConfig) return user;
+  return [...user, ...configOf(ctx, ctx.systemConfig, false, dirname(ctx.systemConfig))];
 }
 
 // The `-l`, `-p` and `-J earlier-hops` ssh gives a jump host: a later hop's own ProxyJump is not used.
