@@ -32,7 +32,10 @@ export function configWords(text: string): string[] | undefined {
   return words;
 }
 
-/** POSIX shell words, as Python's shlex.split, which Ansible uses on ansible_ssh_common_args. */
+/**
+ * Shell words as Ansible's ssh connection splits ssh args: Python's shlex.split (POSIX mode), each
+ * word stripped and empty ones dropped. Undefined for an unterminated quote or trailing backslash.
+ */
 export function shellWords(text: string): string[] | undefined {
   const words: string[] = [];
   let word: string | undefined;
@@ -54,8 +57,8 @@ export function shellWords(text: string): string[] | undefined {
         if (i >= text.length) return undefined;
         const d = text[i++]!;
         if (d === '"') break;
-        // Inside double quotes a backslash escapes only these, as in sh.
-        if (d === "\\" && /["\\$`\n]/.test(text[i] ?? "")) s += text[i++];
+        // shlex: inside double quotes a backslash escapes only a quote or a backslash.
+        if (d === "\\" && /["\\]/.test(text[i] ?? "")) s += text[i++];
         else s += d;
       }
       add(s);
@@ -67,5 +70,5 @@ export function shellWords(text: string): string[] | undefined {
     }
   }
   if (word !== undefined) words.push(word);
-  return words;
+  return words.map((w) => w.trim()).filter((w) => w !== "");
 }
