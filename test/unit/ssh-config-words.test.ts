@@ -6,7 +6,7 @@ import { configWords, shellWords } from "../../src/transport/ssh-config/words.js
 const shellRows: { name: string; text: string }[] = [
   { name: "plain words and runs of blanks", text: "-o  User=a\t-p 22 " },
   { name: "single quotes keep everything", text: `-o 'ProxyJump u@b:22' -o 'User=a"b\\c'` },
-  { name: "double quotes: \\\" and \\\\ escape, \\$ does not", text: `-o "User=a\\"b" -o "K=\\$x\\\\y"` },
+  { name: 'double quotes: \\" and \\\\ escape, \\$ does not', text: `-o "User=a\\"b" -o "K=\\$x\\\\y"` },
   { name: "a backslash outside quotes escapes the next character", text: "-o User=a\\ b -i /k\\'ey" },
   { name: "quotes join with what touches them", text: `-o'User'="x y"z` },
   { name: "an empty quoted word is dropped, a padded one stripped", text: `-C "" -o " User=u "` },
@@ -45,7 +45,11 @@ const configRows: { name: string; text: string; want: string[] | undefined }[] =
   { name: "double and single quotes", text: `"a b" 'c d'`, want: ["a b", "c d"] },
   { name: "a word starting with # ends the line", text: "a #b c", want: ["a"] },
   { name: "# inside a word is kept", text: "a#b", want: ["a#b"] },
-  { name: "backslash escapes a quote, a backslash, an unquoted space", text: `a\\ b "c\\"d" e\\\\f`, want: ["a b", 'c"d', "e\\f"] },
+  {
+    name: "backslash escapes a quote, a backslash, an unquoted space",
+    text: `a\\ b "c\\"d" e\\\\f`,
+    want: ["a b", 'c"d', "e\\f"],
+  },
   { name: "any other backslash stays", text: "a\\nb", want: ["a\\nb"] },
   { name: "an unterminated quote", text: `"a b`, want: undefined },
 ];
