@@ -3,9 +3,15 @@ import { join } from "node:path";
 import { InputError } from "../errors.js";
 import type { Inventory } from "../load/model.js";
 import { connect, type ConnectionConfig, type HostKeyChecking, type JumpHop } from "../transport/connect.js";
-import type { ConfigLine } from "../transport/ssh-config/parse.js";
+import { type ConfigLine, optionLine } from "../transport/ssh-config/parse.js";
 import { expandPath, type SshSettings, type StrictHostKeyChecking } from "../transport/ssh-config/resolve.js";
-import { resolveRoute, type Route, sshConfigContext, type SshConfigContext } from "../transport/ssh-config/route.js";
+import {
+  resolveRoute,
+  type Route,
+  sshConfigContext,
+  type SshConfigContext,
+  warnOnce,
+} from "../transport/ssh-config/route.js";
 import { parseSshArgs } from "../transport/ssh-config/ssh-args.js";
 import type { Transport } from "../transport/transport.js";
 import { lazyVars } from "./vars.js";
@@ -75,11 +81,9 @@ export function connectionConfig(
   const knownHosts = (s: SshSettings): string => {
     if (opts.knownHosts) return expandPath(opts.knownHosts, home);
     const files = s.userKnownHostsFiles ?? [join(home, ".ssh", "known_hosts")];
-    if (files.length > 1 && !ssh.warned.has("userknownhostsfile+")) {
-      ssh.warned.add("userknownhostsfile+");
-      ssh.onWarning(
-        `ssh option UserKnownHostsFile names ${files.length} files: armgo reads and records to the first, ${files[0]}`,
-      );
+    if (files.length > 1) {
+      const line = `ssh option UserKnownHostsFile names ${files.length} files: armgo reads and records to the first, ${files[0]}`;
+      warnOnce(ssh, "UserKnownHostsFile several", line);
     }
     return files[0]!;
   };
@@ -130,15 +134,7 @@ export function sshRoute(
   const commandLine: ConfigLine[] = [];
   for (const [keyword, names] of AS_OPTIONS) {
     const v = pick(names);
-    if (v)
-      commandLine.push({
-        keyword: keyword.toLowerCase(),
-        name: keyword,
-        args: [v.value],
-        file: v.name,
-        line: 0,
-        blocks: [],
-      });
+    if (v) commandLine.push(optionLine(keyword, [v.value], v.name));
   }
   let argsConfig: string | undefined;
   for (const n of SSH_ARGS) {

@@ -29,6 +29,11 @@ export interface ConfigLine {
   blocks: Block[];
 }
 
+/** An option given on the command line (or as an inventory var): before every config line, in no block. */
+export function optionLine(name: string, args: string[], from: string): ConfigLine {
+  return { keyword: name.toLowerCase(), name, args, file: from, line: 0, blocks: [] };
+}
+
 // readconf.c's limit on nested Includes.
 const MAX_INCLUDE_DEPTH = 16;
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { InputError } from "../../errors.js";
-import { type ConfigFs, type ConfigLine, parseConfig } from "./parse.js";
+import { type ConfigFs, type ConfigLine, optionLine, parseConfig } from "./parse.js";
 import { type HopSpec, type LocalUser, resolveHost, type SshSettings } from "./resolve.js";
 
 /** What one run shares: files read once, and each unimplemented option named once. */
@@ -32,6 +32,13 @@ export function sshConfigContext(
     parsed: new Map(),
     warned: new Set(),
   };
+}
+
+/** Say `line` unless something was already said under `key` in this run. */
+export function warnOnce(ctx: SshConfigContext, key: string, line: string): void {
+  if (ctx.warned.has(key.toLowerCase())) return;
+  ctx.warned.add(key.toLowerCase());
+  ctx.onWarning(line);
 }
 
 export function localUser(): LocalUser {
@@ -80,11 +87,8 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
       config,
       local: ctx.local,
       inventoryHost: req.inventoryHost,
-      onUnimplemented: (u) => {
-        if (ctx.warned.has(u.name.toLowerCase())) return;
-        ctx.warned.add(u.name.toLowerCase());
-        ctx.onWarning(`ssh option ${u.name} (${u.at}) is not implemented by armgo: ignored`);
-      },
+      onUnimplemented: (u) =>
+        warnOnce(ctx, u.name, `ssh option ${u.name} (${u.at}) is not implemented by armgo: ignored`),
     });
   // As ssh runs `ssh -l user -p port -J earlier-hops lasthop`: only the first hop's own ProxyJump applies.
   const hopsOf = (jumps: HopSpec[], depth: number): Route["hops"] => {
@@ -123,14 +127,7 @@ function defaultConfig(ctx: SshConfigContext): ConfigLine[] {
 
 // The `-l`, `-p` and `-J earlier-hops` ssh gives a jump host: a later hop's own ProxyJump is not used.
 function hopLine(spec: HopSpec, earlier: HopSpec[]): ConfigLine[] {
-  const line = (name: string, arg: string): ConfigLine => ({
-    keyword: name.toLowerCase(),
-    name,
-    args: [arg],
-    file: "ProxyJump",
-    line: 0,
-    blocks: [],
-  });
+  const line = (name: string, arg: string): ConfigLine => optionLine(name, [arg], "ProxyJump");
   return [
     ...(spec.user ? [line("User", spec.user)] : []),
     ...(spec.port ? [line("Port", String(spec.port))] : []),

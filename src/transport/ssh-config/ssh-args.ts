@@ -1,7 +1,6 @@
 // ssh command-line arguments (ansible_ssh_common_args / ansible_ssh_extra_args) as the options they stand for.
 import { InputError } from "../../errors.js";
-import type { ConfigLine } from "./parse.js";
-import { splitLine } from "./parse.js";
+import { type ConfigLine, optionLine, splitLine } from "./parse.js";
 import { shellWords } from "./words.js";
 
 export interface SshArgs {
@@ -50,8 +49,7 @@ export function parseSshArgs(text: string, from: { var: string; host: string }):
   };
   const words = shellWords(text) ?? fail("unterminated quote", "close the quote");
   const out: SshArgs = { lines: [] };
-  const add = (name: string, args: string[]): void =>
-    void out.lines.push({ keyword: name.toLowerCase(), name, args, file: from.var, line: 0, blocks: [] });
+  const add = (name: string, args: string[]): void => void out.lines.push(optionLine(name, args, from.var));
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (!word.startsWith("-") || word === "-") {
