@@ -97,6 +97,12 @@ const rows: Row[] = [
     error: /^\$CFG:1 web: IdentityFile: token %C is not supported by armgo/,
   },
   {
+    name: "a jump host that its own Host * ProxyJump would send through itself",
+    config: "Host bastion\n  HostName 10.0.0.1\nHost *\n  ProxyJump bastion\n",
+    error:
+      "web: the jump host bastion would be reached through itself (ProxyJump loop) — keep bastion out of the block that sets ProxyJump (Host * !bastion), or give it ProxyJump none",
+  },
+  {
     name: "a ProxyJump loop ends in an error",
     config: "Host web\n  ProxyJump a\nHost a\n  ProxyJump b\nHost b\n  ProxyJump a\n",
     error:

@@ -103,7 +103,15 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
       spec,
       settings: settings(spec.host, hopLine(spec, jumps.slice(0, i))),
     }));
-    return [...hopsOf(resolved[0]!.settings.proxyJump, depth + jumps.length), ...resolved];
+    const first = resolved[0]!;
+    // ssh's "jumphost loop": a `Host *` ProxyJump that also applies to the jump host itself.
+    if (first.settings.proxyJump.at(-1)?.host === first.spec.host) {
+      throw new InputError(`the jump host ${first.spec.host} would be reached through itself (ProxyJump loop)`, {
+        where: { host: req.inventoryHost },
+        hint: `keep ${first.spec.host} out of the block that sets ProxyJump (Host * !${first.spec.host}), or give it ProxyJump none`,
+      });
+    }
+    return [...hopsOf(first.settings.proxyJump, depth + jumps.length), ...resolved];
   };
   const target = settings(req.destination, req.commandLine);
   return { target, hops: hopsOf(target.proxyJump, 0) };
