@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ConnectOptions, connectionConfig } from "../../src/engine/connection.js";
-import type { ConnectionConfig } from "../../src/transport/connect.js";
+import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
 import { sshConfigContext } from "../../src/transport/ssh-config/route.js";
+import { newKeyPair, startFakeSshd } from "./ssh-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "armgo-conncfg-"));
 const home = join(dir, "home");
@@ -165,5 +166,40 @@ describe("connectionConfig", () => {
     writeFileSync(cfg, "Host web\n  User from-inventory-config\n");
     const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
     expect(connectionConfig("web", { ssh_config: cfg }, {}, ctx).user).toBe("from-inventory-config");
+  });
+});
+
+describe("the resolved values reach the transport", () => {
+  it("an ssh config alias (HostName, Port, User, IdentityFile, UserKnownHostsFile) is connected to as ssh would", async () => {
+    const key = newKeyPair();
+    const sshd = await startFakeSshd({ authorizedKey: key.public });
+    try {
+      const keyFile = join(dir, "alias_key");
+      writeFileSync(keyFile, key.private, { mode: 0o600 });
+      const known = join(dir, "alias_known");
+      writeFileSync(known, `[127.0.0.1]:${sshd.port} ssh-ed25519 ${sshd.hostKeyBlob.toString("base64")}\n`);
+      const cfg = join(dir, "alias-config");
+      const alias = `Host graviton-*\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ec2-user\n  IdentityFile ${keyFile}\n`;
+      writeFileSync(cfg, `${alias}  IdentitiesOnly yes\n  UserKnownHostsFile ${known}\n`);
+      const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
+      const t = await connect(connectionConfig("graviton-2", {}, { sshConfig: cfg }, ctx));
+      try {
+        expect((await t.exec("echo reached")).stdout).toBe("reached\n");
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await sshd.close();
+    }
+  });
+
+  it("a host behind a jump host is not connected to directly", async () => {
+    const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
+    const cfg = join(dir, "jump-config");
+    writeFileSync(cfg, "Host web\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump bastion.invalid\n");
+    const err = await connect(connectionConfig("web", {}, { sshConfig: cfg }, ctx)).catch((e: unknown) => e);
+    // Whether jump hosts are dialled yet or refused, the error is about the jump host, never 127.0.0.1:1.
+    expect(String((err as Error).message)).toMatch(/bastion\.invalid/);
+    expect(String((err as Error).message)).not.toMatch(/127\.0\.0\.1:1\b/);
   });
 });
