@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ConnectOptions, connectionConfig } from "../../src/engine/connection.js";
-import { type ConnectionConfig, connect } from "../../src/transport/connect.js";
+import { type ConnectionConfig, connect, type JumpHop } from "../../src/transport/connect.js";
 import { sshConfigContext } from "../../src/transport/ssh-config/route.js";
 import { newKeyPair, startFakeSshd } from "./ssh-server.js";
 
@@ -43,7 +43,7 @@ interface Row {
   want: Partial<ConnectionConfig>;
 }
 
-const bastionHop = {
+const bastionHop: JumpHop = {
   host: "bastion",
   address: "203.0.113.7",
   port: 2222,
