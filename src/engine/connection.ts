@@ -132,17 +132,20 @@ export function sshRoute(
     return found ? { name: found, value: String(vars[found]) } : undefined;
   };
   const commandLine: ConfigLine[] = [];
+  let argsConfig: string | undefined;
+  const addArgs = (n: string): void => {
+    if (typeof vars[n] !== "string") return;
+    const parsed = parseSshArgs(vars[n] as string, { var: n, host: name });
+    commandLine.push(...parsed.lines);
+    argsConfig = parsed.configFile ?? argsConfig;
+  };
+  // Ansible's order: ssh_args (in place of its -C -o ControlMaster...), the vars' -o options, common, extra.
+  addArgs("ansible_ssh_args");
   for (const [keyword, names] of AS_OPTIONS) {
     const v = pick(names);
     if (v) commandLine.push(optionLine(keyword, [v.value], v.name));
   }
-  let argsConfig: string | undefined;
-  for (const n of SSH_ARGS) {
-    if (typeof vars[n] !== "string") continue;
-    const parsed = parseSshArgs(vars[n] as string, { var: n, host: name });
-    commandLine.push(...parsed.lines);
-    argsConfig = parsed.configFile ?? argsConfig;
-  }
+  SSH_ARGS.forEach(addArgs);
   const configFile = opts.sshConfig ?? pick(["ssh_config"])?.value ?? argsConfig;
   return resolveRoute(ssh, {
     inventoryHost: name,

@@ -42,6 +42,10 @@ const rows: { name: string; vars: Record<string, string | number> }[] = [
     name: "-p in ansible_ssh_extra_args loses to ansible_port",
     vars: { ansible_port: 1, ansible_ssh_extra_args: "-p 7" },
   },
+  {
+    name: "ansible_ssh_args come first: they win even over ansible_user",
+    vars: { ansible_user: "inv", ansible_ssh_args: "-C -o User=sshargs -o ControlMaster=auto" },
+  },
 ];
 
 let lines: Map<string, string[]>;
