@@ -103,6 +103,11 @@ const rows: Row[] = [
       "web: the jump host bastion would be reached through itself (ProxyJump loop) — keep bastion out of the block that sets ProxyJump (Host * !bastion), or give it ProxyJump none",
   },
   {
+    name: "an unset environment variable",
+    config: "IdentityFile ${ARMGO_TEST_UNSET_VAR}/key\n",
+    error: "$CFG:1 web: IdentityFile: environment variable ARMGO_TEST_UNSET_VAR is not set",
+  },
+  {
     name: "a ProxyJump loop ends in an error",
     config: "Host web\n  ProxyJump a\nHost a\n  ProxyJump b\nHost b\n  ProxyJump a\n",
     error:

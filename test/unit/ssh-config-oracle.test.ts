@@ -136,6 +136,11 @@ const rows: Row[] = [
     host: "web",
   },
   {
+    name: "environment variables in IdentityFile and UserKnownHostsFile",
+    config: "Host web\n  IdentityFile ${HOME}/.ssh/env_%h\n  UserKnownHostsFile ${HOME}/kh_env\n",
+    host: "web",
+  },
+  {
     name: "keywords are case-insensitive",
     config: "HOST web\n  HOSTNAME upper.example\n  user lower\n  pOrT 2224\n  identityFILE ~/.ssh/mixed\n",
     host: "web",
@@ -226,7 +231,10 @@ function fromSsh(g: Map<string, string[]>) {
     n: "",
   };
   const expand = (p: string): string =>
-    p.replace(/%(.)/g, (_, c: string) => t[c] ?? `%${c}`).replace(/^~(?=\/)/, local.home);
+    p
+      .replace(/\$\{(\w+)\}/g, (_, name: string) => process.env[name] ?? "")
+      .replace(/%(.)/g, (_, c: string) => t[c] ?? `%${c}`)
+      .replace(/^~(?=\/)/, local.home);
   const ids = g.get("identityfile") ?? [];
   return {
     hostname: one("hostname"),

@@ -55,6 +55,8 @@ export interface ResolveInput {
   commandLine: ConfigLine[];
   config: ConfigLine[];
   local: LocalUser;
+  /** For `${VAR}` in IdentityFile and UserKnownHostsFile. */
+  env: NodeJS.ProcessEnv;
   /** Inventory host, for messages about command-line options. */
   inventoryHost: string;
   onUnimplemented: (u: Unimplemented) => void;
@@ -139,7 +141,8 @@ export function resolveHost(input: ResolveInput): SshSettings {
     u: local.name,
     i: String(local.uid),
   };
-  const path = (l: ConfigLine, p: string): string => expandPath(expandTokens(l, p, tokens, fail), local.home);
+  const path = (l: ConfigLine, p: string): string =>
+    expandPath(expandTokens(l, expandEnv(l, p, input.env, fail), tokens, fail), local.home);
   const known = first.get("userknownhostsfile");
   const jump = first.get("proxyjump");
   const settings: SshSettings = {
@@ -208,6 +211,14 @@ function expandTokens(l: ConfigLine, s: string, tokens: Record<string, string>, 
           .map((k) => "%" + k)
           .join(" ")}`,
       ),
+  );
+}
+
+// misc.c's dollar_expand: ${VAR} from the environment; an unset one is an error.
+function expandEnv(l: ConfigLine, s: string, env: NodeJS.ProcessEnv, fail: Fail): string {
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (_, name: string) => env[name] ?? fail(l, `${l.name}: environment variable ${name} is not set`),
   );
 }
 

@@ -9,6 +9,7 @@ import { type HopSpec, type LocalUser, resolveHost, type SshSettings } from "./r
 /** What one run shares: files read once, and each unimplemented option named once. */
 export interface SshConfigContext {
   local: LocalUser;
+  env: NodeJS.ProcessEnv;
   fs: ConfigFs;
   /** Read after the user's config when no -F is given, as ssh does; undefined: none. */
   systemConfig?: string;
@@ -21,11 +22,18 @@ export const SYSTEM_CONFIG = "/etc/ssh/ssh_config";
 
 /** Tests pass their own user, files and system config (none); the CLI takes this machine's. */
 export function sshConfigContext(
-  opts: { local?: LocalUser; fs?: ConfigFs; systemConfig?: string | null; onWarning?: (line: string) => void } = {},
+  opts: {
+    local?: LocalUser;
+    env?: NodeJS.ProcessEnv;
+    fs?: ConfigFs;
+    systemConfig?: string | null;
+    onWarning?: (line: string) => void;
+  } = {},
 ): SshConfigContext {
   const system = opts.systemConfig === undefined ? SYSTEM_CONFIG : (opts.systemConfig ?? undefined);
   return {
     local: opts.local ?? localUser(),
+    env: opts.env ?? process.env,
     fs: opts.fs ?? nodeFs,
     ...(system ? { systemConfig: system } : {}),
     onWarning: opts.onWarning ?? (() => undefined),
@@ -86,6 +94,7 @@ export function resolveRoute(ctx: SshConfigContext, req: RouteRequest): Route {
       commandLine,
       config,
       local: ctx.local,
+      env: ctx.env,
       inventoryHost: req.inventoryHost,
       onUnimplemented: (u) =>
         warnOnce(ctx, u.name, `ssh option ${u.name} (${u.at}) is not implemented by armgo: ignored`),
