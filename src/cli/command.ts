@@ -15,7 +15,7 @@ export interface Command {
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
-  "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
+  "host-key-checking": { type: "string", arg: "MODE", help: "strict | accept-new | off (default: the ssh config's StrictHostKeyChecking, else strict)" },
   "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
   "ssh-config": { type: "string", short: "F", arg: "FILE", help: "OpenSSH client config (default ~/.ssh/config, or the inventory's ssh_config)" },
   forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
