@@ -57,6 +57,19 @@ const rows: Row[] = [
       "web: ansible_ssh_extra_args: -W forwards stdio instead of opening a session, which armgo does not do — remove it",
   },
   {
+    name: "-b (BindAddress) in the args is refused like the config option",
+    config: "",
+    hosts: { web: { ansible_ssh_common_args: "-C -b 10.0.0.9" } },
+    error:
+      "web: ansible_ssh_common_args: BindAddress is not supported by armgo — armgo connects from the default address: remove BindAddress for this host",
+  },
+  {
+    name: "an ssh flag that does not exist",
+    config: "",
+    hosts: { web: { ansible_ssh_extra_args: "-vZ" } },
+    error: "web: ansible_ssh_extra_args: unknown ssh option -Z",
+  },
+  {
     name: "a destination in the args is refused",
     config: "",
     hosts: { web: { ansible_ssh_common_args: "-p 22 other-host" } },

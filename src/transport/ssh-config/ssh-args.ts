@@ -12,27 +12,31 @@ export interface SshArgs {
 
 // ssh 9's getopt string: these letters take an argument.
 const WITH_ARG = new Set("bcDeEFiIJlLmoOpQRSwWB".split(""));
-// Flags that stand for an option: checked like the same line in a config file.
-const AS_OPTION: Record<string, (arg: string) => [string, string]> = {
-  i: (a) => ["IdentityFile", a],
-  l: (a) => ["User", a],
-  p: (a) => ["Port", a],
-  J: (a) => ["ProxyJump", a],
-  c: (a) => ["Ciphers", a],
-  m: (a) => ["MACs", a],
-  L: (a) => ["LocalForward", a],
-  R: (a) => ["RemoteForward", a],
-  D: (a) => ["DynamicForward", a],
-  S: (a) => ["ControlPath", a],
-  w: (a) => ["Tunnel", a],
-  I: (a) => ["PKCS11Provider", a],
-  b: (a) => ["BindAddress", a],
-  B: (a) => ["BindInterface", a],
-  A: () => ["ForwardAgent", "yes"],
-  M: () => ["ControlMaster", "yes"],
-  "4": () => ["AddressFamily", "inet"],
-  "6": () => ["AddressFamily", "inet6"],
+// Flags that stand for an option line (checked like the same line in a config file): `-i FILE` is `IdentityFile FILE`.
+const WITH_ARG_OPTION: Record<string, string> = {
+  i: "IdentityFile",
+  l: "User",
+  p: "Port",
+  J: "ProxyJump",
+  c: "Ciphers",
+  m: "MACs",
+  L: "LocalForward",
+  R: "RemoteForward",
+  D: "DynamicForward",
+  S: "ControlPath",
+  w: "Tunnel",
+  I: "PKCS11Provider",
+  b: "BindAddress",
+  B: "BindInterface",
 };
+const FLAG_OPTION: Record<string, [string, string]> = {
+  A: ["ForwardAgent", "yes"],
+  M: ["ControlMaster", "yes"],
+  "4": ["AddressFamily", "inet"],
+  "6": ["AddressFamily", "inet6"],
+};
+// Flags with no bearing on the connection armgo makes (verbosity, compression, tty, X11, backgrounding...).
+const QUIET_FLAGS = new Set("12afgknqstvxCKNPTXYy".split(""));
 // Not a way to reach a host at all: ssh would do something else than open a session.
 const REFUSED: Record<string, string> = {
   W: "-W forwards stdio instead of opening a session",
@@ -59,8 +63,9 @@ export function parseSshArgs(text: string, from: { var: string; host: string }):
       const flag = word[j]!;
       if (REFUSED[flag]) fail(`${REFUSED[flag]}, which armgo does not do`, "remove it");
       if (!WITH_ARG.has(flag)) {
-        if (AS_OPTION[flag]) add(...oneArg(AS_OPTION[flag]!("")));
-        else if (!/[12CefgknNqstTvxXyYaKP]/.test(flag)) fail(`unknown ssh option -${flag}`);
+        const option = FLAG_OPTION[flag];
+        if (option) add(option[0], [option[1]]);
+        else if (!QUIET_FLAGS.has(flag)) fail(`unknown ssh option -${flag}`);
         continue;
       }
       const arg = j + 1 < word.length ? word.slice(j + 1) : (words[++i] ?? fail(`-${flag} needs an argument`));
@@ -70,13 +75,9 @@ export function parseSshArgs(text: string, from: { var: string; host: string }):
         if (!split || !split.args) fail(`-o "${arg}" is not an option line`, "write -o Keyword=value");
         if (/^(host|match|include)$/i.test(split!.name)) fail(`-o ${split!.name} is not allowed on the command line`);
         add(split!.name, split!.args!);
-      } else if (AS_OPTION[flag]) add(...oneArg(AS_OPTION[flag]!(arg)));
+      } else if (WITH_ARG_OPTION[flag]) add(WITH_ARG_OPTION[flag]!, [arg]);
       break;
     }
   }
   return out;
-}
-
-function oneArg([name, arg]: [string, string]): [string, string[]] {
-  return [name, [arg]];
 }
