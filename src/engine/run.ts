@@ -19,7 +19,7 @@ import { isTemplated } from "../template/render.js";
 import { acquireHostLock, HOST_LOCK_PATH, type HostLock } from "../lock/host-lock.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { connectHost } from "./connection.js";
+import { checkRoutes, connectHost } from "./connection.js";
 import { createController } from "./controller.js";
 import { DeployedTracker } from "./deployed.js";
 import { cachedFacts, gather, keepFacts, type Gathered } from "./gather.js";
@@ -344,6 +344,7 @@ async function runHost(run: Run, play: Play, order: PlayOrder, host: string, onc
  * a synthetic `where`). Input errors throw InputError before any host is contacted.
  */
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
+  if (!opts.connect) checkRoutes(loaded.inventory, loaded.playbook.plays.flatMap((p) => playHosts(loaded.inventory, p, opts)), opts);
   const run = new Run(opts, loaded);
   let heads: Record<string, string> = {};
   try {

@@ -33,6 +33,8 @@ export interface SshTarget {
   connectTimeoutMs: number;
   /** Connection attempts for refused/timed-out/reset connects. */
   attempts: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
   credentials: Credentials;
 }
 
@@ -102,8 +104,8 @@ function attemptConnect<T>(t: SshTarget, wire: (client: SshClient) => T): Promis
           port: t.port,
           username: t.user,
           readyTimeout: t.connectTimeoutMs,
-          keepaliveInterval: KEEPALIVE_MS,
-          keepaliveCountMax: KEEPALIVE_MAX_MISSED,
+          keepaliveInterval: t.keepaliveIntervalMs ?? KEEPALIVE_MS,
+          keepaliveCountMax: t.keepaliveCountMax ?? KEEPALIVE_MAX_MISSED,
           ...(algorithms ? { algorithms } : {}),
           hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
             void verifyHostKey(t, key).then(
