@@ -1,11 +1,13 @@
 // The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
 import { credentialSource, gatherCredentials } from "./credentials.js";
+import { type JumpHop, JumpPool } from "./jump.js";
 import type { HostKeyChecking } from "./known-hosts.js";
 import { LocalTransport } from "./local.js";
 import { SshTransport } from "./ssh.js";
 import type { Transport } from "./transport.js";
 
 export type { HostKeyChecking } from "./known-hosts.js";
+export type { JumpHop } from "./jump.js";
 
 export interface ConnectionConfig {
   /** Inventory name. */
@@ -25,14 +27,23 @@ export interface ConnectionConfig {
   /** Attempts for refused, timed-out or reset connects (default 3); auth and host key failures never retry. */
   connectAttempts?: number;
   local?: boolean;
+  /** Jump hosts (ProxyJump), in order: the first dialled from here, the target reached through the last. */
+  jumps?: JumpHop[];
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_CONNECT_ATTEMPTS = 3;
 
-/** Connects at once: UnreachableError / HostKeyError come from here, not from the first task. */
-export async function connect(cfg: ConnectionConfig): Promise<Transport> {
+/**
+ * Connects at once: UnreachableError / HostKeyError come from here, not from the first task. Jump
+ * connections come from `jumps`, the run's pool, so every target behind one hop shares it (a caller
+ * without a pool gets one for this target alone).
+ */
+export async function connect(cfg: ConnectionConfig, jumps: JumpPool = new JumpPool()): Promise<Transport> {
   if (cfg.local) return new LocalTransport(cfg.host);
+  const connectTimeoutMs = cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const attempts = cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS;
+  const route = cfg.jumps?.length ? jumps.route(cfg.jumps, cfg, { connectTimeoutMs, attempts }) : undefined;
   return SshTransport.open({
     host: cfg.host,
     address: cfg.address,
@@ -40,8 +51,9 @@ export async function connect(cfg: ConnectionConfig): Promise<Transport> {
     user: cfg.user,
     hostKeyChecking: cfg.hostKeyChecking,
     knownHostsFile: cfg.knownHostsFile,
-    connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    attempts: cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
+    connectTimeoutMs,
+    attempts,
     credentials: await gatherCredentials(credentialSource(cfg)),
+    ...(route ? { route } : {}),
   });
 }
