@@ -165,8 +165,10 @@ export class JumpPool {
     entry.client = (async () => {
       // Until ssh_config's IdentityFile list reaches credentials.ts, the first identity file is the one offered.
       const source = credentialSource({ user: hop.user, identityFile: hop.identityFiles[0] }, this.env);
+      // "host key for [10.0.0.1]:2222", not "for root@10.0.0.1:2222 ([10.0.0.1]:2222)": the prefix names it as written
+      const written = hop.host.replace(/^[^@]*@/, "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
       const target = {
-        host: hop.host,
+        host: written === hop.address ? hop.address : hop.host,
         address: hop.address,
         port: hop.port,
         user: hop.user,
