@@ -112,7 +112,7 @@ export class JumpPool {
         stream.once("close", () => this.release(entry));
         return {
           sock: stream as Duplex,
-          lost: () => (entry.dropped ? `jump host ${last.host} (${last.address}:${last.port}) closed its connection` : undefined),
+          lost: () => (entry.dropped ? `jump host ${hopName(last)} closed its connection` : undefined),
         };
       },
     };
@@ -166,9 +166,8 @@ export class JumpPool {
       // Until ssh_config's IdentityFile list reaches credentials.ts, the first identity file is the one offered.
       const source = credentialSource({ user: hop.user, identityFile: hop.identityFiles[0] }, this.env);
       // "host key for [10.0.0.1]:2222", not "for root@10.0.0.1:2222 ([10.0.0.1]:2222)": the prefix names it as written
-      const written = hop.host.replace(/^[^@]*@/, "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
       const target = {
-        host: written === hop.address ? hop.address : hop.host,
+        host: writtenAsAddress(hop) ? hop.address : hop.host,
         address: hop.address,
         port: hop.port,
         user: hop.user,
@@ -195,6 +194,15 @@ export class JumpPool {
     entry.client.catch(() => undefined);
     return entry;
   }
+}
+
+/** `bastion` (an alias) or `root@10.0.0.1:2222` (the address itself): the latter needs no address beside it. */
+function writtenAsAddress(hop: JumpHop): boolean {
+  return hop.host.replace(/^[^@]*@/, "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1") === hop.address;
+}
+
+function hopName(hop: JumpHop): string {
+  return writtenAsAddress(hop) ? hop.host : `${hop.host} (${hop.address}:${hop.port})`;
 }
 
 /** One connection per distinct chain: user@address:port of each hop, upstream first. */
