@@ -65,10 +65,9 @@ interface HopEntry {
   dropped: boolean;
 }
 
-// ssh2's CHANNEL_OPEN_FAILURE reasons (RFC 4254 5.1) that say nothing lasting about the target.
-const RESOURCE_SHORTAGE = 4;
-const CONNECT_FAILED = 2;
+// CHANNEL_OPEN_FAILURE reasons (RFC 4254 5.1) that are not "busy": forwarding not allowed, or the target not answering.
 const ADMINISTRATIVELY_PROHIBITED = 1;
+const CONNECT_FAILED = 2;
 
 /** The jump host's connection is there but it cannot take one more channel just now. */
 function isForwardRefusal(err: unknown): boolean {
