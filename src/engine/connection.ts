@@ -13,6 +13,7 @@ import {
   warnOnce,
 } from "../transport/ssh-config/route.js";
 import { parseSshArgs } from "../transport/ssh-config/ssh-args.js";
+import type { JumpPool } from "../transport/jump.js";
 import type { Transport } from "../transport/transport.js";
 import { lazyVars } from "./vars.js";
 
@@ -27,6 +28,8 @@ export interface ConnectOptions {
   extraVars?: Record<string, unknown>;
   /** Where the ssh config's unimplemented options are named, once per run. */
   onNotice?: (line: string) => void;
+  /** The run's jump connections, shared by every host behind the same jump host. */
+  jumps?: JumpPool;
 }
 
 // One run passes one options object to every connectHost: its ssh config is read, and warned about, once.
@@ -185,5 +188,5 @@ export function checkRoutes(inv: Inventory, hosts: Iterable<string>, opts: Conne
 
 /** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
 export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
-  return Promise.resolve().then(() => connect(hostConfig(inv, host, opts)));
+  return Promise.resolve().then(() => connect(hostConfig(inv, host, opts), opts.jumps));
 }

@@ -1,26 +1,13 @@
 // The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
-import { UnreachableError } from "../errors.js";
 import { credentialSource, gatherCredentials } from "./credentials.js";
+import { type JumpHop, JumpPool } from "./jump.js";
 import type { HostKeyChecking } from "./known-hosts.js";
 import { LocalTransport } from "./local.js";
 import { SshTransport } from "./ssh.js";
 import type { Transport } from "./transport.js";
 
 export type { HostKeyChecking } from "./known-hosts.js";
-
-/** A jump host on the way to a target (ProxyJump), resolved like any host. */
-export interface JumpHop {
-  /** Name as written (ProxyJump hop or ssh config alias), for messages. */
-  host: string;
-  address: string;
-  port: number;
-  user: string;
-  identityFiles: string[];
-  identitiesOnly: boolean;
-  knownHostsFile: string;
-  hostKeyChecking: HostKeyChecking;
-  connectTimeoutMs?: number;
-}
+export type { JumpHop } from "./jump.js";
 
 export interface ConnectionConfig {
   /** Inventory name. */
@@ -54,15 +41,16 @@ export interface ConnectionConfig {
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_CONNECT_ATTEMPTS = 3;
 
-/** Connects at once: UnreachableError / HostKeyError come from here, not from the first task. */
-export async function connect(cfg: ConnectionConfig): Promise<Transport> {
+/**
+ * Connects at once: UnreachableError / HostKeyError come from here, not from the first task. Jump
+ * connections come from `jumps`, the run's pool, so every target behind one hop shares it (a caller
+ * without a pool gets one for this target alone).
+ */
+export async function connect(cfg: ConnectionConfig, jumps: JumpPool = new JumpPool()): Promise<Transport> {
   if (cfg.local) return new LocalTransport(cfg.host);
-  // Until the ssh transport dials jump hosts (branch `jump`), a host behind one is not reached at all, never directly.
-  if (cfg.jumps.length > 0) {
-    throw new UnreachableError(`${cfg.host} is behind the jump host ${cfg.jumps[0]!.host}, and this armgo cannot use jump hosts yet`, {
-      where: { host: cfg.host },
-    });
-  }
+  const connectTimeoutMs = cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const attempts = cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS;
+  const route = cfg.jumps.length ? jumps.route(cfg.jumps, cfg, { connectTimeoutMs, attempts }) : undefined;
   return SshTransport.open({
     host: cfg.host,
     address: cfg.address,
@@ -70,10 +58,11 @@ export async function connect(cfg: ConnectionConfig): Promise<Transport> {
     user: cfg.user,
     hostKeyChecking: cfg.hostKeyChecking,
     knownHostsFile: cfg.knownHostsFile,
-    connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    attempts: cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
+    connectTimeoutMs,
+    attempts,
     ...(cfg.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: cfg.keepaliveIntervalMs } : {}),
     ...(cfg.keepaliveCountMax !== undefined ? { keepaliveCountMax: cfg.keepaliveCountMax } : {}),
     credentials: await gatherCredentials(credentialSource(cfg)),
+    ...(route ? { route } : {}),
   });
 }

@@ -196,9 +196,11 @@ describe("the resolved values reach the transport", () => {
   it("a host behind a jump host is not connected to directly", async () => {
     const ctx = sshConfigContext({ local: { home, name: "me", uid: 1000 }, systemConfig: null });
     const cfg = join(dir, "jump-config");
-    writeFileSync(cfg, "Host web\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump bastion.invalid\n");
+    const keyFile = join(dir, "jump_key");
+    writeFileSync(keyFile, newKeyPair().private, { mode: 0o600 });
+    writeFileSync(cfg, `Host *\n  IdentityFile ${keyFile}\nHost web\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump bastion.invalid\n`);
     const err = await connect(connectionConfig("web", {}, { sshConfig: cfg }, ctx)).catch((e: unknown) => e);
-    // Whether jump hosts are dialled yet or refused, the error is about the jump host, never 127.0.0.1:1.
+    // The jump host is dialled first (and fails): the target's own address is never tried.
     expect(String((err as Error).message)).toMatch(/bastion\.invalid/);
     expect(String((err as Error).message)).not.toMatch(/127\.0\.0\.1:1\b/);
   });
