@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { recipeHash } from "../../src/lab/cache.js";
 import { type LabHost, hostSpecs, rotateHostKey, startHosts } from "../../src/lab/containers.js";
 import { assertLabReady } from "../../src/lab/doctor.js";
-import { ensureImages, type LabArch } from "../../src/lab/images.js";
+import { ensureImages, type LabArch, type LabInit } from "../../src/lab/images.js";
 import { ensureClientKey } from "../../src/lab/keys.js";
 import { writeLabFiles } from "../../src/lab/lab-files.js";
 import { ensureMirror } from "../../src/lab/mirror.js";
@@ -31,19 +31,22 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-/** Start `arm64` + `amd64` hosts; throws (never skips) when Docker, binfmt or the images are unavailable. */
-export async function startFleet(opts: { arm64?: number; amd64?: number }): Promise<Fleet> {
+/**
+ * Start `arm64` + `amd64` hosts (`init: "systemd"`: systemd as PID 1, sshd a unit); throws (never skips)
+ * when Docker, binfmt or the images are unavailable.
+ */
+export async function startFleet(opts: { arm64?: number; amd64?: number; init?: LabInit }): Promise<Fleet> {
   await assertLabReady();
   const specs = [...hostSpecs("arm64", opts.arm64 ?? 0), ...hostSpecs("amd64", opts.amd64 ?? 0)];
   const arches = [...new Set(specs.map((s) => s.arch))];
-  const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
+  const [tags, mirrorDir] = await Promise.all([ensureImages(arches, opts.init), ensureMirror()]);
   const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   const dir = await mkdtemp(join(tmpdir(), "armgo-fleet-"));
   const mirror = await serveDir(mirrorDir);
   let hosts: LabHost[] = [];
   try {
     const key = await ensureClientKey(join(dir, "id_ed25519"));
-    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label: recipeHash(dir).slice(0, 12) });
+    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label: recipeHash(dir).slice(0, 12), init: opts.init });
     const paths = {
       knownHosts: join(dir, "known_hosts"),
       inventory: join(dir, "inventory.yaml"),
