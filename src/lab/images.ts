@@ -66,7 +66,7 @@ Type=notify
 EnvironmentFile=/etc/armgo-lab/sshd.env
 ExecStartPre=/usr/local/bin/armgo-lab-prepare
 ExecStart=/usr/sbin/sshd -D -e -p \${PORT} -o ListenAddress=127.0.0.1
-ExecReload=/bin/kill -HUP \$MAINPID
+ExecReload=/bin/kill -HUP $MAINPID
 KillMode=process
 Restart=on-failure
 RuntimeDirectory=sshd

@@ -17,6 +17,15 @@ import { startFleet, type Fleet } from "./fleet.js";
 const PLAYBOOK = join(import.meta.dirname, "../../playbooks/deploy-systemd.yaml");
 const HELLO = join(import.meta.dirname, "../../examples/hello");
 
+/** The fields of the playbook's deploy task a variant changes. */
+interface DeployTask {
+  app: string;
+  app_dir: string;
+  precheck: string;
+  service: Record<string, unknown>;
+  health: { http: string };
+}
+
 interface Tally {
   sent: number;
   ok: number;
@@ -124,9 +133,9 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
   const socketSince = (host: string) => on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
 
-  /** deploy-systemd.yaml with the deploy task's fields changed (`undefined` drops one). */
-  function variant(name: string, change: (deploy: Record<string, any>) => void): string {
-    const plays = parse(readFileSync(PLAYBOOK, "utf8")) as Array<{ tasks: Array<{ deploy: Record<string, any> }> }>;
+  /** deploy-systemd.yaml with the deploy task's fields changed. */
+  function variant(name: string, change: (deploy: DeployTask) => void): string {
+    const plays = parse(readFileSync(PLAYBOOK, "utf8")) as Array<{ tasks: Array<{ deploy: DeployTask }> }>;
     change(plays[0]!.tasks[0]!.deploy);
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(plays));

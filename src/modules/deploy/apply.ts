@@ -10,7 +10,7 @@ import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
 import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
-import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest, type SystemdService } from "./manifest.js";
+import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
 import { journalScript, releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
 import type { DeployArgs, DeployStep } from "./types.js";
