@@ -1,7 +1,8 @@
 // Issue 18: deploy's systemd path for real, on 3 amd64 hosts with systemd as PID 1 (the lab's
 // `--init systemd`), through playbooks/deploy-systemd.yaml (hello.service + hello.socket): first
 // deploy, an unchanged rerun, v2, a failing v3 rolled back to v2 with the unit's journal in the
-// failure line, a unit change undone, a daemon-reload that fails, and `armgo rollback`.
+// failure line, a unit change undone, a socket that cannot listen undone, a daemon-reload that fails,
+// and `armgo rollback`.
 import { readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,6 +126,21 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
     expect(await on(canary, `test -e ${UNIT}.armgo-old && echo kept || echo gone`)).toBe("gone\n");
     expect(await serves(canary)).toBe("hello 2.0.0\n");
     expect((await manifest(canary)).releases.find((x) => x.sha === sha.v2)!.status).toBe("good");
+  });
+
+  it("a socket moved onto an address in use: the restart fails with the socket's journal; the old unit and socket are back, v2 serves", async () => {
+    const [unitBefore, socketBefore] = [await unitSum(canary), await on(canary, "sha256sum /etc/systemd/system/hello.socket")];
+    // the canary's own sshd holds its port
+    const taken = variant("taken", { socket: { listen: `127.0.0.1:${fleet.hosts[0]!.port}` } });
+    const r = await play(taken, "2.0.0");
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    const line = r.stdout.split("\n").find((l) => l.includes(`fatal: [${canary}]`))!;
+    const sshPort = fleet.hosts[0]!.port;
+    expect(line).toMatch(new RegExp(`the new unit or environment of hello failed: the restart failed \\(exit \\d+\\): .*; journal: .*hello\\.socket: Failed to create listening socket \\(127\\.0\\.0\\.1:${sshPort}\\): Address already in use.*; the old files are restored and release ${sha.v2} restarted, which is healthy`));
+    expect(await unitSum(canary)).toBe(unitBefore);
+    expect(await on(canary, "sha256sum /etc/systemd/system/hello.socket")).toBe(socketBefore);
+    expect(await on(canary, "systemctl is-active hello.socket hello.service")).toBe("active\nactive\n");
+    expect(await serves(canary)).toBe("hello 2.0.0\n");
   });
 
   it("a daemon-reload that fails (/run too full: systemd refuses to reload): the old unit is restored, the service keeps running", async () => {

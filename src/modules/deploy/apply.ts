@@ -110,7 +110,7 @@ class Deployment {
           {
             const r = await this.ctx.run(this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha));
             this.restarted = true;
-            if (r.code !== 0) await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${journalLines(r.stderr + r.stdout)}`);
+            if (r.code !== 0) await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${restartOutput(r)}`);
           }
           break;
         case "verify": {
@@ -331,7 +331,7 @@ class Deployment {
   /** Restart on release `sha` (current already), then health check and proof. */
   private async restartAndVerify(sha: string): Promise<{ ok: boolean; why: string }> {
     const restart = await this.ctx.run(restartScript(serviceOf(this.args), this.p, sha));
-    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${journalLines(restart.stderr)}` };
+    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${restartOutput(restart)}` };
   }
 
   private async prune(): Promise<void> {
@@ -342,9 +342,10 @@ class Deployment {
   }
 }
 
-/** A failing command's output on one line, its last 1200 characters (the journal lines come last). */
-function journalLines(output: string): string {
-  return oneLine(output).slice(-1200) || "(no output)";
+/** A failed restart on one line: what it printed (without the journal= line), then the unit's journal. */
+function restartOutput(r: { stdout: string; stderr: string }): string {
+  const printed = oneLine([r.stderr, r.stdout.replace(/^journal=.*$/m, "")].join("\n")).slice(-600);
+  return (printed || "(no output)") + journalOf(r.stdout);
 }
 
 /** `; journal: ...` from a `journal=` line (base64), or "" when there is none. */

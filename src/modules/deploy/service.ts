@@ -78,12 +78,12 @@ export function restartScript(service: ServiceSpec, p: Place, sha: string): stri
   if (service.type === "systemd") {
     const [name, sock] = [unitName(service, p.app), socketName(service, p.app)];
     // the socket unit, when there is one on disk (even one a restore put back), listens before the service
-    // starts; on failure the unit's last journal lines go to stderr, read in the same exec
+    // starts; on failure the unit's last journal lines are printed (journal=), read in the same exec
     return [
       // a unit that hit its start limit (a crashing release) would refuse the restart a deploy asks for
       sh`systemctl reset-failed ${name} ${sock} 2>/dev/null`,
-      sh`if [ -e ${socketPath(service, p.app)} ]; then systemctl start ${sock} || { rc=$?; ${journalCommand(sock)} >&2; exit $rc; }; fi`,
-      sh`systemctl restart ${name} || { rc=$?; ${journalCommand(name)} >&2; exit $rc; }`,
+      sh`if [ -e ${socketPath(service, p.app)} ]; then systemctl start ${sock} || { rc=$?; ` + journalEcho(sock) + `; exit $rc; }; fi`,
+      sh`systemctl restart ${name} || { rc=$?; ` + journalEcho(name) + `; exit $rc; }`,
     ].join("\n");
   }
   // the service's environment, exported to the commands that start it
@@ -93,15 +93,15 @@ export function restartScript(service: ServiceSpec, p: Place, sha: string): stri
 }
 
 /** Lines of the unit's journal that a failure line carries. */
-export const JOURNAL_LINES = 20;
+const JOURNAL_LINES = 20;
 
-/** Shell words: the unit's last journal lines, without timestamps (the service's log has its own). */
-function journalCommand(unit: string): string {
-  return sh`journalctl -u ${unit} -n ${JOURNAL_LINES} --no-pager -o cat 2>&1`;
+/** Shell: prints `journal=`, base64 of the unit's last lines without timestamps (the service's log has its own). */
+function journalEcho(unit: string): string {
+  const read = sh`journalctl -u ${unit} -n ${JOURNAL_LINES} --no-pager -o cat 2>&1`;
+  return `echo "journal=$(${read} | tail -c 2500 | base64 | tr -d '\\n')"`;
 }
 
-/** Shell: prints `journal=` (base64 of the unit's last lines) for a systemd service, nothing for a command one. */
+/** Shell: prints `journal=` for a systemd service, nothing for a command one. */
 export function journalScript(service: ServiceSpec, app: string): string {
-  if (service.type !== "systemd") return "";
-  return `echo "journal=$(${journalCommand(unitName(service, app))} | tail -c 2500 | base64 | tr -d '\\n')"`;
+  return service.type === "systemd" ? journalEcho(unitName(service, app)) : "";
 }
