@@ -22,6 +22,8 @@ export interface RunOptions {
   auditDir?: string;
   hostKeyChecking?: HostKeyChecking;
   knownHosts?: string;
+  /** -F: the OpenSSH client config (default ~/.ssh/config). */
+  sshConfig?: string;
   /** -u, --private-key, -K's password (engine/connection.ts), -b and --become-user (load/become.ts). */
   user?: string;
   privateKey?: string;

@@ -60,7 +60,8 @@ async function open(over: Partial<ConnectionConfig> = {}): Promise<Transport> {
     address: "127.0.0.1",
     port: sshd.port,
     user: "deploy",
-    identityFile,
+    identityFiles: [identityFile],
+    jumps: [],
     hostKeyChecking: "off",
     knownHostsFile: join(dir, "known_hosts"),
     connectTimeoutMs: 5000,
@@ -197,14 +198,15 @@ describe("becomeAuth", () => {
 });
 
 describe("connection: local", () => {
+  const LOCAL: ConnectionConfig = { host: "box", address: "", port: 0, user: "", identityFiles: [], jumps: [], hostKeyChecking: "off", knownHostsFile: "", local: true };
   it("answers sudo the same way: the password when asked, the command's stdin after", async () => {
     rmSync(join(dir, "nopasswd"), { force: true });
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
     try {
-      const right = await connect({ host: "box", address: "", port: 0, user: "", hostKeyChecking: "off", knownHostsFile: "", local: true, becomePassword: PASSWORD });
+      const right = await connect({ ...LOCAL, becomePassword: PASSWORD });
       expect((await right.exec("cat", { become: "app", stdin: "data" })).stdout).toBe("data");
-      const wrong = await connect({ host: "box", address: "", port: 0, user: "", hostKeyChecking: "off", knownHostsFile: "", local: true, becomePassword: "nope" });
+      const wrong = await connect({ ...LOCAL, becomePassword: "nope" });
       await expect(wrong.exec("cat", { become: "app", stdin: "data" })).rejects.toThrow(/^sudo on box did not accept the become password for /);
     } finally {
       process.env.PATH = path;
