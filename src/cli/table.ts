@@ -33,7 +33,7 @@ const playCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, playCommand.spec);
-    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../engine/run.js"), import("../commands/play.js")]);
+    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../load/run.js"), import("../commands/play.js")]);
     const loaded = loadRun(opts);
     if (v["syntax-check"]) {
       print(`playbook: ${opts.playbook} — syntax ok`);

@@ -2,7 +2,9 @@
 // --fix the drifted hosts get a real run and a second check, which says whether drift remains.
 import { resolve } from "node:path";
 import { AuditLog } from "../audit/log.js";
-import { inventorySecrets, type Loaded, loadRun, runPlaybook } from "../engine/run.js";
+import { runPlaybook } from "../engine/run.js";
+import { inventorySecrets } from "../engine/secrets.js";
+import { type Loaded, loadRun } from "../load/run.js";
 import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
 import { shardName } from "../engine/shard.js";
 import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";

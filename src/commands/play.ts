@@ -1,5 +1,6 @@
 // `armgo play`: converge hosts to a playbook; also its listings (--syntax-check, --list-hosts, --list-tasks).
-import { loadRun, playHosts, runPlaybook, type Loaded } from "../engine/run.js";
+import { playHosts, runPlaybook } from "../engine/run.js";
+import { loadRun, type Loaded } from "../load/run.js";
 import { selectTasks } from "../engine/tags.js";
 import type { RunOptions, RunResult } from "../engine/types.js";
 import { shardName } from "../engine/shard.js";

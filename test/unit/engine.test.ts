@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
 import { Executor } from "../../src/engine/exec.js";
-import { selectHosts } from "../../src/engine/select.js";
+import { selectHosts } from "../../src/load/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
 import { EXIT, exitForDrift, exitForError, exitForHosts, exitForRecap } from "../../src/cli/exit.js";
