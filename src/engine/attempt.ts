@@ -2,6 +2,7 @@
 // each prepared, probed, planned and (outside check mode) applied, then judged and settled for --check.
 import { LockHeldError, UnreachableError } from "../errors.js";
 import type { ApplyResult } from "../modules/contract.js";
+import { changes as isChange, checks } from "./capabilities.js";
 import { CheckMode } from "./check.js";
 import type { Turn } from "./cursor.js";
 import { Executor, moduleContext } from "./exec.js";
@@ -82,7 +83,7 @@ export class TaskAttempt {
       const out = await probes.probe(turn, prep, exec);
       const state = prep.module.parse(out, prep.args, { runsTask: prep.runsTask });
       const plan = prep.module.plan(state, prep.args);
-      const changes = plan.steps.length > 0;
+      const changes = isChange(prep.module, plan);
       if (changes && check && (unit.task.changed_when !== undefined || unit.task.failed_when !== undefined)) {
         // as Ansible skips it: changed_when and failed_when judge a result that check mode never has
         return { outcome: { status: "skipped", changed: false, msg: `check mode: would ${plan.msg}, not judged`, data: plan.data ?? {}, plan, uncertain: true }, ran: false };
@@ -98,8 +99,8 @@ export class TaskAttempt {
         // whatever apply manages before it fails may have changed the host
         probes.invalidate();
         applied = await prep.module.apply(ctx(), prep.args, plan);
-      } else if (!changes && prep.module.verify) {
-        applied = await prep.module.verify(ctx(), prep.args, state, plan);
+      } else if (checks(prep.module, plan)) {
+        applied = await prep.module.apply(ctx(), prep.args, plan);
       }
       const msg = check && changes ? `would ${plan.msg}${plan.uncertain ? " (outcome unknown in advance)" : ""}` : (applied.msg ?? plan.msg);
       const outcome: Outcome = { status: changes ? "changed" : "ok", changed: changes, msg, data: { ...plan.data, ...applied.data }, plan, uncertain: plan.uncertain };

@@ -12,12 +12,12 @@ import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
 import { releaseDir, runningScript } from "./service.js";
-import type { DeployArgs, DeployState, DeployStep } from "./types.js";
+import type { DeployArgs, DeployData, DeployState, DeployStep } from "./types.js";
 import { envPath, unitPath } from "./unit.js";
 
 const SHA12 = /^[0-9a-f]{12}$/;
 
-export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
+export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   name: "deploy",
 
   async resolve(args, ctx) {
