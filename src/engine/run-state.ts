@@ -1,8 +1,8 @@
 // What a run holds while it goes: its id, recap, connections, audit logs, secrets, host locks and
 // the hosts out of it; each part in its own file, put together here.
 import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
 import pLimit from "p-limit";
+import { auditDir } from "../audit/log.js";
 import type { Loaded } from "../load/run.js";
 import { AuditLogs } from "./audit-logs.js";
 import { Connections } from "./connections.js";
@@ -36,8 +36,7 @@ export class Run {
     this.limit = pLimit(this.forks);
     this.secrets = new RunSecrets(loaded, opts.extraVars);
     this.conns = new Connections(loaded, opts, this.controller);
-    const dir = resolve(opts.auditDir ?? ".armgo/audit");
-    this.audits = new AuditLogs(dir, { runId: this.id, playbook: loaded.playbook, check: Boolean(opts.check) }, this.secrets);
+    this.audits = new AuditLogs(auditDir(opts.auditDir), { runId: this.id, playbook: loaded.playbook, check: Boolean(opts.check) }, this.secrets);
     this.locks = new HostLocks((host) => this.conns.transport(host), { run: this.id, onNotice: opts.onNotice });
     // Ctrl-C means stop now: closing the connections ends the commands in flight
     opts.signal?.addEventListener("abort", () => void this.conns.close(), { once: true });

@@ -56,6 +56,7 @@ async function runPlay(run: Run, play: Play): Promise<boolean> {
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   const run = new Run(opts, loaded);
   let heads: Record<string, string> = {};
+  for (const text of loaded.playbook.warnings ?? []) run.emit({ type: "warning", text });
   try {
     for (const play of loaded.playbook.plays) {
       if (!(await runPlay(run, play))) break;

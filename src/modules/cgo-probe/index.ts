@@ -13,13 +13,13 @@ import {
   CROSS_CC,
   CROSS_CC_PACKAGE,
   INTERPRETER,
+  SYSROOT_MANIFEST,
   crossEnv,
   crossLibs,
   type Libc,
 } from "../shared/cross.js";
 import { EM_AARCH64, compareVersions, readElf, type ElfInfo } from "./elf.js";
 import { DONE_LINE, NEON_LINE, cgoProgram, pureProgram } from "./programs.js";
-import { MANIFEST } from "../sysroot/build.js";
 
 export interface CgoProbeArgs {
   sysroot: string;
@@ -124,7 +124,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
   },
 
   probe(args) {
-    const manifest = `${args.sysroot}/${MANIFEST}`;
+    const manifest = `${args.sysroot}/${SYSROOT_MANIFEST}`;
     const envs = (["glibc", "musl"] as const).map((l) => `${l})\n${exportLines(crossEnv(args.sysroot, l))};;`);
     const build = (name: string, src: string, cgo: boolean) =>
       [

@@ -15,6 +15,10 @@ import { releaseDir, runningScript } from "./service.js";
 import type { DeployArgs, DeployData, DeployState, DeployStep } from "./types.js";
 import { envPath, unitPath } from "./unit.js";
 
+// what other parts of armgo (armgo releases) read of a host's deployments
+export { manifestPath, parseManifest, type Release } from "./manifest.js";
+export { appDir } from "./plan.js";
+
 const SHA12 = /^[0-9a-f]{12}$/;
 
 export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
