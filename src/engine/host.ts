@@ -14,8 +14,6 @@ import { ProbePlanner, type Speculation } from "./probe-plan.js";
 import { taskResult } from "./result.js";
 import type { Outcome } from "./types.js";
 
-export type { HostEffects, HostInputs, TaskRun } from "./host-env.js";
-
 export class HostRunner {
   private readonly vars: HostVars;
   private readonly probes: ProbePlanner;

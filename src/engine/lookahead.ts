@@ -75,7 +75,8 @@ export class Lookahead {
         // the probe would carry the task out now, before the batch's earlier tasks register what it read
         if (prep?.runsTask && [...reads].some((r) => registers.has(r))) return;
         this.entries.set(id, { version: this.version, prep });
-        // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged with another task
+        // run_once and delegated tasks are not probed on this host; a no_log task's probe is not logged
+        // with another task
         if (!prep || prep.script === "" || task.run_once || task.no_log || prep.delegate !== undefined) continue;
         out.push(pending(id, prep, this.own.become(prep.become), reads));
       }

@@ -67,7 +67,8 @@ export class ProbePlanner {
   /**
    * What of a batch built from the last run's facts may go with the facts command: nothing for a
    * no_log task (-v shows that batch, and a later task may record it), and no read-only probe on from
-   * the first that read a fact or a result registered ahead of the facts (fresh ones may skip or change it: it would have run).
+   * the first that read a fact or a result registered ahead of the facts (fresh ones may skip or
+   * change it: it would have run).
    */
   private async aheadOfFacts(at: Cursor, batch: Pending[]): Promise<Pending[]> {
     if (at.task.no_log) return [];

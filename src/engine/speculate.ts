@@ -7,7 +7,10 @@ import { HostRunner } from "./host.js";
 import type { HostEffects, HostInputs } from "./host-env.js";
 import type { Pending } from "./probes.js";
 
-/** No effect: output is dropped, any other effect ends the run ahead. A new effect of HostEffects must be stubbed here to compile. */
+/**
+ * No effect: output is dropped, any other effect ends the run ahead. A new effect of HostEffects
+ * must be stubbed here to compile.
+ */
 export function noEffects(host: string, end: () => never): HostEffects {
   return {
     transport: { host, exec: end, put: end, get: end, stats: () => ({ connections: 0, execs: 0, bytesSent: 0 }), close: async () => {} },
@@ -20,7 +23,10 @@ export function noEffects(host: string, end: () => never): HostEffects {
   };
 }
 
-/** The probe batch the tasks would send first, were the host's facts `inputs.facts`; [] when they would do anything else first. */
+/**
+ * The probe batch the tasks would send first, were the host's facts `inputs.facts`; [] when they
+ * would do anything else first.
+ */
 export async function firstBatch(inputs: HostInputs, tasks: Task[]): Promise<Pending[]> {
   const stop = new AbortController();
   let found: Pending[] = [];
