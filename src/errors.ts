@@ -90,7 +90,11 @@ export class RemoteCommandError extends TaskError {
 /** A host's releases.json is not a manifest armgo can read: nothing is changed until a human looks. */
 export class ManifestError extends TaskError {}
 
-/** Another run holds this inventory's run lock and --no-wait said not to queue (exit 7). */
+/**
+ * A lock is held by someone else. This inventory's run lock (lock/run-lock.ts), when --no-wait said
+ * not to queue: the command stops (exit 7). A lock on a host (lock/host-lock.ts: its changes, or an
+ * app's deploy), held by another controller: that task fails, unjudged, and the run goes on.
+ */
 export class LockHeldError extends ArmgoError {}
 
 /** The run was stopped by SIGINT/SIGTERM. */

@@ -1,7 +1,7 @@
 // Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it
 // happens, each line chained to the one before it by hash (audit/chain.ts).
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { HostStatus } from "../modules/contract.js";
 import { chainLine, GENESIS_PREV, readChained } from "./chain.js";
 
@@ -70,6 +70,14 @@ export interface DriftRecord {
 export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord | DriftRecord) & { ts?: string; prev?: string; hash?: string };
 
 /** File name for a host's log: inventory names are ours, but never let one climb out of the dir. */
+/** Where the per-host logs are when no --audit-dir says otherwise: beside the playbook run, in the working directory. */
+export const DEFAULT_AUDIT_DIR = ".armgo/audit";
+
+/** The audit dir asked for (default DEFAULT_AUDIT_DIR), absolute. */
+export function auditDir(dir: string | undefined): string {
+  return resolve(dir ?? DEFAULT_AUDIT_DIR);
+}
+
 export function auditPath(dir: string, host: string): string {
   return join(dir, `${host.replace(/[^A-Za-z0-9._-]/g, "_")}.jsonl`);
 }

@@ -3,6 +3,7 @@ import { InputError } from "../errors.js";
 import { required } from "./args.js";
 import type { Command } from "./command.js";
 import { EXIT } from "./exit.js";
+import { warningLine } from "./render.js";
 
 const ACTIONS = ["install", "list", "remove"];
 
@@ -48,6 +49,7 @@ export const cronCommand: Command = {
       log: v.log as string | undefined,
       systemd: Boolean(v.systemd),
     });
+    for (const w of r.warnings ?? []) process.stderr.write(warningLine(w));
     print(r.line ? `installed ${r.name}: ${r.line}` : `installed ${r.name}: ${r.files!.join(", ")}`);
     print(`log: ${r.log}`);
     return EXIT.ok;

@@ -54,13 +54,19 @@ function resultLines(r: TaskResult, c: ChalkInstance, diff: boolean): string[] {
   return [line, ...diffs];
 }
 
+/** A warning about the input as Ansible prints one, on stderr (also with --json: stdout stays JSON lines). */
+export function warningLine(text: string): string {
+  return `[WARNING]: ${text}\n`;
+}
+
 /** A renderer is a function of events; it holds each play's lines until they can be shown grouped by task. */
 export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
   const out = opts.out ?? process.stdout;
   const err = opts.err ?? process.stderr;
   if (opts.json) {
     return (e) => {
-      if (e.type !== "progress") out.write(JSON.stringify(e) + "\n");
+      if (e.type === "warning") err.write(warningLine(e.text));
+      else if (e.type !== "progress") out.write(JSON.stringify(e) + "\n");
     };
   }
   const c = colors(out);
@@ -79,6 +85,10 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
   let batched = false;
   const handle = (e: RunEvent): void => {
     switch (e.type) {
+      case "warning":
+        block?.clear();
+        err.write(warningLine(e.text));
+        break;
       case "play_start":
         grouped.end();
         playBanner = banner(`PLAY [${e.play}]${e.check ? " (check mode: nothing will change)" : ""}`);

@@ -14,6 +14,7 @@ import { cronCommand } from "./cron.js";
 import { releasesCommand, rollbackCommand } from "./deploy.js";
 import { driftCommand } from "./drift.js";
 import { EXIT, exitForHosts, exitForRecap } from "./exit.js";
+import { warningLine } from "./render.js";
 
 const playCommand: Command = {
   spec: {
@@ -33,13 +34,17 @@ const playCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, playCommand.spec);
-    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../engine/run.js"), import("../commands/play.js")]);
+    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../load/run.js"), import("../commands/play.js")]);
     const loaded = loadRun(opts);
+    // a run shows the playbook's warnings as its first events; a check or a listing, here
+    const warn = (): void => (loaded.playbook.warnings ?? []).forEach((w) => process.stderr.write(warningLine(w)));
     if (v["syntax-check"]) {
+      warn();
       print(`playbook: ${opts.playbook} — syntax ok`);
       return EXIT.ok;
     }
     if (v["list-hosts"] || v["list-tasks"]) {
+      warn();
       for (const p of await listPlay(opts, { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) }, loaded)) {
         print(`play: ${p.play}`);
         for (const h of p.hosts ?? []) print(`  ${h}`);
@@ -68,6 +73,7 @@ const validateCommand: Command = {
     const inv = v.inventory as string | undefined;
     const { validate } = await import("../commands/validate.js");
     const s = await validate({ playbook: positionals[0]!, ...(inv ? { inventory: inv } : {}) });
+    for (const w of s.warnings ?? []) process.stderr.write(warningLine(w));
     print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv}: ${s.hosts} host(s)` : ""}`);
     return EXIT.ok;
   },

@@ -1,7 +1,7 @@
 // What `armgo releases` and `armgo rollback` share: the app named on the command line, checked with
 // the deploy module's own schema, and its one task in a play built in memory.
 import { InputError } from "../errors.js";
-import { loadBuilt, type Loaded } from "../engine/run.js";
+import { loadBuilt, type Loaded } from "../load/run.js";
 import { applyBecomeFlags, type BecomeFlags } from "../load/become.js";
 import type { Play, Task } from "../load/model.js";
 import { schemaProblems } from "../load/schema.js";

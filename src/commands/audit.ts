@@ -1,9 +1,7 @@
 // `armgo audit` and `armgo audit verify`: read the per-host logs a run wrote, never the hosts.
-import { resolve } from "node:path";
+import { auditDir } from "../audit/log.js";
 import { auditFiles, parseSince, timeline, type TimelineEntry } from "../audit/query.js";
 import { verifyLog, type Verdict } from "../audit/verify.js";
-
-export const DEFAULT_AUDIT_DIR = ".armgo/audit";
 
 export interface AuditOptions {
   auditDir?: string;
@@ -15,7 +13,7 @@ export interface AuditOptions {
 }
 
 export async function auditTimeline(opts: AuditOptions): Promise<TimelineEntry[]> {
-  return timeline(resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR), {
+  return timeline(auditDir(opts.auditDir), {
     hosts: opts.hosts,
     since: opts.since === undefined ? undefined : parseSince(opts.since),
     run: opts.run,
@@ -32,5 +30,5 @@ export interface VerifyOptions {
 }
 
 export async function auditVerify(opts: VerifyOptions): Promise<Verdict[]> {
-  return auditFiles(resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR), opts.hosts).map((path) => verifyLog(path, { head: opts.head }));
+  return auditFiles(auditDir(opts.auditDir), opts.hosts).map((path) => verifyLog(path, { head: opts.head }));
 }

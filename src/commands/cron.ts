@@ -10,7 +10,7 @@ import { ArmgoError } from "../errors.js";
 import { loadInventory } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { cacheDir, packageRoot } from "../paths.js";
-import { DEFAULT_AUDIT_DIR } from "./audit.js";
+import { auditDir } from "../audit/log.js";
 
 export interface CronInstallOptions {
   playbook: string;
@@ -30,6 +30,8 @@ export interface CronInstalled {
   /** The crontab line, or the systemd unit files written. */
   line?: string;
   files?: string[];
+  /** What loading the playbook accepted but Ansible warns about. */
+  warnings?: string[];
 }
 
 const configDir = (): string => join(process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "armgo");
@@ -37,7 +39,7 @@ const unitDir = (): string => (process.getuid?.() === 0 ? "/etc/systemd/system" 
 
 export async function cronInstall(opts: CronInstallOptions): Promise<CronInstalled> {
   // A cron entry that points at a broken playbook would fail unseen every half hour: refuse it now.
-  loadPlaybook(opts.playbook);
+  const { warnings } = loadPlaybook(opts.playbook);
   loadInventory(opts.inventory);
   const name = checkName(opts.name ?? basename(opts.playbook, extname(opts.playbook)));
   const job: CronJob = {
@@ -47,7 +49,7 @@ export async function cronInstall(opts: CronInstallOptions): Promise<CronInstall
     every: opts.every,
     fix: Boolean(opts.fix),
     metrics: opts.metrics === undefined ? undefined : resolve(opts.metrics),
-    auditDir: resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR),
+    auditDir: auditDir(opts.auditDir),
     log: resolve(opts.log ?? join(cacheDir(), "cron", `${name}.log`)),
     node: process.execPath,
     main: join(packageRoot, "dist/src/cli/main.js"),
@@ -58,7 +60,7 @@ export async function cronInstall(opts: CronInstallOptions): Promise<CronInstall
   if (!opts.systemd) {
     const line = crontabLine(job);
     installEntry(name, line);
-    return { name, log: job.log, line };
+    return { name, log: job.log, line, warnings };
   }
   const scriptPath = join(configDir(), "cron", `${name}.sh`);
   const { service, timer } = units(job, scriptPath);
@@ -71,7 +73,7 @@ export async function cronInstall(opts: CronInstallOptions): Promise<CronInstall
   writeFileSync(files[1]!, timer);
   systemctl("daemon-reload");
   systemctl("enable", "--now", `armgo-${name}.timer`);
-  return { name, log: job.log, files: [scriptPath, ...files] };
+  return { name, log: job.log, files: [scriptPath, ...files], warnings };
 }
 
 export async function cronList(): Promise<InstalledEntry[]> {

@@ -1,22 +1,22 @@
 // `armgo drift`: a check-mode run that names, per host, each task out of the wanted state; with
 // --fix the drifted hosts get a real run and a second check, which says whether drift remains.
-import { resolve } from "node:path";
-import { AuditLog } from "../audit/log.js";
-import { inventorySecrets, type Loaded, loadRun, runPlaybook } from "../engine/run.js";
+import { AuditLog, auditDir } from "../audit/log.js";
+import { FACTS_MODULE } from "../engine/order.js";
+import { runPlaybook } from "../engine/run.js";
+import { inventorySecrets } from "../engine/secrets.js";
+import { type Loaded, loadRun } from "../load/run.js";
 import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
-import { shardName } from "../engine/shard.js";
-import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
+import { type RunLockOptions, withRunLock } from "./locked.js";
 import { writeMetrics } from "../metrics/prometheus.js";
 import type { Diff } from "../modules/contract.js";
 import { version } from "../paths.js";
-import { DEFAULT_AUDIT_DIR } from "./audit.js";
 
 export interface DriftOptions extends RunOptions {
   fix?: boolean;
   /** Prometheus textfile to write when the run ends. */
   metrics?: string;
   /** Queue behind another run of this inventory (default), or stop at once; how to tell the user. */
-  lock?: Pick<LockOptions, "wait" | "onNotice">;
+  lock?: RunLockOptions;
 }
 
 export interface DriftTask {
@@ -57,7 +57,7 @@ interface Seen {
 async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunResult; seen: Seen }> {
   const seen: Seen = { tasks: new Map(), errors: new Map(), go: new Map() };
   const note = (r: TaskResult): void => {
-    const facts = r.module === "facts" ? (r.data?.facts as { go_version?: string | null } | undefined) : undefined;
+    const facts = r.module === FACTS_MODULE ? (r.data?.facts as { go_version?: string | null } | undefined) : undefined;
     // Named as `go version` prints it, as Go's own go_info metric labels it.
     if (facts?.go_version) seen.go.set(r.host, `go${facts.go_version}`);
     if (r.status === "failed" || r.status === "unreachable") seen.errors.set(r.host, { state: r.status, msg: `${r.task}: ${r.msg}` });
@@ -79,12 +79,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
 
 export async function drift(opts: DriftOptions): Promise<DriftReport> {
   const loaded = loadRun(opts);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
-  try {
-    return await driftLocked(opts, loaded);
-  } finally {
-    lock.release();
-  }
+  return withRunLock(opts, loaded, `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, () => driftLocked(opts, loaded));
 }
 
 async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftReport> {
@@ -95,6 +90,8 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
   let last = first;
   let interrupted = first.result.interrupted;
   if (opts.fix && drifted.length > 0 && !interrupted) {
+    // the playbook's warnings were shown with the first check
+    loaded = { ...loaded, playbook: { ...loaded.playbook, warnings: undefined } };
     // the hosts themselves, not a pattern: a name may hold glob characters or also name a group
     const only = { hosts: drifted };
     const fixed = await observe({ ...opts, check: false, ...only }, loaded);
@@ -122,10 +119,10 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
   // the metrics keep what the last whole drift found rather than a guess.
   if (interrupted) return report;
   // Each host's log gets what drift concluded, chained after the runs' own records.
-  const auditDir = resolve(opts.auditDir ?? DEFAULT_AUDIT_DIR);
+  const dir = auditDir(opts.auditDir);
   for (const [h, d] of Object.entries(report.hosts)) {
     const secrets = inventorySecrets(loaded.inventory.hosts.get(h)?.vars ?? {}, opts.extraVars);
-    const log = AuditLog.open(auditDir, h, (v) => secrets.scrub(v), version);
+    const log = AuditLog.open(dir, h, (v) => secrets.scrub(v), version);
     report.auditHeads[h] = log.write({
       type: "drift",
       run_id: runIds[0]!,

@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import { ArmgoError } from "../errors.js";
 import { connectHost, type ConnectOptions } from "../engine/connection.js";
-import { selectOrFail } from "../engine/select.js";
+import { selectOrFail } from "../load/select.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import { loadInventory } from "../load/inventory.js";

@@ -1,25 +1,21 @@
 // `armgo play`: converge hosts to a playbook; also its listings (--syntax-check, --list-hosts, --list-tasks).
-import { loadRun, playHosts, runPlaybook, type Loaded } from "../engine/run.js";
+import { playHosts, runPlaybook } from "../engine/run.js";
+import { loadRun, type Loaded } from "../load/run.js";
 import { selectTasks } from "../engine/tags.js";
 import type { RunOptions, RunResult } from "../engine/types.js";
-import { shardName } from "../engine/shard.js";
-import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.js";
+import type { LockOptions } from "../lock/run-lock.js";
+import { type RunLockOptions, withRunLock } from "./locked.js";
 
 export interface PlayOptions extends RunOptions {
   /** Queue behind another run of this inventory (default), or stop at once; how to tell the user; what the holder is called (default armgo play FILE). */
-  lock?: Pick<LockOptions, "wait" | "onNotice"> & Partial<Pick<LockOptions, "command">>;
+  lock?: RunLockOptions & Partial<Pick<LockOptions, "command">>;
 }
 
 /** Load everything (bad input throws InputError before any host is contacted), then run. */
 export async function play(opts: PlayOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   // A check changes nothing, so it needs no turn; a real run waits for the one before it.
   if (opts.check) return runPlaybook(opts, loaded);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, signal: opts.signal });
-  try {
-    return await runPlaybook(opts, loaded);
-  } finally {
-    lock.release();
-  }
+  return withRunLock(opts, loaded, opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, () => runPlaybook(opts, loaded));
 }
 
 export interface PlayListing {

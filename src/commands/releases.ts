@@ -3,8 +3,7 @@
 import { ArmgoError } from "../errors.js";
 import { runPlaybook } from "../engine/run.js";
 import type { RunOptions, TaskResult } from "../engine/types.js";
-import { manifestPath, parseManifest, type Release } from "../modules/deploy/manifest.js";
-import { appDir } from "../modules/deploy/plan.js";
+import { appDir, manifestPath, parseManifest, type Release } from "../modules/deploy/index.js";
 import { type AppOptions, appRun, deployArgs } from "./app.js";
 
 export interface ReleasesOptions extends AppOptions, Pick<RunOptions, "forks" | "auditDir" | "hostKeyChecking" | "knownHosts" | "sshConfig" | "signal" | "onNotice"> {}

@@ -1,6 +1,6 @@
 // `armgo rollback`: an app back to its last good release (or the one named) on every host, through
 // the deploy module itself (its switch, restart, health check and manifest), under the run lock.
-import type { RunResult } from "../engine/types.js";
+import type { RunEvent, RunResult } from "../engine/types.js";
 import { type AppOptions, appRun, deployArgs } from "./app.js";
 import { play, type PlayOptions } from "./play.js";
 
@@ -24,5 +24,12 @@ export async function rollback(opts: RollbackOptions): Promise<RunResult> {
     { name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`, serial: ROLLBACK_SERIAL, max_fail_percentage: 0, gather_facts: true },
     { name: opts.to ? `switch ${opts.app} to ${opts.to}` : `switch ${opts.app} to its last good release`, module: "deploy", args },
   );
-  return play({ ...opts, lock: { ...opts.lock, command } }, loaded);
+  const onEvent = opts.onEvent && ((e: RunEvent) => opts.onEvent!(withToHint(e)));
+  return play({ ...opts, onEvent, lock: { ...opts.lock, command } }, loaded);
+}
+
+/** A host with no release to go back to: the deploy module lists what it has, this command says how to name one. */
+function withToHint(e: RunEvent): RunEvent {
+  if (e.type !== "task_result" || e.result.status !== "failed" || e.result.data?.rollback_candidates === undefined) return e;
+  return { ...e, result: { ...e.result, msg: `${e.result.msg} — name one with --to SHA (armgo releases lists them)` } };
 }

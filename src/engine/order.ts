@@ -4,6 +4,8 @@ import { selectTasks } from "./tags.js";
 import type { RunOptions } from "./types.js";
 
 export const GATHERING_FACTS = "Gathering Facts";
+/** The module name Gathering Facts' result carries: no module of the registry has it. */
+export const FACTS_MODULE = "facts";
 
 export interface PlayOrder {
   /** The tasks each host runs (after --tags / --skip-tags). */

@@ -11,6 +11,7 @@ import { loadModule } from "../modules/index.js";
 import { test } from "../template/expr.js";
 import { render } from "../template/render.js";
 import { exportLines } from "../transport/quote.js";
+import { probeRunsTask } from "./capabilities.js";
 
 export interface Unit {
   task: Task;
@@ -22,7 +23,7 @@ export interface Prepared {
   module: Module;
   args: unknown;
   become: boolean | string;
-  /** The probe carries out the task itself (the module's readOnly hook said so). */
+  /** The probe carries out the task itself (capabilities.ts decided). */
   runsTask: boolean;
   /** `export` lines of the task's environment, put before each of its remote commands. */
   env: string;
@@ -76,7 +77,7 @@ export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: Pr
   const env = exportLines(envVars);
   const delegate = task.delegate_to === undefined ? undefined : String(render(task.delegate_to, vars));
   if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller, fleet: ctx.fleet });
-  const runsTask = module.readOnly?.(args, task) ?? false;
+  const runsTask = probeRunsTask(module, task);
   const script = module.probe(args, ctx.facts, { runsTask });
   return {
     module,

@@ -81,6 +81,8 @@ export interface RemoteCommand {
 }
 
 export type RunEvent =
+  /** What loading the playbook accepted but Ansible warns about (`file:line:col: what`), before the first play. */
+  | { type: "warning"; text: string }
   /** `tasks`: what a host of the play may report, in order (Gathering Facts, the tasks, then the handlers). */
   | { type: "play_start"; play: string; hosts: string[]; check: boolean; tasks: string[] }
   | { type: "play_skip"; play: string; reason: string }

@@ -8,6 +8,8 @@ export interface ValidateSummary {
   tasks: number;
   handlers: number;
   hosts?: number;
+  /** What loading accepted but Ansible warns about. */
+  warnings?: string[];
 }
 
 /** Throws InputError (every problem, each at file:line:col) or returns what was checked. */
@@ -19,6 +21,7 @@ export function validateFiles(playbook: string, inventory?: string): ValidateSum
     tasks: pb.plays.reduce((n, p) => n + p.tasks.length, 0),
     handlers: pb.plays.reduce((n, p) => n + p.handlers.length, 0),
     ...(inv ? { hosts: inv.hosts.size } : {}),
+    ...(pb.warnings ? { warnings: pb.warnings } : {}),
   };
 }
 

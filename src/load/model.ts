@@ -62,6 +62,8 @@ export interface Playbook {
   file: string;
   sha256: string;
   plays: Play[];
+  /** What loading accepted but Ansible warns about, once each: `file:line:col: what`. */
+  warnings?: string[];
 }
 
 export interface InventoryHost {

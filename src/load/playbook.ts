@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { InputError } from "../errors.js";
+import { InputError, position } from "../errors.js";
 import { check, readCondition } from "../template/expr.js";
 import { expressions } from "../template/render.js";
 import type { Condition, Play, Playbook, Task } from "./model.js";
@@ -72,8 +72,10 @@ export function loadPlaybook(file: string, flags: BecomeFlags = {}): Playbook {
 }
 
 export function parsePlaybook(yaml: YamlFile, flags: BecomeFlags = {}): Playbook {
-  const plays = new Loader(moduleSchemaNames(), flags).playbook(yaml, [yaml.file]);
-  return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays };
+  const loader = new Loader(moduleSchemaNames(), flags);
+  const plays = loader.playbook(yaml, [yaml.file]);
+  const warnings = loader.warnings.size > 0 ? { warnings: [...loader.warnings] } : {};
+  return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays, ...warnings };
 }
 
 /** The imported and role tasks take the import's when (first), tags, vars and params (the task's own win). */
@@ -90,6 +92,9 @@ function scoped(t: Task, s: Scope): Task {
 }
 
 class Loader {
+  readonly warnings = new Set<string>();
+  private readonly warn = (line: string): void => void this.warnings.add(line);
+
   constructor(
     private readonly modules: string[],
     private readonly flags: BecomeFlags,
@@ -130,7 +135,7 @@ class Loader {
 
   private importPlaybook(yaml: YamlFile, p: RawPlay, i: number, chain: string[]): Play[] {
     const file = this.follow(yaml, [i, "import_playbook"], dirname(yaml.file), String(p.import_playbook), chain);
-    checkConditions(yaml, [i, "when"], p.when);
+    checkConditions(yaml, [i, "when"], p.when, this.warn);
     const scope: Scope = { when: p.when as Condition | undefined, tags: p.tags };
     return this.playbook(YamlFile.read(file), [...chain, file]).map((play) => ({
       ...play,
@@ -142,13 +147,13 @@ class Loader {
 
   private tasks(yaml: YamlFile, raw: unknown, at: Path, ctx: Context): Task[] {
     return ((raw as RawTask[] | undefined) ?? []).flatMap((t, j) =>
-      t.import_tasks === undefined ? [toTask(yaml, t, [...at, j], this.modules)] : this.importTasks(yaml, t, [...at, j], ctx),
+      t.import_tasks === undefined ? [toTask(yaml, t, [...at, j], this.modules, this.warn)] : this.importTasks(yaml, t, [...at, j], ctx),
     );
   }
 
   private importTasks(yaml: YamlFile, t: RawTask, at: Path, ctx: Context): Task[] {
     const file = this.follow(yaml, [...at, "import_tasks"], ctx.roleFolder ?? dirname(yaml.file), String(t.import_tasks), ctx.chain);
-    checkConditions(yaml, [...at, "when"], t.when);
+    checkConditions(yaml, [...at, "when"], t.when, this.warn);
     const scope: Scope = { when: t.when as Condition | undefined, tags: t.tags, vars: t.vars as Record<string, unknown> | undefined };
     return this.taskFile(file, { ...ctx, chain: [...ctx.chain, file] }).map((task) => scoped(task, scope));
   }
@@ -166,7 +171,7 @@ class Loader {
     const entry = (typeof raw === "string" ? { role: raw } : raw) as RawTask;
     const dir = findRole(String(entry.role), yaml.file, yaml.where(typeof raw === "string" ? at : [...at, "role"]));
     const files = roleFiles(basename(dir), dir);
-    checkConditions(yaml, [...at, "when"], entry.when);
+    checkConditions(yaml, [...at, "when"], entry.when, this.warn);
     // as in Ansible: the role's vars/main.yaml over the entry's vars
     const exported = { ...(entry.vars as Record<string, unknown> | undefined), ...files.vars };
     // role_path, as in Ansible: where a task finds the role's files/ ({{ role_path }}/files/NAME)
@@ -261,7 +266,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks
   };
 }
 
-function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
+function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[], warn: (line: string) => void): Task {
   const where = yaml.where(at);
   const named = Object.keys(t).filter((k) => modules.includes(k));
   if (named.length === 0) {
@@ -271,7 +276,7 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     throw new InputError(`task names ${named.length} modules (${named.join(", ")}) — one module per task`, { where });
   }
   const module = named[0]!;
-  for (const key of ["when", "changed_when", "failed_when", "until"] as const) checkConditions(yaml, [...at, key], t[key]);
+  for (const key of ["when", "changed_when", "failed_when", "until"] as const) checkConditions(yaml, [...at, key], t[key], warn);
   for (const key of [module, "loop", "loop_control", "vars", "environment", "delegate_to"]) {
     checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]);
   }
@@ -303,12 +308,13 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
   };
 }
 
-function checkConditions(yaml: YamlFile, at: Path, value: unknown): void {
+/** Each condition parses; what Ansible would warn about goes to `warn`, where it is first. */
+function checkConditions(yaml: YamlFile, at: Path, value: unknown, warn: (line: string) => void): void {
   const conds = Array.isArray(value) ? (value as unknown[]) : [value];
   conds.forEach((cond, j) => {
     if (typeof cond !== "string") return;
     const path = Array.isArray(value) ? [...at, j] : at;
-    checkExpr(() => readCondition(cond, yaml.where(path)), yaml, path);
+    checkExpr(() => readCondition(cond, (problem) => warn(`${position(yaml.where(path))}: ${problem}`)), yaml, path);
   });
 }
 

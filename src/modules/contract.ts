@@ -1,7 +1,6 @@
 // The module contract (DESIGN.md): probe (read-only) -> plan (pure) -> apply.
 // --check runs probe + plan only, through the same code, so a check can't disagree with a run.
 import type { Facts } from "../facts/types.js";
-import type { Condition } from "../load/model.js";
 import type { ExecOptions, ExecResult, PutOptions } from "../transport/transport.js";
 
 // Probes print key=value lines, as the facts script does: modules read them with the same parser.
@@ -20,16 +19,19 @@ export interface Diff {
   afterHeader?: string;
 }
 
-export interface Plan<Step = unknown> {
-  /** Changes to make, in order; empty means the host already is as wanted ("ok"). */
+export interface Plan<Step = unknown, Data extends object = Record<string, unknown>> {
+  /**
+   * Changes to make, in order; empty means the host already is as wanted ("ok"). A module that
+   * `checksOnly` lists its checks here instead: they are no change.
+   */
   steps: Step[];
   /** One line: why nothing is needed ("go1.22.12 already at /usr/local/go"), or what will change. */
   msg: string;
   diff?: Diff;
   /** The module cannot know the outcome in advance (command without creates): said, not guessed. */
   uncertain?: boolean;
-  /** Facts learned while probing, returned in the result and to `register`. */
-  data?: Record<string, unknown>;
+  /** Facts learned while probing, returned in the result and to `register`; apply reads them as typed here. */
+  data?: Data;
 }
 
 /** What the probe script printed; the engine may have run it batched with other tasks' probes. */
@@ -82,16 +84,24 @@ export interface ModuleContext extends ResolveContext {
   progress(text: string): void;
 }
 
-/** The task keywords a module's hooks may read. */
-export interface TaskTraits {
-  changed_when?: Condition;
-  check_mode?: boolean;
-}
-
 /** How the engine runs a probe. */
 export interface ProbeOptions {
-  /** The probe carries out the task itself (Module.readOnly said it may). */
+  /** The probe carries out the task itself: the module can (`probeRunsTask`) and the engine decided it may. */
   runsTask?: boolean;
+}
+
+/** What a module can do besides probe → plan → apply; whether a task uses it is the engine's decision. */
+export interface Capabilities {
+  /**
+   * Its probe can carry the task out (it only reads): the engine has it do so, batched with other
+   * probes and under --check too, when the task says it changes nothing and runs in check mode anyway.
+   */
+  probeRunsTask?: boolean;
+  /**
+   * It changes nothing: its plan's steps are checks (on other hosts), carried out by apply also
+   * under --check (ctx.check says so, and they must leave nothing behind); its result is never a change.
+   */
+  checksOnly?: boolean;
 }
 
 /**
@@ -109,29 +119,20 @@ export interface ApplyResult {
   data?: Record<string, unknown>;
 }
 
-export interface Module<Args = any, State = any, Step = any> {
+export interface Module<Args = any, State = any, Step = any, Data extends object = any> {
   readonly name: string;
+  readonly capabilities?: Capabilities;
   /**
    * Controller-side, before probing: turn user args into concrete ones (resolve go_version
    * against a feed, fetch a checksum file). Throw TaskError when that fails.
    */
   resolve?(args: Args, ctx: ResolveContext): Promise<Args>;
-  /**
-   * True when the task itself only reads, so its probe may carry it out (batched with other
-   * probes, also under --check): the engine then passes `runsTask` to probe and parse.
-   */
-  readOnly?(args: Args, task: TaskTraits): boolean;
   /** Read-only: one POSIX sh script that reports the host's state. Never changes anything. */
   probe(args: Args, facts: Facts, opts?: ProbeOptions): string;
   /** Parse the probe output into state. Throw TaskError when the state makes the task impossible. */
   parse(out: ProbeOutput, args: Args, opts?: ProbeOptions): State;
   /** Pure: the changes needed to get from state to args. */
-  plan(state: State, args: Args): Plan<Step>;
-  /** Carry out the plan; never called under --check. Throw TaskError (with data) on failure. */
-  apply(ctx: ModuleContext, args: Args, plan: Plan<Step>): Promise<ApplyResult>;
-  /**
-   * A verify-only module's checks on other hosts, after plan found nothing to do; called under
-   * --check too (ctx.check), so it must leave nothing behind. Throw TaskError when a check fails.
-   */
-  verify?(ctx: ModuleContext, args: Args, state: State, plan: Plan<Step>): Promise<ApplyResult>;
+  plan(state: State, args: Args): Plan<Step, Data>;
+  /** Carry out the plan; never called under --check (but see `checksOnly`). Throw TaskError (with data) on failure. */
+  apply(ctx: ModuleContext, args: Args, plan: Plan<Step, Data>): Promise<ApplyResult>;
 }

@@ -1,6 +1,6 @@
 // The expression language of `when`, `changed_when`, `failed_when` and `{{ }}`, with Jinja2's
 // and Ansible's semantics. Conditions are read here, by one function, at load time and at run time.
-import { ExprError, type Where } from "../errors.js";
+import { ExprError } from "../errors.js";
 import { compile, evaluate } from "./compile.js";
 import { truthy } from "./python.js";
 import { expressions, isTemplated, render } from "./render.js";
@@ -14,27 +14,18 @@ export function check(src: string): void {
   compile(src);
 }
 
-const warned = new Set<string>();
-
-function warnOnce(cond: string, where: Where): void {
-  const at = [where.file, where.line, where.col].filter((p) => p !== undefined).join(":");
-  if (warned.has(at)) return;
-  warned.add(at);
-  process.stderr.write(`[WARNING]: ${at}: condition '${cond}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}\n`);
-}
-
 /**
  * Read one condition, the same way when loading and when running. A condition written as a
  * template (`"{{ x == 1 }}"`) is rendered first and, when that gives a string, evaluated again,
- * as Ansible does; given `where` (load time) it warns once, as Ansible warns.
+ * as Ansible does; `warn` (load time) is told so, as Ansible warns.
  */
-export function readCondition(cond: string, where?: Where): (vars: Record<string, unknown>) => boolean {
+export function readCondition(cond: string, warn?: (problem: string) => void): (vars: Record<string, unknown>) => boolean {
   if (!isTemplated(cond)) {
     compile(cond);
     return (vars) => truthy(evaluate(cond, vars));
   }
   expressions(cond).forEach(compile);
-  if (where) warnOnce(cond, where);
+  warn?.(`condition '${cond}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}`);
   return (vars) => {
     const once = render(cond, vars);
     if (typeof once !== "string" || once === "") return truthy(once);

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selectHosts } from "../../src/engine/select.js";
+import { selectHosts } from "../../src/load/select.js";
 import { lazyVars } from "../../src/engine/vars.js";
 import { parseInventory } from "../../src/load/inventory.js";
 import { YamlFile } from "../../src/load/yaml.js";

@@ -377,4 +377,15 @@ describe("live lines (a terminal)", () => {
     expect(out.text.trim().split("\n").map((l) => JSON.parse(l).type)).toEqual(["play_start", "task_result", "host_done"]);
     expect(err.text).toBe("");
   });
+
+  it.each([
+    { name: "text", json: false },
+    { name: "--json", json: true },
+  ])("$name: a load warning goes to stderr as Ansible prints it, nothing of it to stdout", ({ json }) => {
+    const [out, err] = [new Sink(), new Sink()];
+    const r = createRenderer({ json, diff: false, verbose: false, out, err, live: false });
+    r({ type: "warning", text: "site.yaml:9:13: condition '{{ x }}' is written as a template" });
+    expect(err.text).toBe("[WARNING]: site.yaml:9:13: condition '{{ x }}' is written as a template\n");
+    expect(out.text).toBe("");
+  });
 });

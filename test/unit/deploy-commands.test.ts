@@ -158,9 +158,13 @@ describe("armgo rollback", () => {
     expect([current("h1"), current("h2")]).toEqual([sha.v2, sha.v2]);
   });
 
-  it("--to a sha no host keeps fails the canary and leaves the other host as it is", async () => {
-    const r = await rollback({ inventory, app: "svc", appDir, to: "0123abcd", auditDir: join(dir, "audit") });
+  it("--to a sha no host keeps fails the canary, says how to name one, and leaves the other host as it is", async () => {
+    const events: RunEvent[] = [];
+    const r = await rollback({ inventory, app: "svc", appDir, to: "0123abcd", auditDir: join(dir, "audit"), onEvent: (e) => events.push(e) });
     expect(exitForRecap(r.recap)).toBe(EXIT.failed);
+    const failed = events.flatMap((e) => (e.type === "task_result" && e.result.status === "failed" ? [e.result.msg] : []));
+    // the module lists the releases; the command, which has the flag, says how to name one
+    expect(failed).toEqual([expect.stringMatching(/no single release of svc matches '0123abcd'; releases on the host: .* — name one with --to SHA \(armgo releases lists them\)$/)]);
     expect(Object.keys(r.recap)).toEqual(["h1"]);
     expect([current("h1"), current("h2")]).toEqual([sha.v2, sha.v2]);
   });

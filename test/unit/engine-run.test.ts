@@ -246,6 +246,14 @@ describe("a run on local hosts", () => {
     expect(existsSync(join(dir, "ran"))).toBe(true);
   });
 
+  it("a condition written as a template warns once, as the run's first event, with where it is", async () => {
+    const { run } = setup("- hosts: g\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n      when: \"{{ n == 'h1' }}\"\n", ["h1", "h2"]);
+    const r = await run();
+    expect(r.events[0]).toEqual({ type: "warning", text: expect.stringMatching(/site\.yaml:5:13: condition '\{\{ n == 'h1' \}\}' is written as a template/) });
+    expect(r.events.filter((e) => e.type === "warning")).toHaveLength(1);
+    expect(r.result.recap).toMatchObject({ h1: { changed: 1 }, h2: { skipped: 1 } });
+  });
+
   it("serial batches stop the rollout when a whole batch fails", async () => {
     const { run } = setup(
       `

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { batchScript, newMarker, splitBatch } from "../../src/engine/batch.js";
 import { Executor } from "../../src/engine/exec.js";
-import { selectHosts } from "../../src/engine/select.js";
+import { selectHosts } from "../../src/load/select.js";
 import { batches, overFailLimit } from "../../src/engine/serial.js";
 import { selectTasks } from "../../src/engine/tags.js";
 import { EXIT, exitForDrift, exitForError, exitForHosts, exitForRecap } from "../../src/cli/exit.js";
@@ -11,6 +11,7 @@ import { InputError, InterruptedError, LockHeldError, TaskError, UnreachableErro
 import { emptyRecap } from "../../src/engine/types.js";
 import type { Inventory, Task } from "../../src/load/model.js";
 import { diffLines } from "../../src/cli/diff.js";
+import { probeRunsTask } from "../../src/engine/capabilities.js";
 import { CheckMode } from "../../src/engine/check.js";
 import { maxAttempts } from "../../src/engine/retry.js";
 import { RunOnce } from "../../src/engine/run-once.js";
@@ -228,14 +229,15 @@ describe("task keyword tables", () => {
     expect(new CheckMode(run).of(task({ check_mode: keyword }))).toBe(check);
   });
 
-  it.each<[Partial<Task>, boolean]>([
-    [{ changed_when: false, check_mode: false }, true],
-    [{ changed_when: false }, false],
-    [{ check_mode: false }, false],
-    [{ changed_when: "false", check_mode: false }, false],
-    [{ changed_when: false, check_mode: true }, false],
-  ])("command with %j is read-only: %s", async (keywords, readOnly) => {
-    expect((await loadModule("command")).readOnly!("true", task(keywords))).toBe(readOnly);
+  it.each<{ name: string; module: string; keywords: Partial<Task>; runs: boolean }>([
+    { name: "command declared read-only", module: "command", keywords: { changed_when: false, check_mode: false }, runs: true },
+    { name: "command, changed_when: false alone", module: "command", keywords: { changed_when: false }, runs: false },
+    { name: "command, check_mode: false alone", module: "command", keywords: { check_mode: false }, runs: false },
+    { name: "command, changed_when a condition", module: "command", keywords: { changed_when: "false", check_mode: false }, runs: false },
+    { name: "command in check mode", module: "command", keywords: { changed_when: false, check_mode: true }, runs: false },
+    { name: "a module whose probe can't run its task", module: "download", keywords: { changed_when: false, check_mode: false }, runs: false },
+  ])("$name: the probe runs the task: $runs", async ({ module, keywords, runs }) => {
+    expect(probeRunsTask(await loadModule(module), task(keywords))).toBe(runs);
   });
 });
 

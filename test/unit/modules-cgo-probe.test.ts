@@ -135,7 +135,7 @@ describe("run_on: copy to a host, run, expect the output", () => {
     const h = harness(localFacts(), localFleet({ "arm-1": localFacts() }));
     const n = before();
     const plan = cgoProbe.plan(state(probeBin), args);
-    const r = await cgoProbe.verify!({ ...ctxOf(h), check: false }, args, state(probeBin), plan);
+    const r = await cgoProbe.apply({ ...ctxOf(h), check: false }, args, plan);
     expect(r.msg).toMatch(/; ran on arm-1: zlib 1\.2\.13$/);
     expect(r.data).toMatchObject({ run_on: "arm-1", runs: { cgo: { code: 0 } } });
     expect(before()).toBe(n);
@@ -145,7 +145,7 @@ describe("run_on: copy to a host, run, expect the output", () => {
   it("fails naming the host when the expected output is missing", async () => {
     const h = harness(localFacts(), localFleet({ "arm-1": localFacts() }));
     const plan = cgoProbe.plan(state(probeBin), { ...args, libs: [] });
-    await expect(cgoProbe.verify!({ ...ctxOf(h), check: false }, { ...args, libs: ["openssl"] }, state(probeBin), plan)).rejects.toThrow(
+    await expect(cgoProbe.apply({ ...ctxOf(h), check: false }, { ...args, libs: ["openssl"] }, plan)).rejects.toThrow(
       "the cgo probe failed on arm-1 (exit 0): no 'openssl ' in its output",
     );
     h.cleanup();
@@ -156,7 +156,7 @@ describe("run_on: copy to a host, run, expect the output", () => {
     const h = harness(localFacts(), { ...fleet, put: () => Promise.reject(new Error("sftp: no space left")) });
     const n = before();
     const plan = cgoProbe.plan(state(probeBin), args);
-    await expect(cgoProbe.verify!({ ...ctxOf(h), check: false }, args, state(probeBin), plan)).rejects.toThrow("sftp: no space left");
+    await expect(cgoProbe.apply({ ...ctxOf(h), check: false }, args, plan)).rejects.toThrow("sftp: no space left");
     expect(before()).toBe(n);
     h.cleanup();
   });
@@ -164,7 +164,7 @@ describe("run_on: copy to a host, run, expect the output", () => {
   it("is not run under --check", async () => {
     const h = harness(localFacts(), localFleet({}));
     const plan = cgoProbe.plan(state(probeBin), args);
-    const r = await cgoProbe.verify!({ ...ctxOf(h), check: true }, args, state(probeBin), plan);
+    const r = await cgoProbe.apply({ ...ctxOf(h), check: true }, args, plan);
     expect(r.msg).toMatch(/; not run on arm-1 under --check$/);
     h.cleanup();
   });

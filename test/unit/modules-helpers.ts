@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { changes, checks } from "../../src/engine/capabilities.js";
 import { createController } from "../../src/engine/controller.js";
 import type { Fleet, Module, ModuleContext, Plan, ProbeOutput } from "../../src/modules/contract.js";
 import type { Facts } from "../../src/facts/types.js";
@@ -169,10 +170,11 @@ export async function runModule<A, S, St>(
     put: (local, remote, o) => h.transport.put(local, remote, o),
     progress: opts.progress ?? (() => undefined),
   };
-  const done = plan.steps.length > 0 ? (opts.check ? {} : await module.apply(ctx, args, plan)) : ((await module.verify?.(ctx, args, state, plan)) ?? {});
+  // as engine/attempt.ts runs it: a change outside check mode, a checks-only module's checks always
+  const done = (changes(module, plan) && !opts.check) || checks(module, plan) ? await module.apply(ctx, args, plan) : {};
   msg = done.msg ?? msg;
   data = { ...data, ...done.data };
-  return { args, probe, state, plan, status: plan.steps.length > 0 ? "changed" : "ok", msg, data };
+  return { args, probe, state, plan, status: changes(module, plan) ? "changed" : "ok", msg, data };
 }
 
 export type TarEntry =

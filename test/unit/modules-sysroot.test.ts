@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeb822 } from "../../src/apt/sources.js";
-import { MANIFEST, mirrorFor, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
+import { mirrorFor, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
+import { SYSROOT_MANIFEST } from "../../src/modules/shared/cross.js";
 import { envFile, envText, sysroot, type SysrootArgs, type SysrootState } from "../../src/modules/sysroot/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";
 
@@ -129,7 +130,7 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     mkdirSync(join(tree, "usr/include"), { recursive: true });
     writeFileSync(join(tree, "usr/include", "marker.h"), marker);
     const manifest: Manifest = { recipe: r, recipe_hash: recipeId(r), packages: r.packages.map((name) => ({ name, version: "1", deb: `${name}.deb`, sha256: "0".repeat(64) })) };
-    writeFileSync(join(tree, MANIFEST), JSON.stringify(manifest, null, 2));
+    writeFileSync(join(tree, SYSROOT_MANIFEST), JSON.stringify(manifest, null, 2));
     mkdirSync(out, { recursive: true });
     if (broken) writeFileSync(join(out, "sysroot.tar.gz"), "not a tarball");
     else execFileSync("tar", ["-C", tree, "-czf", join(out, "sysroot.tar.gz"), "."]);
@@ -195,7 +196,7 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     const tree = join(dir, "sr", readlinkSync(path));
     rmSync(path);
     symlinkSync(tree, path);
-    rmSync(join(path, MANIFEST));
+    rmSync(join(path, SYSROOT_MANIFEST));
     seed(r, "broken", true);
     await expect(runModule(h, sysroot, a)).rejects.toThrow(/exit 1/);
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
@@ -205,13 +206,13 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     const { path, a, resolved: r } = await installFirst();
     const live = readlinkSync(path);
     // the same recipe, so the same id: the rebuild must not take the live tree's place before it is whole
-    rmSync(join(path, MANIFEST));
+    rmSync(join(path, SYSROOT_MANIFEST));
     seed(r, "broken", true);
     await expect(runModule(h, sysroot, a)).rejects.toThrow(/exit 1/);
     expect(readlinkSync(path)).toBe(live);
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
 
-    writeFileSync(join(path, MANIFEST), "{ not json");
+    writeFileSync(join(path, SYSROOT_MANIFEST), "{ not json");
     // a tree an interrupted run left between unpacking and the switch
     const orphan = `arm64-glibc.${recipeId(r)}.0123456789ab`;
     mkdirSync(join(dir, "sr", orphan));

@@ -1,8 +1,8 @@
 // cgo-probe (verify-only): on the build host, cross-build a cgo program into the asked libraries
 // and a CGO_ENABLED=0 one against a sysroot; read their ELF on the controller; check them against
 // the fleet's facts (arch, libc, glibc floor, loader), and run them on an ARM64 host when asked.
-// It plans nothing: a wrong state fails the task. The probe writes only a temp dir (removed on exit)
-// and Go's build cache.
+// It changes nothing (capabilities.checksOnly): a wrong state fails the task; its one step, run_on,
+// is a check on another host. The probe writes only a temp dir (removed on exit) and Go's build cache.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,13 +13,13 @@ import {
   CROSS_CC,
   CROSS_CC_PACKAGE,
   INTERPRETER,
+  SYSROOT_MANIFEST,
   crossEnv,
   crossLibs,
   type Libc,
 } from "../shared/cross.js";
 import { EM_AARCH64, compareVersions, readElf, type ElfInfo } from "./elf.js";
 import { DONE_LINE, NEON_LINE, cgoProgram, pureProgram } from "./programs.js";
-import { MANIFEST } from "../sysroot/build.js";
 
 export interface CgoProbeArgs {
   sysroot: string;
@@ -62,6 +62,12 @@ export interface CgoProbeState {
   buildErrors: Record<string, string>;
 }
 
+/** run_on's check: the probe binaries, run on that host. */
+export interface RunOn {
+  host: string;
+  binaries: Record<string, Binary>;
+}
+
 const PROGRAMS = ["cgo", "nocgo"] as const;
 
 function ldflags(args: CgoProbeArgs): string {
@@ -96,8 +102,9 @@ function summary(b: Binary) {
   };
 }
 
-export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
+export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
   name: "cgo-probe",
+  capabilities: { checksOnly: true },
 
   async resolve(args, ctx) {
     crossLibs(args.libs ?? []);
@@ -117,7 +124,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
   },
 
   probe(args) {
-    const manifest = `${args.sysroot}/${MANIFEST}`;
+    const manifest = `${args.sysroot}/${SYSROOT_MANIFEST}`;
     const envs = (["glibc", "musl"] as const).map((l) => `${l})\n${exportLines(crossEnv(args.sysroot, l))};;`);
     const build = (name: string, src: string, cgo: boolean) =>
       [
@@ -215,17 +222,14 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
     const cgo = binaries.cgo!;
     const floor = cgo.elf.glibc ? `, needs GLIBC_${cgo.elf.glibc}` : "";
     const fits = args.fleet ? `; fits ${args.fleet.length} target host(s)` : "";
-    return { steps: [], msg: `AArch64 ${libc} cgo probe: ${cgo.elf.interpreter ?? "static"}${floor}, ${cgo.size} bytes${fits}`, data };
+    const steps = args.run_on ? [{ host: args.run_on, binaries }] : [];
+    return { steps, msg: `AArch64 ${libc} cgo probe: ${cgo.elf.interpreter ?? "static"}${floor}, ${cgo.size} bytes${fits}`, data };
   },
 
-  async apply() {
-    return {};
-  },
-
-  async verify(ctx, args, state, plan) {
-    if (!args.run_on) return {};
-    if (ctx.check) return { msg: `${plan.msg}; not run on ${args.run_on} under --check` };
-    const host = args.run_on;
+  async apply(ctx, args, plan) {
+    // apply is called only with the run_on step (capabilities.checksOnly: also under --check)
+    const { host, binaries } = plan.steps[0]!;
+    if (ctx.check) return { msg: `${plan.msg}; not run on ${host} under --check` };
     const local = await mkdtemp(join(tmpdir(), "armgo-cgo-probe-"));
     // the remote temp dir until the run script has removed it: whatever fails before, finally does
     let remote: string | undefined;
@@ -233,9 +237,9 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
       const dir = (await ctx.fleet.exec(host, "mktemp -d")).stdout.trim();
       if (!dir.startsWith("/")) throw new TaskError(`cannot make a temp dir on ${host}`);
       remote = dir;
-      const names = Object.keys(state.binaries);
+      const names = Object.keys(binaries);
       for (const name of names) {
-        await writeFile(join(local, name), state.binaries[name]!.bytes);
+        await writeFile(join(local, name), binaries[name]!.bytes);
         await ctx.fleet.put(host, join(local, name), `${dir}/${name}`, { mode: 0o755 });
       }
       ctx.progress(`running the probes on ${host}`);

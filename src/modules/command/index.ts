@@ -41,8 +41,8 @@ function failure(rc: number, stdout: string, stderr: string): TaskError {
 export const command: Module<CommandArgs | string, State, "run"> = {
   name: "command",
 
-  // Ansible's rule: only a task that declares no change and opts out of check mode may run while probing
-  readOnly: (_args, task) => task.changed_when === false && task.check_mode === false,
+  // its probe can run the command; the engine lets it only for a task declared read-only (engine/capabilities.ts)
+  capabilities: { probeRunsTask: true },
 
   probe(raw, _facts, opts) {
     const a = normalize(raw);

@@ -13,7 +13,7 @@ import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult 
 import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
 import { journalScript, releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
-import type { DeployArgs, DeployStep } from "./types.js";
+import type { DeployArgs, DeployData, DeployStep } from "./types.js";
 import { envPath, envText, renderSocket, renderUnit, socketName, socketPath, unitName, unitPath } from "./unit.js";
 
 /** The app's lock on the host: two controllers never interleave one app's releases. */
@@ -22,7 +22,7 @@ export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
 /** Beside a file this run replaces (unit, env file): the old one, until the new one is proven. */
 const OLD = ".armgo-old";
 
-export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep>): Promise<ApplyResult> {
+export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep, DeployData>): Promise<ApplyResult> {
   const p: Place = { app: args.app, appDir: appDir(args) };
   await ctx.runOk(sh`mkdir -p ${p.appDir}/releases`);
   const notices: string[] = [];
@@ -36,7 +36,7 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
   try {
     const m = parseManifest((await ctx.runOk(sh`cat ${manifestPath(p.appDir)} 2>/dev/null; exit 0`)).stdout, args.app);
     deployment = new Deployment(ctx, args, p, m);
-    const done = await deployment.run(plan.steps, plan.data?.previous as string | null);
+    const done = await deployment.run(plan.steps, plan.data?.previous ?? null);
     return { ...done, msg: [...notices, done.msg].join("; ") };
   } catch (e) {
     failure = { error: e };

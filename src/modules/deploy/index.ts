@@ -12,12 +12,16 @@ import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
 import { releaseDir, runningScript } from "./service.js";
-import type { DeployArgs, DeployState, DeployStep } from "./types.js";
+import type { DeployArgs, DeployData, DeployState, DeployStep } from "./types.js";
 import { envPath, socketPath, unitPath } from "./unit.js";
+
+// what other parts of armgo (armgo releases) read of a host's deployments
+export { manifestPath, parseManifest, type Release } from "./manifest.js";
+export { appDir } from "./plan.js";
 
 const SHA12 = /^[0-9a-f]{12}$/;
 
-export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
+export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   name: "deploy",
 
   async resolve(args, ctx) {

@@ -4,7 +4,7 @@
 import { TaskError } from "../../errors.js";
 import type { Plan } from "../contract.js";
 import { findRelease, lastGood, pruneReleases, withRelease, withStatus, type Manifest, type ServiceSpec } from "./manifest.js";
-import type { DeployArgs, DeployState, DeployStep } from "./types.js";
+import type { DeployArgs, DeployData, DeployState, DeployStep } from "./types.js";
 import { envPath, envSha256, renderSocket, renderUnit, sha256, socketPath, unitPath } from "./unit.js";
 
 export const DEFAULT_KEEP = 5;
@@ -46,7 +46,8 @@ export function targetOf(state: DeployState, args: DeployArgs): string {
   const known = m.releases.map((r) => `${r.sha} (${r.status})`).join(", ") || "none";
   if (!rel) {
     const what = args.rollback === true ? `no good release of ${args.app} other than current ${state.current ?? "(none)"}` : `no single release of ${args.app} matches '${args.rollback}'`;
-    throw new TaskError(`${what}; releases on the host: ${known}`, { hint: "name one with --to SHA (armgo releases lists them)" });
+    // how to name one is the caller's to say (armgo rollback: --to)
+    throw new TaskError(`${what}; releases on the host: ${known}`, { data: { rollback_candidates: m.releases.map((r) => r.sha) } });
   }
   if (!state.dirs.includes(rel.sha)) throw new TaskError(`release ${rel.sha} of ${args.app} is in releases.json but its directory is gone`, { hint: "deploy it again from its artifact" });
   return rel.sha;
@@ -61,7 +62,7 @@ export function afterSuccess(m: Manifest, args: DeployArgs, target: string, run:
   return { ...withRelease(m, { sha: target, artifact: args.resolved?.name ?? "", status: "good", deployed_at: now, run }), ...specs };
 }
 
-export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeployStep> {
+export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeployStep, DeployData> {
   const m = state.manifest;
   const cur = state.current;
   const target = targetOf(state, args);
@@ -121,7 +122,7 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     steps.push({ action: "prune", shas: prune });
     what.push(`prune ${prune.join(", ")}`);
   }
-  const data = {
+  const data: DeployData = {
     deployed: { app: args.app, release: target },
     previous: cur ?? null,
     restarted: restart,

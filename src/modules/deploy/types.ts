@@ -1,4 +1,5 @@
 // The deploy module's arguments, what its probe learns about a host, and the steps of its plan.
+import type { Deployed } from "../contract.js";
 import type { HealthSpec, Manifest, ServiceSpec } from "./manifest.js";
 
 export interface BuildSpec {
@@ -70,3 +71,13 @@ export type DeployStep =
   /** Only the service or health spec changed: recorded in the manifest. */
   | { action: "record" }
   | { action: "prune"; shas: string[] };
+
+/** What a deploy plan learned, in the task's result and to apply: the release made current and the one before. */
+export type DeployData = {
+  deployed: Deployed;
+  /** The release current before the task: what a failed restart goes back to. */
+  previous: string | null;
+  restarted: boolean;
+  app_dir: string;
+  pid?: number;
+};

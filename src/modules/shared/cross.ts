@@ -24,6 +24,9 @@ export const LIBC_PACKAGES: Record<Libc, string[]> = {
   musl: ["musl", "musl-dev"],
 };
 
+/** Inside the sysroot: what it was built from (the sysroot module writes it, cgo-probe reads its libc). */
+export const SYSROOT_MANIFEST = ".armgo-sysroot.json";
+
 /** musl's gcc specs inside the sysroot, rewritten by the sysroot module to resolve against --sysroot. */
 export const MUSL_SPECS = "usr/lib/aarch64-linux-musl/musl-gcc.specs";
 

@@ -9,10 +9,7 @@ import { recipeHash } from "../../hash.js";
 import { cacheDir } from "../../paths.js";
 import { download, privateApt } from "../../apt/private.js";
 import { run } from "../../run.js";
-import { MUSL_SPECS, type Libc } from "../shared/cross.js";
-
-/** Inside the sysroot: what it was built from. */
-export const MANIFEST = ".armgo-sysroot.json";
+import { MUSL_SPECS, SYSROOT_MANIFEST, type Libc } from "../shared/cross.js";
 
 export interface Recipe {
   format: 1;
@@ -100,7 +97,7 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
   await relativeLinks(root);
   if (recipe.libc === "musl") await relocatableSpecs(root);
   const manifest: Manifest = { recipe, recipe_hash: recipeId(recipe), packages };
-  await writeFile(join(root, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile(join(root, SYSROOT_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   progress("packing the sysroot");
   await run("tar", ["-C", root, "--owner=0", "--group=0", "--numeric-owner", "-czf", join(out, "sysroot.tar.gz"), "."]);
   await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -6,11 +6,11 @@ import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
 import { exportLines, quote, sh } from "../../transport/quote.js";
 import { parseKv, type Module, type ModuleContext } from "../contract.js";
-import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
+import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, SYSROOT_MANIFEST, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
-import { buildSysroot, MANIFEST, recipeId, type Recipe } from "./build.js";
+import { buildSysroot, recipeId, type Recipe } from "./build.js";
 
 export interface SysrootArgs {
   path: string;
@@ -75,7 +75,7 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
     [
       sh`p=${args.path}`,
       `if [ -L "$p" ]; then echo kind=link; elif [ -e "$p" ]; then echo kind=other; else echo kind=none; fi`,
-      sh`if [ -r "$p"/${MANIFEST} ]; then sed -n 's/^ *"recipe_hash": *"\\([0-9a-f]*\\)".*/recipe_hash=\\1/p' "$p"/${MANIFEST}; fi`,
+      sh`if [ -r "$p"/${SYSROOT_MANIFEST} ]; then sed -n 's/^ *"recipe_hash": *"\\([0-9a-f]*\\)".*/recipe_hash=\\1/p' "$p"/${SYSROOT_MANIFEST}; fi`,
       sh`c=$(command -v ${CROSS_CC} 2>/dev/null) && echo "compiler=$c"`,
       sh`if [ -f ${envFile(args.path)} ]; then echo "env_sha256=$(sha256sum < ${envFile(args.path)} | cut -c1-64)"; fi`,
       "exit 0",

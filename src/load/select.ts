@@ -2,7 +2,7 @@
 // `arm64:&canary`, `all:!canary`, globs `lab-*`, subscripts `web[0]`, `web[-1]`, `web[0:2]`
 // (the end is inclusive, as in Ansible) and regexes `~web-[12]$` (anchored at the start only, as re.match).
 import { InputError } from "../errors.js";
-import type { Inventory } from "../load/model.js";
+import type { Inventory } from "./model.js";
 import { firstMatch, pyRegex } from "../template/regex.js";
 
 const SUBSCRIPT = /^(.+)\[(?:(-?\d+)|(\d+)[:-](\d*))\]$/;

@@ -1,0 +1,57 @@
+// Each host's audit log for a run: opened at its first record with run_start, ended with run_end.
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import { AuditLog } from "../audit/log.js";
+import type { Playbook } from "../load/model.js";
+import { version } from "../paths.js";
+import type { RunSecrets } from "./secrets.js";
+import type { HostRecap } from "./types.js";
+
+export interface RunStart {
+  runId: string;
+  playbook: Playbook;
+  check: boolean;
+}
+
+export class AuditLogs {
+  private readonly logs = new Map<string, AuditLog>();
+
+  constructor(
+    readonly dir: string,
+    private readonly start: RunStart,
+    private readonly secrets: RunSecrets,
+  ) {}
+
+  of(host: string): AuditLog {
+    let log = this.logs.get(host);
+    if (!log) {
+      const secrets = this.secrets.of(host);
+      const { playbook } = this.start;
+      log = AuditLog.open(this.dir, host, (v) => secrets.scrub(v), version);
+      log.write({
+        type: "run_start",
+        run_id: this.start.runId,
+        host,
+        controller_user: userInfo().username,
+        armgo_version: version,
+        // a play built in memory (rollback, drift --fix) names its source instead of a file
+        playbook: existsSync(playbook.file) ? resolve(playbook.file) : playbook.file,
+        playbook_sha256: playbook.sha256,
+        check: this.start.check,
+      });
+      this.logs.set(host, log);
+    }
+    return log;
+  }
+
+  /** Ends every host's log; returns each log's new head (the run_end record's hash). */
+  close(interrupted: boolean, recap: (host: string) => HostRecap): Record<string, string> {
+    const heads: Record<string, string> = {};
+    for (const [host, log] of this.logs) {
+      heads[host] = log.write({ type: "run_end", run_id: this.start.runId, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...recap(host) } });
+      log.close();
+    }
+    return heads;
+  }
+}

@@ -1,0 +1,74 @@
+// The run's connections: one per host for the whole run (its tasks, delegate_to, the fleet's checks).
+import { TaskError } from "../errors.js";
+import { factsScript, parseFacts } from "../facts/gather.js";
+import { badDelegate, type Loaded } from "../load/run.js";
+import { selectOrFail } from "../load/select.js";
+import type { Controller, Fleet } from "../modules/contract.js";
+import { JumpPool } from "../transport/jump.js";
+import { LocalTransport } from "../transport/local.js";
+import type { Transport } from "../transport/transport.js";
+import { type ConnectOptions, connectHost } from "./connection.js";
+import type { RunOptions, RunResult } from "./types.js";
+
+export class Connections {
+  private readonly conns = new Map<string, Promise<Transport>>();
+  /** Jump host connections, each shared by the run's hosts behind it. */
+  private readonly jumps = new JumpPool();
+  // One object for the whole run: the ssh config is read, and its warnings given, once per run (connection.ts).
+  private readonly connectOpts: ConnectOptions;
+
+  constructor(
+    private readonly loaded: Loaded,
+    private readonly opts: RunOptions,
+    private readonly controller: Controller,
+  ) {
+    this.connectOpts = { ...opts, jumps: this.jumps };
+  }
+
+  transport(host: string): Promise<Transport> {
+    let t = this.conns.get(host);
+    if (!t) {
+      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, this.connectOpts);
+      this.conns.set(host, t);
+    }
+    return t;
+  }
+
+  /** delegate_to: an inventory host over its one connection of the run, or the controller for localhost. */
+  delegate(name: string): Promise<Transport> {
+    if (this.loaded.inventory.hosts.has(name)) return this.transport(name);
+    const bad = badDelegate(this.loaded.inventory, name);
+    if (bad) return Promise.reject(new TaskError(bad, { hint: "add it to the inventory" }));
+    let t = this.conns.get(name);
+    if (!t) {
+      t = Promise.resolve(new LocalTransport(name));
+      this.conns.set(name, t);
+    }
+    return t;
+  }
+
+  /** Other hosts for modules that check against the fleet: the run's connections, facts gathered once. */
+  readonly fleet: Fleet = {
+    hosts: (pattern) => selectOrFail(this.loaded.inventory, pattern, "targets"),
+    facts: (host) => this.controller.memo(`facts:${host}`, async () => parseFacts((await (await this.transport(host)).exec(factsScript)).stdout)),
+    exec: async (host, script, opts) => (await this.transport(host)).exec(script, opts),
+    put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
+  };
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
+    await this.jumps.close();
+  }
+
+  async stats(): Promise<RunResult["stats"]> {
+    const s = { connections: 0, execs: 0, bytesSent: 0 };
+    for (const t of await Promise.allSettled(this.conns.values())) {
+      if (t.status !== "fulfilled") continue;
+      const st = t.value.stats();
+      s.connections += st.connections;
+      s.execs += st.execs;
+      s.bytesSent += st.bytesSent;
+    }
+    return s;
+  }
+}

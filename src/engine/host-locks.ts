@@ -1,0 +1,31 @@
+// Each host's lock for the rest of the run, taken before its first change (lock/host-lock.ts).
+import { acquireHostLock, HOST_LOCK_PATH, type HostLock } from "../lock/host-lock.js";
+import { LocalTransport } from "../transport/local.js";
+import type { Transport } from "../transport/transport.js";
+
+export class HostLocks {
+  private readonly locks = new Map<string, Promise<HostLock | undefined>>();
+
+  constructor(
+    private readonly transport: (host: string) => Promise<Transport>,
+    private readonly opts: { run: string; onNotice?: (line: string) => void },
+  ) {}
+
+  /**
+   * The host to ourselves for the rest of the run: true when the lock was taken just now (what was
+   * probed before may be another controller's doing), false when already held or not needed.
+   */
+  async take(host: string): Promise<boolean> {
+    if (this.locks.has(host)) return (await this.locks.get(host), false);
+    const t = await this.transport(host);
+    // The controller itself is covered by the run lock; several local "hosts" share one machine.
+    const taking = t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, HOST_LOCK_PATH, this.opts);
+    this.locks.set(host, taking);
+    return (await taking) !== undefined;
+  }
+
+  /** A lock we fail to release (connection gone) is stale once this process has ended. */
+  async release(): Promise<void> {
+    await Promise.allSettled([...this.locks.values()].map(async (l) => (await l)?.release()));
+  }
+}

@@ -1,0 +1,35 @@
+// Each host's secrets for a run: what its audit records and events mask.
+import { Secrets, secretValues } from "../audit/redact.js";
+import type { Loaded } from "../load/run.js";
+import { lazyVars } from "./vars.js";
+
+/** A host's secrets known before any task: its inventory vars' and -e's, rendered. */
+export function inventorySecrets(hostVars: Record<string, unknown>, extraVars: Record<string, unknown> | undefined): Secrets {
+  return new Secrets().addVars(lazyVars([hostVars, extraVars]));
+}
+
+export class RunSecrets {
+  private readonly hosts = new Map<string, Secrets>();
+
+  constructor(
+    private readonly loaded: Loaded,
+    private readonly extraVars: Record<string, unknown> | undefined,
+  ) {}
+
+  /**
+   * The host's secrets: its inventory's and -e's, and the playbook's written out (a later task's var
+   * may hold what an earlier task prints), from the start; each task's rendered ones as it is prepared.
+   */
+  of(host: string): Secrets {
+    let s = this.hosts.get(host);
+    if (!s) {
+      s = inventorySecrets(this.loaded.inventory.hosts.get(host)!.vars, this.extraVars);
+      for (const play of this.loaded.playbook.plays) {
+        const tasks = [...play.tasks, ...play.handlers];
+        for (const layer of [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])]) s.add(secretValues(layer ?? {}));
+      }
+      this.hosts.set(host, s);
+    }
+    return s;
+  }
+}
