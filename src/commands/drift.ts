@@ -79,7 +79,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
 
 export async function drift(opts: DriftOptions): Promise<DriftReport> {
   const loaded = loadRun(opts);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.sources ?? loaded.inventory.file, part: shardName(opts.shard), command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
   try {
     return await driftLocked(opts, loaded);
   } finally {

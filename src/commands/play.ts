@@ -14,7 +14,7 @@ export interface PlayOptions extends RunOptions {
 export async function play(opts: PlayOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   // A check changes nothing, so it needs no turn; a real run waits for the one before it.
   if (opts.check) return runPlaybook(opts, loaded);
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.file, part: shardName(opts.shard), command: opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, signal: opts.signal });
+  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.sources ?? loaded.inventory.file, part: shardName(opts.shard), command: opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, signal: opts.signal });
   try {
     return await runPlaybook(opts, loaded);
   } finally {

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import pLimit from "p-limit";
 import { AuditLog } from "../audit/log.js";
 import { Secrets, secretValues } from "../audit/redact.js";
@@ -11,7 +11,7 @@ import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Inventory, Play, Playbook } from "../load/model.js";
 import type { Fleet } from "../modules/contract.js";
-import { loadInventory } from "../load/inventory.js";
+import { loadInventory, type InventorySources } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { recipeHash } from "../hash.js";
 import { version } from "../paths.js";
@@ -53,7 +53,7 @@ function badDelegate(inv: Inventory, name: string): string | undefined {
 export function loadRun(opts: Pick<RunOptions, "playbook" | "inventory" | "limit">): Loaded {
   if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
   const playbook = loadPlaybook(opts.playbook);
-  const inventory = loadInventory(opts.inventory);
+  const inventory = loadInventory(opts.inventory, { playbookDir: dirname(resolve(opts.playbook)) });
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   for (const t of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) {
     // a templated target is known only at run time
@@ -76,7 +76,7 @@ export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "li
 }
 
 /** A playbook built in memory (armgo releases, rollback) over an inventory file, checked as loadRun checks a file's. */
-export function loadBuilt(opts: Pick<RunOptions, "inventory" | "limit"> & { inventory: string }, source: string, plays: Play[]): Loaded {
+export function loadBuilt(opts: Pick<RunOptions, "inventory" | "limit"> & { inventory: InventorySources }, source: string, plays: Play[]): Loaded {
   const inventory = loadInventory(opts.inventory);
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   return { playbook: { file: source, sha256: recipeHash(plays), plays }, inventory };
