@@ -64,7 +64,7 @@ export function parseSource(path: string, inv: InventoryData, opts: SourceOption
   if (executable && attempt("script", () => parseScript(path, inv, opts.scriptTimeoutMs))) return;
   let yaml: YamlFile | undefined;
   if (!ext || YAML_EXTS.includes(ext)) {
-    if (attempt("yaml", () => (yaml = YamlFile.parse(path, text)))) {
+    if (attempt("yaml", () => (yaml = YamlFile.parse(path, text, { ansible: true })))) {
       // a plugin's configuration is refused at once: no other reader would take it either
       if (pluginName(yaml!.data) !== undefined) parseYamlInventory(yaml!, inv);
       if (attempt("yaml", () => parseYamlInventory(yaml!, inv))) return;

@@ -51,7 +51,7 @@ export class VarsFiles {
   read(file: string): VarMap {
     let vars = this.cache.get(file);
     if (vars) return vars;
-    const yaml = YamlFile.read(file);
+    const yaml = YamlFile.read(file, { ansible: true });
     if (yaml.text.startsWith("$ANSIBLE_VAULT")) {
       throw new InputError("this vars file is encrypted with ansible-vault, which armgo does not read", {
         where: { file },

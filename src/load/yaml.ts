@@ -1,9 +1,26 @@
 // YAML with positions: every later error (schema, template, module) can point at file:line:col.
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node as YNode, type Tags } from "yaml";
 import { InputError, type Where } from "../errors.js";
 
 export type Path = ReadonlyArray<string | number>;
+
+/** How a file is read: armgo's own files as YAML 1.2; files Ansible reads (inventories, group_vars) as PyYAML does. */
+export interface YamlDialect {
+  ansible?: boolean;
+}
+
+// PyYAML's YAML 1.1 booleans (not y/n, which the yaml package's 1.1 schema also takes)
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const BOOL = "tag:yaml.org,2002:bool";
+
+/** YAML 1.1 as ansible-core's loader reads it: PyYAML's booleans, and timestamps left as strings (they print the same). */
+function ansibleTags(tags: Tags): Tags {
+  const kept = tags.filter((t) => typeof t === "string" || (t.tag !== BOOL && t.tag !== "tag:yaml.org,2002:timestamp"));
+  const bool = (value: boolean, test: RegExp) => ({ tag: BOOL, default: true, test, identify: (v: unknown) => v === value, resolve: () => new Scalar(value) });
+  return [bool(true, PY_TRUE), bool(false, PY_FALSE), ...kept];
+}
 
 export class YamlFile {
   private constructor(
@@ -14,7 +31,7 @@ export class YamlFile {
     readonly data: unknown,
   ) {}
 
-  static read(file: string): YamlFile {
+  static read(file: string, dialect: YamlDialect = {}): YamlFile {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
@@ -26,12 +43,17 @@ export class YamlFile {
         cause: e,
       });
     }
-    return YamlFile.parse(file, text);
+    return YamlFile.parse(file, text, dialect);
   }
 
-  static parse(file: string, text: string): YamlFile {
+  static parse(file: string, text: string, dialect: YamlDialect = {}): YamlFile {
     const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: true,
+      ...(dialect.ansible ? { version: "1.1" as const, customTags: ansibleTags } : {}),
+    });
     const err = doc.errors[0];
     if (err) {
       const { line, col } = lc.linePos(err.pos[0]);
