@@ -38,7 +38,7 @@ function parseJson(script: string, args: string[], out: string): unknown {
   try {
     return JSON.parse(out);
   } catch (e) {
-    throw new InputError(`inventory script '${[script, ...args].join(" ")}' did not print JSON: ${(e as Error).message}`, { where: { file: script }, cause: e });
+    throw new InputError(`inventory script '${[script, ...args].join(" ")}' did not print JSON: ${(e as Error).message.replace(/\s+/g, " ")}`, { where: { file: script }, cause: e });
   }
 }
 
