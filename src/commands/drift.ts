@@ -77,8 +77,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
   return { result, seen };
 }
 
-export async function drift(opts: DriftOptions): Promise<DriftReport> {
-  const loaded = loadRun(opts);
+export async function drift(opts: DriftOptions, loaded: Loaded = loadRun(opts)): Promise<DriftReport> {
   const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.sources ?? loaded.inventory.file, part: shardName(opts.shard), command: `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, signal: opts.signal });
   try {
     return await driftLocked(opts, loaded);
