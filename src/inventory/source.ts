@@ -22,6 +22,9 @@ function readText(path: string): string {
     return readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && path.includes(",")) {
+      throw new InputError("comma-separated host lists are not read as an inventory", { where: { file: path }, hint: "write the hosts in an INI or YAML file", cause: e });
+    }
     throw new InputError(code === "ENOENT" ? "inventory not found" : `cannot read the inventory: ${(e as Error).message}`, {
       where: { file: path },
       hint: code === "ENOENT" ? "check the -i path" : undefined,
