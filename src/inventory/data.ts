@@ -28,11 +28,15 @@ export interface HostData {
   name: string;
   vars: VarMap;
   where: Where;
+  /** The groups that list the host itself, in the order it was put in them. */
+  groups: string[];
 }
 
 export class InventoryData {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
+  // ancestors by group, rebuilt after a group gets a new parent (a 10,000-host inventory asks often)
+  private readonly above = new Map<string, Set<string>>();
 
   constructor() {
     this.addGroup("all", {});
@@ -55,14 +59,17 @@ export class InventoryData {
     if (!name) throw new InputError("a host needs a name", { where });
     let h = this.hosts.get(name);
     if (!h) {
-      h = { name, vars: new Map(), where };
+      h = { name, vars: new Map(), where, groups: [] };
       this.hosts.set(name, h);
       if (port !== undefined) h.vars.set("ansible_port", { value: port, where });
     }
     if (group !== undefined) {
       const g = this.groups.get(group);
       if (!g) throw new InputError(`group '${group}' is not defined`, { where });
-      if (!g.hosts.includes(name)) g.hosts.push(name);
+      if (!h.groups.includes(group)) {
+        h.groups.push(group);
+        g.hosts.push(name);
+      }
     }
     return h;
   }
@@ -100,10 +107,13 @@ export class InventoryData {
     }
     parent.children.push(child);
     if (!g.parents.includes(group)) g.parents.push(group);
+    this.above.clear();
   }
 
   /** Every group above `group`, not itself. */
   ancestors(group: string): Set<string> {
+    const known = this.above.get(group);
+    if (known) return known;
     const out = new Set<string>();
     const up = (name: string): void => {
       for (const p of this.groups.get(name)?.parents ?? []) {
@@ -114,16 +124,16 @@ export class InventoryData {
       }
     };
     up(group);
+    this.above.set(group, out);
     return out;
   }
 
   /** The groups a host is in: those that list it, and their ancestors. */
   groupsOf(host: string): string[] {
     const out = new Set<string>();
-    for (const g of this.groups.values()) {
-      if (!g.hosts.includes(host)) continue;
-      out.add(g.name);
-      for (const a of this.ancestors(g.name)) out.add(a);
+    for (const g of this.hosts.get(host)?.groups ?? []) {
+      out.add(g);
+      for (const a of this.ancestors(g)) out.add(a);
     }
     return [...out];
   }
@@ -137,13 +147,20 @@ export class InventoryData {
       if (g.name !== "all" && g.parents.length === 0) this.addChild("all", g.name, g.where);
     }
     const ungrouped = this.groups.get("ungrouped")!;
+    const leave = new Set<string>();
     for (const h of this.hosts.values()) {
       const mine = this.groupsOf(h.name);
       if (mine.includes("ungrouped")) {
-        if (mine.some((g) => g !== "all" && g !== "ungrouped")) ungrouped.hosts.splice(ungrouped.hosts.indexOf(h.name), 1);
+        if (mine.some((g) => g !== "all" && g !== "ungrouped")) leave.add(h.name);
       } else if (mine.length === 0 || (mine.length === 1 && mine[0] === "all")) {
         ungrouped.hosts.push(h.name);
+        h.groups.push("ungrouped");
       }
+    }
+    ungrouped.hosts = ungrouped.hosts.filter((h) => !leave.has(h));
+    for (const h of leave) {
+      const groups = this.hosts.get(h)!.groups;
+      groups.splice(groups.indexOf("ungrouped"), 1);
     }
   }
 

@@ -46,6 +46,7 @@ export function varsFiles(dir: string, name: string): string[] {
 /** Reads vars files once per load, keeping each var's position. */
 export class VarsFiles {
   private readonly cache = new Map<string, VarMap>();
+  private readonly found = new Map<string, VarMap>();
 
   /** The vars of one file: a mapping (an empty file has none). */
   read(file: string): VarMap {
@@ -74,12 +75,22 @@ export class VarsFiles {
 
   /** `kind` (group_vars or host_vars) vars of `name` beside `base`, merged in file order. */
   of(base: string, kind: "group_vars" | "host_vars", name: string): VarMap {
-    const out: VarMap = new Map();
-    // Ansible skips names that look like absolute paths (chroot-style hosts)
-    if (name.startsWith("/")) return out;
+    const key = `${base}\0${kind}\0${name}`;
+    let out = this.found.get(key);
+    if (out) return out;
+    out = new Map();
+    this.found.set(key, out);
     const dir = join(base, kind);
-    if (!isDir(dir)) return out;
+    // Ansible skips names that look like absolute paths (chroot-style hosts)
+    if (name.startsWith("/") || !this.isDir(dir)) return out;
     for (const f of varsFiles(dir, name)) for (const [k, v] of this.read(f)) out.set(k, v);
     return out;
+  }
+
+  private readonly dirs = new Map<string, boolean>();
+  private isDir(dir: string): boolean {
+    let d = this.dirs.get(dir);
+    if (d === undefined) this.dirs.set(dir, (d = isDir(dir)));
+    return d;
   }
 }
