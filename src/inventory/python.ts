@@ -89,10 +89,12 @@ class LiteralParser {
     if (c === "[") return this.sequence("]");
     if (c === "(") return this.sequence(")", true);
     if (c === "{") return this.mapping();
+    // a sign applies to a number itself, not to another sign or a bracket (`--1` is not a literal)
     if (c === "-" || c === "+") {
       this.i++;
-      const v = this.value();
-      if (typeof v !== "number") throw new NotLiteral();
+      this.space();
+      if (!/[0-9.]/.test(this.s[this.i] ?? "")) throw new NotLiteral();
+      const v = this.number();
       return c === "-" ? -v : v;
     }
     if (/[0-9.]/.test(c)) return this.number();
@@ -183,6 +185,8 @@ class LiteralParser {
   private mapping(): unknown {
     this.i++;
     const out: Record<string, unknown> = {};
+    // Python's dict keys by equality: 1, 1.0 and True are one key, which keeps its first spelling
+    const spelled = new Map<unknown, string>();
     const set: unknown[] = [];
     let isSet: boolean | undefined;
     for (;;) {
@@ -198,7 +202,9 @@ class LiteralParser {
         isSet = false;
         this.i++;
         if (k !== null && typeof k === "object") throw new NotLiteral();
-        out[pyKey(k)] = this.value();
+        const same = typeof k === "boolean" ? Number(k) : k;
+        if (!spelled.has(same)) spelled.set(same, pyKey(k));
+        out[spelled.get(same)!] = this.value();
       } else {
         if (isSet === false) throw new NotLiteral();
         isSet = true;
