@@ -54,6 +54,16 @@ export class YamlFile {
       uniqueKeys: true,
       ...(dialect.ansible ? { version: "1.1" as const, customTags: ansibleTags } : {}),
     });
+    // Ansible's own tags (!vault, !unsafe) mean something armgo does not do: never read them as plain text
+    const tag = dialect.ansible ? doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED") : undefined;
+    if (tag) {
+      const { line, col } = lc.linePos(tag.pos[0]);
+      const name = /tag: (\S+)/.exec(tag.message)?.[1] ?? "this tag";
+      throw new InputError(`YAML tag ${name} is not supported`, {
+        where: { file, line, col },
+        hint: name === "!vault" ? "armgo does not read ansible-vault: keep secrets in env vars (password_env, become_password_env)" : "write the plain value",
+      });
+    }
     const err = doc.errors[0];
     if (err) {
       const { line, col } = lc.linePos(err.pos[0]);

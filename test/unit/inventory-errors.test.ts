@@ -86,6 +86,18 @@ const ROWS: Row[] = [
     error: /hosts\.ini:1:4: 'ansible_ssh_pass' in an inventory file is refused/,
   },
   {
+    name: "an ansible-vault value in group_vars",
+    files: { "hosts.ini": "[web]\nw1\n", "group_vars/web.yml": "db_pass: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n" },
+    sources: ["hosts.ini"],
+    error: /group_vars\/web\.yml:1:10: YAML tag !vault is not supported — armgo does not read ansible-vault/,
+  },
+  {
+    name: "an ansible-vault encrypted host_vars file",
+    files: { "hosts.ini": "[web]\nw1\n", "host_vars/w1.yml": "$ANSIBLE_VAULT;1.1;AES256\n6162636465\n" },
+    sources: ["hosts.ini"],
+    error: /host_vars\/w1\.yml: this vars file is encrypted with ansible-vault, which armgo does not read/,
+  },
+  {
     name: "a script that fails: its stderr is in the line",
     files: { "inv.sh": "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'botocore.exceptions.NoCredentialsError: Unable to locate credentials' >&2\nexit 1\n" },
     sources: ["inv.sh"],
