@@ -45,7 +45,7 @@ export const DIFFERENCES = [
   { name: "a source no reader can parse", ansible: "warns, goes on without its hosts", armgo: "InputError at its file:line:col" },
   { name: "an unknown key in a YAML group (childs:)", ansible: "warns, skips it", armgo: "InputError with did-you-mean" },
   { name: "a duplicate key in a YAML file", ansible: "warns, the last one wins", armgo: "InputError at the key" },
-  { name: "inventory plugin configs (plugin: aws_ec2), TOML, vault-encrypted vars", ansible: "reads them", armgo: "refused, with how to export them" },
+  { name: "plugin configs (plugin: aws_ec2), TOML, vault files, !vault and !unsafe values", ansible: "reads them", armgo: "refused at file:line:col" },
   { name: "passwords (ansible_password, ansible_become_pass, ...) in any source", ansible: "reads them", armgo: "refused: password_env / become_password_env" },
   { name: "connection vars armgo does not implement (src/inventory/connection-vars.ts)", ansible: "honours them", armgo: "refused at file:line:col, or one warning when harmless" },
   { name: "a script's empty --host answer", ansible: "fails to parse it (a bytes/str slip in 2.14)", armgo: "reads it as no vars" },
