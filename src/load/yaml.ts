@@ -15,11 +15,43 @@ const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 const BOOL = "tag:yaml.org,2002:bool";
 
-/** YAML 1.1 as ansible-core's loader reads it: PyYAML's booleans, and timestamps left as strings (they print the same). */
+const FLOAT = "tag:yaml.org,2002:float";
+// PyYAML's floats: a dot is required, an exponent needs its sign ("1.5e3" is a string, "1.5e+3" a number)
+const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
+const TIMESTAMP = "tag:yaml.org,2002:timestamp";
+const PY_TIMESTAMP =
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
+
+/** A YAML timestamp as Ansible prints it: Python's date/datetime isoformat(). */
+function pyIsoformat(text: string): string {
+  const m = PY_TIMESTAMP.exec(text)!;
+  const two = (s: string | undefined): string => (s ?? "0").padStart(2, "0");
+  const date = `${m[1]}-${two(m[2])}-${two(m[3])}`;
+  if (m[4] === undefined) return date;
+  const fraction = m[7] ? `.${m[7].slice(0, 6).padEnd(6, "0")}` : "";
+  const frac = fraction === ".000000" ? "" : fraction;
+  let tz = "";
+  if (m[8] === "Z") tz = "+00:00";
+  else if (m[8]) {
+    const [h, min] = m[8].slice(1).split(":");
+    tz = `${m[8][0]}${two(h)}:${two(min)}`;
+  }
+  return `${date}T${two(m[4])}:${m[5]}:${m[6]}${frac}${tz}`;
+}
+
+/** YAML 1.1 as ansible-core's loader (PyYAML) reads it: its booleans, floats and timestamps. */
 function ansibleTags(tags: Tags): Tags {
-  const kept = tags.filter((t) => typeof t === "string" || (t.tag !== BOOL && t.tag !== "tag:yaml.org,2002:timestamp"));
-  const bool = (value: boolean, test: RegExp) => ({ tag: BOOL, default: true, test, identify: (v: unknown) => v === value, resolve: () => new Scalar(value) });
-  return [bool(true, PY_TRUE), bool(false, PY_FALSE), ...kept];
+  const kept = tags.filter(
+    (t) => typeof t === "string" || (t.tag !== BOOL && t.tag !== TIMESTAMP && !(t.tag === FLOAT && !t.test?.test(".inf"))),
+  );
+  const scalar = (tag: string, test: RegExp, resolve: (s: string) => unknown) => ({ tag, default: true, test, resolve: (s: string) => new Scalar(resolve(s)) });
+  return [
+    scalar(BOOL, PY_TRUE, () => true),
+    scalar(BOOL, PY_FALSE, () => false),
+    scalar(FLOAT, PY_FLOAT, (s) => Number(s.replace(/_/g, ""))),
+    scalar(TIMESTAMP, PY_TIMESTAMP, pyIsoformat),
+    ...kept,
+  ];
 }
 
 export class YamlFile {

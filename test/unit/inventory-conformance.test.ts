@@ -35,6 +35,7 @@ const CASES: Case[] = [
   { name: "host_vars/ as a file without extension, .json, a directory, .yml before .yaml", sources: ["host-vars/hosts.ini"] },
   { name: "group_vars/ and host_vars/ beside the playbook over the inventory's", sources: ["playbook-dir/inventory/hosts.ini"], playbookDir: "playbook-dir/playbooks" },
   { name: "group depth and ansible_group_priority order group vars", sources: ["priority/hosts.yaml"] },
+  { name: "YAML 1.1 as PyYAML reads it (yes/on, 0755, 1:20, 1.5e3 vs 1.5e+3, timestamps)", sources: ["yaml11/hosts.ini", "yaml11/hosts.yml"] },
 ];
 
 /**
