@@ -8,7 +8,7 @@ export const IGNORE_EXTS = [".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", 
 const IGNORE_NAMES = ["host_vars", "group_vars", "vars_plugins"];
 
 /** Whether Ansible skips this entry of an inventory directory. */
-export function ignoredEntry(name: string): boolean {
+function ignoredEntry(name: string): boolean {
   return name.startsWith(".") || IGNORE_NAMES.includes(name) || IGNORE_EXTS.some((e) => name.endsWith(e));
 }
 

@@ -22,7 +22,7 @@ function parseAddress(text: string): { host: string; port?: number } | undefined
 }
 
 /** Ansible's expand_hostname_range: the first `[a:b(:step)]` expanded, then the rest recursively. */
-export function expandRange(line: string): string[] {
+function expandRange(line: string): string[] {
   if (!line.includes("[")) return [line];
   const open = line.indexOf("[");
   const close = line.indexOf("]", open);

@@ -65,6 +65,8 @@ export function parseSource(path: string, inv: InventoryData, opts: SourceOption
     }
   };
   if (executable && attempt("script", () => parseScript(path, inv, opts.scriptTimeoutMs))) return;
+  // a #! file that failed as a script is not read as INI (Ansible would: a one-word line is a host)
+  if (text.startsWith("#!")) throw failures[0]!.error;
   let yaml: YamlFile | undefined;
   if (!ext || YAML_EXTS.includes(ext)) {
     if (attempt("yaml", () => (yaml = YamlFile.parse(path, text, { ansible: true })))) {
@@ -78,6 +80,6 @@ export function parseSource(path: string, inv: InventoryData, opts: SourceOption
   }
   if (attempt("ini", () => parseIni(path, text, inv))) return;
   // the reader the file was most likely meant for tells what is wrong with it
-  const meant = text.startsWith("#!") ? "script" : YAML_EXTS.includes(ext) || (yaml && typeof yaml.data === "object" && yaml.data !== null) ? "yaml" : "ini";
+  const meant = YAML_EXTS.includes(ext) || (yaml && typeof yaml.data === "object" && yaml.data !== null) ? "yaml" : "ini";
   throw (failures.find((f) => f.kind === meant) ?? failures[0]!).error;
 }

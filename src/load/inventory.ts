@@ -1,6 +1,7 @@
 // The inventory loader lives in src/inventory/ (one file per source kind); this is its entry for loading.
 import type { YamlFile } from "./yaml.js";
 import type { Inventory } from "./model.js";
+import { ignoredWarning } from "../inventory/connection-vars.js";
 import { InventoryData } from "../inventory/data.js";
 import { mergeVars } from "../inventory/merge.js";
 import { VarsFiles } from "../inventory/vars-dirs.js";
@@ -14,5 +15,5 @@ export function parseInventory(yaml: YamlFile): Inventory {
   parseYamlInventory(yaml, data);
   data.reconcile();
   const merged = mergeVars(data, [], undefined, new VarsFiles());
-  return { file: yaml.file, sources: [yaml.file], hosts: merged.hosts, groups: merged.groups, warnings: [...merged.ignored] };
+  return { file: yaml.file, sources: [yaml.file], hosts: merged.hosts, groups: merged.groups, warnings: [...merged.ignored].sort().map(ignoredWarning) };
 }

@@ -49,6 +49,7 @@ export const DIFFERENCES = [
   { name: "plugin configs (plugin: aws_ec2), TOML, vault files, !vault and !unsafe values", ansible: "reads them", armgo: "refused at file:line:col" },
   { name: "passwords (ansible_password, ansible_become_pass, ...) in any source", ansible: "reads them", armgo: "refused: password_env / become_password_env" },
   { name: "connection vars armgo does not implement (src/inventory/connection-vars.ts)", ansible: "honours them", armgo: "refused at file:line:col, or one warning when harmless" },
+  { name: "a #! file that fails as a script", ansible: "tries it as YAML and INI next", armgo: "the script's error" },
   { name: "a script's empty --host answer", ansible: "fails to parse it (a bytes/str slip in 2.14)", armgo: "reads it as no vars" },
   { name: "Ansible's comma host lists (-i 'a,b,')", ansible: "host_list plugin", armgo: "not read: -i takes paths" },
 ];
