@@ -34,10 +34,10 @@ export async function measure(argv: string[], opts: { env: NodeJS.ProcessEnv; cw
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
     child.once("error", reject);
-    child.once("close", (c) => resolve({ code: c ?? -1, output: Buffer.concat(chunks as unknown as Uint8Array[]).toString() }));
+    child.once("close", (c) => resolve({ code: c ?? -1, output: Buffer.concat(chunks).toString() }));
   });
   const wallMs = performance.now() - start;
-  await endLeftovers(watch.pids);
+  await endLeftovers(() => watch.pids());
   const mem = await watch.stop();
   await watch.remove();
   await writeFile(opts.logPath, output);

@@ -53,7 +53,7 @@ try {
     const dir = join(OUT, `n${n}`);
     await mkdir(dir, { recursive: true });
     const file = join(OUT, `samples-n${n}.json`);
-    const samples: Sample[] = values.append ? JSON.parse(await readFile(file, "utf8").catch(() => "[]")) : [];
+    const samples = values.append ? (JSON.parse(await readFile(file, "utf8").catch(() => "[]")) as Sample[]) : [];
     const firstRound = Math.max(0, ...samples.map((s) => s.round)) + 1;
     for (let round = firstRound; round < firstRound + roundsFor(n); round++) {
       // Rotate which tool goes first, so none always gets the cooler machine.
@@ -70,7 +70,7 @@ try {
   }
   // The report and the chart cover every N with saved samples, so runs made in several sittings come together.
   const all: Sample[] = [];
-  for (const f of (await readdir(OUT)).filter((f) => /^samples-n\d+\.json$/.test(f))) all.push(...JSON.parse(await readFile(join(OUT, f), "utf8")));
+  for (const f of (await readdir(OUT)).filter((f) => /^samples-n\d+\.json$/.test(f))) all.push(...(JSON.parse(await readFile(join(OUT, f), "utf8")) as Sample[]));
   const md = [...new Set(all.map((s) => s.hosts))].sort((a, b) => a - b).map((n) => report(all.filter((s) => s.hosts === n))).join("\n");
   await writeFile(join(OUT, "report.md"), md);
   await writeFile(join(ROOT, "bench/speed.svg"), chart(all));

@@ -12,7 +12,7 @@ export interface SshdCounts {
 export function sshdLog(containerId: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("docker", ["logs", containerId], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err ? reject(err) : resolve(stdout + stderr),
+      err ? reject(new Error(`docker logs ${containerId}: ${err.message}`, { cause: err })) : resolve(stdout + stderr),
     );
   });
 }

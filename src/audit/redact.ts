@@ -29,8 +29,8 @@ export function secretForms(value: string): string[] {
 
 export function redact<T>(value: T, secrets: string[]): T {
   if (secrets.length === 0) return value;
-  if (typeof value === "string") return secrets.reduce((s, x) => s.split(x).join(MASK), value as string) as T;
-  if (Array.isArray(value)) return value.map((v) => redact(v, secrets)) as T;
+  if (typeof value === "string") return secrets.reduce((s, x) => s.split(x).join(MASK), value) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redact(v, secrets)) as T;
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAME.test(k) ? MASK : redact(v, secrets)])) as T;
   }

@@ -34,8 +34,9 @@ export function printWarnings(lines: readonly string[] = []): void {
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
-  "host-key-checking": { type: "string", arg: "MODE", help: "strict (default) | accept-new | off" },
+  "host-key-checking": { type: "string", arg: "MODE", help: "strict | accept-new | off (default: the ssh config's StrictHostKeyChecking, else strict)" },
   "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
+  "ssh-config": { type: "string", short: "F", arg: "FILE", help: "OpenSSH client config (default ~/.ssh/config, or the inventory's ssh_config)" },
   forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
   limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
 };
@@ -48,6 +49,8 @@ export function connection(v: Parsed["values"]) {
     forks: forks(v.forks),
     hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
     knownHosts: v["known-hosts"] as string | undefined,
+    sshConfig: v["ssh-config"] as string | undefined,
+    onNotice: notice,
   };
 }
 
@@ -78,7 +81,6 @@ export function runOptionsOf({ values: v, positionals }: Parsed, spec: CommandSp
     auditDir: v["audit-dir"] as string | undefined,
     verbose: Boolean(v.verbose),
     shard: parseShard({ shard: v.shard as string | undefined, shards: v.shards as string | undefined, env }),
-    onNotice: notice,
     ...connection(v),
   };
 }

@@ -32,7 +32,7 @@ export function exitForRecap(recap: Recap, interrupted = false): number {
 
 /** `armgo facts` and `armgo releases`, a report per host: the same precedence as a run, 4 over 2. */
 export function exitForHosts(report: FactsReport | ReleasesReport["hosts"]): number {
-  const entries: object[] = Object.values(report);
+  const entries = Object.values(report) as object[];
   if (entries.some((r) => "unreachable" in r)) return EXIT.unreachable;
   if (entries.some((r) => "failed" in r)) return EXIT.failed;
   return EXIT.ok;

@@ -148,6 +148,7 @@ const labCommand: Command = {
       hosts: { type: "string", short: "n", arg: "N", help: "up: how many hosts (default 3)" },
       arch: { type: "string", arg: "ARCH", help: "up: arm64 (default) | amd64 | mixed" },
       out: { type: "string", short: "o", arg: "FILE", help: "up: inventory to write (default .armgo/lab/inventory.yaml)" },
+      bastion: { type: "boolean", help: "up: hosts reachable only through a bastion (ProxyJump; see STATE_DIR/ssh_config)" },
       "state-dir": { type: "string", arg: "DIR", help: "where the lab keeps its key, known_hosts and state (default .armgo/lab)" },
     },
   },
@@ -158,12 +159,14 @@ const labCommand: Command = {
     }
     const stateDir = resolve((v["state-dir"] as string | undefined) ?? ".armgo/lab");
     const out = resolve((v.out as string | undefined) ?? `${stateDir}/inventory.yaml`);
-    const up = sub === "up" ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", out } : {};
+    const up =
+      sub === "up" ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", out, bastion: Boolean(v.bastion) } : {};
     const { lab } = await import("../commands/lab.js");
     const report = await lab({ action: sub as LabAction, stateDir, ...up });
     switch (report.action) {
       case "up":
         print(`lab up: ${report.lab.hosts.length} host(s); inventory ${out}\n  try: armgo play playbooks/site.yaml -i ${out}`);
+        if (report.lab.bastion) print(`  behind a bastion on 127.0.0.1:${report.lab.bastion.port}; ssh -F ${report.lab.sshConfigPath} ${report.lab.hosts[0]!.name}`);
         break;
       case "status":
         print(JSON.stringify(report.status, null, 2));

@@ -6,6 +6,7 @@ import { selectOrFail } from "../engine/select.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import { loadInventory, type InventorySources } from "../load/inventory.js";
+import { JumpPool } from "../transport/jump.js";
 
 export interface FactsOptions extends ConnectOptions {
   inventory: InventorySources;
@@ -23,11 +24,12 @@ export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
   const hosts = selectOrFail(inv, opts.limit ?? "all", "--limit");
   const limit = pLimit(Math.max(1, opts.forks ?? 10));
   const report: FactsReport = {};
+  const jumps = new JumpPool();
   await Promise.all(
     hosts.map((h) =>
       limit(async () => {
         try {
-          const t = await connectHost(inv, h, opts);
+          const t = await connectHost(inv, h, { ...opts, jumps });
           try {
             const r = await t.exec(factsScript);
             report[h] = r.code === 0 ? { facts: parseFacts(r.stdout) } : { failed: `facts script exited ${r.code}: ${r.stderr.trim()}` };

@@ -12,6 +12,8 @@ export interface LabOptions {
   hosts?: number;
   arch?: LabArch | "mixed";
   out?: string;
+  /** up: hosts reachable only through a bastion. */
+  bastion?: boolean;
 }
 
 export type LabReport =
@@ -23,7 +25,7 @@ export type LabReport =
 export async function lab(opts: LabOptions): Promise<LabReport> {
   switch (opts.action) {
     case "up":
-      return { action: "up", lab: await labUp({ hosts: opts.hosts ?? 3, arch: opts.arch ?? "arm64", out: opts.out, stateDir: opts.stateDir }) };
+      return { action: "up", lab: await labUp({ hosts: opts.hosts ?? 3, arch: opts.arch ?? "arm64", out: opts.out, stateDir: opts.stateDir, bastion: opts.bastion }) };
     case "status":
       return { action: "status", status: await labStatus({ stateDir: opts.stateDir }) };
     case "down":

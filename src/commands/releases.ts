@@ -7,7 +7,7 @@ import { manifestPath, parseManifest, type Release } from "../modules/deploy/man
 import { appDir } from "../modules/deploy/plan.js";
 import { type AppOptions, appRun, deployArgs } from "./app.js";
 
-export interface ReleasesOptions extends AppOptions, Pick<RunOptions, "forks" | "auditDir" | "hostKeyChecking" | "knownHosts" | "signal" | "onNotice"> {}
+export interface ReleasesOptions extends AppOptions, Pick<RunOptions, "forks" | "auditDir" | "hostKeyChecking" | "knownHosts" | "sshConfig" | "signal" | "onNotice"> {}
 
 export type HostReleases = { current?: string; releases: Release[] } | { unreachable: string } | { failed: string };
 

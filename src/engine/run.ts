@@ -17,9 +17,10 @@ import { recipeHash } from "../hash.js";
 import { version } from "../paths.js";
 import { isTemplated } from "../template/render.js";
 import { acquireHostLock, HOST_LOCK_PATH, type HostLock } from "../lock/host-lock.js";
+import { JumpPool } from "../transport/jump.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { connectHost } from "./connection.js";
+import { checkRoutes, connectHost } from "./connection.js";
 import { createController } from "./controller.js";
 import { DeployedTracker } from "./deployed.js";
 import { cachedFacts, gather, keepFacts, type Gathered } from "./gather.js";
@@ -87,6 +88,8 @@ class Run {
   readonly recap: Recap = {};
   readonly controller = createController();
   private readonly conns = new Map<string, Promise<Transport>>();
+  /** Jump host connections, each shared by the run's hosts behind it. */
+  private readonly jumps = new JumpPool();
   private readonly audits = new Map<string, AuditLog>();
   private readonly hostSecrets = new Map<string, Secrets>();
   /** Hosts out of the run: failed or unreachable hosts take no part in later plays, as in Ansible. */
@@ -108,6 +111,7 @@ class Run {
 
   private async closeConnections(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
+    await this.jumps.close();
   }
 
   emit(e: RunEvent): void {
@@ -214,7 +218,7 @@ class Run {
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
-      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, this.opts);
+      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, { ...this.opts, jumps: this.jumps });
       this.conns.set(host, t);
     }
     return t;
@@ -344,6 +348,7 @@ async function runHost(run: Run, play: Play, order: PlayOrder, host: string, onc
  * a synthetic `where`). Input errors throw InputError before any host is contacted.
  */
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
+  if (!opts.connect) checkRoutes(loaded.inventory, loaded.playbook.plays.flatMap((p) => playHosts(loaded.inventory, p, opts)), opts);
   const run = new Run(opts, loaded);
   let heads: Record<string, string> = {};
   try {

@@ -23,6 +23,8 @@ export interface RunOptions {
   auditDir?: string;
   hostKeyChecking?: HostKeyChecking;
   knownHosts?: string;
+  /** -F: the OpenSSH client config (default ~/.ssh/config). */
+  sshConfig?: string;
   /** Opens a host's connection in place of ssh or local from its vars (bench/sim.ts's simulated fleet). */
   connect?: (host: string) => Promise<Transport>;
   /** Stops the run: no new task starts; open connections close. */

@@ -28,7 +28,7 @@ export function lazyVars(layers: Array<Record<string, unknown> | DataLayer | und
   for (const layer of layers) {
     if (!layer) continue;
     const isData = DATA in layer;
-    for (const [k, v] of Object.entries(isData ? (layer as DataLayer)[DATA] : layer)) {
+    for (const [k, v] of Object.entries(isData ? (layer)[DATA] : layer)) {
       merged[k] = v;
       if (isData) plain.add(k);
       else plain.delete(k);

@@ -1,7 +1,9 @@
-// Lab hosts: one sshd container per host on the host network, each on its own loopback port.
+// Lab hosts: one sshd container per host on the host network, each on its own loopback port; or,
+// behind a bastion, all in the bastion's private network namespace (bastion.ts).
 import { connect } from "node:net";
 import type { StartedTestContainer } from "testcontainers";
 import { ArmgoError } from "../errors.js";
+import { BASTION_RELAY, bastionCommand, RELAY_MOUNT, RELAY_SCRIPT } from "./bastion.js";
 import type { LabArch } from "./images.js";
 import { freePorts } from "./ports.js";
 
@@ -35,10 +37,13 @@ async function testcontainers() {
   return import("testcontainers");
 }
 
-/** Start all hosts in parallel; if any fails, the started ones are stopped and the first error is thrown. */
+/**
+ * Start all hosts in parallel; if any fails, the started ones are stopped and the first error is thrown.
+ * `network`: Docker's network mode, `host` by default; `container:ID` puts them behind a bastion.
+ */
 export async function startHosts(
   specs: HostSpec[],
-  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string },
+  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string; network?: string },
 ): Promise<LabHost[]> {
   const { GenericContainer, Wait } = await testcontainers();
   const ports = await freePorts(specs.length);
@@ -47,7 +52,7 @@ export async function startHosts(
     const image = opts.images[spec.arch];
     if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
     const container = await new GenericContainer(image)
-      .withNetworkMode("host")
+      .withNetworkMode(opts.network ?? "host")
       .withCommand([String(port)])
       .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name })
       .withCopyContentToContainer([
@@ -74,6 +79,39 @@ export async function startHosts(
     });
   }
   return Promise.all(started.map(async (h) => ({ ...h, hostKey: await readHostKey(h.container) })));
+}
+
+export interface LabBastion {
+  container: StartedTestContainer;
+  hostKey: string;
+}
+
+/**
+ * The bastion: its own network namespace with only loopback (`--network none`), sshd on 127.0.0.1:22
+ * there, and the relay to `relayDir`'s unix sockets (the namespace's only way in and out).
+ */
+export async function startBastion(opts: {
+  image: string;
+  authorizedKey: string;
+  label: string;
+  relayDir: string;
+  mirrorPort: number;
+}): Promise<LabBastion> {
+  const { GenericContainer, Wait } = await testcontainers();
+  const keys = `${opts.authorizedKey.trim()}\n`;
+  const container = await new GenericContainer(opts.image)
+    .withNetworkMode("none")
+    .withEntrypoint(bastionCommand(opts.mirrorPort))
+    .withBindMounts([{ source: opts.relayDir, target: RELAY_MOUNT, mode: "rw" }])
+    .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": "bastion" })
+    .withCopyContentToContainer([
+      { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
+      { content: BASTION_RELAY, target: RELAY_SCRIPT, mode: 0o644 },
+    ])
+    .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/))
+    .withStartupTimeout(60_000)
+    .start();
+  return { container, hostKey: await readHostKey(container) };
 }
 
 export async function readHostKey(container: StartedTestContainer): Promise<string> {

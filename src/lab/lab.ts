@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ArmgoError, InputError, InterruptedError } from "../errors.js";
 import { recipeHash } from "./cache.js";
-import { hostSpecs, type LabHost, startHosts } from "./containers.js";
+import { waitForRelaySocket } from "./bastion.js";
+import { hostSpecs, type LabBastion, type LabHost, startBastion, startHosts } from "./containers.js";
 import { assertLabReady, labDoctor } from "./doctor.js";
 import { ensureImages, type LabArch } from "./images.js";
 import { ensureClientKey } from "./keys.js";
@@ -22,8 +23,11 @@ export interface LabState {
   arch: LabArch | "mixed";
   hosts: Array<{ name: string; arch: LabArch; port: number; containerId: string }>;
   mirror: { pid: number; port: number; url: string; dir: string };
+  /** Behind a bastion: the controller reaches it on 127.0.0.1:port (the relay in the mirror process). */
+  bastion?: { port: number; containerId: string };
   inventoryPath: string;
   knownHostsPath: string;
+  sshConfigPath: string;
   keyPath: string;
   startedAt: string;
 }
@@ -33,6 +37,7 @@ export interface LabStatus {
   stateDir: string;
   hosts: Array<{ name: string; arch: LabArch; port: number; running: boolean }>;
   mirror?: { url: string; running: boolean };
+  bastion?: { port: number; running: boolean };
   inventoryPath?: string;
 }
 
@@ -51,6 +56,8 @@ export async function labUp(opts: {
   arch: LabArch | "mixed";
   out?: string;
   stateDir?: string;
+  /** Hosts only reachable through a bastion (bastion.ts). */
+  bastion?: boolean;
 }): Promise<LabState> {
   const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
   if (!Number.isInteger(opts.hosts) || opts.hosts < 1) {
@@ -61,7 +68,8 @@ export async function labUp(opts: {
   }
   await assertLabReady();
   const specs = hostSpecs(opts.arch, opts.hosts);
-  const arches = [...new Set(specs.map((s) => s.arch))];
+  // the bastion runs the amd64 image: native, whatever the targets' arch
+  const arches = [...new Set([...specs.map((s) => s.arch), ...(opts.bastion ? (["amd64"] as const) : [])])];
   const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
   const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   await mkdir(stateDir, { recursive: true });
@@ -74,10 +82,20 @@ export async function labUp(opts: {
     progress("interrupted: stopping the lab hosts started so far");
   };
   process.on("SIGINT", onSigint);
-  const mirror = await startDetachedMirror(mirrorDir);
+  const relayDir = join(stateDir, "bastion");
+  if (opts.bastion) await mkdir(relayDir, { recursive: true });
+  const mirror = await startDetachedMirror(mirrorDir, opts.bastion ? relayDir : undefined);
   try {
+    let bastion: LabBastion | undefined;
+    if (opts.bastion) {
+      bastion = await timed("starting the bastion", () =>
+        startBastion({ image: images.amd64!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port }),
+      );
+      await waitForRelaySocket(relayDir);
+    }
+    const network = bastion ? `container:${bastion.container.getId()}` : undefined;
     const hosts: LabHost[] = await timed(`starting ${specs.length} lab hosts`, () =>
-      startHosts(specs, { images, authorizedKey: key.publicKey, label }),
+      startHosts(specs, { images, authorizedKey: key.publicKey, label, ...(network ? { network } : {}) }),
     );
     if (interrupted) throw new InterruptedError("lab up was interrupted");
     const url = `http://127.0.0.1:${mirror.port}`;
@@ -85,16 +103,20 @@ export async function labUp(opts: {
       knownHosts: join(stateDir, "known_hosts"),
       inventory: resolve(opts.out ?? join(stateDir, "inventory.yaml")),
       identityFile: key.privateKeyPath,
+      sshConfig: join(stateDir, "ssh_config"),
     };
     await mkdir(resolve(paths.inventory, ".."), { recursive: true });
-    await writeLabFiles(hosts, paths, url);
+    const access = bastion && mirror.bastionPort ? { port: mirror.bastionPort, hostKey: bastion.hostKey } : undefined;
+    await writeLabFiles(hosts, paths, url, access);
     const state: LabState = {
       label,
       arch: opts.arch,
       hosts: hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, containerId: h.container.getId() })),
       mirror: { pid: mirror.pid, port: mirror.port, url, dir: mirrorDir },
+      ...(bastion && access ? { bastion: { port: access.port, containerId: bastion.container.getId() } } : {}),
       inventoryPath: paths.inventory,
       knownHostsPath: paths.knownHosts,
+      sshConfigPath: paths.sshConfig,
       keyPath: key.privateKeyPath,
       startedAt: new Date().toISOString(),
     };
@@ -116,16 +138,19 @@ export async function labStatus(opts: { stateDir?: string } = {}): Promise<LabSt
   const running = new Set(await labContainers(state.label, "running"));
   const hosts = state.hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, running: running.has(h.containerId) }));
   const mirror = { url: state.mirror.url, running: await mirrorAlive(state.mirror.pid) };
-  return { up: hosts.every((h) => h.running) && mirror.running, stateDir, hosts, mirror, inventoryPath: state.inventoryPath };
+  const bastion = state.bastion ? { port: state.bastion.port, running: running.has(state.bastion.containerId) } : undefined;
+  const up = hosts.every((h) => h.running) && mirror.running && (bastion?.running ?? true);
+  return { up, stateDir, hosts, mirror, ...(bastion ? { bastion } : {}), inventoryPath: state.inventoryPath };
 }
 
 export async function labDown(opts: { stateDir?: string } = {}): Promise<{ containers: number; mirrorStopped: boolean }> {
   const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
   const state = await readState(stateDir);
-  const containers = await removeContainers(labelOf(stateDir), state?.hosts.map((h) => h.containerId) ?? []);
+  const known = [...(state?.hosts.map((h) => h.containerId) ?? []), ...(state?.bastion ? [state.bastion.containerId] : [])];
+  const containers = await removeContainers(labelOf(stateDir), known);
   const mirrorStopped = state ? await stopDetachedMirror(state.mirror.pid) : false;
-  const files = [stateFile(stateDir), join(stateDir, "known_hosts"), ...(state ? [state.inventoryPath] : [])];
-  await Promise.all(files.map((f) => rm(f, { force: true })));
+  const files = [stateFile(stateDir), join(stateDir, "known_hosts"), join(stateDir, "ssh_config"), ...(state ? [state.inventoryPath] : [])];
+  await Promise.all([...files, join(stateDir, "bastion")].map((f) => rm(f, { force: true, recursive: true })));
   return { containers, mirrorStopped };
 }
 

@@ -16,9 +16,13 @@ function entryPath(): string {
   throw new ArmgoError(`cannot find ${ENTRY}.js next to ${sibling}`, { hint: "run `npm run build`" });
 }
 
-/** Start the mirror server detached from this process; resolves with its pid and port. */
-export function startDetachedMirror(dir: string): Promise<{ pid: number; port: number }> {
-  const child = spawn(process.execPath, [entryPath(), dir], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+/**
+ * Start the mirror server detached from this process; resolves with its pid and port. With
+ * `relayDir` it also serves the controller's half of the bastion relay, on `bastionPort`.
+ */
+export function startDetachedMirror(dir: string, relayDir?: string): Promise<{ pid: number; port: number; bastionPort?: number }> {
+  const args = relayDir ? [dir, "0", relayDir] : [dir];
+  const child = spawn(process.execPath, [entryPath(), ...args], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new ArmgoError("mirror server did not report its port within 15 s")), 15_000);
     let out = "";
@@ -38,7 +42,8 @@ export function startDetachedMirror(dir: string): Promise<{ pid: number; port: n
       // Let it live on alone: no pipe or handle may keep this process waiting for it.
       child.stdout.destroy();
       child.unref();
-      resolve({ pid: child.pid!, port: Number(line[0]) });
+      const [port, bastionPort] = line[0]!.split(" ").map(Number);
+      resolve({ pid: child.pid!, port: port!, ...(bastionPort ? { bastionPort } : {}) });
     });
   });
 }

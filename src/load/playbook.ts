@@ -38,7 +38,7 @@ export const TASK_KEYWORDS = [
 type RawTask = Record<string, unknown>;
 type RawPlay = Record<string, unknown>;
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => `${x as string}`) : [`${v as string}`]);
 const conditions = (c: Condition | undefined): Array<string | boolean> => (c === undefined ? [] : Array.isArray(c) ? c : [c]);
 
 /** What a static import or a role gives every task it brings in, as Ansible applies it. */
@@ -240,7 +240,7 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks
     }
   }
   return {
-    name: String(p.name ?? list(p.hosts).join(",")),
+    name: `${(p.name as string | undefined) ?? list(p.hosts).join(",")}`,
     hosts: list(p.hosts).join(":"),
     vars,
     defaults: loaded.defaults,
@@ -271,7 +271,7 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[]): Task {
     checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]);
   }
   return {
-    name: String(t.name ?? `${module}`),
+    name: `${(t.name as string | undefined) ?? module}`,
     module,
     args: t[module] ?? {},
     where,

@@ -60,7 +60,7 @@ function arith(op: string, l: unknown, r: unknown): unknown {
   switch (op) {
     case "+":
       if (both("string")) return (l as string) + (r as string);
-      if (Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
+      if (Array.isArray(l) && Array.isArray(r)) return [...(l as unknown[]), ...(r as unknown[])];
       return num(l, op, r) + num(r, op, l);
     case "-":
       return num(l, op, r) - num(r, op, l);
@@ -68,7 +68,7 @@ function arith(op: string, l: unknown, r: unknown): unknown {
       if ((typeof l === "string" || Array.isArray(l)) && Number.isInteger(r)) {
         const times = Math.max(0, r as number);
         sized(l.length * times, "'*'");
-        return typeof l === "string" ? l.repeat(times) : Array.from({ length: times }, () => l).flat();
+        return typeof l === "string" ? l.repeat(times) : Array.from({ length: times }, () => l as unknown[]).flat();
       }
       return num(l, op, r) * num(r, op, l);
     case "/":

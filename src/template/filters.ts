@@ -42,7 +42,7 @@ function selecting(keep: boolean, byAttr: boolean): Call {
     const [attribute, testName, ...rest] = byAttr ? a : [null, ...a];
     return list(v, "select").filter((x) => {
       const val = byAttr ? attr(x, attribute) : x;
-      const ok = testName === undefined ? truthy(use(val)) : runTest(String(testName), val, rest, {});
+      const ok = testName === undefined ? truthy(use(val)) : runTest(str(testName), val, rest, {});
       return ok === keep;
     });
   };
@@ -80,7 +80,7 @@ function pyJson(v: unknown, indent?: number, depth = 0): string {
 
 function combine(a: Dict, b: Dict, recursive: boolean): Dict {
   const out: Dict = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = recursive && isDict(out[k]) && isDict(v) ? combine(out[k] as Dict, v, true) : v;
+  for (const [k, v] of Object.entries(b)) out[k] = recursive && isDict(out[k]) && isDict(v) ? combine(out[k], v, true) : v;
   return out;
 }
 
@@ -127,7 +127,7 @@ const FILTERS = new Map<string, Call>([
     }
     const [name, ...rest] = a;
     if (name === undefined) throw new ExprError("map needs a filter name or attribute=");
-    return items.map((x) => applyFilter(String(name), x, rest, kw));
+    return items.map((x) => applyFilter(str(name), x, rest, kw));
   }],
   ["select", selecting(true, false)],
   ["reject", selecting(false, false)],

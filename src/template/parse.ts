@@ -30,9 +30,9 @@ const LITERALS = new Map<string, unknown>([
 
 /** A Python string literal's escapes, as Jinja reads them (unknown escapes stay as written). */
 function unescape(body: string, pos: number): string {
-  return body.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (m, oct, x, u, U, c) => {
+  return body.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (m: string, oct?: string, x?: string, u?: string, U?: string, c: string = "") => {
     if (oct) return String.fromCodePoint(parseInt(oct, 8));
-    if (x || u || U) return String.fromCodePoint(parseInt(x ?? u ?? U, 16));
+    if (x || u || U) return String.fromCodePoint(parseInt(x ?? u ?? U ?? "", 16));
     const simple: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\n": "" };
     if (c in simple) return simple[c]!;
     if (c === "x" || c === "u" || c === "U") throw new ExprError(`bad \\${c} escape in the string at column ${pos + 1}`);

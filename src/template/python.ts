@@ -110,7 +110,7 @@ export function str(v: unknown): string {
 export function percent(fmt: string, args: unknown): string {
   const list = Array.isArray(args) ? args : [args];
   let next = 0;
-  const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdirfFeExXoc%])/g, (_m, key, flags: string, width, prec, conv) => {
+  const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdirfFeExXoc%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
     if (conv === "%") return "%";
     let v: unknown;
     if (key !== undefined) {

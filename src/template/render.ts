@@ -67,7 +67,7 @@ export function render<T>(value: T, vars: Record<string, unknown>): T {
     if (ps.length === 1 && only && "expr" in only) return evaluate(only.expr, vars) as T;
     return ps.map((p) => ("text" in p ? p.text : interpolate(evaluate(p.expr, vars)))).join("") as T;
   }
-  if (Array.isArray(value)) return value.map((v) => render(v, vars)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => render(v, vars)) as T;
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = render(v, vars);

@@ -1,11 +1,13 @@
 // The one way the engine gets a Transport for a host: ssh, or local for `connection: local`.
 import { credentialSource, gatherCredentials } from "./credentials.js";
+import { type JumpHop, JumpPool } from "./jump.js";
 import type { HostKeyChecking } from "./known-hosts.js";
 import { LocalTransport } from "./local.js";
 import { SshTransport } from "./ssh.js";
 import type { Transport } from "./transport.js";
 
 export type { HostKeyChecking } from "./known-hosts.js";
+export type { JumpHop } from "./jump.js";
 
 export interface ConnectionConfig {
   /** Inventory name. */
@@ -13,7 +15,10 @@ export interface ConnectionConfig {
   address: string;
   port: number;
   user: string;
-  identityFile?: string;
+  /** Tried in order; empty: the agent, then ~/.ssh's default keys. */
+  identityFiles: string[];
+  /** OpenSSH's IdentitiesOnly: the agent is not asked. */
+  identitiesOnly?: boolean;
   /** Name of the env var that holds the password (never the password itself). */
   passwordEnv?: string;
   /** Name of the env var that holds the key passphrase (default ARMGO_KEY_PASSPHRASE). */
@@ -24,15 +29,28 @@ export interface ConnectionConfig {
   connectTimeoutMs?: number;
   /** Attempts for refused, timed-out or reset connects (default 3); auth and host key failures never retry. */
   connectAttempts?: number;
+  /** ssh keepalive (ServerAliveInterval): 0 turns it off (default 15 s). */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection counts as lost (ServerAliveCountMax, default 4). */
+  keepaliveCountMax?: number;
+  /** Jump hosts, the first dialled from the controller; empty: direct. */
+  jumps: JumpHop[];
   local?: boolean;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 const DEFAULT_CONNECT_ATTEMPTS = 3;
 
-/** Connects at once: UnreachableError / HostKeyError come from here, not from the first task. */
-export async function connect(cfg: ConnectionConfig): Promise<Transport> {
+/**
+ * Connects at once: UnreachableError / HostKeyError come from here, not from the first task. Jump
+ * connections come from `jumps`, the run's pool, so every target behind one hop shares it (a caller
+ * without a pool gets one for this target alone).
+ */
+export async function connect(cfg: ConnectionConfig, jumps: JumpPool = new JumpPool()): Promise<Transport> {
   if (cfg.local) return new LocalTransport(cfg.host);
+  const connectTimeoutMs = cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const attempts = cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS;
+  const route = cfg.jumps.length ? jumps.route(cfg.jumps, cfg, { connectTimeoutMs, attempts }) : undefined;
   return SshTransport.open({
     host: cfg.host,
     address: cfg.address,
@@ -40,8 +58,11 @@ export async function connect(cfg: ConnectionConfig): Promise<Transport> {
     user: cfg.user,
     hostKeyChecking: cfg.hostKeyChecking,
     knownHostsFile: cfg.knownHostsFile,
-    connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    attempts: cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS,
+    connectTimeoutMs,
+    attempts,
+    ...(cfg.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: cfg.keepaliveIntervalMs } : {}),
+    ...(cfg.keepaliveCountMax !== undefined ? { keepaliveCountMax: cfg.keepaliveCountMax } : {}),
     credentials: await gatherCredentials(credentialSource(cfg)),
+    ...(route ? { route } : {}),
   });
 }

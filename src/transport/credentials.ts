@@ -15,7 +15,10 @@ export type AuthAttempt =
 
 export interface CredentialSource {
   user: string;
-  identityFile?: string;
+  /** Tried in order, before the agent; none: the default keys instead. */
+  identityFiles: string[];
+  /** As OpenSSH's IdentitiesOnly: no agent keys. */
+  identitiesOnly: boolean;
   /** Name of the env var holding the password (inventory `password_env`). */
   passwordEnv?: string;
   /** Name of the env var holding the key passphrase. */
@@ -34,12 +37,13 @@ export const DEFAULT_PASSPHRASE_ENV = "ARMGO_KEY_PASSPHRASE";
 const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
 export function credentialSource(
-  c: { user: string; identityFile?: string; passwordEnv?: string; passphraseEnv?: string },
+  c: { user: string; identityFiles?: string[]; identitiesOnly?: boolean; passwordEnv?: string; passphraseEnv?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): CredentialSource {
   return {
     user: c.user,
-    ...(c.identityFile ? { identityFile: c.identityFile } : {}),
+    identityFiles: c.identityFiles ?? [],
+    identitiesOnly: c.identitiesOnly ?? false,
     ...(c.passwordEnv ? { passwordEnv: c.passwordEnv } : {}),
     passphraseEnv: c.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV,
     env,
@@ -47,7 +51,7 @@ export function credentialSource(
   };
 }
 
-/** Explicit identity file, then the agent, then default keys (only without an identity file), then a password. */
+/** Explicit identity files, then the agent (unless identities only), then default keys (only without identity files), then a password. */
 export async function gatherCredentials(src: CredentialSource): Promise<Credentials> {
   const attempts: AuthAttempt[] = [];
   const notes: string[] = [];
@@ -74,9 +78,11 @@ export async function gatherCredentials(src: CredentialSource): Promise<Credenti
     attempts.push({ type: "publickey", username: src.user, key: parsed, label });
   };
 
-  if (src.identityFile) await addKey(expandHome(src.identityFile, src.home), true);
-  if (src.env.SSH_AUTH_SOCK) attempts.push({ type: "agent", username: src.user, agent: src.env.SSH_AUTH_SOCK, label: "ssh-agent" });
-  if (!src.identityFile) {
+  for (const file of src.identityFiles) await addKey(expandHome(file, src.home), true);
+  if (src.env.SSH_AUTH_SOCK && !src.identitiesOnly) {
+    attempts.push({ type: "agent", username: src.user, agent: src.env.SSH_AUTH_SOCK, label: "ssh-agent" });
+  }
+  if (src.identityFiles.length === 0) {
     for (const name of DEFAULT_KEYS) await addKey(join(src.home, ".ssh", name), false);
   }
   if (src.passwordEnv) {

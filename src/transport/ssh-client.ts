@@ -1,4 +1,5 @@
 // Opening one authenticated ssh2 connection: host key check, credentials, retries, one-line errors.
+import type { Duplex } from "node:stream";
 // ssh2 is CommonJS: Node's ESM loader only offers its default export at run time.
 import ssh2, {
   type Algorithms,
@@ -33,7 +34,25 @@ export interface SshTarget {
   connectTimeoutMs: number;
   /** Connection attempts for refused/timed-out/reset connects. */
   attempts: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
   credentials: Credentials;
+  /** Reach sshd through this (jump hosts) instead of a TCP connect of our own. */
+  route?: Route;
+}
+
+/** A way to a host's sshd other than dialling it: a channel forwarded by a jump host (jump.ts). */
+export interface Route {
+  /** For messages: "via jump host bastion". */
+  via: string;
+  /** A fresh byte stream to the host's sshd, one per connect attempt. */
+  open(): Promise<RouteStream>;
+}
+
+export interface RouteStream {
+  sock: Duplex;
+  /** Why the stream ended, once the route itself went away (names the hop); undefined otherwise. */
+  lost(): string | undefined;
 }
 
 const KEEPALIVE_MS = 15_000;
@@ -41,10 +60,13 @@ const KEEPALIVE_MAX_MISSED = 4;
 const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
 
 /** A connect failure that a later attempt may not repeat (sshd busy or still starting, network blip). */
-class TransientConnectError extends Error {}
+export class TransientConnectError extends Error {}
 
-/** Connect, and hand the ready client to `wire` in the tick it became ready, so no event of it goes unheard. */
-export async function openClient<T>(t: SshTarget, wire: (client: SshClient) => T): Promise<T> {
+/**
+ * Connect, and hand the ready client to `wire` in the tick it became ready, so no event of it goes
+ * unheard; with a route, `wire` also gets the stream the connection runs over.
+ */
+export async function openClient<T>(t: SshTarget, wire: (client: SshClient, via?: RouteStream) => T): Promise<T> {
   if (t.credentials.attempts.length === 0) {
     throw new UnreachableError(`no credentials to offer for ${t.user}@${t.address}:${t.port}`, {
       where: { host: t.host },
@@ -66,22 +88,25 @@ export async function openClient<T>(t: SshTarget, wire: (client: SshClient) => T
     if (err instanceof UnreachableError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     const tries = tried > 1 ? ` (${tried} attempts)` : "";
-    throw new UnreachableError(`cannot reach ${t.user}@${t.address}:${t.port}: ${reason}${tries}`, {
+    const via = t.route ? ` ${t.route.via}` : "";
+    throw new UnreachableError(`cannot reach ${t.user}@${t.address}:${t.port}${via}: ${reason}${tries}`, {
       where: { host: t.host },
       cause: err instanceof TransientConnectError ? err.cause : err,
     });
   }
 }
 
-function attemptConnect<T>(t: SshTarget, wire: (client: SshClient) => T): Promise<T> {
+function attemptConnect<T>(t: SshTarget, wire: (client: SshClient, via?: RouteStream) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let refusal: HostKeyError | undefined;
     let settled = false;
+    let via: RouteStream | undefined;
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
       client.end();
+      via?.sock.destroy();
       reject(refusal ?? classify(err, t));
     };
     client.once("ready", () => {
@@ -89,21 +114,22 @@ function attemptConnect<T>(t: SshTarget, wire: (client: SshClient) => T): Promis
       settled = true;
       client.removeListener("error", fail);
       client.removeListener("close", onEarlyClose);
-      resolve(wire(client));
+      resolve(wire(client, via));
     });
     client.on("error", fail);
     const onEarlyClose = (): void => fail(new TransientConnectError("connection closed during handshake"));
     client.once("close", onEarlyClose);
 
-    void hostKeyAlgorithms(t).then(
-      (algorithms) =>
+    void Promise.all([hostKeyAlgorithms(t), t.route?.open()]).then(
+      ([algorithms, stream]) => {
+        via = stream;
+        if (settled) return void stream?.sock.destroy();
         client.connect({
-          host: t.address,
-          port: t.port,
+          ...(stream ? { sock: stream.sock } : { host: t.address, port: t.port }),
           username: t.user,
           readyTimeout: t.connectTimeoutMs,
-          keepaliveInterval: KEEPALIVE_MS,
-          keepaliveCountMax: KEEPALIVE_MAX_MISSED,
+          keepaliveInterval: t.keepaliveIntervalMs ?? KEEPALIVE_MS,
+          keepaliveCountMax: t.keepaliveCountMax ?? KEEPALIVE_MAX_MISSED,
           ...(algorithms ? { algorithms } : {}),
           hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
             void verifyHostKey(t, key).then(
@@ -115,7 +141,8 @@ function attemptConnect<T>(t: SshTarget, wire: (client: SshClient) => T): Promis
             );
           },
           authHandler: authHandler(t.credentials),
-        }),
+        });
+      },
       fail,
     );
   });

@@ -5,7 +5,7 @@ import { TaskError, UnreachableError } from "../errors.js";
 import { needsSudo, wrapScript } from "./become.js";
 import { ChannelGate, isChannelRefusal, openChannel } from "./channels.js";
 import { checkBecome, OutputCollector, signalExitCode } from "./output.js";
-import { openClient, type SshTarget } from "./ssh-client.js";
+import { openClient, type RouteStream, type SshTarget } from "./ssh-client.js";
 import { stagedPut } from "./staged-put.js";
 import { tempBeside } from "./temp-name.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
@@ -20,6 +20,8 @@ interface Connection {
   gate: ChannelGate;
   sftp?: Promise<SFTPWrapper>;
   closed: boolean;
+  /** The forwarded stream it runs over, behind jump hosts. */
+  via?: RouteStream;
 }
 
 export class SshTransport implements Transport {
@@ -54,12 +56,12 @@ export class SshTransport implements Transport {
         (channel) => {
           // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
           channel.once("close", release);
-          return { done: this.collect(channel, script, opts, started) };
+          return { done: this.collect(conn, channel, script, opts, started) };
         },
       ),
     ).catch((err: unknown) => {
       release();
-      throw conn.closed ? this.lost(err) : this.noSession(err);
+      throw conn.closed ? this.lost(conn, err) : this.noSession(err);
     });
     const result = await done;
     return checkBecome(result, opts, this.host, this.target.user);
@@ -81,7 +83,7 @@ export class SshTransport implements Transport {
       await rename(tmp, local);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      if (conn.closed) throw this.lost(err);
+      if (conn.closed) throw this.lost(conn, err);
       throw new TaskError(`download of ${this.host}:${remote} to ${local} failed: ${(err as Error).message}`, {
         where: { host: this.host },
         cause: err,
@@ -104,7 +106,7 @@ export class SshTransport implements Transport {
       if (opts.mode !== undefined) await sftpCall<void>((cb) => sftp!.chmod(tmp, opts.mode!, cb));
       await renameOver(sftp, tmp, remote);
     } catch (err) {
-      if (conn.closed) throw this.lost(err);
+      if (conn.closed) throw this.lost(conn, err);
       if (sftp) await sftpCall<void>((cb) => sftp!.unlink(tmp, cb)).catch(() => undefined);
       throw new TaskError(`upload of ${local} to ${this.host}:${remote} failed: ${(err as Error).message}`, {
         where: { host: this.host },
@@ -131,9 +133,9 @@ export class SshTransport implements Transport {
   // A connection that dropped (keepalive gave up, host rebooted) is replaced on the next call.
   private connection(): Promise<Connection> {
     if (!this.current) {
-      const opening: Promise<Connection> = openClient(this.target, (client) => {
+      const opening: Promise<Connection> = openClient(this.target, (client, via) => {
         this.counters.connections++;
-        const conn: Connection = { client, gate: new ChannelGate(), closed: false };
+        const conn: Connection = { client, gate: new ChannelGate(), closed: false, ...(via ? { via } : {}) };
         // After `ready` ssh2 still reports socket errors; the close that follows is what we act on.
         client.on("error", () => undefined);
         client.once("close", () => {
@@ -189,14 +191,15 @@ export class SshTransport implements Transport {
     });
   }
 
-  private lost(cause?: unknown): UnreachableError {
-    return new UnreachableError(`connection to ${this.target.address}:${this.target.port} was lost`, {
+  private lost(conn: Connection, cause?: unknown): UnreachableError {
+    const why = conn.via?.lost();
+    return new UnreachableError(`connection to ${this.target.address}:${this.target.port} was lost${why ? `: ${why}` : ""}`, {
       where: { host: this.host },
       cause,
     });
   }
 
-  private collect(channel: ClientChannel, script: string, opts: ExecOptions, started: number): Promise<ExecResult> {
+  private collect(conn: Connection, channel: ClientChannel, script: string, opts: ExecOptions, started: number): Promise<ExecResult> {
     const output = new OutputCollector(opts.onStdout);
     channel.on("data", (b: Buffer) => output.stdoutChunk(b));
     channel.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
@@ -224,7 +227,7 @@ export class SshTransport implements Transport {
         clearTimeout(timer);
         if (timedOut) return;
         if (code === undefined) {
-          reject(this.lost());
+          reject(this.lost(conn));
           return;
         }
         resolve(output.finish(script, code, started, false));

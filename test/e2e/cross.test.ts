@@ -99,7 +99,10 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     // the env returned for register/environment is what env.sh exports
     const [sysroot] = results(r.stdout, "sysroot");
     const envSh = await readFile(`${join(dir, "s1")}/arm64-glibc.env.sh`, "utf8");
-    for (const [k, v] of Object.entries(sysroot!.data!.env as Record<string, string>)) expect(envSh).toContain(`export ${k}=`), expect(envSh).toContain(v);
+    for (const [k, v] of Object.entries(sysroot!.data!.env as Record<string, string>)) {
+      expect(envSh).toContain(`export ${k}=`);
+      expect(envSh).toContain(v);
+    }
     // the service cross-built with the glibc sysroot runs on every ARM64 host and links zlib
     for (const h of [arm1, arm2]) expect((await fleet.exec(h, "/usr/local/bin/zsvc -selftest")).stdout).toBe("zsvc zlib 1.2.13\n");
   });

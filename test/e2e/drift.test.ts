@@ -116,7 +116,7 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     const done = (child: ReturnType<typeof run>) =>
       new Promise<{ code: number; stderr: string }>((res) => {
         let stderr = "";
-        child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.once("close", (code) => res({ code: code ?? -1, stderr }));
       });
     const first = run();

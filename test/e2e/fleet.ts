@@ -1,9 +1,10 @@
 // The ARM64 test fleet for e2e suites: real sshd containers (arm64 under QEMU) and an in-process Go mirror.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ControllerRelay, serveRelay, waitForRelaySocket } from "../../src/lab/bastion.js";
 import { recipeHash } from "../../src/lab/cache.js";
-import { type LabHost, hostSpecs, rotateHostKey, startHosts } from "../../src/lab/containers.js";
+import { type LabBastion, type LabHost, hostSpecs, rotateHostKey, startBastion, startHosts } from "../../src/lab/containers.js";
 import { assertLabReady } from "../../src/lab/doctor.js";
 import { ensureImages, type LabArch } from "../../src/lab/images.js";
 import { ensureClientKey } from "../../src/lab/keys.js";
@@ -24,6 +25,15 @@ export interface Fleet {
   inventoryPath: string;
   knownHostsPath: string;
   keyPath: string;
+  /** `ssh -F sshConfigPath lab-amd64-1` reaches a host as armgo does (through the bastion, if any). */
+  sshConfigPath: string;
+  /** With `bastion: true`: the hosts share its private network namespace, the controller reaches it on 127.0.0.1:port. */
+  bastion?: {
+    port: number;
+    /** Connections the controller's relay has carried to the bastion's sshd. */
+    connections(): number;
+    exec(script: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  };
   mirrorUrl: string;
   mirrorDir: string;
   exec(host: string, script: string, user?: string): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -31,25 +41,47 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-/** Start `arm64` + `amd64` hosts; throws (never skips) when Docker, binfmt or the images are unavailable. */
-export async function startFleet(opts: { arm64?: number; amd64?: number }): Promise<Fleet> {
+/**
+ * Start `arm64` + `amd64` hosts, directly on loopback or (`bastion`) reachable only through a bastion;
+ * throws (never skips) when Docker, binfmt or the images are unavailable.
+ */
+export async function startFleet(opts: { arm64?: number; amd64?: number; bastion?: boolean }): Promise<Fleet> {
   await assertLabReady();
   const specs = [...hostSpecs("arm64", opts.arm64 ?? 0), ...hostSpecs("amd64", opts.amd64 ?? 0)];
-  const arches = [...new Set(specs.map((s) => s.arch))];
+  const arches = [...new Set([...specs.map((s) => s.arch), ...(opts.bastion ? (["amd64"] as const) : [])])];
   const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
   const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   const dir = await mkdtemp(join(tmpdir(), "armgo-fleet-"));
   const mirror = await serveDir(mirrorDir);
   let hosts: LabHost[] = [];
+  let bastion: LabBastion | undefined;
+  let relay: ControllerRelay | undefined;
+  const stopAll = async () => {
+    await Promise.allSettled(hosts.map((h) => h.container.stop()));
+    await bastion?.container.stop();
+    await relay?.close();
+    await mirror.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const key = await ensureClientKey(join(dir, "id_ed25519"));
-    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label: recipeHash(dir).slice(0, 12) });
+    const label = recipeHash(dir).slice(0, 12);
+    if (opts.bastion) {
+      const relayDir = join(dir, "bastion");
+      await mkdir(relayDir);
+      relay = await serveRelay(relayDir, mirror.port);
+      bastion = await startBastion({ image: images.amd64!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port });
+      await waitForRelaySocket(relayDir);
+    }
+    const network = bastion ? { network: `container:${bastion.container.getId()}` } : {};
+    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label, ...network });
     const paths = {
       knownHosts: join(dir, "known_hosts"),
       inventory: join(dir, "inventory.yaml"),
       identityFile: key.privateKeyPath,
+      sshConfig: join(dir, "ssh_config"),
     };
-    await writeLabFiles(hosts, paths, mirror.url);
+    await writeLabFiles(hosts, paths, mirror.url, bastion && relay ? { port: relay.port, hostKey: bastion.hostKey } : undefined);
     const byName = (name: string): LabHost => {
       const host = hosts.find((h) => h.name === name);
       if (!host) throw new Error(`no fleet host named ${name} (have ${hosts.map((h) => h.name).join(", ")})`);
@@ -61,6 +93,19 @@ export async function startFleet(opts: { arm64?: number; amd64?: number }): Prom
       inventoryPath: paths.inventory,
       knownHostsPath: paths.knownHosts,
       keyPath: paths.identityFile,
+      sshConfigPath: paths.sshConfig,
+      ...(bastion && relay
+        ? {
+            bastion: {
+              port: relay.port,
+              connections: () => relay!.sshConnections,
+              async exec(script: string) {
+                const res = await bastion!.container.exec(["sh", "-c", script]);
+                return { code: res.exitCode, stdout: res.stdout, stderr: res.stderr };
+              },
+            },
+          }
+        : {}),
       mirrorUrl: mirror.url,
       mirrorDir,
       async exec(host, script, user) {
@@ -70,16 +115,10 @@ export async function startFleet(opts: { arm64?: number; amd64?: number }): Prom
       async rotateHostKey(host) {
         await rotateHostKey(byName(host));
       },
-      async stop() {
-        await Promise.allSettled(hosts.map((h) => h.container.stop()));
-        await mirror.close();
-        await rm(dir, { recursive: true, force: true });
-      },
+      stop: stopAll,
     };
   } catch (err) {
-    await Promise.allSettled(hosts.map((h) => h.container.stop()));
-    await mirror.close();
-    await rm(dir, { recursive: true, force: true });
+    await stopAll();
     throw err;
   }
 }

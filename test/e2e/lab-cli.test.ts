@@ -1,8 +1,10 @@
 // Issue 3 through the CLI, as a newcomer uses it: lab up, facts over SSH, status, down.
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { recipeHash } from "../../src/lab/cache.js";
 import { armgo } from "./cli.js";
 
 describe("armgo lab + armgo facts", () => {
@@ -25,5 +27,31 @@ describe("armgo lab + armgo facts", () => {
       expect(down.code, down.stderr).toBe(0);
     }
     expect(JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout)).toMatchObject({ up: false });
+  });
+
+  it("lab up --bastion: the hosts only through the bastion (facts over ProxyJump, OpenSSH with the lab's ssh_config); down removes it all", async () => {
+    const state = mkdtempSync(join(tmpdir(), "armgo-lab-cli-"));
+    const up = await armgo(["lab", "up", "--bastion", "--hosts", "2", "--arch", "amd64", "--state-dir", state]);
+    try {
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      expect(up.stdout).toMatch(/behind a bastion on 127\.0\.0\.1:\d+; ssh -F .*ssh_config lab-amd64-1/);
+      const facts = await armgo(["facts", "-i", join(state, "inventory.yaml")]);
+      expect(facts.code, facts.stderr).toBe(0);
+      const report = JSON.parse(facts.stdout) as Record<string, { facts: { arch: string } }>;
+      expect(Object.keys(report).sort()).toEqual(["lab-amd64-1", "lab-amd64-2"]);
+      for (const r of Object.values(report)) expect(r.facts.arch).toBe("x86_64");
+      const ssh = execFileSync("ssh", ["-F", join(state, "ssh_config"), "-o", "BatchMode=yes", "lab-amd64-2", "hostname"], { encoding: "utf8" });
+      expect(ssh.trim()).toMatch(/^[0-9a-f]{12}$/);
+      const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout);
+      expect(status).toMatchObject({ up: true, mirror: { running: true }, bastion: { running: true } });
+    } finally {
+      const down = await armgo(["lab", "down", "--state-dir", state]);
+      expect(down.code, down.stderr).toBe(0);
+    }
+    const label = `armgo.lab=${recipeHash(state).slice(0, 12)}`;
+    expect(execFileSync("docker", ["ps", "-aq", "--filter", `label=${label}`], { encoding: "utf8" })).toBe("");
+    expect(JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout)).toMatchObject({ up: false });
+    expect(existsSync(join(state, "bastion"))).toBe(false);
+    expect(existsSync(join(state, "ssh_config"))).toBe(false);
   });
 });

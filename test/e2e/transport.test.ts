@@ -25,10 +25,11 @@ describe("ssh transport on an arm64 host", () => {
     address: "127.0.0.1",
     port: host.port,
     user: "root",
-    identityFile: fleet.keyPath,
+    identityFiles: [fleet.keyPath],
     hostKeyChecking: "strict",
     knownHostsFile: fleet.knownHostsPath,
     connectTimeoutMs: 60_000,
+    jumps: [],
     ...over,
   });
   const open = async (over: Partial<ConnectionConfig> = {}): Promise<Transport> => {

@@ -10,7 +10,7 @@ import { LocalTransport } from "../../src/transport/local.js";
 
 const t = new LocalTransport("h1");
 const lockAt = () => join(mkdtempSync(join(tmpdir(), "armgo-hostlock-")), "armgo.lock");
-const deadPid = (): number => spawnSync("true").pid!;
+const deadPid = (): number => spawnSync("true").pid;
 
 describe("host lock", () => {
   it("one holder at a time: the second is refused naming the first; release frees it for the next", async () => {

@@ -9,7 +9,7 @@ import { cgoProbe, unmet, type Binary, type CgoProbeArgs, type CgoProbeState, ty
 import { readElf, type ElfInfo } from "../../src/modules/cgo-probe/elf.js";
 import { DONE_LINE, cgoProgram } from "../../src/modules/cgo-probe/programs.js";
 import { crossLibs } from "../../src/modules/shared/cross.js";
-import { harness, localFacts, localFleet, runModule, tempDir } from "./modules-helpers.js";
+import { harness, localFacts, localFleet, tempDir } from "./modules-helpers.js";
 
 const elf = (over: Partial<ElfInfo>): ElfInfo => ({ class: 64, endian: "little", machine: 183, type: 3, interpreter: null, needed: [], glibc: null, ...over });
 const bin = (over: Partial<ElfInfo>): Binary => ({ elf: elf(over), size: 1000, bytes: Buffer.alloc(0) });
@@ -98,7 +98,7 @@ describe("the cgo program", () => {
 
 describe("the probe is read-only", () => {
   it("builds with Go's cache in its own temp dir, which its trap removes: nothing is left on the build host", () => {
-    const script = cgoProbe.probe({ sysroot: "/opt/sysroot/arm64-glibc", libs: ["zlib"] } as CgoProbeArgs, localFacts());
+    const script = cgoProbe.probe({ sysroot: "/opt/sysroot/arm64-glibc", libs: ["zlib"] }, localFacts());
     const lines = script.split("\n");
     const tmp = lines.findIndex((l) => l.startsWith("tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"));
     const cache = lines.indexOf('export GOCACHE="$tmp/gocache"');

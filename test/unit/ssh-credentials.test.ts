@@ -23,12 +23,15 @@ const rows: Row[] = [
   ["the passphrase env unlocks the encrypted default key", { user: "u" }, { ARMGO_KEY_PASSPHRASE: "s3cret-pass" }, ["~/.ssh/id_ed25519", "~/.ssh/id_rsa"], []],
   ["a wrong passphrase is named, not shown", { user: "u" }, { ARMGO_KEY_PASSPHRASE: "nope" }, ["~/.ssh/id_ed25519"], [/ARMGO_KEY_PASSPHRASE does not unlock it/]],
   ["a custom passphrase env name", { user: "u", passphraseEnv: "MY_PASS" }, { MY_PASS: "s3cret-pass" }, ["~/.ssh/id_ed25519", "~/.ssh/id_rsa"], []],
-  ["identity_file replaces the default keys; ~ expands", { user: "u", identityFile: "~/deploy_key" }, {}, ["~/deploy_key"], []],
-  ["a missing identity_file is a note", { user: "u", identityFile: "/nope/key" }, {}, [], [/identity_file \/nope\/key: ENOENT/]],
-  ["a file that is no key is a note", { user: "u", identityFile: join(home, "garbage") }, {}, [], [/garbage is not a usable private key/]],
-  ["the agent comes after an explicit identity file", { user: "u", identityFile: "~/deploy_key" }, { SSH_AUTH_SOCK: "/run/agent.sock" }, ["~/deploy_key", "ssh-agent"], []],
-  ["a password only from the named env var, last", { user: "u", identityFile: "~/deploy_key", passwordEnv: "HOST_PW" }, { HOST_PW: "pw-value" }, ["~/deploy_key", "password from $HOST_PW"], []],
-  ["an unset password env is a note", { user: "u", identityFile: "~/deploy_key", passwordEnv: "HOST_PW" }, {}, ["~/deploy_key"], [/password_env HOST_PW is not set/]],
+  ["identity_file replaces the default keys; ~ expands", { user: "u", identityFiles: ["~/deploy_key"] }, {}, ["~/deploy_key"], []],
+  ["a missing identity_file is a note", { user: "u", identityFiles: ["/nope/key"] }, {}, [], [/identity_file \/nope\/key: ENOENT/]],
+  ["a file that is no key is a note", { user: "u", identityFiles: [join(home, "garbage")] }, {}, [], [/garbage is not a usable private key/]],
+  ["the agent comes after an explicit identity file", { user: "u", identityFiles: ["~/deploy_key"] }, { SSH_AUTH_SOCK: "/run/agent.sock" }, ["~/deploy_key", "ssh-agent"], []],
+  ["a password only from the named env var, last", { user: "u", identityFiles: ["~/deploy_key"], passwordEnv: "HOST_PW" }, { HOST_PW: "pw-value" }, ["~/deploy_key", "password from $HOST_PW"], []],
+  ["several identity files, each in order, then the agent", { user: "u", identityFiles: ["~/deploy_key", "/nope/key", "~/.ssh/id_ed25519"] }, { SSH_AUTH_SOCK: "/run/agent.sock" }, ["~/deploy_key", "~/.ssh/id_ed25519", "ssh-agent"], [/identity_file \/nope\/key: ENOENT/]],
+  ["IdentitiesOnly: the agent is not asked", { user: "u", identityFiles: ["~/deploy_key"], identitiesOnly: true }, { SSH_AUTH_SOCK: "/run/agent.sock" }, ["~/deploy_key"], []],
+  ["IdentitiesOnly without identity files: the default keys, no agent", { user: "u", identitiesOnly: true }, { SSH_AUTH_SOCK: "/run/agent.sock" }, ["~/.ssh/id_ed25519"], [/id_rsa is encrypted/]],
+  ["an unset password env is a note", { user: "u", identityFiles: ["~/deploy_key"], passwordEnv: "HOST_PW" }, {}, ["~/deploy_key"], [/password_env HOST_PW is not set/]],
 ];
 
 describe("gatherCredentials", () => {

@@ -2,7 +2,7 @@
 // serves SFTP from the local disk, with a MaxSessions-like cap, so the ssh transport is tested without containers.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync, chmodSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect as tcpConnect } from "node:net";
 import { type Connection, type ParsedKey, Server, type SFTPWrapper, utils } from "ssh2";
 
 const { STATUS_CODE, flagsToString } = utils.sftp;
@@ -19,6 +19,8 @@ export interface FakeSshdOptions {
   port?: number;
   /** Commands answered in the tick they arrive: reply, output, exit-status and close reach the client in one read. */
   instant?: (command: string) => { stdout: string; code: number } | undefined;
+  /** Refuse this many direct-tcpip opens first (CONNECT_FAILED), as a jump host under load may. */
+  refuseForwards?: number;
 }
 
 export interface FakeSshd {
@@ -26,7 +28,9 @@ export interface FakeSshd {
   /** The host key's public blob, as a client sees it. */
   hostKeyBlob: Buffer;
   hostKey: string;
-  counts: { connections: number; refusedSessions: number; maxOpenSessions: number };
+  counts: { connections: number; refusedSessions: number; maxOpenSessions: number; forwards: number; refusedForwards: number };
+  /** Client connections open now. */
+  readonly live: number;
   /** Cut every client connection, as a rebooting host would. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -45,7 +49,7 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
   const hostKey = opts.hostKey ?? newKeyPair().private;
   const allowed = utils.parseKey(opts.authorizedKey) as ParsedKey;
   const maxSessions = opts.maxSessions ?? 10;
-  const counts = { connections: 0, refusedSessions: 0, maxOpenSessions: 0 };
+  const counts = { connections: 0, refusedSessions: 0, maxOpenSessions: 0, forwards: 0, refusedForwards: 0 };
   const sockets = new Set<Connection>();
 
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
@@ -99,6 +103,24 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
       });
       session.on("sftp", (acceptSftp) => serveSftp(acceptSftp()));
     });
+    // A jump host: direct-tcpip channels piped to a TCP connect of its own (only loopback in tests).
+    client.on("tcpip", (accept, reject, info) => {
+      if (counts.refusedForwards < (opts.refuseForwards ?? 0)) {
+        counts.refusedForwards++;
+        reject();
+        return;
+      }
+      const upstream = tcpConnect(info.destPort, info.destIP);
+      upstream.once("error", () => reject());
+      upstream.once("connect", () => {
+        counts.forwards++;
+        const channel = accept();
+        channel.on("error", () => undefined);
+        upstream.pipe(channel).pipe(upstream);
+        channel.once("close", () => upstream.destroy());
+        upstream.once("close", () => channel.close());
+      });
+    });
   });
 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
@@ -108,6 +130,9 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
     hostKey,
     hostKeyBlob: (utils.parseKey(hostKey) as ParsedKey).getPublicSSH() as Buffer,
     counts,
+    get live() {
+      return sockets.size;
+    },
     dropConnections: () => {
       for (const c of sockets) c.end();
     },

@@ -31,11 +31,12 @@ function config(over: Partial<ConnectionConfig> = {}): ConnectionConfig {
     address: "127.0.0.1",
     port: sshd.port,
     user: "root",
-    identityFile,
+    identityFiles: [identityFile],
     hostKeyChecking: "strict",
     knownHostsFile,
     connectTimeoutMs: 5000,
     connectAttempts: 2,
+    jumps: [],
     ...over,
   };
 }
@@ -291,7 +292,7 @@ describe("unreachable", () => {
     const stranger = join(dir, "stranger");
     writeFileSync(stranger, newKeyPair().private, { mode: 0o600 });
     const before = sshd.counts.connections;
-    const err = await open({ identityFile: stranger, connectAttempts: 3 }).catch((e: unknown) => e);
+    const err = await open({ identityFiles: [stranger], connectAttempts: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     const line = (err as UnreachableError).oneLine();
     expect(line).toMatch(/authentication failed for root@127.0.0.1:\d+ \(tried .*stranger\)/);
@@ -300,7 +301,7 @@ describe("unreachable", () => {
   });
 
   it("no usable credential at all is reported before connecting", async () => {
-    const err = await open({ identityFile: join(dir, "absent-key") }).catch((e: unknown) => e);
+    const err = await open({ identityFiles: [join(dir, "absent-key")] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     expect((err as UnreachableError).oneLine()).toContain("identity_file");
   });

@@ -183,7 +183,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, never> = {
     }
     for (const name of PROGRAMS) {
       if (state.buildErrors[name] !== undefined) {
-        const last = state.buildErrors[name]!.trim().split("\n").slice(-3).join(" | ");
+        const last = state.buildErrors[name].trim().split("\n").slice(-3).join(" | ");
         throw fail(`the ${name} probe did not build: ${last || "(no output)"}`);
       }
     }

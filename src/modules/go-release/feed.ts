@@ -27,7 +27,7 @@ export function parseFeed(text: string, url: string): FeedRelease[] {
   }
   const ok =
     Array.isArray(data) &&
-    data.every((r) => r && typeof r.version === "string" && Array.isArray(r.files));
+    (data as Array<Partial<Record<"version" | "files", unknown>> | null>).every((r) => r && typeof r.version === "string" && Array.isArray(r.files));
   if (!ok) throw new TaskError(`feed ${url} is not a Go release feed (array of {version, stable, files})`);
   return data as FeedRelease[];
 }
