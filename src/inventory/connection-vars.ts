@@ -46,7 +46,14 @@ export const HONOURED: Record<string, Check> = {
   connection: oneOf("ssh", "local"),
   ansible_connection: oneOf("ssh", "local", "smart"),
   ssh_config: string,
+  proxy_jump: string,
+  // Ansible's other names, read by src/engine/connection.ts as Ansible's ssh connection reads them
+  ansible_ssh_host: string,
+  ansible_ssh_port: port,
+  ansible_ssh_user: string,
+  ansible_private_key_file: string,
   // the options inside are read (and refused where not implemented) where the connection is made
+  ansible_ssh_args: string,
   ansible_ssh_common_args: string,
   ansible_ssh_extra_args: string,
   ansible_ssh_host_key_checking: boolean,
@@ -73,10 +80,6 @@ export const IGNORED: Record<string, string> = {
 
 /** Other names of honoured vars: armgo reads only one name, so the other would be silently lost. */
 const ALIASES: Record<string, string> = {
-  ansible_ssh_host: "ansible_host",
-  ansible_ssh_port: "ansible_port",
-  ansible_ssh_user: "ansible_user",
-  ansible_private_key_file: "ansible_ssh_private_key_file",
   ansible_host_key_checking: "ansible_ssh_host_key_checking",
   ansible_sudo: "ansible_become",
   ansible_sudo_user: "ansible_become_user",
@@ -89,7 +92,6 @@ export const REFUSED: Record<string, string> = {
   ansible_shell_executable: "armgo runs commands with the host's /bin/sh",
   ansible_shell_type: "armgo quotes for a POSIX sh",
   ansible_ssh_executable: "armgo speaks SSH itself (ssh2), it runs no ssh binary",
-  ansible_ssh_args: "armgo reads only ansible_ssh_common_args and ansible_ssh_extra_args",
   ansible_scp_extra_args: "armgo sends files over its own connection",
   ansible_sftp_extra_args: "armgo sends files over its own connection",
   ansible_sshpass_prompt: "armgo takes passwords only from env vars",

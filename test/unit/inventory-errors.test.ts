@@ -56,9 +56,9 @@ const ROWS: Row[] = [
   },
   {
     name: "an alias of an honoured var, refused with the name armgo reads",
-    files: { "hosts.ini": "[web]\nw1 ansible_ssh_host=10.0.0.1\n" },
+    files: { "hosts.ini": "[web]\nw1 ansible_sudo_user=app\n" },
     sources: ["hosts.ini"],
-    error: /hosts\.ini:2:4: 'ansible_ssh_host' is not supported: armgo reads this as ansible_host: use that name/,
+    error: /hosts\.ini:2:4: 'ansible_sudo_user' is not supported: armgo reads this as ansible_become_user: use that name/,
   },
   {
     name: "a [g:vars] line with a refused var",
