@@ -18,8 +18,11 @@ const port: Check = (v) => {
 const BOOLEAN_WORDS = ["yes", "no", "true", "false", "on", "off", "1", "0", "y", "n", "t", "f"];
 // Ansible reads `ansible_become=true` from an INI [g:vars] line (a string) as a boolean
 const boolean: Check = (v) =>
-  typeof v === "boolean" || v === 0 || v === 1 || (typeof v === "string" && BOOLEAN_WORDS.includes(v.toLowerCase())) ? undefined : "must be boolean";
-const booleanOrUser: Check = (v) => (typeof v === "boolean" || typeof v === "string" ? undefined : "must be boolean or string");
+  typeof v === "boolean" || v === 0 || v === 1 || (typeof v === "string" && BOOLEAN_WORDS.includes(v.toLowerCase()))
+    ? undefined
+    : "must be boolean";
+const booleanOrUser: Check = (v) =>
+  typeof v === "boolean" || typeof v === "string" ? undefined : "must be boolean or string";
 const oneOf =
   (...allowed: string[]): Check =>
   (v) =>
@@ -106,10 +109,28 @@ export const REFUSED: Record<string, string> = {
 };
 
 /** Connection plugins and their families that armgo does not speak. */
-const REFUSED_PREFIXES = ["ansible_winrm_", "ansible_psrp_", "ansible_paramiko_", "ansible_docker_", "ansible_kubectl_", "ansible_netconf_", "ansible_httpapi_", "ansible_libssh_"];
+const REFUSED_PREFIXES = [
+  "ansible_winrm_",
+  "ansible_psrp_",
+  "ansible_paramiko_",
+  "ansible_docker_",
+  "ansible_kubectl_",
+  "ansible_netconf_",
+  "ansible_httpapi_",
+  "ansible_libssh_",
+];
 
 /** Secrets never live in inventory files: only the name of an env var may be given. */
-export const PASSWORD_KEYS = ["password", "ansible_password", "ansible_ssh_pass", "ansible_ssh_password", "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass", "ansible_su_pass"];
+export const PASSWORD_KEYS = [
+  "password",
+  "ansible_password",
+  "ansible_ssh_pass",
+  "ansible_ssh_password",
+  "ansible_become_password",
+  "ansible_become_pass",
+  "ansible_sudo_pass",
+  "ansible_su_pass",
+];
 
 /** Refuses a password wherever a var is read (an inventory file, group_vars, host_vars, a script). */
 export function checkPassword(key: string, where: Where): void {
@@ -138,8 +159,13 @@ export function checkConnectionVars(vars: Map<string, Placed>, ignored: Set<stri
       ignored.add(key);
       continue;
     }
-    const reason = REFUSED[key] ?? (REFUSED_PREFIXES.some((p) => key.startsWith(p)) ? "armgo connects over SSH only" : undefined);
-    if (reason) throw new InputError(`'${key}' is not supported: ${reason}`, { where, hint: "remove it, or use what armgo honours (see docs/inventory.md)" });
+    const reason =
+      REFUSED[key] ?? (REFUSED_PREFIXES.some((p) => key.startsWith(p)) ? "armgo connects over SSH only" : undefined);
+    if (reason)
+      throw new InputError(`'${key}' is not supported: ${reason}`, {
+        where,
+        hint: "remove it, or use what armgo honours (see docs/inventory.md)",
+      });
     if (/^ansible_\w+_interpreter$/.test(key)) ignored.add(key);
   }
 }

@@ -80,7 +80,8 @@ export class InventoryData {
     checkPassword(key, where);
     if (key === "ansible_group_priority") {
       const n = Number(value);
-      if (!Number.isInteger(n)) throw new InputError(`ansible_group_priority must be a whole number, not '${String(value)}'`, { where });
+      if (!Number.isInteger(n))
+        throw new InputError(`ansible_group_priority must be a whole number, not '${String(value)}'`, { where });
       g.priority = n;
     } else g.vars.set(key, { value, where, ...(valueAt ? { valueAt } : {}) });
   }

@@ -4,7 +4,21 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** ansible-core 2.14's INVENTORY_IGNORE_EXTS: REJECT_EXTS plus .orig, .ini, .cfg, .retry. */
-export const IGNORE_EXTS = [".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".ini", ".cfg", ".retry"];
+export const IGNORE_EXTS = [
+  ".pyc",
+  ".pyo",
+  ".swp",
+  ".bak",
+  "~",
+  ".rpm",
+  ".md",
+  ".txt",
+  ".rst",
+  ".orig",
+  ".ini",
+  ".cfg",
+  ".retry",
+];
 const IGNORE_NAMES = ["host_vars", "group_vars", "vars_plugins"];
 
 /** Whether Ansible skips this entry of an inventory directory. */

@@ -17,7 +17,8 @@ function parseAddress(text: string): { host: string; port?: number } | undefined
   if (bracketed) [address, port] = [bracketed[1]!, Number(bracketed[2])];
   const hostport = /^((?:[^:[\]]|\[[^\]]*\])*):([0-9]+)$/.exec(address);
   if (hostport) [address, port] = [hostport[1]!, Number(hostport[2])];
-  if (IPV4.test(address) || IPV6.test(address) || HOSTNAME.test(address)) return { host: address, ...(port !== undefined ? { port } : {}) };
+  if (IPV4.test(address) || IPV6.test(address) || HOSTNAME.test(address))
+    return { host: address, ...(port !== undefined ? { port } : {}) };
   return undefined;
 }
 
@@ -35,7 +36,8 @@ function expandRange(line: string): string[] {
   const end = bounds[1]!;
   const step = bounds.length === 3 ? Number(bounds[2]) : 1;
   if (!end) throw new Error("host range must specify end value");
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`host range step must be a positive whole number, not '${bounds[2]}'`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new Error(`host range step must be a positive whole number, not '${bounds[2]}'`);
   const width = beg[0] === "0" && beg.length > 1 ? beg.length : 0;
   if (width && width !== end.length) throw new Error("host range must specify equal-length begin and end formats");
   let seq: string[];
@@ -45,7 +47,8 @@ function expandRange(line: string): string[] {
     seq = [];
     for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]!);
   } else {
-    if (!/^\d+$/.test(beg) || !/^\d+$/.test(end)) throw new Error(`host range '[${bounds.join(":")}]' is neither numeric nor one letter to another`);
+    if (!/^\d+$/.test(beg) || !/^\d+$/.test(end))
+      throw new Error(`host range '[${bounds.join(":")}]' is neither numeric nor one letter to another`);
     seq = [];
     for (let i = Number(beg); i <= Number(end); i += step) seq.push(width ? String(i).padStart(width, "0") : String(i));
   }

@@ -19,7 +19,10 @@ export interface LoadOptions extends SourceOptions {
 
 export function sourceList(sources: InventorySources): string[] {
   const list = typeof sources === "string" ? [sources] : [...sources];
-  if (list.length === 0) throw new InputError("no inventory given", { hint: "pass -i INVENTORY (a file, a directory or a script; repeatable)" });
+  if (list.length === 0)
+    throw new InputError("no inventory given", {
+      hint: "pass -i INVENTORY (a file, a directory or a script; repeatable)",
+    });
   return list;
 }
 

@@ -32,7 +32,10 @@ export function parseIni(file: string, text: string, inv: InventoryData): void {
       group = section[1]!;
       state = section[2] ?? "hosts";
       if (!["hosts", "children", "vars"].includes(state)) {
-        throw new InputError(`section [${group}:${state}] has unknown type '${state}'`, { where, hint: "use [group], [group:children] or [group:vars]" });
+        throw new InputError(`section [${group}:${state}] has unknown type '${state}'`, {
+          where,
+          hint: "use [group], [group:children] or [group:vars]",
+        });
       }
       if (!inv.groups.has(group)) {
         // [g:vars] may come before [g] declares the group; checked at the end
@@ -47,17 +50,28 @@ export function parseIni(file: string, text: string, inv: InventoryData): void {
       continue;
     }
     if (line.startsWith("[") && line.endsWith("]")) {
-      throw new InputError(`invalid section '${line}'`, { where, hint: "a section is [group], [group:children] or [group:vars], without spaces" });
+      throw new InputError(`invalid section '${line}'`, {
+        where,
+        hint: "a section is [group], [group:children] or [group:vars], without spaces",
+      });
     }
     if (state === "hosts") hostLine(inv, raw, group, n, col, file);
     else if (state === "vars") {
       const eq = line.indexOf("=");
-      if (eq < 0) throw new InputError(`expected key=value, got '${line}'`, { where, hint: `a [${group}:vars] line is name=value` });
+      if (eq < 0)
+        throw new InputError(`expected key=value, got '${line}'`, {
+          where,
+          hint: `a [${group}:vars] line is name=value`,
+        });
       const valueCol = col + eq + 1 + (line.slice(eq + 1).length - line.slice(eq + 1).trimStart().length);
       inv.setGroupVar(group, line.slice(0, eq).trim(), literalValue(line.slice(eq + 1).trim()), where, at(n, valueCol));
     } else {
       const m = GROUP_NAME.exec(line);
-      if (!m) throw new InputError(`expected a group name, got '${line}'`, { where, hint: `a [${group}:children] line names one group` });
+      if (!m)
+        throw new InputError(`expected a group name, got '${line}'`, {
+          where,
+          hint: `a [${group}:children] line names one group`,
+        });
       const child = m[1]!;
       if (inv.groups.has(child)) inv.addChild(group, child, where);
       else {
@@ -69,7 +83,11 @@ export function parseIni(file: string, text: string, inv: InventoryData): void {
   }
   for (const [name, p] of pending) {
     const where = at(p.line);
-    if (p.state === "vars") throw new InputError(`section [${name}:vars] is for a group that is not defined`, { where, hint: `add [${name}] or [${name}:children]` });
+    if (p.state === "vars")
+      throw new InputError(`section [${name}:vars] is for a group that is not defined`, {
+        where,
+        hint: `add [${name}] or [${name}:children]`,
+      });
     throw new InputError(`section [${p.parents.at(-1)}:children] includes group '${name}', which is not defined`, {
       where,
       hint: `add a [${name}] section`,
@@ -92,7 +110,11 @@ function hostLine(inv: InventoryData, raw: string, group: string, n: number, col
   try {
     words = shlexSplit(raw);
   } catch (e) {
-    throw new InputError(`cannot read host line: ${(e as Error).message}`, { where, hint: "close the quote", cause: e });
+    throw new InputError(`cannot read host line: ${(e as Error).message}`, {
+      where,
+      hint: "close the quote",
+      cause: e,
+    });
   }
   const [pattern, ...rest] = words;
   if (!pattern) return;
@@ -112,7 +134,11 @@ function hostLine(inv: InventoryData, raw: string, group: string, n: number, col
   for (const w of rest) {
     const at = { file, line: n, col: w.at + 1 };
     const eq = w.text.indexOf("=");
-    if (eq < 0) throw new InputError(`expected key=value after the host, got '${w.text}'`, { where: at, hint: "write name=value; quote a value with spaces" });
+    if (eq < 0)
+      throw new InputError(`expected key=value after the host, got '${w.text}'`, {
+        where: at,
+        hint: "write name=value; quote a value with spaces",
+      });
     vars.push([w.text.slice(0, eq), literalValue(w.text.slice(eq + 1)), at, { ...at, col: at.col + eq + 1 }]);
   }
   for (const h of expanded.names) {

@@ -23,7 +23,9 @@ export function inventoryList(inv: Inventory): Record<string, unknown> {
     }
   };
   visit("all");
-  const hostvars = [...inv.hosts.values()].filter((h) => Object.keys(h.vars).length).map((h) => [h.name, h.vars]);
+  const hostvars = [...inv.hosts.values()]
+    .filter((h) => Object.keys(h.vars).length)
+    .map((h): [string, unknown] => [h.name, h.vars]);
   return { _meta: { hostvars: Object.fromEntries(hostvars) }, ...out };
 }
 

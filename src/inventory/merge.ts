@@ -29,7 +29,12 @@ export interface Merged {
   ignored: Set<string>;
 }
 
-export function mergeVars(data: InventoryData, sources: string[], playbookDir: string | undefined, files: VarsFiles): Merged {
+export function mergeVars(
+  data: InventoryData,
+  sources: string[],
+  playbookDir: string | undefined,
+  files: VarsFiles,
+): Merged {
   const depth = data.depths();
   const bases = sources.map(varsBase);
   const play = playbookDir === undefined ? [] : [playbookDir];
@@ -40,7 +45,12 @@ export function mergeVars(data: InventoryData, sources: string[], playbookDir: s
     const groups = member
       .filter((g) => g !== "all")
       .map((g) => data.groups.get(g)!)
-      .sort((a, b) => depth.get(a.name)! - depth.get(b.name)! || a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .sort(
+        (a, b) =>
+          depth.get(a.name)! - depth.get(b.name)! ||
+          a.priority - b.priority ||
+          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      )
       .map((g) => g.name);
     const dirVars = (dirs: string[], kind: "group_vars" | "host_vars", names: string[]): VarMap[] =>
       dirs.flatMap((d) => names.map((n) => files.of(d, kind, n)));
@@ -68,7 +78,12 @@ export function mergeVars(data: InventoryData, sources: string[], playbookDir: s
   const groups = new Map<string, InventoryGroup>(
     [...data.groups.values()].map((g) => [
       g.name,
-      { name: g.name, hosts: [...g.hosts], children: [...g.children], vars: Object.fromEntries([...g.vars].map(([k, v]) => [k, v.value])) },
+      {
+        name: g.name,
+        hosts: [...g.hosts],
+        children: [...g.children],
+        vars: Object.fromEntries([...g.vars].map(([k, v]) => [k, v.value])),
+      },
     ]),
   );
   return { hosts, groups, ignored };

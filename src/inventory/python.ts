@@ -59,7 +59,8 @@ export function literalValue(text: string): unknown {
   }
 }
 
-const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?)[jJ]?/;
+const NUMBER =
+  /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?)[jJ]?/;
 
 class LiteralParser {
   private i = 0;
@@ -203,7 +204,7 @@ class LiteralParser {
         this.i++;
         if (k !== null && typeof k === "object") throw new NotLiteral();
         const same = typeof k === "boolean" ? Number(k) : k;
-        if (!spelled.has(same)) spelled.set(same, pyKey(k));
+        if (!spelled.has(same)) spelled.set(same, pyKey(k as string | number | boolean | null));
         out[spelled.get(same)!] = this.value();
       } else {
         if (isSet === false) throw new NotLiteral();
@@ -219,14 +220,26 @@ class LiteralParser {
 }
 
 /** How a Python dict key reads once Ansible dumps it as JSON. */
-function pyKey(k: unknown): string {
+function pyKey(k: string | number | boolean | null): string {
   if (k === true) return "true";
   if (k === false) return "false";
   if (k === null) return "null";
   return String(k);
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\n": "",
+};
 
 /** Python's string escapes (\n, \xNN, \uNNNN, octal); an unknown one keeps its backslash. */
 function unescape(body: string): string {

@@ -23,13 +23,20 @@ function readText(path: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && path.includes(",")) {
-      throw new InputError("comma-separated host lists are not read as an inventory", { where: { file: path }, hint: "write the hosts in an INI or YAML file", cause: e });
+      throw new InputError("comma-separated host lists are not read as an inventory", {
+        where: { file: path },
+        hint: "write the hosts in an INI or YAML file",
+        cause: e,
+      });
     }
-    throw new InputError(code === "ENOENT" ? "inventory not found" : `cannot read the inventory: ${(e as Error).message}`, {
-      where: { file: path },
-      hint: code === "ENOENT" ? "check the -i path" : undefined,
-      cause: e,
-    });
+    throw new InputError(
+      code === "ENOENT" ? "inventory not found" : `cannot read the inventory: ${(e as Error).message}`,
+      {
+        where: { file: path },
+        hint: code === "ENOENT" ? "check the -i path" : undefined,
+        cause: e,
+      },
+    );
   }
 }
 
@@ -76,10 +83,14 @@ export function parseSource(path: string, inv: InventoryData, opts: SourceOption
     }
   }
   if (ext === ".toml") {
-    throw new InputError("TOML inventories are not supported", { where: { file: path }, hint: "convert it with ansible-inventory -i FILE --list --yaml" });
+    throw new InputError("TOML inventories are not supported", {
+      where: { file: path },
+      hint: "convert it with ansible-inventory -i FILE --list --yaml",
+    });
   }
   if (attempt("ini", () => parseIni(path, text, inv))) return;
   // the reader the file was most likely meant for tells what is wrong with it
-  const meant = YAML_EXTS.includes(ext) || (yaml && typeof yaml.data === "object" && yaml.data !== null) ? "yaml" : "ini";
+  const meant =
+    YAML_EXTS.includes(ext) || (yaml && typeof yaml.data === "object" && yaml.data !== null) ? "yaml" : "ini";
   throw (failures.find((f) => f.kind === meant) ?? failures[0]!).error;
 }

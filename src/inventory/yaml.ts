@@ -43,14 +43,16 @@ function group(yaml: YamlFile, inv: InventoryData, name: string, g: unknown, at:
   // in the order written: that is the order hosts and groups are listed in
   for (const key of Object.keys(g)) {
     if (key === "vars") {
-      for (const [k, v] of Object.entries(section(g.vars) ?? {})) inv.setGroupVar(name, k, v, yaml.where([...at, "vars", k], true), yaml.where([...at, "vars", k]));
+      for (const [k, v] of Object.entries(section(g.vars) ?? {}))
+        inv.setGroupVar(name, k, v, yaml.where([...at, "vars", k], true), yaml.where([...at, "vars", k]));
     } else if (key === "children") {
       for (const [child, cg] of Object.entries(section(g.children) ?? {})) {
         group(yaml, inv, child, cg, [...at, "children", child]);
         inv.addChild(name, child, yaml.where([...at, "children", child], true));
       }
     } else if (key === "hosts") {
-      for (const [pattern, hv] of Object.entries(section(g.hosts) ?? {})) hosts(yaml, inv, name, pattern, hv, [...at, "hosts", pattern]);
+      for (const [pattern, hv] of Object.entries(section(g.hosts) ?? {}))
+        hosts(yaml, inv, name, pattern, hv, [...at, "hosts", pattern]);
     }
   }
   return name;
@@ -66,6 +68,7 @@ function hosts(yaml: YamlFile, inv: InventoryData, group: string, pattern: strin
   }
   for (const h of expanded.names) {
     inv.addHost(h, where, group, expanded.port);
-    for (const [k, v] of Object.entries(isMapping(hv) ? hv : {})) inv.setHostVar(h, k, v, yaml.where([...at, k], true), yaml.where([...at, k]));
+    for (const [k, v] of Object.entries(isMapping(hv) ? hv : {}))
+      inv.setHostVar(h, k, v, yaml.where([...at, k], true), yaml.where([...at, k]));
   }
 }

@@ -15,5 +15,11 @@ export function parseInventory(yaml: YamlFile): Inventory {
   parseYamlInventory(yaml, data);
   data.reconcile();
   const merged = mergeVars(data, [], undefined, new VarsFiles());
-  return { file: yaml.file, sources: [yaml.file], hosts: merged.hosts, groups: merged.groups, warnings: [...merged.ignored].sort().map(ignoredWarning) };
+  return {
+    file: yaml.file,
+    sources: [yaml.file],
+    hosts: merged.hosts,
+    groups: merged.groups,
+    warnings: [...merged.ignored].sort().map(ignoredWarning),
+  };
 }

@@ -26,10 +26,26 @@ describe("an INI inventory with group_vars/ and host_vars/ over SSH (2 ARM64 + 1
       mkdirSync(join(dir, path, ".."), { recursive: true });
       writeFileSync(join(dir, path), text);
     };
-    const line = (h: { name: string; port: number }): string => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.port}`;
+    const line = (h: { name: string; port: number }): string =>
+      `${h.name} ansible_host=127.0.0.1 ansible_port=${h.port}`;
     const arm = fleet.hosts.filter((h) => h.arch === "arm64");
     const amd = fleet.hosts.filter((h) => h.arch === "amd64");
-    file("inventory/hosts.ini", ["# the fleet", "[arm64]", ...arm.map(line), "", "[amd64]", ...amd.map(line), "", "[fleet:children]", "arm64", "amd64", ""].join("\n"));
+    file(
+      "inventory/hosts.ini",
+      [
+        "# the fleet",
+        "[arm64]",
+        ...arm.map(line),
+        "",
+        "[amd64]",
+        ...amd.map(line),
+        "",
+        "[fleet:children]",
+        "arm64",
+        "amd64",
+        "",
+      ].join("\n"),
+    );
     file(
       "inventory/group_vars/all/connection.yml",
       `ansible_user: root\nansible_ssh_private_key_file: ${fleet.keyPath}\nknown_hosts: ${fleet.knownHostsPath}\nansible_python_interpreter: /usr/bin/python3\n`,

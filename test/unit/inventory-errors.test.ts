@@ -44,7 +44,10 @@ const ROWS: Row[] = [
   },
   {
     name: "a refused become method in group_vars/all.yml",
-    files: { "hosts.ini": "[web]\nw1\n", "group_vars/all.yml": "---\nansible_become: true\nansible_become_method: su\n" },
+    files: {
+      "hosts.ini": "[web]\nw1\n",
+      "group_vars/all.yml": "---\nansible_become: true\nansible_become_method: su\n",
+    },
     sources: ["hosts.ini"],
     error: (d) => new RegExp(`^${esc(d)}/group_vars/all\\.yml:3:24: 'ansible_become_method' must be one of: sudo$`),
   },
@@ -52,13 +55,17 @@ const ROWS: Row[] = [
     name: "a refused connection var in a YAML group's vars",
     files: { "hosts.yml": "web:\n  hosts:\n    w1:\n  vars:\n    ansible_shell_executable: /bin/bash\n" },
     sources: ["hosts.yml"],
-    error: (d) => new RegExp(`^${esc(d)}/hosts\\.yml:5:5: 'ansible_shell_executable' is not supported: armgo runs commands with the host's /bin/sh — remove it`),
+    error: (d) =>
+      new RegExp(
+        `^${esc(d)}/hosts\\.yml:5:5: 'ansible_shell_executable' is not supported: armgo runs commands with the host's /bin/sh — remove it`,
+      ),
   },
   {
     name: "an alias of an honoured var, refused with the name armgo reads",
     files: { "hosts.ini": "[web]\nw1 ansible_sudo_user=app\n" },
     sources: ["hosts.ini"],
-    error: /hosts\.ini:2:4: 'ansible_sudo_user' is not supported: armgo reads this as ansible_become_user: use that name/,
+    error:
+      /hosts\.ini:2:4: 'ansible_sudo_user' is not supported: armgo reads this as ansible_become_user: use that name/,
   },
   {
     name: "a [g:vars] line with a refused var",
@@ -70,14 +77,18 @@ const ROWS: Row[] = [
     name: "a password in group_vars",
     files: { "hosts.ini": "[web]\nw1\n", "group_vars/web.yml": "http_port: 80\nansible_become_pass: hunter2\n" },
     sources: ["hosts.ini"],
-    error: (d) => new RegExp(`^${esc(d)}/group_vars/web\\.yml:2:1: 'ansible_become_pass' in an inventory file is refused.*become_password_env`),
+    error: (d) =>
+      new RegExp(
+        `^${esc(d)}/group_vars/web\\.yml:2:1: 'ansible_become_pass' in an inventory file is refused.*become_password_env`,
+      ),
   },
   {
     name: "a password in host_vars beside the playbook",
     files: { "inv/hosts.ini": "[web]\nw1\n", "pb/host_vars/w1": "ansible_password: hunter2\n" },
     sources: ["inv/hosts.ini"],
     playbookDir: "pb",
-    error: (d) => new RegExp(`^${esc(d)}/pb/host_vars/w1:1:1: 'ansible_password' in an inventory file is refused.*password_env`),
+    error: (d) =>
+      new RegExp(`^${esc(d)}/pb/host_vars/w1:1:1: 'ansible_password' in an inventory file is refused.*password_env`),
   },
   {
     name: "a password inline in INI",
@@ -87,7 +98,10 @@ const ROWS: Row[] = [
   },
   {
     name: "an ansible-vault value in group_vars",
-    files: { "hosts.ini": "[web]\nw1\n", "group_vars/web.yml": "db_pass: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n" },
+    files: {
+      "hosts.ini": "[web]\nw1\n",
+      "group_vars/web.yml": "db_pass: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n",
+    },
     sources: ["hosts.ini"],
     error: /group_vars\/web\.yml:1:10: YAML tag !vault is not supported — armgo does not read ansible-vault/,
   },
@@ -99,9 +113,13 @@ const ROWS: Row[] = [
   },
   {
     name: "a script that fails: its stderr is in the line",
-    files: { "inv.sh": "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'botocore.exceptions.NoCredentialsError: Unable to locate credentials' >&2\nexit 1\n" },
+    files: {
+      "inv.sh":
+        "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho 'botocore.exceptions.NoCredentialsError: Unable to locate credentials' >&2\nexit 1\n",
+    },
     sources: ["inv.sh"],
-    error: /inv\.sh: inventory script '.*inv\.sh --list' exited 1: botocore\.exceptions\.NoCredentialsError: Unable to locate credentials$/,
+    error:
+      /inv\.sh: inventory script '.*inv\.sh --list' exited 1: botocore\.exceptions\.NoCredentialsError: Unable to locate credentials$/,
   },
   {
     name: "a script that does not finish in time",
@@ -120,7 +138,8 @@ const ROWS: Row[] = [
     name: "a malformed INI host line",
     files: { "hosts.ini": "# fleet\n[web]\nweb1 http_port 80\n" },
     sources: ["hosts.ini"],
-    error: (d) => new RegExp(`^${esc(d)}/hosts\\.ini:3:6: expected key=value after the host, got 'http_port' — write name=value`),
+    error: (d) =>
+      new RegExp(`^${esc(d)}/hosts\\.ini:3:6: expected key=value after the host, got 'http_port' — write name=value`),
   },
   {
     name: "an unknown section type",
@@ -132,7 +151,8 @@ const ROWS: Row[] = [
     name: "children naming a group that never comes",
     files: { "hosts.ini": "[prod:children]\nweb\n" },
     sources: ["hosts.ini"],
-    error: /hosts\.ini:2:1: section \[prod:children\] includes group 'web', which is not defined — add a \[web\] section/,
+    error:
+      /hosts\.ini:2:1: section \[prod:children\] includes group 'web', which is not defined — add a \[web\] section/,
   },
   {
     name: "a range whose ends differ in width",
@@ -161,7 +181,10 @@ describe("inventory errors: one line at file:line:col", () => {
     try {
       loadInventory(
         row.sources.map((s) => join(dir, s)),
-        { ...(row.playbookDir ? { playbookDir: join(dir, row.playbookDir) } : {}), ...(row.scriptTimeoutMs ? { scriptTimeoutMs: row.scriptTimeoutMs } : {}) },
+        {
+          ...(row.playbookDir ? { playbookDir: join(dir, row.playbookDir) } : {}),
+          ...(row.scriptTimeoutMs ? { scriptTimeoutMs: row.scriptTimeoutMs } : {}),
+        },
       );
     } catch (e) {
       err = e;
@@ -175,7 +198,10 @@ describe("inventory errors: one line at file:line:col", () => {
 
 describe("inventory warnings and several -i on the command line", () => {
   it("an ignored var is one warning line, however many hosts have it", () => {
-    const dir = tree({ "hosts.ini": "[web]\nw[1:3] ansible_python_interpreter=/usr/bin/python3\n\n[web:vars]\nansible_ssh_pipelining=True\n" });
+    const dir = tree({
+      "hosts.ini":
+        "[web]\nw[1:3] ansible_python_interpreter=/usr/bin/python3\n\n[web:vars]\nansible_ssh_pipelining=True\n",
+    });
     const inv = loadInventory(join(dir, "hosts.ini"));
     expect(inv.warnings).toEqual([
       "inventory var 'ansible_python_interpreter' is ignored: armgo runs no Python on hosts",
@@ -188,7 +214,10 @@ describe("inventory warnings and several -i on the command line", () => {
     const dir = tree({ "hosts.ini": "[web]\nw1 a=1\n", "group_vars/web.yml": "a: 2\nb: 3\n" });
     const inv = loadInventory(join(dir, "hosts.ini"));
     expect(inv.hosts.get("w1")!.vars).toEqual({ a: 1, b: 3 });
-    expect(inv.hosts.get("w1")!.origins).toEqual({ a: { file: join(dir, "hosts.ini"), line: 2, col: 4 }, b: { file: join(dir, "group_vars/web.yml"), line: 2, col: 1 } });
+    expect(inv.hosts.get("w1")!.origins).toEqual({
+      a: { file: join(dir, "hosts.ini"), line: 2, col: 4 },
+      b: { file: join(dir, "group_vars/web.yml"), line: 2, col: 1 },
+    });
   });
 
   it("armgo inventory -i A -i B --list merges both and prints each warning once on stderr", async () => {
@@ -199,10 +228,14 @@ describe("inventory warnings and several -i on the command line", () => {
     const out: string[] = [];
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      const code = await dispatch(["inventory", "-i", join(dir, "a.ini"), "-i", join(dir, "b.yml"), "--list"], (t) => out.push(t));
+      const code = await dispatch(["inventory", "-i", join(dir, "a.ini"), "-i", join(dir, "b.yml"), "--list"], (t) =>
+        out.push(t),
+      );
       expect(code).toBe(0);
       const warned = stderr.mock.calls.map((c) => String(c[0])).filter((s) => s.includes("ansible_python_interpreter"));
-      expect(warned).toEqual(["[WARNING]: inventory var 'ansible_python_interpreter' is ignored: armgo runs no Python on hosts\n"]);
+      expect(warned).toEqual([
+        "[WARNING]: inventory var 'ansible_python_interpreter' is ignored: armgo runs no Python on hosts\n",
+      ]);
     } finally {
       stderr.mockRestore();
     }
