@@ -131,6 +131,7 @@ const factsCommand: Command = {
 
 const LAB_ACTIONS = ["up", "status", "down", "build"] as const;
 const LAB_ARCHES = ["arm64", "amd64", "mixed"] as const;
+const LAB_INITS = ["none", "systemd"] as const;
 
 function hostCount(v: unknown): number {
   const n = Number(v ?? 3);
@@ -147,6 +148,7 @@ const labCommand: Command = {
     options: {
       hosts: { type: "string", short: "n", arg: "N", help: "up: how many hosts (default 3)" },
       arch: { type: "string", arg: "ARCH", help: "up: arm64 (default) | amd64 | mixed" },
+      init: { type: "string", arg: "INIT", help: "up: none (default: sshd is PID 1) | systemd (PID 1, sshd a unit)" },
       out: { type: "string", short: "o", arg: "FILE", help: "up: inventory to write (default .armgo/lab/inventory.yaml)" },
       bastion: { type: "boolean", help: "up: hosts reachable only through a bastion (ProxyJump; see STATE_DIR/ssh_config)" },
       "state-dir": { type: "string", arg: "DIR", help: "where the lab keeps its key, known_hosts and state (default .armgo/lab)" },
@@ -160,7 +162,9 @@ const labCommand: Command = {
     const stateDir = resolve((v["state-dir"] as string | undefined) ?? ".armgo/lab");
     const out = resolve((v.out as string | undefined) ?? `${stateDir}/inventory.yaml`);
     const up =
-      sub === "up" ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", out, bastion: Boolean(v.bastion) } : {};
+      sub === "up"
+        ? { hosts: hostCount(v.hosts), arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64", init: choice(v.init, "--init", LAB_INITS), out, bastion: Boolean(v.bastion) }
+        : {};
     const { lab } = await import("../commands/lab.js");
     const report = await lab({ action: sub as LabAction, stateDir, ...up });
     switch (report.action) {

@@ -1,5 +1,5 @@
 // `armgo lab up|status|down|build`: the ARM64 test fleet on this machine.
-import type { LabArch } from "../lab/images.js";
+import type { LabArch, LabInit } from "../lab/images.js";
 import { labBuild, labDown, labStatus, labUp, type LabState, type LabStatus } from "../lab/lab.js";
 
 export type LabAction = "up" | "status" | "down" | "build";
@@ -11,6 +11,8 @@ export interface LabOptions {
   /** up: how many hosts, of which arch, and where the inventory goes. */
   hosts?: number;
   arch?: LabArch | "mixed";
+  /** up: what runs as PID 1 on the hosts. */
+  init?: LabInit;
   out?: string;
   /** up: hosts reachable only through a bastion. */
   bastion?: boolean;
@@ -25,7 +27,7 @@ export type LabReport =
 export async function lab(opts: LabOptions): Promise<LabReport> {
   switch (opts.action) {
     case "up":
-      return { action: "up", lab: await labUp({ hosts: opts.hosts ?? 3, arch: opts.arch ?? "arm64", out: opts.out, stateDir: opts.stateDir, bastion: opts.bastion }) };
+      return { action: "up", lab: await labUp({ hosts: opts.hosts ?? 3, arch: opts.arch ?? "arm64", init: opts.init, out: opts.out, stateDir: opts.stateDir, bastion: opts.bastion }) };
     case "status":
       return { action: "status", status: await labStatus({ stateDir: opts.stateDir }) };
     case "down":

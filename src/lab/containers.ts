@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import type { StartedTestContainer } from "testcontainers";
 import { ArmgoError } from "../errors.js";
 import { BASTION_RELAY, bastionCommand, RELAY_MOUNT, RELAY_SCRIPT } from "./bastion.js";
-import type { LabArch } from "./images.js";
+import type { LabArch, LabInit } from "./images.js";
 import { freePorts } from "./ports.js";
 
 export interface HostSpec {
@@ -17,6 +17,10 @@ export interface LabHost extends HostSpec {
   container: StartedTestContainer;
   /** `ssh-ed25519 AAAA...`, read from the container itself (a trusted channel). */
   hostKey: string;
+  init: LabInit;
+  /** Debian's codename and the C library's version, read from the host. */
+  release: string;
+  glibc: string;
 }
 
 const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub";
@@ -43,27 +47,40 @@ async function testcontainers() {
  */
 export async function startHosts(
   specs: HostSpec[],
-  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string; network?: string },
+  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string; init?: LabInit; network?: string },
 ): Promise<LabHost[]> {
+  const init = opts.init ?? "none";
   const { GenericContainer, Wait } = await testcontainers();
   const ports = await freePorts(specs.length);
   const keys = `${opts.authorizedKey.trim()}\n`;
-  const startOne = async (spec: HostSpec, port: number): Promise<Omit<LabHost, "hostKey">> => {
+  const startOne = async (spec: HostSpec, port: number): Promise<Omit<LabHost, "hostKey" | "release" | "glibc">> => {
     const image = opts.images[spec.arch];
     if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
-    const container = await new GenericContainer(image)
+    const files = [
+      { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
+      { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
+    ];
+    let c = new GenericContainer(image)
       .withNetworkMode(opts.network ?? "host")
-      .withCommand([String(port)])
-      .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name })
-      .withCopyContentToContainer([
-        { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
-        { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
-      ])
-      .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/))
+      .withLabels({ "armgo.lab": opts.label, "armgo.lab.host": spec.name, "armgo.lab.init": init })
       // Many emulated containers starting at once on 2 cores can be slow to print the line.
-      .withStartupTimeout(180_000)
-      .start();
-    return { ...spec, port, container };
+      .withStartupTimeout(180_000);
+    if (init === "systemd") {
+      // systemd as PID 1, unprivileged: its own /run, the cgroup tree read-only (--privileged is refused here)
+      c = c
+        // /run sized as a small host's: systemd refuses daemon-reload with under 16 MB free there (deploy e2e)
+        .withTmpFs({ "/run": "rw,size=64m", "/run/lock": "rw,size=8m" })
+        .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
+        .withCopyContentToContainer([...files, { content: `PORT=${port}\n`, target: "/etc/armgo-lab/sshd.env", mode: 0o644 }])
+        .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet armgo-lab-sshd.service"));
+    } else {
+      c = c
+        .withCommand([String(port)])
+        .withCopyContentToContainer(files)
+        .withWaitStrategy(Wait.forLogMessage(/Server listening on 127\.0\.0\.1/));
+    }
+    const container = await c.start();
+    return { ...spec, port, container, init };
   };
   const results = await Promise.allSettled(
     // another process may bind the port first: one more try on a fresh port
@@ -78,7 +95,16 @@ export async function startHosts(
       hint: "check `docker ps -a` and the container log",
     });
   }
-  return Promise.all(started.map(async (h) => ({ ...h, hostKey: await readHostKey(h.container) })));
+  return Promise.all(
+    started.map(async (h) => ({ ...h, hostKey: await readHostKey(h.container), ...(await readOs(h.container)) })),
+  );
+}
+
+/** Debian's codename (os-release) and glibc's version (getconf), for `lab status`. */
+export async function readOs(container: StartedTestContainer): Promise<{ release: string; glibc: string }> {
+  const res = await container.exec(["sh", "-c", ". /etc/os-release; echo \"$VERSION_CODENAME\"; getconf GNU_LIBC_VERSION"]);
+  const [release, glibc] = res.stdout.trim().split("\n");
+  return { release: release || "unknown", glibc: glibc?.replace(/^glibc\s+/, "") ?? "unknown" };
 }
 
 export interface LabBastion {
@@ -128,7 +154,8 @@ export async function rotateHostKey(host: { container: StartedTestContainer; por
   const script = [
     "rm -f /etc/ssh/ssh_host_*",
     "ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key",
-    "kill -HUP 1",
+    // sshd is PID 1, or (systemd hosts) our unit's main process
+    "if [ -d /run/systemd/system ]; then systemctl reload armgo-lab-sshd.service; else kill -HUP 1; fi",
   ].join(" && ");
   const res = await host.container.exec(["sh", "-c", script]);
   if (res.exitCode !== 0) throw new ArmgoError(`host key rotation failed: ${res.stderr.trim()}`);

@@ -7,12 +7,15 @@ import { progress, timed } from "./progress.js";
 import { pipe, run } from "../run.js";
 
 export type LabArch = "arm64" | "amd64";
+/** What runs as PID 1: the entrypoint script (sshd itself), or systemd with sshd as a unit. */
+export type LabInit = "none" | "systemd";
 
 export const SUITE = "bookworm";
 // python3 lets Debian's ansible-core drive the same hosts for the benchmark.
 export const PACKAGES = ["openssh-server", "curl", "ca-certificates", "sudo", "tar", "xz-utils", "python3"];
 
-export const ENTRYPOINT = `#!/bin/sh
+/** Host key and authorized_keys modes: run by the entrypoint, or by the systemd variant's sshd unit. */
+export const PREPARE = `#!/bin/sh
 # Each container gets its own fresh host key; ed25519 only, so start stays fast under QEMU.
 set -e
 rm -f /etc/ssh/ssh_host_*
@@ -23,7 +26,9 @@ chown -R deploy:deploy /home/deploy/.ssh && chmod 700 /home/deploy/.ssh
 for f in /root/.ssh/authorized_keys /home/deploy/.ssh/authorized_keys; do
   if [ -f "$f" ]; then chmod 600 "$f"; fi
 done
-port="\${1:-\${PORT:-22}}"
+`;
+
+export const ENTRYPOINT = `${PREPARE}port="\${1:-\${PORT:-22}}"
 exec /usr/sbin/sshd -D -e -p "$port" -o ListenAddress=127.0.0.1
 `;
 
@@ -45,18 +50,67 @@ ENTRYPOINT ["/usr/local/bin/armgo-lab-entrypoint"]
 CMD ["22"]
 `;
 
-export function baseRecipe(arch: LabArch) {
-  return { suite: SUITE, variant: "minbase", arch, packages: PACKAGES };
+// systemd-sysv gives /sbin/init; dbus lets systemctl and hostnamectl talk to the manager as on a real host.
+export const SYSTEMD_PACKAGES = ["systemd", "systemd-sysv", "dbus"];
+
+/**
+ * sshd as our own unit on the port in /etc/armgo-lab/sshd.env (copied in at container start): with host
+ * networking the image's ssh.service would bind port 22 of the machine. A fresh host key per container.
+ */
+export const SSHD_UNIT = `[Unit]
+Description=sshd of an armgo lab host
+After=network.target
+
+[Service]
+Type=notify
+EnvironmentFile=/etc/armgo-lab/sshd.env
+ExecStartPre=/usr/local/bin/armgo-lab-prepare
+ExecStart=/usr/sbin/sshd -D -e -p \${PORT} -o ListenAddress=127.0.0.1
+ExecReload=/bin/kill -HUP $MAINPID
+KillMode=process
+Restart=on-failure
+RuntimeDirectory=sshd
+RuntimeDirectoryPreserve=yes
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** The systemd variant's layer: our sshd unit enabled, the image's own ssh units and gettys masked. */
+export const SYSTEMD_DOCKERFILE = `COPY armgo-lab-sshd.service /etc/systemd/system/armgo-lab-sshd.service
+COPY prepare.sh /usr/local/bin/armgo-lab-prepare
+RUN chmod 755 /usr/local/bin/armgo-lab-prepare \\
+ && systemctl enable armgo-lab-sshd.service \\
+ && systemctl mask ssh.service ssh.socket getty.target console-getty.service systemd-firstboot.service \\
+ && install -d /etc/armgo-lab
+ENV container=docker
+# systemd as PID 1 shuts down cleanly on SIGRTMIN+3 (SIGTERM makes it re-execute itself)
+STOPSIGNAL SIGRTMIN+3
+ENTRYPOINT ["/sbin/init"]
+CMD []
+`;
+
+export function baseRecipe(arch: LabArch, init: LabInit = "none") {
+  const packages = init === "systemd" ? [...PACKAGES, ...SYSTEMD_PACKAGES] : PACKAGES;
+  return { suite: SUITE, variant: "minbase", arch, packages };
 }
 
-export function baseTag(arch: LabArch): string {
-  return `armgo-lab-base:${arch}-${recipeHash(baseRecipe(arch)).slice(0, 12)}`;
+export function baseTag(arch: LabArch, init: LabInit = "none"): string {
+  const name = init === "none" ? "armgo-lab-base" : `armgo-lab-base-${init}`;
+  return `${name}:${arch}-${recipeHash(baseRecipe(arch, init)).slice(0, 12)}`;
+}
+
+/** The Dockerfile of an init variant: the systemd one adds its layer to the plain one. */
+export function dockerfile(init: LabInit): string {
+  return init === "systemd" ? DOCKERFILE + SYSTEMD_DOCKERFILE : DOCKERFILE;
 }
 
 /** The final tag; the client key is not part of the recipe, so one image serves every lab. */
-export function imageTag(arch: LabArch): string {
-  const hash = recipeHash({ base: baseRecipe(arch), dockerfile: DOCKERFILE, entrypoint: ENTRYPOINT });
-  return `armgo-lab:${arch}-${hash.slice(0, 12)}`;
+export function imageTag(arch: LabArch, init: LabInit = "none"): string {
+  // the plain recipe keeps its old shape (and so its cached images)
+  const recipe = { base: baseRecipe(arch, init), dockerfile: dockerfile(init), entrypoint: ENTRYPOINT };
+  const hash = recipeHash(init === "none" ? recipe : { ...recipe, unit: SSHD_UNIT });
+  return `${init === "none" ? "armgo-lab" : `armgo-lab-${init}`}:${arch}-${hash.slice(0, 12)}`;
 }
 
 export async function imageExists(tag: string): Promise<boolean> {
@@ -66,22 +120,23 @@ export async function imageExists(tag: string): Promise<boolean> {
   );
 }
 
-/** Build the lab image for `arch` unless it is already there; returns its tag. */
-export async function ensureImage(arch: LabArch): Promise<string> {
-  const tag = imageTag(arch);
+/** Build the lab image for `arch` (and `init`) unless it is already there; returns its tag. */
+export async function ensureImage(arch: LabArch, init: LabInit = "none"): Promise<string> {
+  const tag = imageTag(arch, init);
   if (await imageExists(tag)) return tag;
-  const base = baseTag(arch);
-  if (!(await imageExists(base))) await timed(`root filesystem ${base}`, () => buildBase(arch, base));
-  await timed(`image ${tag}`, () => buildFinal(arch, base, tag));
+  const base = baseTag(arch, init);
+  if (!(await imageExists(base))) await timed(`root filesystem ${base}`, () => buildBase(arch, base, init));
+  await timed(`image ${tag}`, () => buildFinal(arch, base, tag, init));
   return tag;
 }
 
-export async function ensureImages(arches: LabArch[]): Promise<string[]> {
-  return Promise.all([...new Set(arches)].map(ensureImage));
+export async function ensureImages(arches: LabArch[], init: LabInit = "none"): Promise<string[]> {
+  return Promise.all([...new Set(arches)].map((a) => ensureImage(a, init)));
 }
 
 /** debootstrap a root filesystem and import it as `tag` (no cache check). */
-export async function buildBase(arch: LabArch, tag: string): Promise<void> {
+export async function buildBase(arch: LabArch, tag: string, init: LabInit = "none"): Promise<void> {
+  const { packages } = baseRecipe(arch, init);
   const mirror = await debianMirror(SUITE);
   const dir = await workDir(`rootfs-${arch}-`);
   try {
@@ -90,7 +145,7 @@ export async function buildBase(arch: LabArch, tag: string): Promise<void> {
     await run("debootstrap", [
       `--arch=${arch}`,
       "--variant=minbase",
-      `--include=${PACKAGES.join(",")}`,
+      `--include=${packages.join(",")}`,
       ...keyring,
       SUITE,
       dir,
@@ -106,16 +161,20 @@ export async function buildBase(arch: LabArch, tag: string): Promise<void> {
 }
 
 /** Add the lab layer (sshd, deploy, entrypoint) on top of `base` as `tag` (no cache check). */
-export async function buildFinal(arch: LabArch, base: string, tag: string): Promise<void> {
+export async function buildFinal(arch: LabArch, base: string, tag: string, init: LabInit = "none"): Promise<void> {
   const ctx = await workDir(`image-${arch}-`);
   try {
-    await writeFile(join(ctx, "Dockerfile"), DOCKERFILE);
+    await writeFile(join(ctx, "Dockerfile"), dockerfile(init));
     await writeFile(join(ctx, "entrypoint.sh"), ENTRYPOINT, { mode: 0o755 });
+    if (init === "systemd") {
+      await writeFile(join(ctx, "armgo-lab-sshd.service"), SSHD_UNIT);
+      await writeFile(join(ctx, "prepare.sh"), PREPARE, { mode: 0o755 });
+    }
     // The classic builder works with Debian's daemon and needs no buildx plugin. No --platform: daemon
     // 20.10 records every local image as the host arch and then rejects its own step images under it.
     await run(
       "docker",
-      ["build", "--build-arg", `BASE=${base}`, "--label", `armgo.lab.arch=${arch}`, "-t", tag, ctx],
+      ["build", "--build-arg", `BASE=${base}`, "--label", `armgo.lab.arch=${arch}`, "--label", `armgo.lab.init=${init}`, "-t", tag, ctx],
       { env: { ...process.env, DOCKER_BUILDKIT: "0" } },
     );
   } finally {

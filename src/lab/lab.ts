@@ -6,7 +6,7 @@ import { recipeHash } from "./cache.js";
 import { waitForRelaySocket } from "./bastion.js";
 import { hostSpecs, type LabBastion, type LabHost, startBastion, startHosts } from "./containers.js";
 import { assertLabReady, labDoctor } from "./doctor.js";
-import { ensureImages, type LabArch } from "./images.js";
+import { ensureImage, ensureImages, type LabArch, type LabInit } from "./images.js";
 import { ensureClientKey } from "./keys.js";
 import { writeLabFiles } from "./lab-files.js";
 import { ensureMirror } from "./mirror.js";
@@ -21,7 +21,9 @@ export const DEFAULT_STATE_DIR = ".armgo/lab";
 export interface LabState {
   label: string;
   arch: LabArch | "mixed";
-  hosts: Array<{ name: string; arch: LabArch; port: number; containerId: string }>;
+  /** Absent in state written before hosts could run systemd: "none". */
+  init?: LabInit;
+  hosts: Array<{ name: string; arch: LabArch; port: number; containerId: string; init?: LabInit; release?: string; glibc?: string }>;
   mirror: { pid: number; port: number; url: string; dir: string };
   /** Behind a bastion: the controller reaches it on 127.0.0.1:port (the relay in the mirror process). */
   bastion?: { port: number; containerId: string };
@@ -35,7 +37,7 @@ export interface LabState {
 export interface LabStatus {
   up: boolean;
   stateDir: string;
-  hosts: Array<{ name: string; arch: LabArch; port: number; running: boolean }>;
+  hosts: Array<{ name: string; arch: LabArch; release: string; glibc: string; init: LabInit; port: number; running: boolean }>;
   mirror?: { url: string; running: boolean };
   bastion?: { port: number; running: boolean };
   inventoryPath?: string;
@@ -45,20 +47,29 @@ const stateFile = (stateDir: string) => join(stateDir, "state.json");
 /** Every container of one lab carries this label, so `down` finds even those `up` never recorded. */
 const labelOf = (stateDir: string) => recipeHash(resolve(stateDir)).slice(0, 12);
 
-/** Build both images and the Go mirror (setup and CI run this once; later runs find them cached). */
+/**
+ * Build both images, the amd64 systemd one (the systemd e2e runs on it) and the Go mirror (setup and CI
+ * run this once; later runs find them cached).
+ */
 export async function labBuild(): Promise<{ images: string[]; mirrorDir: string }> {
-  const [images, mirrorDir] = await Promise.all([ensureImages(["arm64", "amd64"]), ensureMirror()]);
-  return { images, mirrorDir };
+  const [images, systemd, mirrorDir] = await Promise.all([
+    ensureImages(["arm64", "amd64"]),
+    ensureImage("amd64", "systemd"),
+    ensureMirror(),
+  ]);
+  return { images: [...images, systemd], mirrorDir };
 }
 
 export async function labUp(opts: {
   hosts: number;
   arch: LabArch | "mixed";
+  init?: LabInit;
   out?: string;
   stateDir?: string;
   /** Hosts only reachable through a bastion (bastion.ts). */
   bastion?: boolean;
 }): Promise<LabState> {
+  const init = opts.init ?? "none";
   const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
   if (!Number.isInteger(opts.hosts) || opts.hosts < 1) {
     throw new InputError(`lab up needs a host count of at least 1, got ${opts.hosts}`);
@@ -68,9 +79,13 @@ export async function labUp(opts: {
   }
   await assertLabReady();
   const specs = hostSpecs(opts.arch, opts.hosts);
-  // the bastion runs the amd64 image: native, whatever the targets' arch
-  const arches = [...new Set([...specs.map((s) => s.arch), ...(opts.bastion ? (["amd64"] as const) : [])])];
-  const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
+  const arches = [...new Set(specs.map((s) => s.arch))];
+  // the bastion runs the plain amd64 image: native, whatever the targets' arch and init
+  const [tags, mirrorDir, bastionImage] = await Promise.all([
+    ensureImages(arches, init),
+    ensureMirror(),
+    opts.bastion ? ensureImages(["amd64"]).then(([t]) => t!) : undefined,
+  ]);
   const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   await mkdir(stateDir, { recursive: true });
   const key = await ensureClientKey(join(stateDir, "id_ed25519"));
@@ -89,13 +104,13 @@ export async function labUp(opts: {
     let bastion: LabBastion | undefined;
     if (opts.bastion) {
       bastion = await timed("starting the bastion", () =>
-        startBastion({ image: images.amd64!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port }),
+        startBastion({ image: bastionImage!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port }),
       );
       await waitForRelaySocket(relayDir);
     }
     const network = bastion ? `container:${bastion.container.getId()}` : undefined;
     const hosts: LabHost[] = await timed(`starting ${specs.length} lab hosts`, () =>
-      startHosts(specs, { images, authorizedKey: key.publicKey, label, ...(network ? { network } : {}) }),
+      startHosts(specs, { images, authorizedKey: key.publicKey, label, init, ...(network ? { network } : {}) }),
     );
     if (interrupted) throw new InterruptedError("lab up was interrupted");
     const url = `http://127.0.0.1:${mirror.port}`;
@@ -111,7 +126,16 @@ export async function labUp(opts: {
     const state: LabState = {
       label,
       arch: opts.arch,
-      hosts: hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, containerId: h.container.getId() })),
+      init,
+      hosts: hosts.map((h) => ({
+        name: h.name,
+        arch: h.arch,
+        port: h.port,
+        containerId: h.container.getId(),
+        init: h.init,
+        release: h.release,
+        glibc: h.glibc,
+      })),
       mirror: { pid: mirror.pid, port: mirror.port, url, dir: mirrorDir },
       ...(bastion && access ? { bastion: { port: access.port, containerId: bastion.container.getId() } } : {}),
       inventoryPath: paths.inventory,
@@ -136,7 +160,15 @@ export async function labStatus(opts: { stateDir?: string } = {}): Promise<LabSt
   const state = await readState(stateDir);
   if (!state) return { up: false, stateDir, hosts: [] };
   const running = new Set(await labContainers(state.label, "running"));
-  const hosts = state.hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, running: running.has(h.containerId) }));
+  const hosts = state.hosts.map((h) => ({
+    name: h.name,
+    arch: h.arch,
+    release: h.release ?? "unknown",
+    glibc: h.glibc ?? "unknown",
+    init: h.init ?? "none",
+    port: h.port,
+    running: running.has(h.containerId),
+  }));
   const mirror = { url: state.mirror.url, running: await mirrorAlive(state.mirror.pid) };
   const bastion = state.bastion ? { port: state.bastion.port, running: running.has(state.bastion.containerId) } : undefined;
   const up = hosts.every((h) => h.running) && mirror.running && (bastion?.running ?? true);

@@ -6,7 +6,7 @@ import { type ControllerRelay, serveRelay, waitForRelaySocket } from "../../src/
 import { recipeHash } from "../../src/lab/cache.js";
 import { type LabBastion, type LabHost, hostSpecs, rotateHostKey, startBastion, startHosts } from "../../src/lab/containers.js";
 import { assertLabReady } from "../../src/lab/doctor.js";
-import { ensureImages, type LabArch } from "../../src/lab/images.js";
+import { ensureImages, type LabArch, type LabInit } from "../../src/lab/images.js";
 import { ensureClientKey } from "../../src/lab/keys.js";
 import { writeLabFiles } from "../../src/lab/lab-files.js";
 import { ensureMirror } from "../../src/lab/mirror.js";
@@ -42,14 +42,20 @@ export interface Fleet {
 }
 
 /**
- * Start `arm64` + `amd64` hosts, directly on loopback or (`bastion`) reachable only through a bastion;
- * throws (never skips) when Docker, binfmt or the images are unavailable.
+ * Start `arm64` + `amd64` hosts (`init: "systemd"`: systemd as PID 1, sshd a unit), directly on loopback
+ * or (`bastion`) reachable only through a bastion; throws (never skips) when Docker, binfmt or the images
+ * are unavailable.
  */
-export async function startFleet(opts: { arm64?: number; amd64?: number; bastion?: boolean }): Promise<Fleet> {
+export async function startFleet(opts: { arm64?: number; amd64?: number; init?: LabInit; bastion?: boolean }): Promise<Fleet> {
   await assertLabReady();
   const specs = [...hostSpecs("arm64", opts.arm64 ?? 0), ...hostSpecs("amd64", opts.amd64 ?? 0)];
-  const arches = [...new Set([...specs.map((s) => s.arch), ...(opts.bastion ? (["amd64"] as const) : [])])];
-  const [tags, mirrorDir] = await Promise.all([ensureImages(arches), ensureMirror()]);
+  const arches = [...new Set(specs.map((s) => s.arch))];
+  // the bastion runs the plain amd64 image natively, whatever the hosts' arch and init
+  const [tags, mirrorDir, bastionImage] = await Promise.all([
+    ensureImages(arches, opts.init),
+    ensureMirror(),
+    opts.bastion ? ensureImages(["amd64"]).then(([t]) => t!) : undefined,
+  ]);
   const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   const dir = await mkdtemp(join(tmpdir(), "armgo-fleet-"));
   const mirror = await serveDir(mirrorDir);
@@ -70,11 +76,11 @@ export async function startFleet(opts: { arm64?: number; amd64?: number; bastion
       const relayDir = join(dir, "bastion");
       await mkdir(relayDir);
       relay = await serveRelay(relayDir, mirror.port);
-      bastion = await startBastion({ image: images.amd64!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port });
+      bastion = await startBastion({ image: bastionImage!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port });
       await waitForRelaySocket(relayDir);
     }
     const network = bastion ? { network: `container:${bastion.container.getId()}` } : {};
-    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label, ...network });
+    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label, init: opts.init, ...network });
     const paths = {
       knownHosts: join(dir, "known_hosts"),
       inventory: join(dir, "inventory.yaml"),

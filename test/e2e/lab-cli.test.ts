@@ -54,4 +54,23 @@ describe("armgo lab + armgo facts", () => {
     expect(existsSync(join(state, "bastion"))).toBe(false);
     expect(existsSync(join(state, "ssh_config"))).toBe(false);
   });
+
+  it("lab up --arch amd64 --init systemd: systemd is PID 1 and sshd a unit on the host's port; status shows arch, release, glibc, init", async () => {
+    const state = mkdtempSync(join(tmpdir(), "armgo-lab-cli-"));
+    const up = await armgo(["lab", "up", "--hosts", "2", "--arch", "amd64", "--init", "systemd", "--state-dir", state]);
+    try {
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout) as { up: boolean; hosts: Array<Record<string, unknown>> };
+      expect(status.up).toBe(true);
+      for (const h of status.hosts) expect(h).toMatchObject({ arch: "amd64", release: "bookworm", glibc: "2.36", init: "systemd", running: true });
+      for (const h of status.hosts) {
+        const ssh = ["-i", join(state, "id_ed25519"), "-o", `UserKnownHostsFile=${join(state, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", String(h.port), "root@127.0.0.1"];
+        const out = execFileSync("ssh", [...ssh, "cat /proc/1/comm; systemctl is-system-running; systemctl is-active armgo-lab-sshd.service"], { encoding: "utf8" });
+        expect(out).toBe("systemd\nrunning\nactive\n");
+      }
+    } finally {
+      const down = await armgo(["lab", "down", "--state-dir", state]);
+      expect(down.code, down.stderr).toBe(0);
+    }
+  });
 });

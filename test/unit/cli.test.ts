@@ -87,6 +87,7 @@ describe("the command table", () => {
     [["lab", "dwon"], "unknown lab command 'dwon' — did you mean 'down'? — usage: armgo lab up|status|down|build [options]"],
     [["lab", "up", "--arch", "riscv"], "--arch must be arm64, amd64 or mixed, not 'riscv'"],
     [["lab", "up", "--hosts", "0"], "--hosts must be 1 to 64, not '0'"],
+    [["lab", "up", "--init", "openrc"], "--init must be none or systemd, not 'openrc'"],
     [["releases", "-i", "hosts.yaml"], "armgo releases: --app NAME is required — usage: armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]"],
     [["rollback", "--app", "hello"], "armgo rollback: -i INVENTORY is required — usage: armgo rollback -i INVENTORY --app NAME [--to SHA] [--limit PATTERN] [--check]"],
   ])("%j is an InputError: %s", async (argv, line) => {

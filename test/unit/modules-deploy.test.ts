@@ -10,12 +10,12 @@ import { schemaProblems } from "../../src/load/schema.js";
 import type { ModuleContext } from "../../src/modules/contract.js";
 import { deploy } from "../../src/modules/deploy/index.js";
 import { emptyManifest, lastGood, manifestText, parseManifest, pruneReleases, type Manifest, type Release, type ReleaseStatus, type ServiceSpec, type SystemdService } from "../../src/modules/deploy/manifest.js";
-import { planDeploy, recordedService, unitSha256 } from "../../src/modules/deploy/plan.js";
+import { planDeploy, recordedService, socketSha256, unitSha256 } from "../../src/modules/deploy/plan.js";
 import type { DeployArgs, DeployState } from "../../src/modules/deploy/types.js";
 import { healthScript, healthTimeoutMs, parseHealth } from "../../src/modules/deploy/health.js";
 import type { HealthSpec } from "../../src/modules/deploy/manifest.js";
 import { restartScript, stopScript } from "../../src/modules/deploy/service.js";
-import { envSha256, renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
+import { envSha256, renderSocket, renderUnit, systemdWord } from "../../src/modules/deploy/unit.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { createServer } from "node:net";
 import { tempDir } from "./modules-helpers.js";
@@ -162,6 +162,51 @@ describe("systemd unit", () => {
     expect(planDeploy({ ...state, unitSha256: "0".repeat(64) }, sys).steps.map((s) => s.action)).toEqual(["unit", "restart", "verify"]);
   });
 
+  it("socket: a .socket unit beside the service, which requires it; both pass systemd-analyze verify", () => {
+    const sock = { type: "systemd" as const, socket: { listen: ["127.0.0.1:8080", "/run/hello.sock"] } };
+    expect(renderSocket(sock, "hello")).toBe(
+      [
+        "# Written by armgo deploy: changes here are replaced on the next deploy.",
+        "[Unit]",
+        "Description=socket of hello.service (armgo deploy)",
+        "",
+        "[Socket]",
+        "ListenStream=127.0.0.1:8080",
+        "ListenStream=/run/hello.sock",
+        "",
+        "[Install]",
+        "WantedBy=sockets.target",
+        "",
+      ].join("\n"),
+    );
+    expect(renderSocket({ type: "systemd" }, "hello")).toBeUndefined();
+    const root = temp("armgo-socket-");
+    mkdirSync(join(root, "app/current"), { recursive: true });
+    writeFileSync(join(root, "app/current/hello"), "#!/bin/sh\n");
+    chmodSync(join(root, "app/current/hello"), 0o755);
+    const unit = renderUnit(sock, "hello", join(root, "app"));
+    expect(unit).toContain("Requires=hello.socket\nAfter=hello.socket\n");
+    writeFileSync(join(root, "hello.service"), unit);
+    writeFileSync(join(root, "hello.socket"), renderSocket(sock, "hello")!);
+    const out = execFileSync("systemd-analyze", ["verify", join(root, "hello.socket"), join(root, "hello.service")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toBe("");
+  });
+
+  it.each([
+    { name: "a new socket is written", spec: { listen: "127.0.0.1:8080" }, onHost: undefined, want: "write" },
+    { name: "a moved socket is written", spec: { listen: "127.0.0.1:9090" }, onHost: "8080", want: "write" },
+    { name: "a socket the spec dropped is removed", spec: undefined, onHost: "8080", want: "remove" },
+    { name: "the same socket is no step", spec: { listen: "127.0.0.1:8080" }, onHost: "8080", want: undefined },
+  ])("socket plan: $name", ({ spec, onHost: had, want }) => {
+    const sys: DeployArgs = { ...args, service: { type: "systemd", ...(spec ? { socket: spec } : {}) } };
+    const m = { ...manifest(NEW, rel(NEW, "good")), service: recordedService(sys.service!) };
+    const hadSha = had === undefined ? undefined : socketSha256({ ...args, service: { type: "systemd", socket: { listen: `127.0.0.1:${had}` } } });
+    const state = onHost(m, { wantedSha256: args.resolved!.sha256, unitSha256: unitSha256(sys), ...(hadSha ? { socketSha256: hadSha } : {}) });
+    const steps = planDeploy(state, sys).steps;
+    if (want === undefined) expect(steps).toEqual([]);
+    else expect(steps.slice(0, 2)).toEqual([{ action: "unit", socket: want }, { action: "restart", sha: NEW }]);
+  });
+
   it("a changed environment is written to the env file and restarts; releases.json keeps only its hash", () => {
     const sys: DeployArgs = { ...args, service: { type: "systemd", environment: { API_TOKEN: "s3cr3t" } } };
     const m = { ...manifest(NEW, rel(NEW, "good")), service: recordedService(sys.service!) };
@@ -298,8 +343,8 @@ describe("deploy args", () => {
     expect(schemaProblems("modules/deploy.json", data, { root: "deploy", skipTemplated: true }).map((p) => p.message)).toEqual(want);
   });
 
-  it("playbooks/deploy.yaml loads", () => {
-    const pb = loadPlaybook(join(import.meta.dirname, "../../playbooks/deploy.yaml"));
+  it.each([{ name: "deploy.yaml" }, { name: "deploy-systemd.yaml" }])("playbooks/$name loads", ({ name }) => {
+    const pb = loadPlaybook(join(import.meta.dirname, "../../playbooks", name));
     expect(pb.plays[0]!.serial).toEqual([1, "100%"]);
     expect(pb.plays[0]!.tasks[0]!.module).toBe("deploy");
   });

@@ -10,11 +10,11 @@ import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
 import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
-import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest, type SystemdService } from "./manifest.js";
+import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
-import { releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
+import { journalScript, releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
 import type { DeployArgs, DeployStep } from "./types.js";
-import { envPath, envText, renderUnit, unitName, unitPath } from "./unit.js";
+import { envPath, envText, renderSocket, renderUnit, socketName, socketPath, unitName, unitPath } from "./unit.js";
 
 /** The app's lock on the host: two controllers never interleave one app's releases. */
 export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
@@ -101,18 +101,16 @@ class Deployment {
           await this.env();
           break;
         case "unit":
-          await this.unit();
+          await this.unit(step.socket);
           break;
         case "switch":
           await this.switchTo(step.sha);
           break;
         case "restart":
-          try {
-            await this.ctx.runOk(this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha));
+          {
+            const r = await this.ctx.run(this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha));
             this.restarted = true;
-          } catch (e) {
-            this.restarted = true;
-            await this.failOver(step.sha, previous, `the restart failed: ${(e as Error).message}`);
+            if (r.code !== 0) await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${restartOutput(r)}`);
           }
           break;
         case "verify": {
@@ -183,11 +181,18 @@ class Deployment {
     }
   }
 
-  private async unit(): Promise<void> {
+  private async unit(socket?: "write" | "remove"): Promise<void> {
     const service = serviceOf(this.args);
     if (service.type !== "systemd") return;
     const path = unitPath(service, this.args.app);
-    await this.replace(path, writeFileScript(path, renderUnit(service, this.args.app, this.p.appDir)) + sh` && systemctl daemon-reload && systemctl enable --quiet ${unitName(service, this.args.app)}`);
+    const [name, sock, sockPath] = [unitName(service, this.args.app), socketName(service, this.args.app), socketPath(service, this.args.app)];
+    const text = renderSocket(service, this.args.app);
+    if (socket) await this.replace(sockPath, text === undefined ? sh`systemctl disable --quiet ${sock}; rm -f ${sockPath}` : writeFileScript(sockPath, text));
+    const enable = text === undefined ? sh`systemctl enable --quiet ${name}` : sh`systemctl enable --quiet ${name} ${sock}`;
+    // a new, moved or removed socket needs its address free: the service and the old socket stop once the
+    // reload is through; the restart step starts both
+    const free = socket ? sh` && { systemctl stop ${name}; systemctl stop ${sock} 2>/dev/null; true; }` : "";
+    await this.replace(path, writeFileScript(path, renderUnit(service, this.args.app, this.p.appDir)) + " && systemctl daemon-reload && " + enable + free);
   }
 
   private async env(): Promise<void> {
@@ -207,21 +212,35 @@ class Deployment {
     const r = await this.ctx.run([sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo had=1 || exit 1; else rm -f ${path + OLD}; fi`, write].join("\n"), stdin === undefined ? {} : { stdin });
     this.replaced.set(path, parseKv(r.stdout).had === "1");
     if (r.code !== 0) {
-      await this.restoreFiles();
-      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old file is restored`, { hint: "check the service spec and the host" });
+      // nothing restarted yet: the running units still have the old files' settings
+      const note = await this.restoreFiles({ restarted: false });
+      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old file is restored${note}`, { hint: "check the service spec and the host" });
     }
   }
 
-  /** Put back the files this run replaced (or remove the ones it created; a created unit is disabled first), then daemon-reload. */
-  private async restoreFiles(): Promise<void> {
+  /**
+   * Put back the files this run replaced (or remove the ones it created; a created unit is disabled first),
+   * then daemon-reload. Returns a note when that reload fails (systemd then still runs the old units).
+   */
+  private async restoreFiles(opts: { restarted: boolean }): Promise<string> {
     const service = serviceOf(this.args);
-    if (this.replaced.size === 0) return;
-    const unit = service.type === "systemd" ? unitPath(service, this.args.app) : undefined;
-    const back = [...this.replaced].map(([path, had]) =>
-      had ? sh`mv -f ${path + OLD} ${path}` : (path === unit ? sh`systemctl disable --quiet ${unitName(service as SystemdService, this.args.app)}; ` : "") + sh`rm -f ${path}`,
-    );
-    await this.ctx.runOk(back.join(" && ") + (unit ? " && systemctl daemon-reload" : ""));
+    if (this.replaced.size === 0) return "";
+    const sys = service.type === "systemd" ? service : undefined;
+    const units = sys ? new Map([[unitPath(sys, this.args.app), unitName(sys, this.args.app)], [socketPath(sys, this.args.app), socketName(sys, this.args.app)]]) : new Map<string, string>();
+    const back = [...this.replaced].map(([path, had]) => {
+      const name = units.get(path);
+      // after a restart a socket stops first (its service with it), so the next restart binds the old address
+      const stop = opts.restarted && name?.endsWith(".socket") ? sh`systemctl stop ${name} 2>/dev/null; ` : "";
+      if (had) return stop + sh`mv -f ${path + OLD} ${path}`;
+      return stop + (name ? sh`systemctl disable --quiet ${name}; ` : "") + sh`rm -f ${path}`;
+    });
+    const restored = [...this.replaced].filter(([path, had]) => had && units.has(path)).map(([path]) => units.get(path)!);
+    const reload = sys ? ` && { systemctl daemon-reload || exit 3; }` + (restored.length ? sh` && systemctl enable --quiet ${restored}` : "") : "";
+    const r = await this.ctx.run(back.join(" && ") + reload);
     this.replaced.clear();
+    if (r.code === 3) return `; daemon-reload after the restore failed too (${oneLine(r.stderr).slice(-200)}): systemd still runs the units it had loaded`;
+    if (r.code !== 0) throw new TaskError(`putting back the files of ${this.args.app} failed: ${oneLine(r.stderr).slice(-300)}`, { hint: "check the host's unit and env files" });
+    return "";
   }
 
   /** The new files proved themselves: the copies of the old ones go. */
@@ -245,21 +264,23 @@ class Deployment {
   private async verify(sha: string): Promise<{ ok: boolean; why: string; health?: HealthResult; pid?: number }> {
     const h = this.args.health;
     const running = runningScript(serviceOf(this.args), this.p);
+    // the unit's last journal lines ride along: a failure line carries them without another round trip
+    const journal = journalScript(serviceOf(this.args), this.args.app);
     let health: HealthResult | undefined;
     let out: string;
     if (h) {
       this.ctx.progress(`health check of ${sha}`);
       // the proof rides in the health check's exec: read once the service answers
-      const r = await this.ctx.run(`( ${healthScript(h, this.p, sha)}\n)\n${running}`, { timeoutMs: healthTimeoutMs(h) });
+      const r = await this.ctx.run(`( ${healthScript(h, this.p, sha)}\n)\n${running}\n${journal}`, { timeoutMs: healthTimeoutMs(h) });
       health = r.timedOut ? { ok: false, attempts: 0, output: `no healthy answer within ${healthTimeoutMs(h) / 1000} s` } : parseHealth(r.stdout);
-      if (!health.ok) return { ok: false, why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}`, health };
+      if (!health.ok) return { ok: false, why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}${journalOf(r.stdout)}`, health };
       out = r.stdout;
-    } else out = (await this.ctx.run(running)).stdout;
+    } else out = (await this.ctx.run(`${running}\n${journal}`)).stdout;
     const kv = parseKv(out);
     const pid = kv.pid ? Number(kv.pid) : undefined;
     if (kv.running !== sha) {
       const runs = pid === undefined ? "no process runs" : `pid ${pid} runs ${kv.running || "a binary outside releases/"}`;
-      return { ok: false, why: `${runs}, not release ${sha}`, health, pid };
+      return { ok: false, why: `${runs}, not release ${sha}${journalOf(out)}`, health, pid };
     }
     return { ok: true, why: "", health, pid };
   }
@@ -270,12 +291,12 @@ class Deployment {
     const why = oneLine(reason);
     // only the unit changed under a good release: the unit failed, not the binary
     const unitOnly = this.replaced.size > 0 && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
-    await this.restoreFiles();
+    const note = await this.restoreFiles({ restarted: true });
     const service = serviceOf(this.args);
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
     if (unitOnly) {
       const back = await this.restartAndVerify(failed);
-      throw new TaskError(`the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
+      throw new TaskError(`the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored${note} and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
         hint: `release ${failed} stays good; fix the service spec and deploy again`,
         data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
       });
@@ -310,7 +331,7 @@ class Deployment {
   /** Restart on release `sha` (current already), then health check and proof. */
   private async restartAndVerify(sha: string): Promise<{ ok: boolean; why: string }> {
     const restart = await this.ctx.run(restartScript(serviceOf(this.args), this.p, sha));
-    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${oneLine(restart.stderr).slice(-300)}` };
+    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${restartOutput(restart)}` };
   }
 
   private async prune(): Promise<void> {
@@ -319,4 +340,16 @@ class Deployment {
     // the manifest first: a release it no longer names is never a rollback target, even half-removed
     await this.write(gone.map((sha) => sh`rm -rf ${releaseDir(this.p, sha)}`).join(" && "));
   }
+}
+
+/** A failed restart on one line: what it printed (without the journal= line), then the unit's journal. */
+function restartOutput(r: { stdout: string; stderr: string }): string {
+  const printed = oneLine([r.stderr, r.stdout.replace(/^journal=.*$/m, "")].join("\n")).slice(-600);
+  return (printed || "(no output)") + journalOf(r.stdout);
+}
+
+/** `; journal: ...` from a `journal=` line (base64), or "" when there is none. */
+function journalOf(stdout: string): string {
+  const text = Buffer.from(parseKv(stdout).journal ?? "", "base64").toString("utf8").trim();
+  return text ? `; journal: ${text.split("\n").map((l) => l.trim()).join(" | ")}` : "";
 }

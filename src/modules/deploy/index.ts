@@ -13,7 +13,7 @@ import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
 import { releaseDir, runningScript } from "./service.js";
 import type { DeployArgs, DeployState, DeployStep } from "./types.js";
-import { envPath, unitPath } from "./unit.js";
+import { envPath, socketPath, unitPath } from "./unit.js";
 
 const SHA12 = /^[0-9a-f]{12}$/;
 
@@ -57,6 +57,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
       ...(args.resolved ? [sh`if [ -f ${wanted} ]; then ` + hashInto(wanted) + ` && echo "wanted_sha256=$h"; fi`] : []),
       ...(service ? [runningScript(service, p)] : []),
       ...(service?.type === "systemd" ? [sh`if [ -r ${unitPath(service, args.app)} ]; then ` + hashInto(unitPath(service, args.app)) + ` && echo "unit_sha256=$h"; fi`] : []),
+      ...(service?.type === "systemd" ? [sh`if [ -r ${socketPath(service, args.app)} ]; then ` + hashInto(socketPath(service, args.app)) + ` && echo "socket_sha256=$h"; fi`] : []),
       ...(service?.environment ? [sh`if [ -r ${envPath(p.appDir)} ]; then ` + hashInto(envPath(p.appDir)) + ` && echo "env_sha256=$h"; fi`] : []),
       "exit 0",
     ].join("\n");
@@ -77,6 +78,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep> = {
     if (kv.pid) state.pid = Number(kv.pid);
     if (kv.running) state.running = kv.running;
     if (kv.unit_sha256) state.unitSha256 = kv.unit_sha256;
+    if (kv.socket_sha256) state.socketSha256 = kv.socket_sha256;
     if (kv.env_sha256) state.envSha256 = kv.env_sha256;
     return state;
   },

@@ -52,6 +52,11 @@ export interface SystemdService {
   notify?: boolean;
   /** Restart= policy, default on-failure. */
   restart?: "no" | "on-failure" | "always";
+  /**
+   * A .socket unit beside the service (ListenStream= per address): systemd holds the listening socket and
+   * passes it to each new process (LISTEN_FDS, fd 3), so connections queue across a restart.
+   */
+  socket?: { listen: string | string[] };
 }
 
 export type ServiceSpec = CommandService | SystemdService;

@@ -5,7 +5,7 @@ import { TaskError } from "../../errors.js";
 import type { Plan } from "../contract.js";
 import { findRelease, lastGood, pruneReleases, withRelease, withStatus, type Manifest, type ServiceSpec } from "./manifest.js";
 import type { DeployArgs, DeployState, DeployStep } from "./types.js";
-import { envPath, envSha256, renderUnit, sha256, unitPath } from "./unit.js";
+import { envPath, envSha256, renderSocket, renderUnit, sha256, socketPath, unitPath } from "./unit.js";
 
 export const DEFAULT_KEEP = 5;
 
@@ -22,6 +22,13 @@ export function serviceOf(args: DeployArgs): ServiceSpec {
 export function unitSha256(args: DeployArgs): string | undefined {
   const s = serviceOf(args);
   return s.type === "systemd" ? sha256(renderUnit(s, args.app, appDir(args))) : undefined;
+}
+
+/** The .socket unit's sha256, undefined when the spec has none. */
+export function socketSha256(args: DeployArgs): string | undefined {
+  const s = serviceOf(args);
+  const text = s.type === "systemd" ? renderSocket(s, args.app) : undefined;
+  return text === undefined ? undefined : sha256(text);
 }
 
 /** The service spec as releases.json records it: the environment as its hash, never its values. */
@@ -80,10 +87,13 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     steps.push({ action: "env" });
     what.push(`write ${envPath(appDir(args))}`);
   }
-  const unitChanged = service.type === "systemd" && state.unitSha256 !== unitSha256(args);
+  // a socket unit the spec no longer names is a change too: it is removed
+  const socketChanged = service.type === "systemd" && state.socketSha256 !== socketSha256(args);
+  const unitChanged = service.type === "systemd" && (state.unitSha256 !== unitSha256(args) || socketChanged);
   if (unitChanged && service.type === "systemd") {
-    steps.push({ action: "unit" });
-    what.push(`write ${unitPath(service, args.app)}`);
+    steps.push({ action: "unit", ...(socketChanged ? { socket: service.socket ? "write" : "remove" } : {}) });
+    const sock = !socketChanged ? [] : service.socket ? [`write ${socketPath(service, args.app)}`] : [`remove ${socketPath(service, args.app)}`];
+    what.push([`write ${unitPath(service, args.app)}`, ...sock].join("; "));
   }
   if (cur !== target) {
     steps.push({ action: "switch", sha: target, ...(cur ? { from: cur } : {}) });

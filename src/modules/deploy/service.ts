@@ -2,7 +2,7 @@
 // service types. Every value goes through the quoting helper; user commands run as `sh -c` words.
 import { exportLines, sh } from "../../transport/quote.js";
 import type { ServiceSpec } from "./manifest.js";
-import { envPath, envSha256, unitName } from "./unit.js";
+import { envPath, envSha256, socketName, socketPath, unitName } from "./unit.js";
 
 export interface Place {
   app: string;
@@ -75,9 +75,33 @@ export function stopScript(service: ServiceSpec, p: Place, sha: string): string 
 
 /** Shell: restart the service on release `sha` (`current` already points to it). */
 export function restartScript(service: ServiceSpec, p: Place, sha: string): string {
-  if (service.type === "systemd") return sh`systemctl restart ${unitName(service, p.app)}`;
+  if (service.type === "systemd") {
+    const [name, sock] = [unitName(service, p.app), socketName(service, p.app)];
+    // the socket unit, when there is one on disk (even one a restore put back), listens before the service
+    // starts; on failure the unit's last journal lines are printed (journal=), read in the same exec
+    return [
+      // a unit that hit its start limit (a crashing release) would refuse the restart a deploy asks for
+      sh`systemctl reset-failed ${name} ${sock} 2>/dev/null`,
+      sh`if [ -e ${socketPath(service, p.app)} ]; then systemctl start ${sock} || { rc=$?; ` + journalEcho(sock) + `; exit $rc; }; fi`,
+      sh`systemctl restart ${name} || { rc=$?; ` + journalEcho(name) + `; exit $rc; }`,
+    ].join("\n");
+  }
   // the service's environment, exported to the commands that start it
   const env = envSha256(service) === undefined ? "" : sh`set -a; . ${envPath(p.appDir)} || exit 1; set +a` + "\n";
   if (service.restart) return env + userCommand(p, sha, p.appDir, service.restart);
   return `( ${stopScript(service, p, sha)}\n ) || exit 1\n${env}${userCommand(p, sha, p.appDir, service.start)}`;
+}
+
+/** Lines of the unit's journal that a failure line carries. */
+const JOURNAL_LINES = 20;
+
+/** Shell: prints `journal=`, base64 of the unit's last lines without timestamps (the service's log has its own). */
+function journalEcho(unit: string): string {
+  const read = sh`journalctl -u ${unit} -n ${JOURNAL_LINES} --no-pager -o cat 2>&1`;
+  return `echo "journal=$(${read} | tail -c 2500 | base64 | tr -d '\\n')"`;
+}
+
+/** Shell: prints `journal=` for a systemd service, nothing for a command one. */
+export function journalScript(service: ServiceSpec, app: string): string {
+  return service.type === "systemd" ? journalEcho(unitName(service, app)) : "";
 }

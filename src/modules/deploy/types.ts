@@ -49,6 +49,8 @@ export interface DeployState {
   running?: string;
   /** sha256 of the systemd unit file on the host. */
   unitSha256?: string;
+  /** sha256 of the service's .socket unit file on the host (there may be one the spec no longer asks for). */
+  socketSha256?: string;
   /** sha256 of the service's env file on the host. */
   envSha256?: string;
 }
@@ -59,7 +61,8 @@ export type DeployStep =
   | { action: "upload"; sha: string }
   /** The service's environment into its 0600 env file. */
   | { action: "env" }
-  | { action: "unit" }
+  /** The unit file; `socket`: its .socket unit is written (new or changed) or removed. */
+  | { action: "unit"; socket?: "write" | "remove" }
   | { action: "switch"; sha: string; from?: string }
   | { action: "restart"; sha: string }
   /** Health check and /proc proof of `sha`; fails over to the last good release. */

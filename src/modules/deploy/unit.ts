@@ -13,6 +13,15 @@ export function unitPath(spec: SystemdService, app: string): string {
   return `/etc/systemd/system/${unitName(spec, app)}`;
 }
 
+/** The socket unit beside the service (same name, `.socket`): systemd hands its socket to the service. */
+export function socketName(spec: SystemdService, app: string): string {
+  return unitName(spec, app).replace(/\.service$/, ".socket");
+}
+
+export function socketPath(spec: SystemdService, app: string): string {
+  return `/etc/systemd/system/${socketName(spec, app)}`;
+}
+
 /** The service's environment, mode 0600: values never sit in the world-readable unit or releases.json. */
 export const envPath = (appDir: string): string => `${appDir}/service.env`;
 
@@ -41,14 +50,19 @@ function systemdLine(value: string): string {
   return value.replace(/%/g, "%%").replace(/\n/g, " ");
 }
 
+const WRITTEN = "# Written by armgo deploy: changes here are replaced on the next deploy.";
+
 export function renderUnit(spec: SystemdService, app: string, appDir: string): string {
   const exec = [`${appDir}/current/${app}`, ...(spec.args ?? [])].map((w) => systemdWord(w, true)).join(" ");
+  // the service needs its socket started first; a restart of the service leaves the socket listening
+  const socket = spec.socket ? [`Requires=${socketName(spec, app)}`, `After=${socketName(spec, app)}`] : [];
   return [
-    "# Written by armgo deploy: changes here are replaced on the next deploy.",
+    WRITTEN,
     "[Unit]",
     `Description=${systemdLine(spec.description ?? `${app} (armgo deploy)`)}`,
     "Wants=network-online.target",
     "After=network-online.target",
+    ...socket,
     "",
     "[Service]",
     `Type=${spec.notify ? "notify" : "simple"}`,
@@ -62,6 +76,25 @@ export function renderUnit(spec: SystemdService, app: string, appDir: string): s
     "",
     "[Install]",
     "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
+/** The .socket unit of a service with `socket:`; undefined without one. */
+export function renderSocket(spec: SystemdService, app: string): string | undefined {
+  if (!spec.socket) return undefined;
+  const listen = Array.isArray(spec.socket.listen) ? spec.socket.listen : [spec.socket.listen];
+  return [
+    WRITTEN,
+    "[Unit]",
+    // not the service's description: only a new address restarts the socket
+    `Description=${systemdLine(`socket of ${unitName(spec, app)} (armgo deploy)`)}`,
+    "",
+    "[Socket]",
+    ...listen.map((l) => `ListenStream=${systemdLine(l)}`),
+    "",
+    "[Install]",
+    "WantedBy=sockets.target",
     "",
   ].join("\n");
 }
