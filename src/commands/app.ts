@@ -2,11 +2,12 @@
 // the deploy module's own schema, and its one task in a play built in memory.
 import { InputError } from "../errors.js";
 import { loadBuilt, type Loaded } from "../load/run.js";
+import type { InventorySources } from "../load/inventory.js";
 import type { Play, Task } from "../load/model.js";
 import { schemaProblems } from "../load/schema.js";
 
 export interface AppOptions {
-  inventory: string;
+  inventory: InventorySources;
   app: string;
   /** Default /opt/<app>, as the deploy module's. */
   appDir?: string;
