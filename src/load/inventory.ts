@@ -1,4 +1,4 @@
-// The inventory loader lives in src/inventory/ (one file per source kind); this is its entry for loading.
+// The inventory loader lives in load/inventory/ (one file per source kind); this is its entry for loading.
 import type { YamlFile } from "./yaml.js";
 import type { Inventory } from "./model.js";
 import { ignoredWarning } from "./inventory/connection-vars.js";
