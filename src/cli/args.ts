@@ -66,6 +66,13 @@ export function list(v: unknown): string[] {
   return arr.flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
+/** `-i` given once or more (each a file, directory or script; Ansible's comma lists are not read). */
+export function inventories(v: unknown, spec: CommandSpec): string[] {
+  const given = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).filter((s) => s !== "");
+  if (given.length === 0) throw new InputError(`armgo ${spec.name}: -i INVENTORY is required`, { hint: `usage: ${spec.usage}` });
+  return given;
+}
+
 /** A string option the command cannot do without. */
 export function required(v: unknown, flag: string, spec: CommandSpec): string {
   if (typeof v !== "string" || v === "") throw new InputError(`armgo ${spec.name}: ${flag} is required`, { hint: `usage: ${spec.usage}` });

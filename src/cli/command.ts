@@ -2,9 +2,9 @@
 import { parseShard } from "../engine/shard.js";
 import type { RunOptions } from "../engine/types.js";
 import { parseExtraVars } from "../load/vars.js";
-import { choice, forks, list, required, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
+import { choice, forks, inventories, list, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
 import { EXIT } from "./exit.js";
-import { createRenderer } from "./render.js";
+import { createRenderer, warningLine } from "./render.js";
 
 /** Where a handler prints its result (stdout in the CLI). */
 export type Print = (text: string) => void;
@@ -12,6 +12,25 @@ export type Print = (text: string) => void;
 export interface Command {
   spec: CommandSpec;
   run(args: Parsed, print: Print): Promise<number>;
+}
+
+/** `-i`: repeatable, as ansible-playbook's; the sources are merged as Ansible merges them. */
+export const inventoryOption: OptionSpec = {
+  type: "string",
+  short: "i",
+  multiple: true,
+  arg: "SOURCE",
+  help: "inventory: an INI, YAML or JSON file, an executable script or a directory (required; repeatable)",
+};
+
+/** Each inventory warning (a var armgo ignores) once per process, on stderr. */
+const warned = new Set<string>();
+export function printWarnings(lines: readonly string[] = []): void {
+  for (const line of lines) {
+    if (warned.has(line)) continue;
+    warned.add(line);
+    process.stderr.write(warningLine(line));
+  }
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
@@ -53,7 +72,7 @@ export async function becomePassword(v: Parsed["values"]): Promise<{ becomePassw
 
 /** The options of a run of a playbook: play and drift take the same. */
 export const runOptions: Record<string, OptionSpec> = {
-  inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+  inventory: inventoryOption,
   tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
   "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
   "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
@@ -69,7 +88,7 @@ export const runOptions: Record<string, OptionSpec> = {
 export function runOptionsOf({ values: v, positionals }: Parsed, spec: CommandSpec, env: NodeJS.ProcessEnv = process.env): RunOptions {
   return {
     playbook: positionals[0]!,
-    inventory: required(v.inventory, "-i INVENTORY", spec),
+    inventory: inventories(v.inventory, spec),
     check: Boolean(v.check),
     diff: Boolean(v.diff),
     tags: list(v.tags),

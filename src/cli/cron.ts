@@ -1,7 +1,7 @@
 // `armgo cron install | list | remove` in the command table.
 import { InputError } from "../errors.js";
-import { required } from "./args.js";
-import type { Command } from "./command.js";
+import { inventories, required } from "./args.js";
+import { type Command, inventoryOption } from "./command.js";
 import { EXIT } from "./exit.js";
 import { warningLine } from "./render.js";
 
@@ -14,7 +14,7 @@ export const cronCommand: Command = {
     summary: "Run armgo drift on a schedule (this user's crontab, or a systemd timer), spread by a start delay derived from the name.",
     positionals: [1, 2],
     options: {
-      inventory: { type: "string", short: "i", arg: "FILE", help: "install: inventory YAML (required)" },
+      inventory: { ...inventoryOption, help: "install: inventory (required; repeatable)" },
       every: { type: "string", arg: "PERIOD", help: "install: 5m, 10m, 15m, 20m, 30m, 1h, 2h, ... 24h (required)" },
       fix: { type: "boolean", help: "install: converge drifted hosts, not only report them" },
       name: { type: "string", arg: "NAME", help: "install: the entry's name (default: the playbook's file name)" },
@@ -40,7 +40,7 @@ export const cronCommand: Command = {
     }
     const r = await cronInstall({
       playbook: arg,
-      inventory: required(v.inventory, "-i INVENTORY", cronCommand.spec),
+      inventory: inventories(v.inventory, cronCommand.spec),
       every: required(v.every, "--every PERIOD", cronCommand.spec),
       fix: Boolean(v.fix),
       name: v.name as string | undefined,

@@ -3,13 +3,13 @@
 import type { ChalkInstance } from "chalk";
 import { releases, type ReleasesReport } from "../commands/releases.js";
 import { rollback, ROLLBACK_SERIAL } from "../commands/rollback.js";
-import { required, type OptionSpec, type Parsed } from "./args.js";
-import { becomePassword, type Command, connection, connectionOptions, interruptible, lockOptions, renderer } from "./command.js";
+import { inventories, required, type OptionSpec, type Parsed } from "./args.js";
+import { becomePassword, type Command, connection, connectionOptions, interruptible, inventoryOption, lockOptions, renderer } from "./command.js";
 import { exitForRecap, exitForReleases } from "./exit.js";
 import { colors } from "./render.js";
 
 const appOptions: Record<string, OptionSpec> = {
-  inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+  inventory: inventoryOption,
   app: { type: "string", arg: "NAME", help: "the deploy task's app (required)" },
   "app-dir": { type: "string", arg: "DIR", help: "where the app's releases live (default /opt/NAME)" },
   "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
@@ -19,7 +19,7 @@ const appOptions: Record<string, OptionSpec> = {
 
 function appOf(v: Parsed["values"], spec: Command["spec"]) {
   return {
-    inventory: required(v.inventory, "-i INVENTORY", spec),
+    inventory: inventories(v.inventory, spec),
     app: required(v.app, "--app NAME", spec),
     appDir: v["app-dir"] as string | undefined,
     auditDir: v["audit-dir"] as string | undefined,

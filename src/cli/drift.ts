@@ -1,7 +1,7 @@
 // `armgo drift` in the command table: the runs as play shows them, then what drifted per host.
 import type { DriftReport } from "../commands/drift.js";
 import type { ChalkInstance } from "chalk";
-import { becomePassword, type Command, interruptible, lockOptions, renderer, runOptions, runOptionsOf } from "./command.js";
+import { becomePassword, type Command, interruptible, lockOptions, printWarnings, renderer, runOptions, runOptionsOf } from "./command.js";
 import { banner } from "./banner.js";
 import { formatDiff } from "./diff.js";
 import { exitForDrift } from "./exit.js";
@@ -24,7 +24,9 @@ export const driftCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, driftCommand.spec);
-    const { drift } = await import("../commands/drift.js");
+    const [{ drift }, { loadRun }] = await Promise.all([import("../commands/drift.js"), import("../load/run.js")]);
+    const loaded = loadRun(opts);
+    printWarnings(loaded.inventory.warnings);
     const report = await drift({
       ...opts,
       ...(await becomePassword(v)),
@@ -33,7 +35,7 @@ export const driftCommand: Command = {
       signal: interruptible(),
       onEvent: renderer(v, opts),
       lock: lockOptions(v),
-    });
+    }, loaded);
     const code = exitForDrift(report);
     if (v.json) print(JSON.stringify({ type: "drift", run_ids: report.runIds, hosts: report.hosts, exit_code: code, audit_heads: report.auditHeads }));
     else for (const line of driftLines(report, Boolean(opts.diff), colors(process.stdout))) print(line);

@@ -7,9 +7,22 @@ import type { LabAction } from "../commands/lab.js";
 import { InputError } from "../errors.js";
 import { didYouMean } from "../load/suggest.js";
 import { version } from "../paths.js";
-import { choice, helpText, parse, required, type CommandSpec, type OptionSpec } from "./args.js";
+import { choice, helpText, inventories, parse, type CommandSpec, type OptionSpec } from "./args.js";
 import { auditCommand } from "./audit.js";
-import { becomePassword, type Command, connection, connectionOptions, interruptible, lockOptions, type Print, renderer, runOptions, runOptionsOf } from "./command.js";
+import {
+  becomePassword,
+  type Command,
+  connection,
+  connectionOptions,
+  interruptible,
+  inventoryOption,
+  lockOptions,
+  type Print,
+  printWarnings,
+  renderer,
+  runOptions,
+  runOptionsOf,
+} from "./command.js";
 import { cronCommand } from "./cron.js";
 import { releasesCommand, rollbackCommand } from "./deploy.js";
 import { driftCommand } from "./drift.js";
@@ -38,6 +51,7 @@ const playCommand: Command = {
     const loaded = loadRun(opts);
     // a run shows the playbook's warnings as its first events; a check or a listing, here
     const warn = (): void => (loaded.playbook.warnings ?? []).forEach((w) => process.stderr.write(warningLine(w)));
+    printWarnings(loaded.inventory.warnings);
     if (v["syntax-check"]) {
       warn();
       print(`playbook: ${opts.playbook} — syntax ok`);
@@ -66,15 +80,15 @@ const validateCommand: Command = {
     summary: "Check a playbook (and inventory) against the schemas; every problem at file:line:col.",
     positionals: [1, 1],
     options: {
-      inventory: { type: "string", short: "i", arg: "FILE", help: "also validate this inventory" },
+      inventory: { ...inventoryOption, help: "also validate this inventory (repeatable)" },
     },
   },
   async run({ values: v, positionals }, print) {
-    const inv = v.inventory as string | undefined;
+    const inv = v.inventory === undefined ? undefined : inventories(v.inventory, validateCommand.spec);
     const { validate } = await import("../commands/validate.js");
     const s = await validate({ playbook: positionals[0]!, ...(inv ? { inventory: inv } : {}) });
-    for (const w of s.warnings ?? []) process.stderr.write(warningLine(w));
-    print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv}: ${s.hosts} host(s)` : ""}`);
+    printWarnings(s.warnings);
+    print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv!.join(", ")}: ${s.hosts} host(s)` : ""}`);
     return EXIT.ok;
   },
 };
@@ -82,18 +96,21 @@ const validateCommand: Command = {
 const inventoryCommand: Command = {
   spec: {
     name: "inventory",
-    usage: "armgo inventory -i INVENTORY --list|--graph",
-    summary: "Show an inventory's hosts, groups and merged vars.",
+    usage: "armgo inventory -i INVENTORY [-i INVENTORY...] [--playbook-dir DIR] --list|--graph",
+    summary: "Show an inventory's hosts, groups and merged vars, as ansible-inventory shows them.",
     positionals: [0, 0],
     options: {
-      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+      inventory: inventoryOption,
+      "playbook-dir": { type: "string", arg: "DIR", help: "also read group_vars/ and host_vars/ beside a playbook in DIR" },
       list: { type: "boolean", help: "JSON: groups and every host's merged vars" },
       graph: { type: "boolean", help: "the group tree" },
     },
   },
   async run({ values: v }, print) {
     const { inventory } = await import("../commands/inventory.js");
-    const view = await inventory({ inventory: required(v.inventory, "-i INVENTORY", inventoryCommand.spec) });
+    const dir = v["playbook-dir"] as string | undefined;
+    const view = await inventory({ inventory: inventories(v.inventory, inventoryCommand.spec), ...(dir ? { playbookDir: dir } : {}) });
+    printWarnings(view.warnings);
     print(v.graph ? view.graph.join("\n") : JSON.stringify(view.list, null, 2));
     return EXIT.ok;
   },
@@ -106,14 +123,13 @@ const factsCommand: Command = {
     summary: "Gather facts (arch, goarch, OS, libc, shell, tools, installed Go) from each host in one command, and print them as JSON.",
     positionals: [0, 0],
     options: {
-      inventory: { type: "string", short: "i", arg: "FILE", help: "inventory YAML (required)" },
+      inventory: inventoryOption,
       ...connectionOptions,
     },
   },
   async run({ values: v }, print) {
     const { collectFacts } = await import("../commands/facts.js");
-    const inventory = required(v.inventory, "-i INVENTORY", factsCommand.spec);
-    const report = await collectFacts({ inventory, ...connection(v), ...(await becomePassword(v)) });
+    const report = await collectFacts({ inventory: inventories(v.inventory, factsCommand.spec), ...connection(v), ...(await becomePassword(v)), onWarnings: printWarnings });
     print(JSON.stringify(report, null, 2));
     return exitForHosts(report);
   },

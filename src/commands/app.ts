@@ -3,11 +3,12 @@
 import { InputError } from "../errors.js";
 import { loadBuilt, type Loaded } from "../load/run.js";
 import { applyBecomeFlags, type BecomeFlags } from "../load/become.js";
+import type { InventorySources } from "../load/inventory.js";
 import type { Play, Task } from "../load/model.js";
 import { schemaProblems } from "../load/schema.js";
 
 export interface AppOptions extends BecomeFlags {
-  inventory: string;
+  inventory: InventorySources;
   app: string;
   /** Default /opt/<app>, as the deploy module's. */
   appDir?: string;

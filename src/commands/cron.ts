@@ -2,19 +2,19 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { installEntry, listEntries, removeEntry, type InstalledEntry } from "../cron/crontab.js";
 import { checkName, crontabLine, type CronJob } from "../cron/entry.js";
 import { script, units } from "../cron/systemd.js";
 import { ArmgoError } from "../errors.js";
-import { loadInventory } from "../load/inventory.js";
+import { loadInventory, sourceList, type InventorySources } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import { cacheDir, packageRoot } from "../paths.js";
 import { auditDir } from "../audit/log.js";
 
 export interface CronInstallOptions {
   playbook: string;
-  inventory: string;
+  inventory: InventorySources;
   every: string;
   fix?: boolean;
   name?: string;
@@ -40,12 +40,12 @@ const unitDir = (): string => (process.getuid?.() === 0 ? "/etc/systemd/system" 
 export async function cronInstall(opts: CronInstallOptions): Promise<CronInstalled> {
   // A cron entry that points at a broken playbook would fail unseen every half hour: refuse it now.
   const { warnings } = loadPlaybook(opts.playbook);
-  loadInventory(opts.inventory);
+  loadInventory(opts.inventory, { playbookDir: dirname(resolve(opts.playbook)) });
   const name = checkName(opts.name ?? basename(opts.playbook, extname(opts.playbook)));
   const job: CronJob = {
     name,
     playbook: resolve(opts.playbook),
-    inventory: resolve(opts.inventory),
+    inventory: sourceList(opts.inventory).map((s) => resolve(s)),
     every: opts.every,
     fix: Boolean(opts.fix),
     metrics: opts.metrics === undefined ? undefined : resolve(opts.metrics),

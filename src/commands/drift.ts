@@ -77,8 +77,7 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
   return { result, seen };
 }
 
-export async function drift(opts: DriftOptions): Promise<DriftReport> {
-  const loaded = loadRun(opts);
+export async function drift(opts: DriftOptions, loaded: Loaded = loadRun(opts)): Promise<DriftReport> {
   return withRunLock(opts, loaded, `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, () => driftLocked(opts, loaded));
 }
 

@@ -5,11 +5,13 @@ import { connectHost, type ConnectOptions } from "../engine/connection.js";
 import { selectOrFail } from "../load/select.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
-import { loadInventory } from "../load/inventory.js";
+import { loadInventory, type InventorySources } from "../load/inventory.js";
 import { JumpPool } from "../transport/jump.js";
 
 export interface FactsOptions extends ConnectOptions {
-  inventory: string;
+  inventory: InventorySources;
+  /** Told the inventory's warnings (vars armgo ignores) once it is loaded. */
+  onWarnings?: (lines: string[]) => void;
   limit?: string;
   forks?: number;
 }
@@ -18,6 +20,7 @@ export type FactsReport = Record<string, { facts: Facts } | { unreachable: strin
 
 export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
   const inv = loadInventory(opts.inventory);
+  opts.onWarnings?.(inv.warnings ?? []);
   const hosts = selectOrFail(inv, opts.limit ?? "all", "--limit");
   const limit = pLimit(Math.max(1, opts.forks ?? 10));
   const report: FactsReport = {};

@@ -7,7 +7,8 @@ import { sh } from "../transport/quote.js";
 export interface CronJob {
   name: string;
   playbook: string;
-  inventory: string;
+  /** Every -i, absolute. */
+  inventory: string | readonly string[];
   every: string;
   fix: boolean;
   metrics?: string;
@@ -55,7 +56,7 @@ export function cronSchedule(period: number, splay: number): string {
 
 /** The drift run as /bin/sh will get it; `%` is cron's newline, so it is escaped. */
 export function commandLine(j: CronJob): string {
-  const args = [j.node, j.main, "drift", j.playbook, "-i", j.inventory, "--audit-dir", j.auditDir, "--no-wait"];
+  const args = [j.node, j.main, "drift", j.playbook, ...[j.inventory].flat().flatMap((i) => ["-i", i]), "--audit-dir", j.auditDir, "--no-wait"];
   if (j.fix) args.push("--fix");
   if (j.metrics) args.push("--metrics", j.metrics);
   return sh`cd ${j.cwd} && ARMGO_CACHE=${j.cache} ${args} >>${j.log} 2>&1`;

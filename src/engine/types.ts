@@ -1,4 +1,5 @@
 // What a run takes, what it tells the renderer while it goes, and what it returns.
+import type { InventorySources } from "../load/inventory.js";
 import type { Diff, HostStatus, Plan } from "../modules/contract.js";
 import type { HostKeyChecking } from "../transport/connect.js";
 import type { Transport } from "../transport/transport.js";
@@ -7,7 +8,7 @@ import type { Shard } from "./shard.js";
 export interface RunOptions {
   /** Files to load; a caller that built the model in memory passes it to runPlaybook instead. */
   playbook?: string;
-  inventory?: string;
+  inventory?: InventorySources;
   check?: boolean;
   diff?: boolean;
   limit?: string;

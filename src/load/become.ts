@@ -24,12 +24,28 @@ export function applyBecomeFlags(play: Play, playSetsBecome: boolean, flags: Bec
   };
 }
 
-/** The keyword's become (task's, else play's) as the host's vars may override it. */
+// Ansible's boolean words, as an INI inventory gives ansible_become (a string)
+const TRUE = new Set(["yes", "true", "on", "1", "y", "t"]);
+const FALSE = new Set(["no", "false", "off", "0", "n", "f"]);
+
+function truth(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  const word = typeof v === "number" || typeof v === "string" ? String(v).toLowerCase() : undefined;
+  return word === undefined ? undefined : TRUE.has(word) ? true : FALSE.has(word) ? false : undefined;
+}
+
+/**
+ * The keyword's become (task's, else play's) as the host's vars may override it: ansible_become, or
+ * armgo's inventory `become` (true, false or a user, as the keyword), then whom: ansible_become_user
+ * or become_user.
+ */
 export function becomeWithVars(keyword: boolean | string, vars: Record<string, unknown>): boolean | string {
-  const on = vars.ansible_become;
-  const become = typeof on === "boolean" ? on && (keyword || true) : keyword;
+  const raw = vars.ansible_become ?? vars.become;
+  const on = truth(raw);
+  const named = on === undefined && typeof raw === "string" && raw !== "" ? raw : undefined;
+  const become = named ?? (on === undefined ? keyword : on && (keyword || true));
   if (!become) return false;
   const user = vars.ansible_become_user ?? vars.become_user;
-  if (typeof user !== "string" || user === "") return become;
+  if (typeof user !== "string" || user === "") return become === "root" ? true : become;
   return user === "root" ? true : user;
 }

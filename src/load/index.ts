@@ -1,6 +1,6 @@
 // `armgo validate` and `armgo inventory`: loading without contacting anything.
-import type { Inventory } from "./model.js";
-import { loadInventory } from "./inventory.js";
+import { dirname, resolve } from "node:path";
+import { loadInventory, type InventorySources } from "./inventory.js";
 import { loadPlaybook } from "./playbook.js";
 
 export interface ValidateSummary {
@@ -8,42 +8,22 @@ export interface ValidateSummary {
   tasks: number;
   handlers: number;
   hosts?: number;
-  /** What loading accepted but Ansible warns about. */
+  /** What loading accepted but warns about: the playbook's (as Ansible warns) and the inventory's vars armgo ignores. */
   warnings?: string[];
 }
 
 /** Throws InputError (every problem, each at file:line:col) or returns what was checked. */
-export function validateFiles(playbook: string, inventory?: string): ValidateSummary {
+export function validateFiles(playbook: string, inventory?: InventorySources): ValidateSummary {
   const pb = loadPlaybook(playbook);
-  const inv = inventory ? loadInventory(inventory) : undefined;
+  const inv = inventory ? loadInventory(inventory, { playbookDir: dirname(resolve(playbook)) }) : undefined;
   return {
     plays: pb.plays.length,
     tasks: pb.plays.reduce((n, p) => n + p.tasks.length, 0),
     handlers: pb.plays.reduce((n, p) => n + p.handlers.length, 0),
     ...(inv ? { hosts: inv.hosts.size } : {}),
-    ...(pb.warnings ? { warnings: pb.warnings } : {}),
+    ...(pb.warnings || inv?.warnings ? { warnings: [...(pb.warnings ?? []), ...(inv?.warnings ?? [])] } : {}),
   };
 }
 
-/** `--list`: Ansible's JSON shape (_meta.hostvars, groups with hosts and children). */
-export function inventoryList(inv: Inventory): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    _meta: { hostvars: Object.fromEntries([...inv.hosts].map(([h, v]) => [h, v.vars])) },
-  };
-  for (const [name, g] of inv.groups) out[name] = { hosts: g.hosts, children: g.children };
-  return out;
-}
-
-/** `--graph`: the group tree as Ansible draws it. */
-export function inventoryGraph(inv: Inventory, group = "all", depth = 0): string[] {
-  const g = inv.groups.get(group);
-  if (!g) return [];
-  const pad = "  |".repeat(depth);
-  return [
-    `${pad}${depth ? "--" : ""}@${group}:`,
-    ...g.children.flatMap((c) => inventoryGraph(inv, c, depth + 1)),
-    ...g.hosts.map((h) => `${pad}  |--${h}`),
-  ];
-}
-
+export { inventoryGraph, inventoryList } from "./inventory/list.js";
 export { loadInventory, loadPlaybook };

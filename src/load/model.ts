@@ -68,8 +68,10 @@ export interface Playbook {
 
 export interface InventoryHost {
   name: string;
-  /** Inventory vars for this host, group vars merged (all < parent < child < host). */
+  /** Inventory vars for this host, merged as Ansible merges them (load/inventory/merge.ts). */
   vars: Record<string, unknown>;
+  /** Where each of `vars` was written (file:line:col), for errors about it. */
+  origins?: Record<string, Where>;
   groups: string[];
 }
 
@@ -81,7 +83,12 @@ export interface InventoryGroup {
 }
 
 export interface Inventory {
+  /** The sources as given (`-i`), joined by commas: how messages name the inventory. */
   file: string;
+  /** The sources, absolute: what the run lock is keyed by. */
+  sources?: string[];
+  /** One line per ignored inventory var, for the CLI to print once on stderr. */
+  warnings?: string[];
   /** Hosts in file order. */
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;

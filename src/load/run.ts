@@ -1,9 +1,10 @@
 // What a run loads and checks up front: bad input stops it before any host is contacted.
+import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { recipeHash } from "../hash.js";
 import { isTemplated } from "../template/render.js";
 import type { BecomeFlags } from "./become.js";
-import { loadInventory } from "./inventory.js";
+import { type InventorySources, loadInventory } from "./inventory.js";
 import type { Inventory, Play, Playbook } from "./model.js";
 import { loadPlaybook } from "./playbook.js";
 import { selectOrFail } from "./select.js";
@@ -16,7 +17,7 @@ export interface Loaded {
 /** Which files a run loads, the host pattern it is limited to, and -b / --become-user. */
 export interface RunInput extends BecomeFlags {
   playbook?: string;
-  inventory?: string;
+  inventory?: InventorySources;
   limit?: string;
 }
 
@@ -33,7 +34,8 @@ export function badDelegate(inv: Inventory, name: string): string | undefined {
 export function loadRun(opts: RunInput): Loaded {
   if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
   const playbook = loadPlaybook(opts.playbook, opts);
-  const inventory = loadInventory(opts.inventory);
+  // group_vars/ and host_vars/ beside the playbook count too, as in Ansible
+  const inventory = loadInventory(opts.inventory, { playbookDir: dirname(resolve(opts.playbook)) });
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   for (const t of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) {
     // a templated target is known only at run time
@@ -44,7 +46,7 @@ export function loadRun(opts: RunInput): Loaded {
 }
 
 /** A playbook built in memory (armgo releases, rollback) over an inventory file, checked as loadRun checks a file's. */
-export function loadBuilt(opts: RunInput & { inventory: string }, source: string, plays: Play[]): Loaded {
+export function loadBuilt(opts: RunInput & { inventory: InventorySources }, source: string, plays: Play[]): Loaded {
   const inventory = loadInventory(opts.inventory);
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   return { playbook: { file: source, sha256: recipeHash(plays), plays }, inventory };

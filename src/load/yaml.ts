@@ -1,9 +1,58 @@
 // YAML with positions: every later error (schema, template, module) can point at file:line:col.
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node as YNode, type Tags } from "yaml";
 import { InputError, type Where } from "../errors.js";
 
 export type Path = ReadonlyArray<string | number>;
+
+/** How a file is read: armgo's own files as YAML 1.2; files Ansible reads (inventories, group_vars) as PyYAML does. */
+export interface YamlDialect {
+  ansible?: boolean;
+}
+
+// PyYAML's YAML 1.1 booleans (not y/n, which the yaml package's 1.1 schema also takes)
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const BOOL = "tag:yaml.org,2002:bool";
+
+const FLOAT = "tag:yaml.org,2002:float";
+// PyYAML's floats: a dot is required, an exponent needs its sign ("1.5e3" is a string, "1.5e+3" a number)
+const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
+const TIMESTAMP = "tag:yaml.org,2002:timestamp";
+const PY_TIMESTAMP =
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
+
+/** A YAML timestamp as Ansible prints it: Python's date/datetime isoformat(). */
+function pyIsoformat(text: string): string {
+  const m = PY_TIMESTAMP.exec(text)!;
+  const two = (s: string | undefined): string => (s ?? "0").padStart(2, "0");
+  const date = `${m[1]}-${two(m[2])}-${two(m[3])}`;
+  if (m[4] === undefined) return date;
+  const fraction = m[7] ? `.${m[7].slice(0, 6).padEnd(6, "0")}` : "";
+  const frac = fraction === ".000000" ? "" : fraction;
+  let tz = "";
+  if (m[8] === "Z") tz = "+00:00";
+  else if (m[8]) {
+    const [h, min] = m[8].slice(1).split(":");
+    tz = `${m[8][0]}${two(h)}:${two(min)}`;
+  }
+  return `${date}T${two(m[4])}:${m[5]}:${m[6]}${frac}${tz}`;
+}
+
+/** YAML 1.1 as ansible-core's loader (PyYAML) reads it: its booleans, floats and timestamps. */
+function ansibleTags(tags: Tags): Tags {
+  const kept = tags.filter(
+    (t) => typeof t === "string" || (t.tag !== BOOL && t.tag !== TIMESTAMP && !(t.tag === FLOAT && !t.test?.test(".inf"))),
+  );
+  const scalar = (tag: string, test: RegExp, resolve: (s: string) => unknown) => ({ tag, default: true, test, resolve: (s: string) => new Scalar(resolve(s)) });
+  return [
+    scalar(BOOL, PY_TRUE, () => true),
+    scalar(BOOL, PY_FALSE, () => false),
+    scalar(FLOAT, PY_FLOAT, (s) => Number(s.replace(/_/g, ""))),
+    scalar(TIMESTAMP, PY_TIMESTAMP, pyIsoformat),
+    ...kept,
+  ];
+}
 
 export class YamlFile {
   private constructor(
@@ -14,7 +63,7 @@ export class YamlFile {
     readonly data: unknown,
   ) {}
 
-  static read(file: string): YamlFile {
+  static read(file: string, dialect: YamlDialect = {}): YamlFile {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
@@ -26,12 +75,27 @@ export class YamlFile {
         cause: e,
       });
     }
-    return YamlFile.parse(file, text);
+    return YamlFile.parse(file, text, dialect);
   }
 
-  static parse(file: string, text: string): YamlFile {
+  static parse(file: string, text: string, dialect: YamlDialect = {}): YamlFile {
     const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: true,
+      ...(dialect.ansible ? { version: "1.1" as const, customTags: ansibleTags } : {}),
+    });
+    // Ansible's own tags (!vault, !unsafe) mean something armgo does not do: never read them as plain text
+    const tag = dialect.ansible ? doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED") : undefined;
+    if (tag) {
+      const { line, col } = lc.linePos(tag.pos[0]);
+      const name = /tag: (\S+)/.exec(tag.message)?.[1] ?? "this tag";
+      throw new InputError(`YAML tag ${name} is not supported`, {
+        where: { file, line, col },
+        hint: name === "!vault" ? "armgo does not read ansible-vault: keep secrets in env vars (password_env, become_password_env)" : "write the plain value",
+      });
+    }
     const err = doc.errors[0];
     if (err) {
       const { line, col } = lc.linePos(err.pos[0]);

@@ -24,7 +24,8 @@ export interface RunLock {
 export interface LockOptions {
   /** Where lock files live (one per inventory): the controller cache. */
   dir: string;
-  inventory: string;
+  /** The inventory's sources: runs of the same set of sources share one lock. */
+  inventory: string | readonly string[];
   /** A share of the inventory's hosts (a shard, "2of3"): each share runs under its own lock. */
   part?: string;
   command: string;
@@ -46,8 +47,9 @@ export function describeOwner(o: LockOwner): string {
 }
 
 /** The lock file of an inventory (and part): the same inventory reached by any path shares one. */
-export function lockPath(dir: string, inventory: string, part?: string): string {
-  const id = createHash("sha256").update(realpathSync(inventory)).digest("hex").slice(0, 16);
+export function lockPath(dir: string, inventory: string | readonly string[], part?: string): string {
+  const paths = [inventory].flat().map((i) => realpathSync(i)).sort();
+  const id = createHash("sha256").update(paths.join("\n")).digest("hex").slice(0, 16);
   return join(dir, `run-${id}${part ? `-${part}` : ""}.lock`);
 }
 

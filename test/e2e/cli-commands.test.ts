@@ -61,7 +61,7 @@ describe("armgo CLI", () => {
 
   it("inventory --graph and --list", async () => {
     const g = await armgo(["inventory", "-i", inv, "--graph"]);
-    expect(g.stdout).toBe("@all:\n  |--@arm64:\n  |  |--@canary:\n  |  |  |--a1\n  |  |--a1\n  |  |--a2\n  |--@amd64:\n  |  |--x1\n");
+    expect(g.stdout).toBe("@all:\n  |--@ungrouped:\n  |--@arm64:\n  |  |--@canary:\n  |  |  |--a1\n  |  |--a1\n  |  |--a2\n  |--@amd64:\n  |  |--x1\n");
     const l = JSON.parse((await armgo(["inventory", "-i", inv, "--list"])).stdout);
     expect(l._meta.hostvars.a2).toMatchObject({ port: 2202, go_mirror: "http://127.0.0.1:1" });
     expect(l.arm64).toEqual({ hosts: ["a1", "a2"], children: ["canary"] });

@@ -271,7 +271,11 @@ describe("who a task becomes: -b, --become-user < play < task < vars, as ansible
     { name: "ansible_become: true with no keyword", flags: {}, vars: { ansible_become: true }, want: true },
     { name: "a task's become: false over the play's", play: true, task: false, flags: {}, vars: {}, want: false },
     { name: "ansible_become_user over the play's become", play: true, flags: {}, vars: { ansible_become_user: "app" }, want: "app" },
+    { name: "an INI inventory's ansible_become=yes (a string)", flags: {}, vars: { ansible_become: "yes" }, want: true },
+    { name: "an INI inventory's ansible_become=False over -b", flags: { become: true }, vars: { ansible_become: "False" }, want: false },
     // armgo's short name beside Ansible's, as with user / ansible_user (Ansible ignores a plain become_user var)
+    { name: "armgo's inventory become: a user, as the keyword's form", flags: {}, vars: { become: "app" }, want: "app", armgoOnly: true },
+    { name: "armgo's inventory become: false over the play's", play: true, flags: {}, vars: { become: false }, want: false, armgoOnly: true },
     { name: "become_user var with the play's become", play: true, flags: {}, vars: { become_user: "app" }, want: "app", armgoOnly: true },
   ];
   const armgoSays = (r: Row): boolean | string => {

@@ -126,7 +126,7 @@ describe("inventory loading", () => {
     ["all:\n  vars:\n    password: hunter2\n", /^hosts\.yaml:3:5: 'password' in an inventory file is refused.*password_env/],
     ["all:\n  hosts:\n    h: { port: 99999 }\n", /^hosts\.yaml:3:16: 'port' must be <= 65535/],
     ["all:\n  childs: {}\n", /^hosts\.yaml:2:3: unknown key 'childs' — did you mean 'children'\?/],
-    ["web:\n  hosts: {}\n", /^hosts\.yaml:1:1: the file is missing required key 'all'\nhosts\.yaml:1:1: unknown key 'web'$/],
+    ["plugin: aws_ec2\nregions: [eu-west-1]\n", /^hosts\.yaml:1:9: this is the configuration of inventory plugin 'aws_ec2', which armgo does not run/],
     ["all:\n  hosts:\n    h: { connection: telnet }\n", /'connection' must be one of: ssh, local/],
   ])("rejects %j", (text, expected) => {
     expect(() => parseInventory(YamlFile.parse("hosts.yaml", text))).toThrow(InputError);
