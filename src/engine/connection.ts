@@ -69,7 +69,7 @@ export function connectionConfig(
   opts: ConnectOptions,
   ssh: SshConfigContext = contextFor(opts),
 ): ConnectionConfig {
-  if (vars.connection === "local") {
+  if ((vars.connection ?? vars.ansible_connection) === "local") {
     const address = String(vars.host ?? vars.ansible_host ?? name);
     return {
       host: name,
@@ -119,7 +119,8 @@ export function connectionConfig(
     identitiesOnly: t.identitiesOnly,
     ...passwordEnv(vars),
     ...becomePassword(vars, opts),
-    hostKeyChecking: checking(t),
+    // ansible_ssh_host_key_checking is an -o on the target's command line: over its ssh config, not its hops'
+    hostKeyChecking: opts.hostKeyChecking ?? inventoryHostKeyChecking(vars.ansible_ssh_host_key_checking) ?? checking(t),
     knownHostsFile: knownHosts(t),
     ...(t.connectTimeoutS ? { connectTimeoutMs: t.connectTimeoutS * 1000 } : {}),
     ...(t.connectionAttempts ? { connectAttempts: t.connectionAttempts } : {}),
@@ -183,6 +184,11 @@ function cliOption(keyword: string, opts: ConnectOptions): { name: string; value
   if (keyword === "User" && opts.user) return { name: "-u", value: opts.user };
   if (keyword === "IdentityFile" && opts.privateKey) return { name: "--private-key", value: opts.privateKey };
   return undefined;
+}
+
+function inventoryHostKeyChecking(v: unknown): HostKeyChecking | undefined {
+  if (v === undefined || v === null) return undefined;
+  return [false, "false", "no", "False", 0, "0"].includes(v as string) ? "off" : "strict";
 }
 
 // OpenSSH's `ask` cannot ask in a run: it refuses an unknown key, as `yes` does.

@@ -44,7 +44,7 @@ const GOARCH: Record<string, string> = {
   riscv64: "riscv64",
 };
 
-/** `uname -m` → Go's arch name (DESIGN.md: verified mapping). Unknown arches map to themselves. */
+/** `uname -m` → Go's arch name (verified on the lab's hosts and Go's release feed). Unknown arches map to themselves. */
 export function goarchOf(machine: string): string {
   return GOARCH[machine] ?? machine;
 }

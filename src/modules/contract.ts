@@ -1,4 +1,4 @@
-// The module contract (DESIGN.md): probe (read-only) -> plan (pure) -> apply.
+// The module contract (docs/architecture.md): probe (read-only) -> plan (pure) -> apply.
 // --check runs probe + plan only, through the same code, so a check can't disagree with a run.
 import type { Facts } from "../facts/types.js";
 import type { ExecOptions, ExecResult, PutOptions } from "../transport/transport.js";

@@ -154,6 +154,27 @@ const rows: Row[] = [
     vars: { connection: "local" },
     want: { local: true, jumps: [] },
   },
+  {
+    name: "ansible_connection: local too",
+    config: "",
+    host: "localhost",
+    vars: { ansible_connection: "local" },
+    want: { local: true, jumps: [] },
+  },
+  {
+    name: "ansible_ssh_host_key_checking false turns checking off for the target, over its ssh config",
+    config: "StrictHostKeyChecking yes\n",
+    host: "web",
+    vars: { ansible_ssh_host_key_checking: false },
+    want: { hostKeyChecking: "off" },
+  },
+  {
+    name: "ansible_ssh_host_key_checking never reaches a jump host (an -o of the target's command line)",
+    config: "Host web\n  ProxyJump bastion\n",
+    host: "web",
+    vars: { ansible_ssh_host_key_checking: false },
+    want: { hostKeyChecking: "off", jumps: [{ host: "bastion", address: "bastion", port: 22, user: "me", identityFiles: [], identitiesOnly: false, knownHostsFile: join(home, ".ssh/known_hosts"), hostKeyChecking: "strict" }] },
+  },
 ];
 
 describe("connectionConfig", () => {
