@@ -1,6 +1,6 @@
 // `armgo audit` and `armgo audit verify` in the command table.
 import { InputError } from "../errors.js";
-import type { Command } from "./command.js";
+import { auditDirOption, type Command } from "./command.js";
 import { EXIT } from "./exit.js";
 
 export const auditCommand: Command = {
@@ -10,7 +10,7 @@ export const auditCommand: Command = {
     summary: "Show what armgo did on each host, from the audit logs; `verify` checks each log's hash chain and names the first bad record.",
     positionals: [0, 10_000],
     options: {
-      "audit-dir": { type: "string", arg: "DIR", help: "the audit logs (default .armgo/audit)" },
+      "audit-dir": auditDirOption,
       since: { type: "string", arg: "WHEN", help: "only records since 2h / 30m / 7d ago, or a date" },
       run: { type: "string", arg: "ID", help: "only this run's records" },
       changed: { type: "boolean", help: "only tasks that changed something" },

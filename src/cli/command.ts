@@ -15,6 +15,9 @@ export interface Command {
 }
 
 /** `-i`: repeatable, as ansible-playbook's; the sources are merged as Ansible merges them. */
+/** --audit-dir, wherever a command reads or writes the per-host logs. */
+export const auditDirOption: OptionSpec = { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" };
+
 export const inventoryOption: OptionSpec = {
   type: "string",
   short: "i",
@@ -76,7 +79,7 @@ export const runOptions: Record<string, OptionSpec> = {
   tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
   "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
   "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
-  "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
+  "audit-dir": auditDirOption,
   json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
   shard: { type: "string", arg: "I/N", help: "only this runner's share of the hosts: shard I of N (rendezvous hashing)" },
   shards: { type: "string", arg: "N", help: "N shards, this one from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)" },

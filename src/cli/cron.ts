@@ -1,7 +1,7 @@
 // `armgo cron install | list | remove` in the command table.
 import { InputError } from "../errors.js";
 import { inventories, required } from "./args.js";
-import { type Command, inventoryOption } from "./command.js";
+import { auditDirOption, type Command, inventoryOption } from "./command.js";
 import { EXIT } from "./exit.js";
 import { warningLine } from "./render.js";
 
@@ -19,7 +19,7 @@ export const cronCommand: Command = {
       fix: { type: "boolean", help: "install: converge drifted hosts, not only report them" },
       name: { type: "string", arg: "NAME", help: "install: the entry's name (default: the playbook's file name)" },
       metrics: { type: "string", arg: "FILE", help: "install: Prometheus textfile drift writes" },
-      "audit-dir": { type: "string", arg: "DIR", help: "install: audit logs (default .armgo/audit, made absolute)" },
+      "audit-dir": auditDirOption,
       log: { type: "string", arg: "FILE", help: "install: where the entry appends its output (default ~/.cache/armgo/cron/NAME.log)" },
       systemd: { type: "boolean", help: "install: a systemd service + timer instead of a crontab line" },
     },

@@ -4,7 +4,7 @@ import type { ChalkInstance } from "chalk";
 import { releases, type ReleasesReport } from "../commands/releases.js";
 import { rollback, ROLLBACK_SERIAL } from "../commands/rollback.js";
 import { inventories, required, type OptionSpec, type Parsed } from "./args.js";
-import { becomePassword, type Command, connection, connectionOptions, interruptible, inventoryOption, lockOptions, renderer } from "./command.js";
+import { auditDirOption, becomePassword, type Command, connection, connectionOptions, interruptible, inventoryOption, lockOptions, renderer } from "./command.js";
 import { exitForRecap, exitForReleases } from "./exit.js";
 import { colors } from "./render.js";
 
@@ -12,7 +12,7 @@ const appOptions: Record<string, OptionSpec> = {
   inventory: inventoryOption,
   app: { type: "string", arg: "NAME", help: "the deploy task's app (required)" },
   "app-dir": { type: "string", arg: "DIR", help: "where the app's releases live (default /opt/NAME)" },
-  "audit-dir": { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" },
+  "audit-dir": auditDirOption,
   json: { type: "boolean", help: "machine-readable output on stdout" },
   ...connectionOptions,
 };
