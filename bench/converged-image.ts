@@ -20,17 +20,39 @@ export async function ensureConvergedImage(setup: BenchSetup): Promise<string> {
   // The modules decide what a converged host looks like: a changed module makes a new image.
   const modulesDir = join(ROOT, "dist/src/modules");
   const files = (await readdir(modulesDir, { recursive: true })).filter((f) => f.endsWith(".js")).sort();
-  const modules = recipeHash(await Promise.all(files.map(async (f) => [f, await readFile(join(modulesDir, f), "utf8")])));
-  const recipe = { baseId, site: await readFile(join(ROOT, "bench/armgo/site.yaml"), "utf8"), sha256: setup.vars.go_sha256, modules };
+  const modules = recipeHash(
+    await Promise.all(files.map(async (f) => [f, await readFile(join(modulesDir, f), "utf8")])),
+  );
+  const recipe = {
+    baseId,
+    site: await readFile(join(ROOT, "bench/armgo/site.yaml"), "utf8"),
+    sha256: setup.vars.go_sha256,
+    modules,
+  };
   const tag = `armgo-bench-converged:${recipeHash(recipe).slice(0, 16)}`;
   if (await imageExists(tag)) return tag;
   const knownHostsPath = join(setup.work, "converged-known_hosts");
-  const fleet = await startBenchFleet(1, { image: base, publicKey: setup.key.publicKey, knownHostsPath, label: "bench-converged-image" });
+  const fleet = await startBenchFleet(1, {
+    image: base,
+    publicKey: setup.key.publicKey,
+    knownHostsPath,
+    label: "bench-converged-image",
+  });
   try {
     const inventories = { armgo: join(setup.work, "converged.yaml"), ansible: join(setup.work, "converged.ini") };
     const keyPath = setup.key.privateKeyPath;
     await writeInventories(fleet.hosts, inventories, { keyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl });
-    const job: Job = { root: ROOT, work: setup.work, vars: setup.vars, keyPath, forks: 1, inventories, auditDir: join(setup.work, "converged-audit"), hosts: [], knownHostsPath };
+    const job: Job = {
+      root: ROOT,
+      work: setup.work,
+      vars: setup.vars,
+      keyPath,
+      forks: 1,
+      inventories,
+      auditDir: join(setup.work, "converged-audit"),
+      hosts: [],
+      knownHostsPath,
+    };
     const { argv, env } = await command("armgo", "install", job);
     await run(argv[0]!, argv.slice(1), { env });
     await run("docker", ["commit", fleet.hosts[0]!.container.getId(), tag]);
@@ -51,7 +73,8 @@ export async function restoreManifests(hosts: LabHost[], sha256: string): Promis
   await Promise.all(
     hosts.map(async (h) => {
       const res = await h.container.exec(["sh", "-c", script]);
-      if (res.exitCode !== 0) throw new Error(`${h.name}: cannot write the archive's hash manifest: ${res.stderr.trim()}`);
+      if (res.exitCode !== 0)
+        throw new Error(`${h.name}: cannot write the archive's hash manifest: ${res.stderr.trim()}`);
     }),
   );
 }

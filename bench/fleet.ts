@@ -13,7 +13,10 @@ export interface BenchFleet {
 }
 
 /** Start `count` hosts; their known_hosts lines go to `knownHostsPath` (shared by both tools). */
-export async function startBenchFleet(count: number, opts: { image: string; publicKey: string; knownHostsPath: string; label: string }): Promise<BenchFleet> {
+export async function startBenchFleet(
+  count: number,
+  opts: { image: string; publicKey: string; knownHostsPath: string; label: string },
+): Promise<BenchFleet> {
   const hosts = await startHosts(hostSpecs("amd64", count), {
     images: { amd64: opts.image },
     authorizedKey: opts.publicKey,

@@ -27,9 +27,16 @@ function floorScript(job: FloorJob): string {
   return sh`stat -c '%n %s %Y %a' ${[job.archive, `${job.dest}/go/VERSION`, `${job.dest}/go/bin/go`, job.profile]}`;
 }
 
-function runOne(job: FloorJob, host: { name: string; port: number }, key: Buffer, known: ReturnType<typeof parseKnownHosts>): Promise<number> {
+function runOne(
+  job: FloorJob,
+  host: { name: string; port: number },
+  key: Buffer,
+  known: ReturnType<typeof parseKnownHosts>,
+): Promise<number> {
   const token = hostToken("127.0.0.1", host.port);
-  const expected = known.filter((e) => !e.marker && hostMatches(e.hosts, token)).map((e) => Buffer.from(e.key, "base64"));
+  const expected = known
+    .filter((e) => !e.marker && hostMatches(e.hosts, token))
+    .map((e) => Buffer.from(e.key, "base64"));
   return new Promise((resolve) => {
     const client = new ssh2.Client();
     const fail = (why: string) => {
@@ -66,7 +73,14 @@ const known = parseKnownHosts(readFileSync(job.knownHostsPath, "utf8"));
 const codes = await Promise.all(job.hosts.map((h) => runOne(job, h, key, known)));
 // The same summary line as armgo's --json, so the bench reads both the same way.
 const recap = Object.fromEntries(
-  job.hosts.map((h, i) => [h.name, { changed: codes[i] === 0 && job.scenario === "install" ? 1 : 0, failed: codes[i]! > 0 ? 1 : 0, unreachable: codes[i] === -1 ? 1 : 0 }]),
+  job.hosts.map((h, i) => [
+    h.name,
+    {
+      changed: codes[i] === 0 && job.scenario === "install" ? 1 : 0,
+      failed: codes[i]! > 0 ? 1 : 0,
+      unreachable: codes[i] === -1 ? 1 : 0,
+    },
+  ]),
 );
 console.log(JSON.stringify({ type: "summary", recap }));
 process.exitCode = codes.every((c) => c === 0) ? 0 : 2;

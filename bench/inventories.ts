@@ -15,7 +15,11 @@ export async function writeInventories(
 ): Promise<void> {
   await writeFile(
     paths.armgo,
-    inventoryText(hosts, { identityFile: access.keyPath, knownHosts: access.knownHostsPath, goMirror: access.mirrorUrl }),
+    inventoryText(hosts, {
+      identityFile: access.keyPath,
+      knownHosts: access.knownHostsPath,
+      goMirror: access.mirrorUrl,
+    }),
   );
   const lines = [
     "[all]",

@@ -19,7 +19,10 @@ export interface ToolRun {
 
 let seq = 0;
 
-export async function measure(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; logPath: string }): Promise<ToolRun> {
+export async function measure(
+  argv: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; logPath: string },
+): Promise<ToolRun> {
   const watch = await watchMemory(`armgo-bench-${process.pid}-${++seq}`);
   const timeFile = `${opts.logPath}.time`;
   const [sh, ...shArgs] = joinAndExec(watch.path);
@@ -42,7 +45,15 @@ export async function measure(argv: string[], opts: { env: NodeJS.ProcessEnv; cw
   await watch.remove();
   await writeFile(opts.logPath, output);
   const [maxRssKb, user, sys] = (await readFile(timeFile, "utf8")).trim().split("\n").pop()!.split(" ").map(Number);
-  return { wallMs, code, output, maxRssBytes: maxRssKb! * 1024, peakPssBytes: mem.peakPss, processesAtPeak: mem.processesAtPeak, cpuMs: (user! + sys!) * 1000 };
+  return {
+    wallMs,
+    code,
+    output,
+    maxRssBytes: maxRssKb! * 1024,
+    peakPssBytes: mem.peakPss,
+    processesAtPeak: mem.processesAtPeak,
+    cpuMs: (user! + sys!) * 1000,
+  };
 }
 
 /** Processes the tool left behind in its cgroup (Ansible's ControlPersist masters) are ended, so the next run starts cold. */

@@ -33,7 +33,8 @@ const TARGET: Record<Scenario, Partial<Record<Tool, number>>> = {
 };
 const OTHERS: Tool[] = ["floor", "ansible", "mitogen"];
 
-export const pick = (samples: Sample[], tool: Tool, scenario: Scenario) => samples.filter((s) => s.tool === tool && s.scenario === scenario);
+export const pick = (samples: Sample[], tool: Tool, scenario: Scenario) =>
+  samples.filter((s) => s.tool === tool && s.scenario === scenario);
 export const medianWall = (samples: Sample[], tool: Tool, scenario: Scenario): number | undefined => {
   const xs = pick(samples, tool, scenario).map((s) => s.wallMs);
   return xs.length ? median(xs) : undefined;
@@ -72,27 +73,42 @@ export function report(samples: Sample[]): string {
     if (m.armgo === undefined) continue;
     const ratios = OTHERS.map((t) => ratioCell(m.armgo, m[t], TARGET[sc][t]));
     const runs = ["armgo", "floor", "ansible", "mitogen"].map((t) => pick(samples, t as Tool, sc).length).join(", ");
-    out.push(`| ${sc} | ${opt(m.armgo)} | ${opt(m.floor)} | ${opt(m.ansible)} | ${opt(m.mitogen)} | ${ratios.join(" | ")} | ${runs} |`);
+    out.push(
+      `| ${sc} | ${opt(m.armgo)} | ${opt(m.floor)} | ${opt(m.ansible)} | ${opt(m.mitogen)} | ${ratios.join(" | ")} | ${runs} |`,
+    );
   }
   out.push("", "Per host (median run; mean over hosts, min–max when hosts differ) and the controller:", "");
-  out.push("| scenario | tool | SSH connections/host | remote commands/host | bytes to sshd/host | controller CPU | max RSS (GNU time %M) | peak PSS, all processes (count) |");
+  out.push(
+    "| scenario | tool | SSH connections/host | remote commands/host | bytes to sshd/host | controller CPU | max RSS (GNU time %M) | peak PSS, all processes (count) |",
+  );
   out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const sc of SCENARIOS) {
     for (const tool of TOOLS) {
       const runs = pick(samples, tool, sc);
       if (!runs.length) continue;
       const mid = [...runs].sort((x, y) => x.wallMs - y.wallMs)[Math.floor(runs.length / 2)]!;
-      const kinds = Object.entries(mid.sessionKinds).map(([k, v]) => `${k} ${count(v / n)}`).join(", ");
+      const kinds = Object.entries(mid.sessionKinds)
+        .map(([k, v]) => `${k} ${count(v / n)}`)
+        .join(", ");
       const cpu = runs.every((r) => r.cpuMs !== undefined) ? seconds(median(runs.map((r) => r.cpuMs!))) : "—";
       out.push(
         `| ${sc} | ${LABEL[tool]} | ${perHost(mid.connections, count)} | ${perHost(mid.sessions, count)}${kinds ? ` (${kinds})` : ""} | ${perHost(mid.bytesToSshd, kib)} | ${cpu} | ${mib(median(runs.map((r) => r.maxRssBytes)))} | ${mib(median(runs.map((r) => r.peakPssBytes)))} (${mid.processesAtPeak}) |`,
       );
     }
   }
-  out.push("", "Every run (load = 1-min load average before the run; busy = CPU busy fraction in the second before it):", "");
-  out.push("| round | tool | scenario | wall | CPU | load | busy | output |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
+  out.push(
+    "",
+    "Every run (load = 1-min load average before the run; busy = CPU busy fraction in the second before it):",
+    "",
+  );
+  out.push(
+    "| round | tool | scenario | wall | CPU | load | busy | output |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
   for (const s of samples) {
-    out.push(`| ${s.round} | ${LABEL[s.tool]} | ${s.scenario} | ${seconds(s.wallMs)} | ${s.cpuMs === undefined ? "—" : seconds(s.cpuMs)} | ${s.before.load1.toFixed(2)} | ${(s.before.busy * 100).toFixed(0)}% | ${s.log} |`);
+    out.push(
+      `| ${s.round} | ${LABEL[s.tool]} | ${s.scenario} | ${seconds(s.wallMs)} | ${s.cpuMs === undefined ? "—" : seconds(s.cpuMs)} | ${s.before.load1.toFixed(2)} | ${(s.before.busy * 100).toFixed(0)}% | ${s.log} |`,
+    );
   }
   return out.join("\n") + "\n";
 }

@@ -38,7 +38,8 @@ const roundsFor = (n: number): number => {
 const repeats = Number(values.repeats);
 const scenarios = values.scenarios.split(",") as Scenario[];
 const tools = values.tools.split(",") as Tool[];
-for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools: unknown tool ${t} (known: ${TOOLS.join(", ")})`);
+for (const t of tools)
+  if (!TOOLS.includes(t)) throw new Error(`--tools: unknown tool ${t} (known: ${TOOLS.join(", ")})`);
 
 const setup = await benchSetup();
 const { image, work, key, vars } = setup;
@@ -46,9 +47,7 @@ console.log(`machine: ${describeMachine()}`);
 
 try {
   const repeated = scenarios.filter((s) => s !== "install");
-  const convergedImage = repeated.length
-    ? await ensureConvergedImage(setup)
-    : image;
+  const convergedImage = repeated.length ? await ensureConvergedImage(setup) : image;
   for (const n of hostCounts) {
     const dir = join(OUT, `n${n}`);
     await mkdir(dir, { recursive: true });
@@ -70,8 +69,12 @@ try {
   }
   // The report and the chart cover every N with saved samples, so runs made in several sittings come together.
   const all: Sample[] = [];
-  for (const f of (await readdir(OUT)).filter((f) => /^samples-n\d+\.json$/.test(f))) all.push(...(JSON.parse(await readFile(join(OUT, f), "utf8")) as Sample[]));
-  const md = [...new Set(all.map((s) => s.hosts))].sort((a, b) => a - b).map((n) => report(all.filter((s) => s.hosts === n))).join("\n");
+  for (const f of (await readdir(OUT)).filter((f) => /^samples-n\d+\.json$/.test(f)))
+    all.push(...(JSON.parse(await readFile(join(OUT, f), "utf8")) as Sample[]));
+  const md = [...new Set(all.map((s) => s.hosts))]
+    .sort((a, b) => a - b)
+    .map((n) => report(all.filter((s) => s.hosts === n)))
+    .join("\n");
   await writeFile(join(OUT, "report.md"), md);
   await writeFile(join(ROOT, "bench/speed.svg"), chart(all));
   console.log(`\n${md}\nchart: bench/speed.svg`);
@@ -88,11 +91,20 @@ interface Fleet {
 async function withFleet<T>(n: number, name: string, fromImage: string, body: (f: Fleet) => Promise<T>): Promise<T> {
   const fleetDir = await mkdtemp(join(work, `${name}-n${n}-`));
   const knownHostsPath = join(fleetDir, "known_hosts");
-  const fleet = await startBenchFleet(n, { image: fromImage, publicKey: key.publicKey, knownHostsPath, label: `bench-${process.pid}` });
+  const fleet = await startBenchFleet(n, {
+    image: fromImage,
+    publicKey: key.publicKey,
+    knownHostsPath,
+    label: `bench-${process.pid}`,
+  });
   const stopTraffic = await countTraffic(fleet.hosts.map((h) => h.port));
   try {
     const inventories = { armgo: join(fleetDir, "inventory.yaml"), ansible: join(fleetDir, "inventory.ini") };
-    await writeInventories(fleet.hosts, inventories, { keyPath: key.privateKeyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl });
+    await writeInventories(fleet.hosts, inventories, {
+      keyPath: key.privateKeyPath,
+      knownHostsPath,
+      mirrorUrl: setup.mirrorUrl,
+    });
     const job: Job = {
       root: ROOT,
       work: fleetDir,
@@ -137,15 +149,37 @@ async function convergedRuns(
   return withFleet(n, "converged", fromImage, async ({ hosts, job }) => {
     await restoreManifests(hosts, vars.go_sha256);
     for (const tool of order) {
-      if (tool === "armgo") await oneRun(n, round, tool, "converged", job, hosts, join(dir, `r${round}-${tool}-prime.log`), "prime, not counted");
+      if (tool === "armgo")
+        await oneRun(
+          n,
+          round,
+          tool,
+          "converged",
+          job,
+          hosts,
+          join(dir, `r${round}-${tool}-prime.log`),
+          "prime, not counted",
+        );
       for (let i = 0; i < repeats; i++) {
-        for (const scenario of repeated) await keep(await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)));
+        for (const scenario of repeated)
+          await keep(
+            await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)),
+          );
       }
     }
   });
 }
 
-async function oneRun(n: number, round: number, tool: Tool, scenario: Scenario, job: Job, hosts: Fleet["hosts"], log: string, note?: string): Promise<Sample> {
+async function oneRun(
+  n: number,
+  round: number,
+  tool: Tool,
+  scenario: Scenario,
+  job: Job,
+  hosts: Fleet["hosts"],
+  log: string,
+  note?: string,
+): Promise<Sample> {
   const { argv, env } = await command(tool, scenario, job);
   const logs = () => Promise.all(hosts.map((h) => sshdCounts(h.container.getId())));
   const before = await logs();
@@ -157,8 +191,19 @@ async function oneRun(n: number, round: number, tool: Tool, scenario: Scenario, 
   const tallies = tally(tool, result.output);
   // A converged or check run changed nothing, so it can run again; a second timeout stops the bench.
   if (scenario !== "install" && !log.endsWith("-again.log") && onlyUnreachable(result.code, tallies)) {
-    console.log(`n=${n} round ${round} ${tool} ${scenario}: hosts unreachable (output: ${relative(ROOT, log)}); once more`);
-    return oneRun(n, round, tool, scenario, job, hosts, log.replace(/\.log$/, "-again.log"), "again after unreachable hosts");
+    console.log(
+      `n=${n} round ${round} ${tool} ${scenario}: hosts unreachable (output: ${relative(ROOT, log)}); once more`,
+    );
+    return oneRun(
+      n,
+      round,
+      tool,
+      scenario,
+      job,
+      hosts,
+      log.replace(/\.log$/, "-again.log"),
+      "again after unreachable hosts",
+    );
   }
   assertRecap(tool, scenario, result.code, tallies, hosts, log);
   const delta: SshdCounts[] = after.map((a, i) => subtract(a, before[i]!));
@@ -181,6 +226,8 @@ async function oneRun(n: number, round: number, tool: Tool, scenario: Scenario, 
     processesAtPeak: result.processesAtPeak,
     log: relative(ROOT, log),
   };
-  console.log(`n=${n} round ${round} ${tool} ${scenario}${note ? ` (${note})` : ""}: ${(sample.wallMs / 1000).toFixed(2)} s (load ${quiet.load1.toFixed(2)}, busy ${(quiet.busy * 100).toFixed(0)}%)`);
+  console.log(
+    `n=${n} round ${round} ${tool} ${scenario}${note ? ` (${note})` : ""}: ${(sample.wallMs / 1000).toFixed(2)} s (load ${quiet.load1.toFixed(2)}, busy ${(quiet.busy * 100).toFixed(0)}%)`,
+  );
   return sample;
 }

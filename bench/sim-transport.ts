@@ -38,7 +38,11 @@ export function recording(t: Transport, replies: Replies): Transport {
     async exec(script: string, opts?: ExecOptions): Promise<ExecResult> {
       const r = await t.exec(script, opts);
       const markers = markersOf(script);
-      replies[general(script, t.host, markers)] = { code: r.code, stdout: general(r.stdout, t.host, markers), stderr: general(r.stderr, t.host, markers) };
+      replies[general(script, t.host, markers)] = {
+        code: r.code,
+        stdout: general(r.stdout, t.host, markers),
+        stderr: general(r.stderr, t.host, markers),
+      };
       return r;
     },
     put: (l, r, o) => t.put(l, r, o),
@@ -70,10 +74,19 @@ export class SimTransport implements Transport {
     const markers = markersOf(script);
     const reply = this.replies[general(script, this.host, markers)];
     // A script the real host never ran means the simulation no longer matches the engine: stop loudly.
-    if (!reply) throw new Error(`sim: no recorded reply for a script on ${this.host} (first line: ${script.split("\n")[0]}); record again`);
+    if (!reply)
+      throw new Error(
+        `sim: no recorded reply for a script on ${this.host} (first line: ${script.split("\n")[0]}); record again`,
+      );
     const stdout = specific(reply.stdout, this.host, markers);
     opts.onStdout?.(stdout);
-    return { script, code: reply.code, stdout, stderr: specific(reply.stderr, this.host, markers), durationMs: performance.now() - started };
+    return {
+      script,
+      code: reply.code,
+      stdout,
+      stderr: specific(reply.stderr, this.host, markers),
+      durationMs: performance.now() - started,
+    };
   }
 
   put(): Promise<void> {

@@ -79,16 +79,32 @@ async function record(): Promise<Recorded> {
   try {
     const image = await ensureConvergedImage(setup);
     const knownHostsPath = join(setup.work, "sim-known_hosts");
-    const fleet = await startBenchFleet(1, { image, publicKey: setup.key.publicKey, knownHostsPath, label: `sim-${process.pid}` });
+    const fleet = await startBenchFleet(1, {
+      image,
+      publicKey: setup.key.publicKey,
+      knownHostsPath,
+      label: `sim-${process.pid}`,
+    });
     try {
       const inventory = join(setup.work, "sim.yaml");
-      await writeInventories(fleet.hosts, { armgo: inventory, ansible: join(setup.work, "sim.ini") }, { keyPath: setup.key.privateKeyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl });
+      await writeInventories(
+        fleet.hosts,
+        { armgo: inventory, ansible: join(setup.work, "sim.ini") },
+        { keyPath: setup.key.privateKeyPath, knownHostsPath, mirrorUrl: setup.mirrorUrl },
+      );
       const inv = loadInventory(inventory);
       const replies: Replies = {};
       const auditDir = join(setup.work, "sim-audit");
       // Twice: the first run learns what a later run may keep (under the audit dir), the second is the steady state.
       for (let i = 0; i < 2; i++) {
-        const result = await runPlaybook({ playbook: SITE, inventory, auditDir, forks: 1, extraVars: setup.vars, connect: async (h) => recording(await connectHost(inv, h, { extraVars: setup.vars }), replies) });
+        const result = await runPlaybook({
+          playbook: SITE,
+          inventory,
+          auditDir,
+          forks: 1,
+          extraVars: setup.vars,
+          connect: async (h) => recording(await connectHost(inv, h, { extraVars: setup.vars }), replies),
+        });
         const changed = Object.values(result.recap).reduce((a, r) => a + r.changed + r.failed + r.unreachable, 0);
         if (changed) throw new Error(`sim: the recorded host is not converged (recap ${JSON.stringify(result.recap)})`);
       }
@@ -106,7 +122,9 @@ async function parent(): Promise<void> {
   const recorded = await record();
   await mkdir(OUT, { recursive: true });
   await writeFile(REPLIES, JSON.stringify(recorded, null, 1));
-  console.log(`machine: ${describeMachine()}; latency: connect ${latency.connectMs} ms, round trip ${latency.rttMs} ms, command ${latency.commandMs} ms`);
+  console.log(
+    `machine: ${describeMachine()}; latency: connect ${latency.connectMs} ms, round trip ${latency.rttMs} ms, command ${latency.commandMs} ms`,
+  );
   const rows: Measured[] = [];
   for (const hosts of values.hosts.split(",").map(Number)) {
     for (const forks of values.forks.split(",").map(Number)) {
@@ -114,13 +132,35 @@ async function parent(): Promise<void> {
       const audit = await mkdtemp(join(tmpdir(), "armgo-sim-"));
       try {
         for (const phase of ["first", "steady"] as const) {
-          const args = [join(ROOT, "dist/bench/sim.js"), "child", "--hosts", String(hosts), "--forks", String(forks), "--phase", phase, "--audit", audit];
-          const lat = ["--rtt", values.rtt, "--command-ms", values["command-ms"], "--connect-rtts", values["connect-rtts"]];
+          const args = [
+            join(ROOT, "dist/bench/sim.js"),
+            "child",
+            "--hosts",
+            String(hosts),
+            "--forks",
+            String(forks),
+            "--phase",
+            phase,
+            "--audit",
+            audit,
+          ];
+          const lat = [
+            "--rtt",
+            values.rtt,
+            "--command-ms",
+            values["command-ms"],
+            "--connect-rtts",
+            values["connect-rtts"],
+          ];
           const before = await waitQuiet();
-          const { stdout } = await promisify(execFile)(process.execPath, [...args, ...lat], { maxBuffer: 16 * 2 ** 20 });
+          const { stdout } = await promisify(execFile)(process.execPath, [...args, ...lat], {
+            maxBuffer: 16 * 2 ** 20,
+          });
           const m = { ...(JSON.parse(stdout.trim().split("\n").pop()!) as Measured), before };
           rows.push(m);
-          console.log(`${hosts} hosts, forks ${forks}, ${phase}: ${(m.wallMs / 1000).toFixed(1)} s, CPU ${(m.cpuMs / 1000).toFixed(1)} s (${(m.cpuMs / hosts / TASKS).toFixed(2)} ms/host/task), peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ${m.execsPerHost} execs/host`);
+          console.log(
+            `${hosts} hosts, forks ${forks}, ${phase}: ${(m.wallMs / 1000).toFixed(1)} s, CPU ${(m.cpuMs / 1000).toFixed(1)} s (${(m.cpuMs / hosts / TASKS).toFixed(2)} ms/host/task), peak RSS ${m.maxRssMiB.toFixed(0)} MiB, ${m.execsPerHost} execs/host`,
+          );
         }
       } finally {
         await rm(audit, { recursive: true, force: true });
@@ -155,7 +195,15 @@ async function child(): Promise<void> {
   const dir = values.audit!;
   const inventory = join(dir, "inventory.yaml");
   // 192.0.2.0/24 is TEST-NET-1: nothing is ever contacted, the transport is the simulation.
-  await writeFile(inventory, stringify({ all: { vars: recorded.inventoryVars, children: { sim: { hosts: Object.fromEntries(names.map((n) => [n, { host: "192.0.2.1" }])) } } } }));
+  await writeFile(
+    inventory,
+    stringify({
+      all: {
+        vars: recorded.inventoryVars,
+        children: { sim: { hosts: Object.fromEntries(names.map((n) => [n, { host: "192.0.2.1" }])) } },
+      },
+    }),
+  );
   // What --json would print: each event serialised, as the CLI does, to a sink.
   let printed = 0;
   const onEvent = (e: RunEvent) => void (printed += JSON.stringify(e).length);
@@ -176,7 +224,10 @@ async function child(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   clearInterval(fds);
   const bad = Object.entries(result.recap).filter(([, r]) => r.changed || r.failed || r.unreachable);
-  if (bad.length || Object.keys(result.recap).length !== hosts) throw new Error(`sim: ${bad.length} hosts not converged, ${Object.keys(result.recap).length}/${hosts} in the recap: ${JSON.stringify(bad.slice(0, 3))}`);
+  if (bad.length || Object.keys(result.recap).length !== hosts)
+    throw new Error(
+      `sim: ${bad.length} hosts not converged, ${Object.keys(result.recap).length}/${hosts} in the recap: ${JSON.stringify(bad.slice(0, 3))}`,
+    );
   const m: Measured = {
     hosts,
     forks: Number(values.forks),

@@ -52,7 +52,8 @@ export async function waitListening(containerId: string, times: number, timeoutM
   for (;;) {
     const log = await sshdLog(containerId);
     if ((log.match(/Server listening on 127\.0\.0\.1/g) ?? []).length >= times) return;
-    if (Date.now() > deadline) throw new Error(`sshd in ${containerId.slice(0, 12)} did not listen again within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`sshd in ${containerId.slice(0, 12)} did not listen again within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

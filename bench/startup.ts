@@ -24,7 +24,10 @@ interface Sample {
 function once(cli: string, port: number, sockets: Socket[], args: string[]): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const waiting = setInterval(() => {
@@ -65,10 +68,20 @@ async function main(): Promise<void> {
       inventory,
       `all:\n  vars: { user: root, identity_file: ${join(dir, "key")}, go_mirror: "http://127.0.0.1:9" }\n  children:\n    arm64:\n      hosts:\n        h1: { host: 127.0.0.1, port: ${port} }\n`,
     );
-    const args = ["play", values.playbook, "-i", inventory, "--json", "--audit-dir", join(dir, "audit"), ...positionals];
+    const args = [
+      "play",
+      values.playbook,
+      "-i",
+      inventory,
+      "--json",
+      "--audit-dir",
+      join(dir, "audit"),
+      ...positionals,
+    ];
     const samples: Sample[] = [];
     for (let i = 0; i < Number(values.runs); i++) samples.push(await once(values.cli, port, sockets, args));
-    const line = (ms: number[]) => `median ${median(ms).toFixed(0)} ms (min ${Math.min(...ms).toFixed(0)}, max ${Math.max(...ms).toFixed(0)})`;
+    const line = (ms: number[]) =>
+      `median ${median(ms).toFixed(0)} ms (min ${Math.min(...ms).toFixed(0)}, max ${Math.max(...ms).toFixed(0)})`;
     console.log(`spawn → first connection attempt, ${samples.length} runs of ${values.cli}`);
     console.log(`  wall:             ${line(samples.map((s) => s.wallMs))}`);
     console.log(`  main thread CPU:  ${line(samples.map((s) => s.cpuMs))}`);

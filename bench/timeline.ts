@@ -9,8 +9,15 @@ const start = performance.now();
 const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
 const ms = () => (performance.now() - start).toFixed(0).padStart(6);
 for await (const line of createInterface({ input: child.stdout })) {
-  const e = JSON.parse(line) as { type: string; host?: string; task?: string; result?: { host: string; task: string; duration_ms?: number } };
-  const who = e.result ? `${e.result.host} ${e.result.task} (${e.result.duration_ms ?? "?"} ms)` : [e.host, e.task].filter(Boolean).join(" ");
+  const e = JSON.parse(line) as {
+    type: string;
+    host?: string;
+    task?: string;
+    result?: { host: string; task: string; duration_ms?: number };
+  };
+  const who = e.result
+    ? `${e.result.host} ${e.result.task} (${e.result.duration_ms ?? "?"} ms)`
+    : [e.host, e.task].filter(Boolean).join(" ");
   console.log(`${ms()} ms  ${e.type} ${who}`);
 }
 console.log(`${ms()} ms  exit`);

@@ -39,7 +39,11 @@ let strategyDir: Promise<string> | undefined;
 export function mitogenStrategyDir(): Promise<string> {
   strategyDir ??= (async () => {
     const { stdout: bin } = await promisify(execFile)("sh", ["-c", "command -v ansible-playbook"]);
-    const python = (await readFile(bin.trim(), "utf8")).split("\n")[0]!.replace(/^#!\s*/, "").trim().split(/\s+/);
+    const python = (await readFile(bin.trim(), "utf8"))
+      .split("\n")[0]!
+      .replace(/^#!\s*/, "")
+      .trim()
+      .split(/\s+/);
     const code = "import os, ansible_mitogen.plugins.strategy as s; print(os.path.dirname(s.__file__))";
     const { stdout } = await promisify(execFile)(python[0]!, [...python.slice(1), "-c", code]);
     return stdout.trim();
@@ -47,13 +51,33 @@ export function mitogenStrategyDir(): Promise<string> {
   return strategyDir;
 }
 
-export async function command(tool: Tool, scenario: Scenario, job: Job): Promise<{ argv: string[]; env: NodeJS.ProcessEnv }> {
+export async function command(
+  tool: Tool,
+  scenario: Scenario,
+  job: Job,
+): Promise<{ argv: string[]; env: NodeJS.ProcessEnv }> {
   const extra = Object.entries(job.vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
   const check = scenario === "check" ? ["--check"] : [];
   if (tool === "armgo") {
-    const argv = [process.execPath, join(job.root, "dist/src/cli/main.js"), "play", join(job.root, "bench/armgo/site.yaml")];
+    const argv = [
+      process.execPath,
+      join(job.root, "dist/src/cli/main.js"),
+      "play",
+      join(job.root, "bench/armgo/site.yaml"),
+    ];
     return {
-      argv: [...argv, "-i", job.inventories.armgo, "--json", "--forks", String(job.forks), "--audit-dir", job.auditDir, ...extra, ...check],
+      argv: [
+        ...argv,
+        "-i",
+        job.inventories.armgo,
+        "--json",
+        "--forks",
+        String(job.forks),
+        "--audit-dir",
+        job.auditDir,
+        ...extra,
+        ...check,
+      ],
       env: process.env,
     };
   }
@@ -76,9 +100,21 @@ export async function command(tool: Tool, scenario: Scenario, job: Job): Promise
   // A fresh ControlPath dir per run: no run reuses the previous run's ssh masters.
   const controlDir = await mkdtemp(join(job.work, "cp-"));
   // Mitogen: same config, forks, hosts and known_hosts; only the strategy differs.
-  const mitogen = tool === "mitogen" ? { ANSIBLE_STRATEGY_PLUGINS: await mitogenStrategyDir(), ANSIBLE_STRATEGY: "mitogen_linear" } : {};
+  const mitogen =
+    tool === "mitogen"
+      ? { ANSIBLE_STRATEGY_PLUGINS: await mitogenStrategyDir(), ANSIBLE_STRATEGY: "mitogen_linear" }
+      : {};
   return {
-    argv: ["ansible-playbook", join(job.root, "bench/ansible/site.yml"), "-i", job.inventories.ansible, "-f", String(job.forks), ...extra, ...check],
+    argv: [
+      "ansible-playbook",
+      join(job.root, "bench/ansible/site.yml"),
+      "-i",
+      job.inventories.ansible,
+      "-f",
+      String(job.forks),
+      ...extra,
+      ...check,
+    ],
     env: {
       ...process.env,
       ANSIBLE_CONFIG: join(job.root, "bench/ansible/ansible.cfg"),
@@ -98,7 +134,8 @@ export function tally(tool: Tool, output: string): Map<string, HostTally> {
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as { type: string; recap?: Record<string, HostTally> })
       .find((e) => e.type === "summary");
-    for (const [host, r] of Object.entries(summary?.recap ?? {})) hosts.set(host, { changed: r.changed, failed: r.failed, unreachable: r.unreachable });
+    for (const [host, r] of Object.entries(summary?.recap ?? {}))
+      hosts.set(host, { changed: r.changed, failed: r.failed, unreachable: r.unreachable });
     return hosts;
   }
   for (const m of output.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {

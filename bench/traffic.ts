@@ -8,7 +8,8 @@ export async function countTraffic(ports: number[]): Promise<() => Promise<void>
   await removeChain();
   await run("iptables", ["-w", "-N", CHAIN]);
   // A rule without a target only counts; the packet goes on to the rest of INPUT untouched.
-  for (const port of ports) await run("iptables", ["-w", "-A", CHAIN, "-i", "lo", "-p", "tcp", "--dport", String(port)]);
+  for (const port of ports)
+    await run("iptables", ["-w", "-A", CHAIN, "-i", "lo", "-p", "tcp", "--dport", String(port)]);
   await run("iptables", ["-w", "-I", "INPUT", "-j", CHAIN]);
   return removeChain;
 }

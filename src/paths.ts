@@ -17,7 +17,9 @@ function findRoot(): string {
 export const packageRoot = findRoot();
 export const schemasDir = join(packageRoot, "schemas");
 export const rolesDir = join(packageRoot, "roles");
-export const version: string = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+export const version: string = (
+  JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** Controller-side cache (downloads, lab images' inputs, the Go mirror): `$ARMGO_CACHE`, else `$XDG_CACHE_HOME/armgo`, else `~/.cache/armgo`. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

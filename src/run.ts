@@ -49,19 +49,27 @@ export function pipe(
       b.on("error", rej);
       b.on("close", (code) => res(code ?? 1));
     });
-    Promise.all([exitA, exitB]).then(([ca, cb]) => {
-      if (ca !== 0) return reject(new ArmgoError(`${producer.cmd} exited ${ca}: ${lastLine(errA)}`));
-      if (cb !== 0) return reject(new ArmgoError(`${consumer.cmd} exited ${cb}: ${lastLine(errB)}`));
-      resolve(out);
-    }, (err: unknown) => reject(commandError(producer.cmd, producer.args, err, errA + errB)));
+    Promise.all([exitA, exitB]).then(
+      ([ca, cb]) => {
+        if (ca !== 0) return reject(new ArmgoError(`${producer.cmd} exited ${ca}: ${lastLine(errA)}`));
+        if (cb !== 0) return reject(new ArmgoError(`${consumer.cmd} exited ${cb}: ${lastLine(errB)}`));
+        resolve(out);
+      },
+      (err: unknown) => reject(commandError(producer.cmd, producer.args, err, errA + errB)),
+    );
   });
 }
 
 function commandError(cmd: string, args: string[], err: unknown, stderr: string): ArmgoError {
   const e = err as NodeJS.ErrnoException & { code?: string | number };
   if (e.code === "ENOENT") {
-    return new ArmgoError(`command not found: ${cmd}`, { cause: err, hint: "install it on the controller (scripts/setup.sh installs what the lab and the tests need)" });
+    return new ArmgoError(`command not found: ${cmd}`, {
+      cause: err,
+      hint: "install it on the controller (scripts/setup.sh installs what the lab and the tests need)",
+    });
   }
   const tail = stderr.trim().split("\n").slice(-5).join(" | ");
-  return new ArmgoError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${String(e.code)}): ${tail || e.message}`, { cause: err });
+  return new ArmgoError(`${cmd} ${args.slice(0, 3).join(" ")} failed (exit ${String(e.code)}): ${tail || e.message}`, {
+    cause: err,
+  });
 }

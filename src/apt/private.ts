@@ -11,7 +11,12 @@ export interface PrivateApt {
   options: string[];
 }
 
-export async function privateApt(dir: string, mirror: DebianMirror, suite: string, arches: string[]): Promise<PrivateApt> {
+export async function privateApt(
+  dir: string,
+  mirror: DebianMirror,
+  suite: string,
+  arches: string[],
+): Promise<PrivateApt> {
   for (const d of ["lists/partial", "cache/archives/partial", "parts", "preferences.d"]) {
     await mkdir(join(dir, d), { recursive: true });
   }

@@ -59,10 +59,13 @@ export function parseOneLine(text: string, file = "<sources.list>"): AptSource[]
     const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line);
     if (!m) continue;
     const options = new Map(
-      (m[2] ?? "").split(/\s+/).filter(Boolean).map((kv) => {
-        const i = kv.indexOf("=");
-        return [kv.slice(0, i).toLowerCase(), kv.slice(i + 1)] as const;
-      }),
+      (m[2] ?? "")
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((kv) => {
+          const i = kv.indexOf("=");
+          return [kv.slice(0, i).toLowerCase(), kv.slice(i + 1)] as const;
+        }),
     );
     out.push({
       types: [m[1]!],
@@ -104,9 +107,12 @@ export async function readAptSources(root = "/"): Promise<AptSource[]> {
 export async function debianMirror(suite: string, root = "/"): Promise<DebianMirror> {
   const mirror = pickMirror(await readAptSources(root), suite);
   if (!mirror) {
-    throw new InputError(`no apt source for Debian ${suite} in ${join(root, "etc/apt")}/sources.list{,.d/*.sources,.d/*.list}`, {
-      hint: `add a '${suite}' entry for your Debian mirror to the machine's apt sources`,
-    });
+    throw new InputError(
+      `no apt source for Debian ${suite} in ${join(root, "etc/apt")}/sources.list{,.d/*.sources,.d/*.list}`,
+      {
+        hint: `add a '${suite}' entry for your Debian mirror to the machine's apt sources`,
+      },
+    );
   }
   return mirror;
 }

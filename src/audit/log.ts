@@ -1,6 +1,17 @@
 // Per-host audit log: append-only JSONL, one record per task plus run start and end, written as it
 // happens, each line chained to the one before it by hash (audit/chain.ts).
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import type { HostStatus } from "../modules/contract.js";
 import { chainLine, GENESIS_PREV, readChained } from "./chain.js";
@@ -67,7 +78,11 @@ export interface DriftRecord {
   fix: boolean;
 }
 
-export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord | DriftRecord) & { ts?: string; prev?: string; hash?: string };
+export type AuditRecord = (GenesisRecord | RunStartRecord | TaskRecord | RunEndRecord | DriftRecord) & {
+  ts?: string;
+  prev?: string;
+  hash?: string;
+};
 
 /** File name for a host's log: inventory names are ours, but never let one climb out of the dir. */
 /** Where the per-host logs are when no --audit-dir says otherwise: beside the playbook run, in the working directory. */

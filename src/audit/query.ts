@@ -13,12 +13,16 @@ export interface AuditQuery {
   failed?: boolean;
 }
 
-export type TimelineEntry = Pick<TaskRecord, "host" | "run_id" | "play" | "task" | "module" | "status" | "changed" | "msg"> & { ts: string };
+export type TimelineEntry = Pick<
+  TaskRecord,
+  "host" | "run_id" | "play" | "task" | "module" | "status" | "changed" | "msg"
+> & { ts: string };
 
 /** The logs to read: one per named host (which must exist), or all of them. */
 export function auditFiles(dir: string, hosts: string[] = []): string[] {
   if (hosts.length === 0) {
-    if (!existsSync(dir)) throw new InputError(`no audit logs in ${dir}`, { hint: "pass --audit-dir where play wrote them" });
+    if (!existsSync(dir))
+      throw new InputError(`no audit logs in ${dir}`, { hint: "pass --audit-dir where play wrote them" });
     return readdirSync(dir)
       .filter((f) => f.endsWith(".jsonl"))
       .sort()
@@ -26,7 +30,8 @@ export function auditFiles(dir: string, hosts: string[] = []): string[] {
   }
   return hosts.map((h) => {
     const path = auditPath(dir, h);
-    if (!existsSync(path)) throw new InputError(`no audit log for ${h} in ${dir}`, { hint: "check the host name and --audit-dir" });
+    if (!existsSync(path))
+      throw new InputError(`no audit log for ${h} in ${dir}`, { hint: "check the host name and --audit-dir" });
     return path;
   });
 }
@@ -54,6 +59,9 @@ export function parseSince(text: string, now = Date.now()): Date {
   const rel = /^(\d+)([smhd])$/.exec(text.trim());
   if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]!]!);
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new InputError(`--since '${text}' is neither a duration like 2h / 30m / 7d nor a date`, { hint: "e.g. --since 2h or --since 2026-11-28T10:00" });
+  if (Number.isNaN(at))
+    throw new InputError(`--since '${text}' is neither a duration like 2h / 30m / 7d nor a date`, {
+      hint: "e.g. --since 2h or --since 2026-11-28T10:00",
+    });
   return new Date(at);
 }

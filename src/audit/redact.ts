@@ -37,7 +37,9 @@ export function redact<T>(value: T, secrets: string[]): T {
   if (typeof value === "string") return secrets.reduce((s, x) => s.split(x).join(MASK), value) as T;
   if (Array.isArray(value)) return (value as unknown[]).map((v) => redact(v, secrets)) as T;
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? MASK : redact(v, secrets)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, isSecretName(k) ? MASK : redact(v, secrets)]),
+    ) as T;
   }
   return value;
 }

@@ -17,7 +17,8 @@ export function verifyLog(path: string, opts: { head?: string } = {}): Verdict {
   const lines = readFileSync(path, "utf8").split("\n");
   // A log ends with a newline; anything after the last one is a line cut short.
   if (lines[lines.length - 1] === "") lines.pop();
-  if (lines.length === 0) return { path, records: 0, bad: { line: 1, what: "the log is empty: its records were removed" } };
+  if (lines.length === 0)
+    return { path, records: 0, bad: { line: 1, what: "the log is empty: its records were removed" } };
   const seen = new Set<string>();
   let prev = GENESIS_PREV;
   for (const [i, text] of lines.entries()) {
@@ -32,9 +33,11 @@ export function verifyLog(path: string, opts: { head?: string } = {}): Verdict {
     if (!rec) return fail("written without the hash chain (no prev and hash): this log cannot be verified");
     if (rec.actual !== rec.hash) return fail("edited: its content no longer matches its hash");
     const genesis = rec.record.type === "genesis";
-    if (line === 1 && !genesis) return fail("the log does not start with its genesis record: its beginning was removed or replaced");
+    if (line === 1 && !genesis)
+      return fail("the log does not start with its genesis record: its beginning was removed or replaced");
     if (line > 1 && genesis) return fail("a second genesis record: another log was spliced in here");
-    if (rec.prev !== prev) return fail(`does not follow record ${line - 1}: records were removed, reordered or spliced in before it`);
+    if (rec.prev !== prev)
+      return fail(`does not follow record ${line - 1}: records were removed, reordered or spliced in before it`);
     prev = rec.hash;
     seen.add(rec.hash);
   }
@@ -43,7 +46,10 @@ export function verifyLog(path: string, opts: { head?: string } = {}): Verdict {
       path,
       records: lines.length,
       head: prev,
-      bad: { line: lines.length, what: `head ${opts.head.slice(0, 12)}… is not in the log: it was truncated or rewritten after that head (it now ends at ${prev.slice(0, 12)}…)` },
+      bad: {
+        line: lines.length,
+        what: `head ${opts.head.slice(0, 12)}… is not in the log: it was truncated or rewritten after that head (it now ends at ${prev.slice(0, 12)}…)`,
+      },
     };
   }
   return { path, records: lines.length, head: prev };

@@ -28,7 +28,10 @@ export interface Parsed {
 export function parse(spec: CommandSpec, argv: string[]): Parsed {
   // parseArgs refuses keys that are present but undefined
   const options = Object.fromEntries(
-    Object.entries(spec.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), multiple: Boolean(o.multiple) }]),
+    Object.entries(spec.options).map(([k, o]) => [
+      k,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), multiple: Boolean(o.multiple) },
+    ]),
   );
   let parsed: Parsed;
   try {
@@ -38,15 +41,23 @@ export function parse(spec: CommandSpec, argv: string[]): Parsed {
     if (m) {
       const flag = m[1]!;
       const names = Object.entries(spec.options).flatMap(([k, o]) => [`--${k}`, ...(o.short ? [`-${o.short}`] : [])]);
-      throw new InputError(`armgo ${spec.name}: unknown option ${flag}${didYouMean(flag, names)}`, { hint: `see armgo ${spec.name} --help` });
+      throw new InputError(`armgo ${spec.name}: unknown option ${flag}${didYouMean(flag, names)}`, {
+        hint: `see armgo ${spec.name} --help`,
+      });
     }
-    throw new InputError(`armgo ${spec.name}: ${(e as Error).message}`, { hint: `see armgo ${spec.name} --help`, cause: e });
+    throw new InputError(`armgo ${spec.name}: ${(e as Error).message}`, {
+      hint: `see armgo ${spec.name} --help`,
+      cause: e,
+    });
   }
   const [min, max] = spec.positionals;
   if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
-    throw new InputError(`armgo ${spec.name}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}`, {
-      hint: `usage: ${spec.usage}`,
-    });
+    throw new InputError(
+      `armgo ${spec.name}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}`,
+      {
+        hint: `usage: ${spec.usage}`,
+      },
+    );
   }
   return parsed;
 }
@@ -57,25 +68,38 @@ export function helpText(spec: CommandSpec): string {
     return [flag, o.help] as const;
   });
   const w = Math.max(...rows.map(([f]) => f.length));
-  return [`Usage: ${spec.usage}`, "", spec.summary, "", "Options:", ...rows.map(([f, h]) => `  ${f.padEnd(w)}  ${h}`), ""].join("\n");
+  return [
+    `Usage: ${spec.usage}`,
+    "",
+    spec.summary,
+    "",
+    "Options:",
+    ...rows.map(([f, h]) => `  ${f.padEnd(w)}  ${h}`),
+    "",
+  ].join("\n");
 }
 
 export function list(v: unknown): string[] {
   if (v === undefined) return [];
   const arr = Array.isArray(v) ? v : [v];
-  return arr.flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
+  return arr
+    .flatMap((x) => String(x).split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** `-i` given once or more (each a file, directory or script; Ansible's comma lists are not read). */
 export function inventories(v: unknown, spec: CommandSpec): string[] {
   const given = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).filter((s) => s !== "");
-  if (given.length === 0) throw new InputError(`armgo ${spec.name}: -i INVENTORY is required`, { hint: `usage: ${spec.usage}` });
+  if (given.length === 0)
+    throw new InputError(`armgo ${spec.name}: -i INVENTORY is required`, { hint: `usage: ${spec.usage}` });
   return given;
 }
 
 /** A string option the command cannot do without. */
 export function required(v: unknown, flag: string, spec: CommandSpec): string {
-  if (typeof v !== "string" || v === "") throw new InputError(`armgo ${spec.name}: ${flag} is required`, { hint: `usage: ${spec.usage}` });
+  if (typeof v !== "string" || v === "")
+    throw new InputError(`armgo ${spec.name}: ${flag} is required`, { hint: `usage: ${spec.usage}` });
   return v;
 }
 
@@ -90,6 +114,7 @@ export function choice<T extends string>(v: unknown, flag: string, allowed: read
 export function forks(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`--forks must be a whole number of at least 1, not '${String(v)}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError(`--forks must be a whole number of at least 1, not '${String(v)}'`);
   return n;
 }

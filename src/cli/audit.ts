@@ -6,8 +6,10 @@ import { EXIT } from "./exit.js";
 export const auditCommand: Command = {
   spec: {
     name: "audit",
-    usage: "armgo audit [HOST...] [--since 2h|DATE] [--run ID] [--changed] [--failed] [--json] | armgo audit verify [HOST...] [--head HASH]",
-    summary: "Show what armgo did on each host, from the audit logs; `verify` checks each log's hash chain and names the first bad record.",
+    usage:
+      "armgo audit [HOST...] [--since 2h|DATE] [--run ID] [--changed] [--failed] [--json] | armgo audit verify [HOST...] [--head HASH]",
+    summary:
+      "Show what armgo did on each host, from the audit logs; `verify` checks each log's hash chain and names the first bad record.",
     positionals: [0, 10_000],
     options: {
       "audit-dir": auditDirOption,
@@ -16,7 +18,11 @@ export const auditCommand: Command = {
       changed: { type: "boolean", help: "only tasks that changed something" },
       failed: { type: "boolean", help: "only tasks that failed or hosts that were unreachable" },
       json: { type: "boolean", help: "one JSON object a line" },
-      head: { type: "string", arg: "HASH", help: "verify: the chain head saved from an earlier run (play --json prints audit_heads); catches a cut-off log" },
+      head: {
+        type: "string",
+        arg: "HASH",
+        help: "verify: the chain head saved from an earlier run (play --json prints audit_heads); catches a cut-off log",
+      },
     },
   },
   async run({ values: v, positionals }, print) {
@@ -24,7 +30,10 @@ export const auditCommand: Command = {
     if (positionals[0] === "verify") {
       const hosts = positionals.slice(1);
       const head = v.head as string | undefined;
-      if (head !== undefined && hosts.length !== 1) throw new InputError("--head names one log's head: give exactly one HOST with it", { hint: "armgo audit verify HOST --head HASH" });
+      if (head !== undefined && hosts.length !== 1)
+        throw new InputError("--head names one log's head: give exactly one HOST with it", {
+          hint: "armgo audit verify HOST --head HASH",
+        });
       const { auditVerify } = await import("../commands/audit.js");
       const verdicts = await auditVerify({ auditDir, hosts, head });
       for (const r of verdicts) {
@@ -44,7 +53,11 @@ export const auditCommand: Command = {
       failed: Boolean(v.failed),
     });
     for (const e of entries) {
-      print(v.json ? JSON.stringify(e) : `${e.ts}  ${e.host}  ${e.status.padEnd(11)} ${e.task}${e.msg ? ` — ${e.msg}` : ""}  (run ${e.run_id.slice(0, 8)})`);
+      print(
+        v.json
+          ? JSON.stringify(e)
+          : `${e.ts}  ${e.host}  ${e.status.padEnd(11)} ${e.task}${e.msg ? ` — ${e.msg}` : ""}  (run ${e.run_id.slice(0, 8)})`,
+      );
     }
     return EXIT.ok;
   },

@@ -16,7 +16,11 @@ export interface Command {
 
 /** `-i`: repeatable, as ansible-playbook's; the sources are merged as Ansible merges them. */
 /** --audit-dir, wherever a command reads or writes the per-host logs. */
-export const auditDirOption: OptionSpec = { type: "string", arg: "DIR", help: "per-host JSONL audit logs (default .armgo/audit)" };
+export const auditDirOption: OptionSpec = {
+  type: "string",
+  arg: "DIR",
+  help: "per-host JSONL audit logs (default .armgo/audit)",
+};
 
 export const inventoryOption: OptionSpec = {
   type: "string",
@@ -37,16 +41,55 @@ export function printWarnings(lines: readonly string[] = []): void {
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
-  user: { type: "string", short: "u", arg: "USER", help: "connect as USER where the inventory names no user (its user / ansible_user wins, as in Ansible)" },
-  "private-key": { type: "string", arg: "FILE", help: "identity file where the inventory names none (identity_file / ansible_ssh_private_key_file win)" },
-  become: { type: "boolean", short: "b", help: "run tasks through sudo (become: true) where the play does not set become" },
-  "become-user": { type: "string", arg: "USER", help: "whom become: true becomes (default root); the inventory's ansible_become_user / become_user win" },
-  "ask-become-pass": { type: "boolean", short: "K", help: "ask once, on the terminal, for the password sudo wants (else: become_password_env)" },
-  "host-key-checking": { type: "string", arg: "MODE", help: "strict | accept-new | off (default: the ssh config's StrictHostKeyChecking, else strict)" },
-  "known-hosts": { type: "string", arg: "FILE", help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)" },
-  "ssh-config": { type: "string", short: "F", arg: "FILE", help: "OpenSSH client config (default ~/.ssh/config, or the inventory's ssh_config)" },
+  user: {
+    type: "string",
+    short: "u",
+    arg: "USER",
+    help: "connect as USER where the inventory names no user (its user / ansible_user wins, as in Ansible)",
+  },
+  "private-key": {
+    type: "string",
+    arg: "FILE",
+    help: "identity file where the inventory names none (identity_file / ansible_ssh_private_key_file win)",
+  },
+  become: {
+    type: "boolean",
+    short: "b",
+    help: "run tasks through sudo (become: true) where the play does not set become",
+  },
+  "become-user": {
+    type: "string",
+    arg: "USER",
+    help: "whom become: true becomes (default root); the inventory's ansible_become_user / become_user win",
+  },
+  "ask-become-pass": {
+    type: "boolean",
+    short: "K",
+    help: "ask once, on the terminal, for the password sudo wants (else: become_password_env)",
+  },
+  "host-key-checking": {
+    type: "string",
+    arg: "MODE",
+    help: "strict | accept-new | off (default: the ssh config's StrictHostKeyChecking, else strict)",
+  },
+  "known-hosts": {
+    type: "string",
+    arg: "FILE",
+    help: "known_hosts file (default ~/.ssh/known_hosts, or the inventory's known_hosts)",
+  },
+  "ssh-config": {
+    type: "string",
+    short: "F",
+    arg: "FILE",
+    help: "OpenSSH client config (default ~/.ssh/config, or the inventory's ssh_config)",
+  },
   forks: { type: "string", short: "f", arg: "N", help: "hosts worked on in parallel (default 10)" },
-  limit: { type: "string", short: "l", arg: "PATTERN", help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)" },
+  limit: {
+    type: "string",
+    short: "l",
+    arg: "PATTERN",
+    help: "only hosts matching PATTERN (web:db, arm64:&canary, all:!canary, lab-*)",
+  },
 };
 
 const HOST_KEY_CHECKING = ["strict", "accept-new", "off"] as const;
@@ -78,17 +121,34 @@ export const runOptions: Record<string, OptionSpec> = {
   inventory: inventoryOption,
   tags: { type: "string", short: "t", multiple: true, arg: "a,b", help: "only tasks with these tags" },
   "skip-tags": { type: "string", multiple: true, arg: "a,b", help: "skip tasks with these tags" },
-  "extra-vars": { type: "string", short: "e", multiple: true, arg: "k=v|@FILE", help: "extra vars, highest precedence (repeatable)" },
+  "extra-vars": {
+    type: "string",
+    short: "e",
+    multiple: true,
+    arg: "k=v|@FILE",
+    help: "extra vars, highest precedence (repeatable)",
+  },
   "audit-dir": auditDirOption,
   json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
-  shard: { type: "string", arg: "I/N", help: "only this runner's share of the hosts: shard I of N (rendezvous hashing)" },
+  shard: {
+    type: "string",
+    arg: "I/N",
+    help: "only this runner's share of the hosts: shard I of N (rendezvous hashing)",
+  },
   shards: { type: "string", arg: "N", help: "N shards, this one from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)" },
-  "no-wait": { type: "boolean", help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting" },
+  "no-wait": {
+    type: "boolean",
+    help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting",
+  },
   ...connectionOptions,
   verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
 };
 
-export function runOptionsOf({ values: v, positionals }: Parsed, spec: CommandSpec, env: NodeJS.ProcessEnv = process.env): RunOptions {
+export function runOptionsOf(
+  { values: v, positionals }: Parsed,
+  spec: CommandSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): RunOptions {
   return {
     playbook: positionals[0]!,
     inventory: inventories(v.inventory, spec),

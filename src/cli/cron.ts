@@ -10,8 +10,10 @@ const ACTIONS = ["install", "list", "remove"];
 export const cronCommand: Command = {
   spec: {
     name: "cron",
-    usage: "armgo cron install PLAYBOOK -i INVENTORY --every 30m [--fix] [--name NAME] [--metrics FILE] [--systemd] | armgo cron list | armgo cron remove NAME",
-    summary: "Run armgo drift on a schedule (this user's crontab, or a systemd timer), spread by a start delay derived from the name.",
+    usage:
+      "armgo cron install PLAYBOOK -i INVENTORY --every 30m [--fix] [--name NAME] [--metrics FILE] [--systemd] | armgo cron list | armgo cron remove NAME",
+    summary:
+      "Run armgo drift on a schedule (this user's crontab, or a systemd timer), spread by a start delay derived from the name.",
     positionals: [1, 2],
     options: {
       inventory: { ...inventoryOption, help: "install: inventory (required; repeatable)" },
@@ -20,21 +22,30 @@ export const cronCommand: Command = {
       name: { type: "string", arg: "NAME", help: "install: the entry's name (default: the playbook's file name)" },
       metrics: { type: "string", arg: "FILE", help: "install: Prometheus textfile drift writes" },
       "audit-dir": auditDirOption,
-      log: { type: "string", arg: "FILE", help: "install: where the entry appends its output (default ~/.cache/armgo/cron/NAME.log)" },
+      log: {
+        type: "string",
+        arg: "FILE",
+        help: "install: where the entry appends its output (default ~/.cache/armgo/cron/NAME.log)",
+      },
       systemd: { type: "boolean", help: "install: a systemd service + timer instead of a crontab line" },
     },
   },
   async run({ values: v, positionals }, print) {
     const [action, arg] = positionals as [string, string | undefined];
-    if (!ACTIONS.includes(action)) throw new InputError(`unknown cron command '${action}'`, { hint: `usage: ${cronCommand.spec.usage}` });
+    if (!ACTIONS.includes(action))
+      throw new InputError(`unknown cron command '${action}'`, { hint: `usage: ${cronCommand.spec.usage}` });
     const { cronInstall, cronList, cronRemove } = await import("../commands/cron.js");
     if (action === "list") {
       for (const e of await cronList()) print(`${e.name}\t${e.line}`);
       return EXIT.ok;
     }
-    if (arg === undefined) throw new InputError(`armgo cron ${action} needs ${action === "install" ? "a PLAYBOOK" : "a NAME"}`, { hint: `usage: ${cronCommand.spec.usage}` });
+    if (arg === undefined)
+      throw new InputError(`armgo cron ${action} needs ${action === "install" ? "a PLAYBOOK" : "a NAME"}`, {
+        hint: `usage: ${cronCommand.spec.usage}`,
+      });
     if (action === "remove") {
-      if (!(await cronRemove(arg))) throw new InputError(`no armgo cron entry named '${arg}'`, { hint: "see armgo cron list" });
+      if (!(await cronRemove(arg)))
+        throw new InputError(`no armgo cron entry named '${arg}'`, { hint: "see armgo cron list" });
       print(`removed ${arg}`);
       return EXIT.ok;
     }

@@ -4,7 +4,17 @@ import type { ChalkInstance } from "chalk";
 import { releases, type ReleasesReport } from "../commands/releases.js";
 import { rollback, ROLLBACK_SERIAL } from "../commands/rollback.js";
 import { inventories, required, type OptionSpec, type Parsed } from "./args.js";
-import { auditDirOption, becomePassword, type Command, connection, connectionOptions, interruptible, inventoryOption, lockOptions, renderer } from "./command.js";
+import {
+  auditDirOption,
+  becomePassword,
+  type Command,
+  connection,
+  connectionOptions,
+  interruptible,
+  inventoryOption,
+  lockOptions,
+  renderer,
+} from "./command.js";
 import { exitForRecap, exitForReleases } from "./exit.js";
 import { colors } from "./render.js";
 
@@ -31,14 +41,29 @@ export const releasesCommand: Command = {
   spec: {
     name: "releases",
     usage: "armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]",
-    summary: "Show, per host, an app's current release and the releases kept there, with status (good, bad, unfinished) and when each was deployed. Changes nothing.",
+    summary:
+      "Show, per host, an app's current release and the releases kept there, with status (good, bad, unfinished) and when each was deployed. Changes nothing.",
     positionals: [0, 0],
     options: appOptions,
   },
   async run({ values: v }, print) {
-    const report = await releases({ ...appOf(v, releasesCommand.spec), ...(await becomePassword(v)), signal: interruptible() });
+    const report = await releases({
+      ...appOf(v, releasesCommand.spec),
+      ...(await becomePassword(v)),
+      signal: interruptible(),
+    });
     const code = exitForReleases(report);
-    if (v.json) print(JSON.stringify({ type: "releases", app: report.app, app_dir: report.appDir, run_id: report.runId, hosts: report.hosts, exit_code: code }));
+    if (v.json)
+      print(
+        JSON.stringify({
+          type: "releases",
+          app: report.app,
+          app_dir: report.appDir,
+          run_id: report.runId,
+          hosts: report.hosts,
+          exit_code: code,
+        }),
+      );
     else for (const line of releasesTable(report, colors(process.stdout))) print(line);
     return code;
   },
@@ -50,7 +75,10 @@ export function releasesTable(report: ReleasesReport, c: ChalkInstance): string[
   const notes = new Map<number, string>();
   for (const [host, h] of Object.entries(report.hosts)) {
     if ("unreachable" in h || "failed" in h) {
-      notes.set(rows.length, "unreachable" in h ? c.red(`UNREACHABLE: ${h.unreachable}`) : c.red(`FAILED: ${h.failed}`));
+      notes.set(
+        rows.length,
+        "unreachable" in h ? c.red(`UNREACHABLE: ${h.unreachable}`) : c.red(`FAILED: ${h.failed}`),
+      );
       rows.push([host]);
       continue;
     }
@@ -59,14 +87,33 @@ export function releasesTable(report: ReleasesReport, c: ChalkInstance): string[
       rows.push([host]);
       continue;
     }
-    [...h.releases].reverse().forEach((r, i) => rows.push([i === 0 ? host : "", r.sha === h.current ? "*" : "", r.sha, r.status, r.deployed_at, r.artifact, r.run]));
+    [...h.releases]
+      .reverse()
+      .forEach((r, i) =>
+        rows.push([
+          i === 0 ? host : "",
+          r.sha === h.current ? "*" : "",
+          r.sha,
+          r.status,
+          r.deployed_at,
+          r.artifact,
+          r.run,
+        ]),
+      );
   }
   const head = ["HOST", "", "RELEASE", "STATUS", "DEPLOYED", "ARTIFACT", "RUN"];
   const w = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((r) => (r[i] ?? "").length)));
   const status = (s: string) => (s.startsWith("good") ? c.green(s) : s.startsWith("bad") ? c.red(s) : c.yellow(s));
   // colour after padding: escape codes would throw the widths off
-  const line = (r: string[], colour = true) => r.map((x, i) => (colour && i === 3 ? status(x.padEnd(w[i]!)) : x.padEnd(w[i]!))).join("  ").trimEnd();
-  return [line(head, false), ...rows.map((r, i) => (notes.has(i) ? `${r[0]!.padEnd(w[0]!)}  ${notes.get(i)}` : line(r)))];
+  const line = (r: string[], colour = true) =>
+    r
+      .map((x, i) => (colour && i === 3 ? status(x.padEnd(w[i]!)) : x.padEnd(w[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(head, false),
+    ...rows.map((r, i) => (notes.has(i) ? `${r[0]!.padEnd(w[0]!)}  ${notes.get(i)}` : line(r))),
+  ];
 }
 
 export const rollbackCommand: Command = {
@@ -76,19 +123,49 @@ export const rollbackCommand: Command = {
     summary: `Switch an app back to its last good release (or --to one) on every host, through the deploy module: restart, health check, manifest. One host first, then the rest (serial ${JSON.stringify(ROLLBACK_SERIAL)}); a failed first host stops it.`,
     positionals: [0, 0],
     options: {
-      to: { type: "string", arg: "SHA", help: "a release kept on the hosts (a sha prefix, as armgo releases shows it); default the last good one before current" },
+      to: {
+        type: "string",
+        arg: "SHA",
+        help: "a release kept on the hosts (a sha prefix, as armgo releases shows it); default the last good one before current",
+      },
       check: { type: "boolean", short: "C", help: "say which release would become current, change nothing" },
       diff: { type: "boolean", short: "D", help: "show before/after of what changes" },
-      "no-wait": { type: "boolean", help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting" },
+      "no-wait": {
+        type: "boolean",
+        help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting",
+      },
       verbose: { type: "boolean", short: "v", multiple: true, help: "show remote commands and their output" },
       ...appOptions,
     },
   },
   async run({ values: v }, print) {
-    const opts = { ...appOf(v, rollbackCommand.spec), to: v.to as string | undefined, check: Boolean(v.check), diff: Boolean(v.diff), verbose: Boolean(v.verbose) };
-    const result = await rollback({ ...opts, ...(await becomePassword(v)), signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) });
+    const opts = {
+      ...appOf(v, rollbackCommand.spec),
+      to: v.to as string | undefined,
+      check: Boolean(v.check),
+      diff: Boolean(v.diff),
+      verbose: Boolean(v.verbose),
+    };
+    const result = await rollback({
+      ...opts,
+      ...(await becomePassword(v)),
+      signal: interruptible(),
+      onEvent: renderer(v, opts),
+      lock: lockOptions(v),
+    });
     const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, deployed: result.deployed, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
+    if (v.json)
+      print(
+        JSON.stringify({
+          type: "summary",
+          run_id: result.runId,
+          recap: result.recap,
+          deployed: result.deployed,
+          exit_code: code,
+          stats: result.stats,
+          audit_heads: result.auditHeads,
+        }),
+      );
     return code;
   },
 };

@@ -29,5 +29,9 @@ export function diffLines(before: string, after: string): Array<{ op: " " | "-" 
 }
 
 export function formatDiff(d: Diff): string[] {
-  return [`--- ${d.beforeHeader ?? "before"}`, `+++ ${d.afterHeader ?? "after"}`, ...diffLines(d.before, d.after).map((l) => `${l.op}${l.line}`)];
+  return [
+    `--- ${d.beforeHeader ?? "before"}`,
+    `+++ ${d.afterHeader ?? "after"}`,
+    ...diffLines(d.before, d.after).map((l) => `${l.op}${l.line}`),
+  ];
 }

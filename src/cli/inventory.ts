@@ -11,7 +11,11 @@ export const inventoryCommand: Command = {
     positionals: [0, 0],
     options: {
       inventory: inventoryOption,
-      "playbook-dir": { type: "string", arg: "DIR", help: "also read group_vars/ and host_vars/ beside a playbook in DIR" },
+      "playbook-dir": {
+        type: "string",
+        arg: "DIR",
+        help: "also read group_vars/ and host_vars/ beside a playbook in DIR",
+      },
       list: { type: "boolean", help: "JSON: groups and every host's merged vars" },
       graph: { type: "boolean", help: "the group tree" },
     },
@@ -19,7 +23,10 @@ export const inventoryCommand: Command = {
   async run({ values: v }, print) {
     const { inventory } = await import("../commands/inventory.js");
     const dir = v["playbook-dir"] as string | undefined;
-    const view = await inventory({ inventory: inventories(v.inventory, inventoryCommand.spec), ...(dir ? { playbookDir: dir } : {}) });
+    const view = await inventory({
+      inventory: inventories(v.inventory, inventoryCommand.spec),
+      ...(dir ? { playbookDir: dir } : {}),
+    });
     printWarnings(view.warnings);
     print(v.graph ? view.graph.join("\n") : JSON.stringify(view.list, null, 2));
     return EXIT.ok;

@@ -49,7 +49,8 @@ export class Transfers {
     const t = this.tasks.get(index);
     if (!t) return undefined;
     const base = t.samples[0];
-    const rate = base && now > base[0] && t.samples.length > 1 ? ((t.bytes - base[1]) * 1000) / (now - base[0]) : undefined;
+    const rate =
+      base && now > base[0] && t.samples.length > 1 ? ((t.bytes - base[1]) * 1000) / (now - base[0]) : undefined;
     return { bytes: t.bytes, rate, text: t.text };
   }
 
@@ -86,7 +87,9 @@ export function liveLines(state: PlayState, changes: Changes, transfers: Transfe
     if (t?.text && state.of(t.text.host) === k) line += ` · ${t.text.host}: ${t.text.text}`;
     lines.push(line);
   }
-  return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES - 1), `… and ${lines.length - MAX_LINES + 1} more tasks running`] : lines;
+  return lines.length > MAX_LINES
+    ? [...lines.slice(0, MAX_LINES - 1), `… and ${lines.length - MAX_LINES + 1} more tasks running`]
+    : lines;
 }
 
 /** The block of live lines at the bottom of the terminal: erased before output, then drawn again. */
@@ -105,7 +108,8 @@ export class LiveBlock {
 
   /** Draw `lines`; `throttled`: not if the block is on screen and was drawn less than REDRAW_MS ago. */
   draw(lines: string[], now: number, throttled: boolean): void {
-    if ((throttled && this.shown > 0 && now - this.drawnAt < REDRAW_MS) || (this.shown === 0 && lines.length === 0)) return;
+    if ((throttled && this.shown > 0 && now - this.drawnAt < REDRAW_MS) || (this.shown === 0 && lines.length === 0))
+      return;
     // a terminal that reports no size (0) gets 80 columns
     const width = Math.max(20, (this.stream.columns || 80) - 1);
     const text = lines.map((l) => l.slice(0, width)).join("\n");

@@ -9,7 +9,8 @@ dispatch(process.argv.slice(2), (text) => process.stdout.write(text + "\n")).the
   (code) => process.exit(code),
   (e: unknown) => {
     const code = exitForError(e);
-    const line = e instanceof Error && "oneLine" in e ? (e as ArmgoError).oneLine() : (e as Error)?.stack ?? String(e);
+    const line =
+      e instanceof Error && "oneLine" in e ? (e as ArmgoError).oneLine() : ((e as Error)?.stack ?? String(e));
     process.stderr.write(`${code === EXIT.internal ? "armgo: internal error: " : "ERROR: "}${line}\n`);
     process.exit(code);
   },

@@ -1,12 +1,22 @@
 // `armgo play` in the command table: converge, or (--syntax-check, --list-*) only load and list.
-import { type Command, becomePassword, interruptible, lockOptions, printWarnings, renderer, runOptions, runOptionsOf } from "./command.js";
+import {
+  type Command,
+  becomePassword,
+  interruptible,
+  lockOptions,
+  printWarnings,
+  renderer,
+  runOptions,
+  runOptionsOf,
+} from "./command.js";
 import { EXIT, exitForRecap } from "./exit.js";
 
 export const playCommand: Command = {
   spec: {
     name: "play",
     usage: "armgo play PLAYBOOK -i INVENTORY [options]",
-    summary: "Converge hosts to what the playbook describes. Each task checks the host first, so a second run changes nothing.",
+    summary:
+      "Converge hosts to what the playbook describes. Each task checks the host first, so a second run changes nothing.",
     positionals: [1, 1],
     options: {
       check: { type: "boolean", short: "C", help: "probe and plan only: print what would change, change nothing" },
@@ -20,7 +30,10 @@ export const playCommand: Command = {
   async run(args, print) {
     const v = args.values;
     const opts = runOptionsOf(args, playCommand.spec);
-    const [{ loadRun }, { listPlay, play }] = await Promise.all([import("../load/run.js"), import("../commands/play.js")]);
+    const [{ loadRun }, { listPlay, play }] = await Promise.all([
+      import("../load/run.js"),
+      import("../commands/play.js"),
+    ]);
     const loaded = loadRun(opts);
     printWarnings(loaded.inventory.warnings);
     // a run shows the playbook's warnings as its first events; a check or a listing, here
@@ -32,16 +45,41 @@ export const playCommand: Command = {
     }
     if (v["list-hosts"] || v["list-tasks"]) {
       warn();
-      for (const p of await listPlay(opts, { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) }, loaded)) {
+      for (const p of await listPlay(
+        opts,
+        { hosts: Boolean(v["list-hosts"]), tasks: Boolean(v["list-tasks"]) },
+        loaded,
+      )) {
         print(`play: ${p.play}`);
         for (const h of p.hosts ?? []) print(`  ${h}`);
-        for (const t of p.tasks ?? []) print(`  ${t.name}  [${t.module}]${t.tags.length ? `  TAGS: [${t.tags.join(", ")}]` : ""}`);
+        for (const t of p.tasks ?? [])
+          print(`  ${t.name}  [${t.module}]${t.tags.length ? `  TAGS: [${t.tags.join(", ")}]` : ""}`);
       }
       return EXIT.ok;
     }
-    const result = await play({ ...opts, ...(await becomePassword(v)), signal: interruptible(), onEvent: renderer(v, opts), lock: lockOptions(v) }, loaded);
+    const result = await play(
+      {
+        ...opts,
+        ...(await becomePassword(v)),
+        signal: interruptible(),
+        onEvent: renderer(v, opts),
+        lock: lockOptions(v),
+      },
+      loaded,
+    );
     const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json) print(JSON.stringify({ type: "summary", run_id: result.runId, recap: result.recap, deployed: result.deployed, exit_code: code, stats: result.stats, audit_heads: result.auditHeads }));
+    if (v.json)
+      print(
+        JSON.stringify({
+          type: "summary",
+          run_id: result.runId,
+          recap: result.recap,
+          deployed: result.deployed,
+          exit_code: code,
+          stats: result.stats,
+          audit_heads: result.auditHeads,
+        }),
+      );
     return code;
   },
 };

@@ -33,7 +33,8 @@ export function recapLines(recap: Recap, c: ChalkInstance): string[] {
   const w = Math.max(0, ...hosts.map((h) => h.length));
   return hosts.map((h) => {
     const r = recap[h]!;
-    const name = r.unreachable || r.failed ? c.red(h.padEnd(w)) : r.changed ? c.yellow(h.padEnd(w)) : c.green(h.padEnd(w));
+    const name =
+      r.unreachable || r.failed ? c.red(h.padEnd(w)) : r.changed ? c.yellow(h.padEnd(w)) : c.green(h.padEnd(w));
     const f = (k: string, v: number, color: (s: string) => string): string => (v ? color(`${k}=${v}`) : `${k}=${v}`);
     return `${name} : ${f("ok", r.ok, c.green)}  ${f("changed", r.changed, c.yellow)}  ${f("unreachable", r.unreachable, c.red)}  ${f("failed", r.failed, c.red)}  ${f("skipped", r.skipped, c.cyan)}  ${f("ignored", r.ignored, c.magenta)}`;
   });
@@ -50,7 +51,10 @@ function resultLines(r: TaskResult, c: ChalkInstance, diff: boolean): string[] {
     failed: () => c.red(`fatal: [${r.host}]${item}: FAILED! ${r.msg}`),
     unreachable: () => c.red(`fatal: [${r.host}]: UNREACHABLE! ${r.msg}`),
   }[r.status]();
-  const diffs = diff && r.diff ? formatDiff(r.diff).map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l)) : [];
+  const diffs =
+    diff && r.diff
+      ? formatDiff(r.diff).map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l))
+      : [];
   return [line, ...diffs];
 }
 
@@ -71,7 +75,8 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
   }
   const c = colors(out);
   const now = opts.now ?? Date.now;
-  const block = (opts.live ?? (Boolean(err.isTTY) && process.env.NO_COLOR === undefined)) ? new LiveBlock(err) : undefined;
+  const block =
+    (opts.live ?? (Boolean(err.isTTY) && process.env.NO_COLOR === undefined)) ? new LiveBlock(err) : undefined;
   const print = (line: string): void => {
     block?.clear();
     out.write(line + "\n");
@@ -126,7 +131,12 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
         const r = e.result;
         play?.at(r.host, r.task_index);
         changes.add(r);
-        grouped.add(r.task_index, r.task, resultLines(r, c, opts.diff), r.status === "failed" || r.status === "unreachable");
+        grouped.add(
+          r.task_index,
+          r.task,
+          resultLines(r, c, opts.diff),
+          r.status === "failed" || r.status === "unreachable",
+        );
         break;
       }
       case "host_done":
@@ -135,8 +145,15 @@ export function createRenderer(opts: RenderOptions): (e: RunEvent) => void {
       case "command":
         if (opts.verbose) {
           const cmd = e.command;
-          const head = c.gray(`<${cmd.host}> exit ${cmd.code} in ${cmd.duration_ms} ms: ${cmd.script.trim().split("\n")[0]}${cmd.script.includes("\n") ? " …" : ""}`);
-          const tail = (cmd.stdout + cmd.stderr).trimEnd().split("\n").filter(Boolean).slice(-20).map((l) => c.gray(`    ${l}`));
+          const head = c.gray(
+            `<${cmd.host}> exit ${cmd.code} in ${cmd.duration_ms} ms: ${cmd.script.trim().split("\n")[0]}${cmd.script.includes("\n") ? " …" : ""}`,
+          );
+          const tail = (cmd.stdout + cmd.stderr)
+            .trimEnd()
+            .split("\n")
+            .filter(Boolean)
+            .slice(-20)
+            .map((l) => c.gray(`    ${l}`));
           grouped.addForHost(cmd.host, [head, ...tail]);
         }
         break;

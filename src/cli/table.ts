@@ -19,7 +19,18 @@ import { labCommand } from "./lab.js";
 import { playCommand } from "./play.js";
 import { validateCommand } from "./validate.js";
 
-export const commands: readonly Command[] = [playCommand, driftCommand, validateCommand, inventoryCommand, factsCommand, releasesCommand, rollbackCommand, auditCommand, cronCommand, labCommand];
+export const commands: readonly Command[] = [
+  playCommand,
+  driftCommand,
+  validateCommand,
+  inventoryCommand,
+  factsCommand,
+  releasesCommand,
+  rollbackCommand,
+  auditCommand,
+  cronCommand,
+  labCommand,
+];
 
 const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help" };
 
@@ -58,7 +69,13 @@ export async function dispatch(argv: string[], print: Print): Promise<number> {
   }
   const command = commands.find((c) => c.spec.name === name);
   if (!command) {
-    throw new InputError(`unknown command '${name}'${didYouMean(name, commands.map((c) => c.spec.name))}`, { hint: "see armgo --help" });
+    throw new InputError(
+      `unknown command '${name}'${didYouMean(
+        name,
+        commands.map((c) => c.spec.name),
+      )}`,
+      { hint: "see armgo --help" },
+    );
   }
   const spec = withHelp(command.spec);
   const parsed = parse(spec, rest);

@@ -18,7 +18,9 @@ export const validateCommand: Command = {
     const { validate } = await import("../commands/validate.js");
     const s = await validate({ playbook: positionals[0]!, ...(inv ? { inventory: inv } : {}) });
     printWarnings(s.warnings);
-    print(`${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv!.join(", ")}: ${s.hosts} host(s)` : ""}`);
+    print(
+      `${positionals[0]}: ok — ${s.plays} play(s), ${s.tasks} task(s), ${s.handlers} handler(s)${s.hosts !== undefined ? `; ${inv!.join(", ")}: ${s.hosts} host(s)` : ""}`,
+    );
     return EXIT.ok;
   },
 };

@@ -35,7 +35,8 @@ export interface CronInstalled {
 }
 
 const configDir = (): string => join(process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "armgo");
-const unitDir = (): string => (process.getuid?.() === 0 ? "/etc/systemd/system" : join(homedir(), ".config/systemd/user"));
+const unitDir = (): string =>
+  process.getuid?.() === 0 ? "/etc/systemd/system" : join(homedir(), ".config/systemd/user");
 
 export async function cronInstall(opts: CronInstallOptions): Promise<CronInstalled> {
   // A cron entry that points at a broken playbook would fail unseen every half hour: refuse it now.
@@ -87,7 +88,8 @@ export async function cronRemove(name: string): Promise<boolean> {
   const timer = join(unitDir(), `armgo-${name}.timer`);
   if (existsSync(timer)) {
     systemctl("disable", "--now", `armgo-${name}.timer`);
-    for (const f of [timer, join(unitDir(), `armgo-${name}.service`), join(configDir(), "cron", `${name}.sh`)]) rmSync(f, { force: true });
+    for (const f of [timer, join(unitDir(), `armgo-${name}.service`), join(configDir(), "cron", `${name}.sh`)])
+      rmSync(f, { force: true });
     systemctl("daemon-reload");
     removed = true;
   }

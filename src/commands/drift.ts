@@ -60,9 +60,14 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
     const facts = r.module === FACTS_MODULE ? (r.data?.facts as { go_version?: string | null } | undefined) : undefined;
     // Named as `go version` prints it, as Go's own go_info metric labels it.
     if (facts?.go_version) seen.go.set(r.host, `go${facts.go_version}`);
-    if (r.status === "failed" || r.status === "unreachable") seen.errors.set(r.host, { state: r.status, msg: `${r.task}: ${r.msg}` });
+    if (r.status === "failed" || r.status === "unreachable")
+      seen.errors.set(r.host, { state: r.status, msg: `${r.task}: ${r.msg}` });
     // A task that can't know in advance (a command without creates) is not evidence of drift.
-    else if (r.changed && !r.uncertain) seen.tasks.set(r.host, [...(seen.tasks.get(r.host) ?? []), { play: r.play, task: r.task, msg: r.msg, diff: r.diff }]);
+    else if (r.changed && !r.uncertain)
+      seen.tasks.set(r.host, [
+        ...(seen.tasks.get(r.host) ?? []),
+        { play: r.play, task: r.task, msg: r.msg, diff: r.diff },
+      ]);
   };
   const result = await runPlaybook(
     {
@@ -78,7 +83,9 @@ async function observe(opts: RunOptions, loaded: Loaded): Promise<{ result: RunR
 }
 
 export async function drift(opts: DriftOptions, loaded: Loaded = loadRun(opts)): Promise<DriftReport> {
-  return withRunLock(opts, loaded, `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, () => driftLocked(opts, loaded));
+  return withRunLock(opts, loaded, `armgo drift ${loaded.playbook.file}${opts.fix ? " --fix" : ""}`, () =>
+    driftLocked(opts, loaded),
+  );
 }
 
 async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftReport> {
@@ -110,8 +117,20 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
     const error = first.seen.errors.get(h);
     const found = first.seen.tasks.get(h) ?? [];
     const remaining = opts.fix && drifted.includes(h) ? (last.seen.tasks.get(h) ?? []) : found;
-    const state: HostDriftState = error ? error.state : found.length === 0 ? "in_sync" : remaining.length === 0 ? "fixed" : "drifted";
-    report.hosts[h] = { state, drifted: found, remaining, ...(error ? { error: error.msg } : {}), goVersion: last.seen.go.get(h) ?? first.seen.go.get(h) };
+    const state: HostDriftState = error
+      ? error.state
+      : found.length === 0
+        ? "in_sync"
+        : remaining.length === 0
+          ? "fixed"
+          : "drifted";
+    report.hosts[h] = {
+      state,
+      drifted: found,
+      remaining,
+      ...(error ? { error: error.msg } : {}),
+      goVersion: last.seen.go.get(h) ?? first.seen.go.get(h),
+    };
   }
 
   // An interrupted drift concluded nothing: the runs' own logs say they were interrupted, and

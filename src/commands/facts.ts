@@ -32,7 +32,10 @@ export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
           const t = await connectHost(inv, h, { ...opts, jumps });
           try {
             const r = await t.exec(factsScript);
-            report[h] = r.code === 0 ? { facts: parseFacts(r.stdout) } : { failed: `facts script exited ${r.code}: ${r.stderr.trim()}` };
+            report[h] =
+              r.code === 0
+                ? { facts: parseFacts(r.stdout) }
+                : { failed: `facts script exited ${r.code}: ${r.stderr.trim()}` };
           } finally {
             await t.close();
           }

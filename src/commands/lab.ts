@@ -27,7 +27,17 @@ export type LabReport =
 export async function lab(opts: LabOptions): Promise<LabReport> {
   switch (opts.action) {
     case "up":
-      return { action: "up", lab: await labUp({ hosts: opts.hosts ?? 3, arch: opts.arch ?? "arm64", init: opts.init, out: opts.out, stateDir: opts.stateDir, bastion: opts.bastion }) };
+      return {
+        action: "up",
+        lab: await labUp({
+          hosts: opts.hosts ?? 3,
+          arch: opts.arch ?? "arm64",
+          init: opts.init,
+          out: opts.out,
+          stateDir: opts.stateDir,
+          bastion: opts.bastion,
+        }),
+      };
     case "status":
       return { action: "status", status: await labStatus({ stateDir: opts.stateDir }) };
     case "down":

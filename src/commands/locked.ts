@@ -8,8 +8,20 @@ import { acquireRunLock, type LockOptions, runLockDir } from "../lock/run-lock.j
 export type RunLockOptions = Pick<LockOptions, "wait" | "onNotice">;
 
 /** `work` under the run lock of the loaded inventory and the run's shard; released however it ends. */
-export async function withRunLock<T>(opts: Pick<RunOptions, "shard" | "signal"> & { lock?: RunLockOptions }, loaded: Loaded, command: string, work: () => Promise<T>): Promise<T> {
-  const lock = await acquireRunLock({ ...opts.lock, dir: runLockDir(), inventory: loaded.inventory.sources ?? loaded.inventory.file, part: shardName(opts.shard), command, signal: opts.signal });
+export async function withRunLock<T>(
+  opts: Pick<RunOptions, "shard" | "signal"> & { lock?: RunLockOptions },
+  loaded: Loaded,
+  command: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireRunLock({
+    ...opts.lock,
+    dir: runLockDir(),
+    inventory: loaded.inventory.sources ?? loaded.inventory.file,
+    part: shardName(opts.shard),
+    command,
+    signal: opts.signal,
+  });
   try {
     return await work();
   } finally {

@@ -15,7 +15,9 @@ export interface PlayOptions extends RunOptions {
 export async function play(opts: PlayOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
   // A check changes nothing, so it needs no turn; a real run waits for the one before it.
   if (opts.check) return runPlaybook(opts, loaded);
-  return withRunLock(opts, loaded, opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, () => runPlaybook(opts, loaded));
+  return withRunLock(opts, loaded, opts.lock?.command ?? `armgo play ${loaded.playbook.file}`, () =>
+    runPlaybook(opts, loaded),
+  );
 }
 
 export interface PlayListing {
@@ -36,7 +38,13 @@ export async function listPlay(
     play: p.name,
     ...(want.hosts ? { hosts: playHosts(loaded.inventory, p, opts) } : {}),
     ...(want.tasks
-      ? { tasks: selectTasks(p.tasks, p.tags, opts.tags ?? [], opts.skipTags ?? []).map((t) => ({ name: t.name, module: t.module, tags: t.tags })) }
+      ? {
+          tasks: selectTasks(p.tasks, p.tags, opts.tags ?? [], opts.skipTags ?? []).map((t) => ({
+            name: t.name,
+            module: t.module,
+            tags: t.tags,
+          })),
+        }
       : {}),
   }));
 }

@@ -6,7 +6,10 @@ import type { RunOptions, TaskResult } from "../engine/types.js";
 import { appDir, manifestPath, parseManifest, type Release } from "../modules/deploy/index.js";
 import { type AppOptions, appRun, deployArgs } from "./app.js";
 
-export interface ReleasesOptions extends AppOptions, Pick<RunOptions, "forks" | "auditDir" | "hostKeyChecking" | "knownHosts" | "sshConfig" | "signal" | "onNotice"> {}
+export interface ReleasesOptions
+  extends
+    AppOptions,
+    Pick<RunOptions, "forks" | "auditDir" | "hostKeyChecking" | "knownHosts" | "sshConfig" | "signal" | "onNotice"> {}
 
 export type HostReleases = { current?: string; releases: Release[] } | { unreachable: string } | { failed: string };
 
@@ -47,7 +50,13 @@ export async function releases(opts: ReleasesOptions): Promise<ReleasesReport> {
     `armgo releases --app ${opts.app}`,
     { name: `releases of ${opts.app}`, serial: [], gather_facts: false },
     // changed_when false + check_mode false: a read-only command, run while probing under --check
-    { name: "read releases.json", module: "command", args: { argv: ["sh", "-c", READ, "sh", manifestPath(dir), `${dir}/current`] }, changed_when: false, check_mode: false },
+    {
+      name: "read releases.json",
+      module: "command",
+      args: { argv: ["sh", "-c", READ, "sh", manifestPath(dir), `${dir}/current`] },
+      changed_when: false,
+      check_mode: false,
+    },
   );
   const results = new Map<string, TaskResult>();
   const run = await runPlaybook(

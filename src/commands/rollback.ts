@@ -21,8 +21,17 @@ export async function rollback(opts: RollbackOptions): Promise<RunResult> {
   const loaded = appRun(
     opts,
     command,
-    { name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`, serial: ROLLBACK_SERIAL, max_fail_percentage: 0, gather_facts: true },
-    { name: opts.to ? `switch ${opts.app} to ${opts.to}` : `switch ${opts.app} to its last good release`, module: "deploy", args },
+    {
+      name: `roll ${opts.app} back${opts.to ? ` to ${opts.to}` : ""}`,
+      serial: ROLLBACK_SERIAL,
+      max_fail_percentage: 0,
+      gather_facts: true,
+    },
+    {
+      name: opts.to ? `switch ${opts.app} to ${opts.to}` : `switch ${opts.app} to its last good release`,
+      module: "deploy",
+      args,
+    },
   );
   const onEvent = opts.onEvent && ((e: RunEvent) => opts.onEvent!(withToHint(e)));
   return play({ ...opts, onEvent, lock: { ...opts.lock, command } }, loaded);
@@ -30,6 +39,7 @@ export async function rollback(opts: RollbackOptions): Promise<RunResult> {
 
 /** A host with no release to go back to: the deploy module lists what it has, this command says how to name one. */
 function withToHint(e: RunEvent): RunEvent {
-  if (e.type !== "task_result" || e.result.status !== "failed" || e.result.data?.rollback_candidates === undefined) return e;
+  if (e.type !== "task_result" || e.result.status !== "failed" || e.result.data?.rollback_candidates === undefined)
+    return e;
   return { ...e, result: { ...e.result, msg: `${e.result.msg} — name one with --to SHA (armgo releases lists them)` } };
 }

@@ -13,7 +13,11 @@ const end = (name: string): string => `# END armgo ${name}`;
 
 function crontab(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync("crontab", args, { input, encoding: "utf8" });
-  if (r.error) throw new ArmgoError(`cannot run crontab: ${r.error.message}`, { hint: "install cron (apt-get install cron), or use --systemd", cause: r.error });
+  if (r.error)
+    throw new ArmgoError(`cannot run crontab: ${r.error.message}`, {
+      hint: "install cron (apt-get install cron), or use --systemd",
+      cause: r.error,
+    });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -26,7 +26,10 @@ export interface CronJob {
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 export function checkName(name: string): string {
-  if (!NAME_PATTERN.test(name)) throw new InputError(`cron name '${name}' may hold only letters, digits, '.', '_' and '-'`, { hint: "pass --name NAME" });
+  if (!NAME_PATTERN.test(name))
+    throw new InputError(`cron name '${name}' may hold only letters, digits, '.', '_' and '-'`, {
+      hint: "pass --name NAME",
+    });
   return name;
 }
 
@@ -36,7 +39,9 @@ export function periodMinutes(every: string): number {
   const n = m ? Number(m[1]) : 0;
   const minutes = m?.[2] === "h" ? n * 60 : n;
   if (!m || minutes < 1 || (minutes <= 60 ? 60 % minutes : (minutes % 60) + (1440 % minutes)) !== 0) {
-    throw new InputError(`--every '${every}' must divide an hour (5m, 10m, 15m, 20m, 30m, 60m) or a day (1h, 2h, 3h, 4h, 6h, 8h, 12h, 24h)`);
+    throw new InputError(
+      `--every '${every}' must divide an hour (5m, 10m, 15m, 20m, 30m, 60m) or a day (1h, 2h, 3h, 4h, 6h, 8h, 12h, 24h)`,
+    );
   }
   return minutes;
 }
@@ -56,7 +61,16 @@ export function cronSchedule(period: number, splay: number): string {
 
 /** The drift run as /bin/sh will get it; `%` is cron's newline, so it is escaped. */
 export function commandLine(j: CronJob): string {
-  const args = [j.node, j.main, "drift", j.playbook, ...[j.inventory].flat().flatMap((i) => ["-i", i]), "--audit-dir", j.auditDir, "--no-wait"];
+  const args = [
+    j.node,
+    j.main,
+    "drift",
+    j.playbook,
+    ...[j.inventory].flat().flatMap((i) => ["-i", i]),
+    "--audit-dir",
+    j.auditDir,
+    "--no-wait",
+  ];
   if (j.fix) args.push("--fix");
   if (j.metrics) args.push("--metrics", j.metrics);
   return sh`cd ${j.cwd} && ARMGO_CACHE=${j.cache} ${args} >>${j.log} 2>&1`;

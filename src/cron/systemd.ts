@@ -18,7 +18,10 @@ export function script(j: CronJob): string {
 export function units(j: CronJob, scriptPath: string): { service: string; timer: string } {
   const period = periodMinutes(j.every);
   // systemd reads $, %, quotes and backslashes in ExecStart itself: the script's path must need none.
-  if (!/^[A-Za-z0-9_./@+-]+$/.test(scriptPath)) throw new InputError(`${scriptPath} cannot be named in a systemd unit as it is`, { hint: "set XDG_CONFIG_HOME to a path of letters, digits, '.', '_', '-' and '/'" });
+  if (!/^[A-Za-z0-9_./@+-]+$/.test(scriptPath))
+    throw new InputError(`${scriptPath} cannot be named in a systemd unit as it is`, {
+      hint: "set XDG_CONFIG_HOME to a path of letters, digits, '.', '_', '-' and '/'",
+    });
   return {
     service: [
       "[Unit]",

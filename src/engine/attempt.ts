@@ -52,14 +52,25 @@ export class TaskAttempt {
           again: (left) => {
             // the next attempt must read the host again
             this.p.probes.invalidate();
-            effects.emit({ type: "progress", host: inputs.host, task: task.name, text: `until not met, retrying (${left} left)` });
+            effects.emit({
+              type: "progress",
+              host: inputs.host,
+              task: task.name,
+              text: `until not met, retrying (${left} left)`,
+            });
           },
           signal: inputs.signal,
         },
       );
       return this.check.settle(check, outcome);
     } catch (e) {
-      if (inputs.signal?.aborted) return { status: "failed", changed: false, msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task", data: {} };
+      if (inputs.signal?.aborted)
+        return {
+          status: "failed",
+          changed: false,
+          msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task",
+          data: {},
+        };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
       // Nothing was applied because another controller holds the host: no failed_when or until judges that.
       if (e instanceof LockHeldError) return { status: "failed", changed: false, msg: e.oneLine(), data: {} };
@@ -77,7 +88,11 @@ export class TaskAttempt {
     } catch (e) {
       return { outcome: failure(unit.task, e), ran: false };
     }
-    if (!prep) return { outcome: { status: "skipped", changed: false, msg: `when: ${String(unit.task.when)} is false`, data: {} }, ran: false };
+    if (!prep)
+      return {
+        outcome: { status: "skipped", changed: false, msg: `when: ${String(unit.task.when)} is false`, data: {} },
+        ran: false,
+      };
     const exec = await this.executor(prep);
     try {
       const out = await probes.probe(turn, prep, exec);
@@ -86,7 +101,17 @@ export class TaskAttempt {
       const changes = isChange(prep.module, plan);
       if (changes && check && (unit.task.changed_when !== undefined || unit.task.failed_when !== undefined)) {
         // as Ansible skips it: changed_when and failed_when judge a result that check mode never has
-        return { outcome: { status: "skipped", changed: false, msg: `check mode: would ${plan.msg}, not judged`, data: plan.data ?? {}, plan, uncertain: true }, ran: false };
+        return {
+          outcome: {
+            status: "skipped",
+            changed: false,
+            msg: `check mode: would ${plan.msg}, not judged`,
+            data: plan.data ?? {},
+            plan,
+            uncertain: true,
+          },
+          ran: false,
+        };
       }
       // Another controller may have changed the host since it was probed: lock it, then read it again.
       if (changes && !check && prep.delegate === undefined && (await effects.lockHost())) {
@@ -94,7 +119,21 @@ export class TaskAttempt {
         return this.attempt(turn);
       }
       let applied: ApplyResult = {};
-      const ctx = () => moduleContext(exec, { ...inputs, fleet: effects.fleet, emit: effects.emit, task: unit.task.name, check, become: prep.become, env: prep.env, noLog: unit.task.no_log }, log);
+      const ctx = () =>
+        moduleContext(
+          exec,
+          {
+            ...inputs,
+            fleet: effects.fleet,
+            emit: effects.emit,
+            task: unit.task.name,
+            check,
+            become: prep.become,
+            env: prep.env,
+            noLog: unit.task.no_log,
+          },
+          log,
+        );
       if (changes && !check) {
         // whatever apply manages before it fails may have changed the host
         probes.invalidate();
@@ -102,8 +141,18 @@ export class TaskAttempt {
       } else if (checks(prep.module, plan)) {
         applied = await prep.module.apply(ctx(), prep.args, plan);
       }
-      const msg = check && changes ? `would ${plan.msg}${plan.uncertain ? " (outcome unknown in advance)" : ""}` : (applied.msg ?? plan.msg);
-      const outcome: Outcome = { status: changes ? "changed" : "ok", changed: changes, msg, data: { ...plan.data, ...applied.data }, plan, uncertain: plan.uncertain };
+      const msg =
+        check && changes
+          ? `would ${plan.msg}${plan.uncertain ? " (outcome unknown in advance)" : ""}`
+          : (applied.msg ?? plan.msg);
+      const outcome: Outcome = {
+        status: changes ? "changed" : "ok",
+        changed: changes,
+        msg,
+        data: { ...plan.data, ...applied.data },
+        plan,
+        uncertain: plan.uncertain,
+      };
       return { outcome, ran: prep.runsTask || (changes && !check) };
     } catch (e) {
       if (e instanceof UnreachableError || e instanceof LockHeldError || inputs.signal?.aborted) throw e;
@@ -115,6 +164,11 @@ export class TaskAttempt {
   private async executor(prep: Prepared): Promise<Executor> {
     if (prep.delegate === undefined) return this.p.own;
     const { verbose } = this.p.inputs;
-    return new Executor(await this.p.effects.delegate(prep.delegate), { asRoot: false, delegated: true, verbose, emit: this.p.effects.emit });
+    return new Executor(await this.p.effects.delegate(prep.delegate), {
+      asRoot: false,
+      delegated: true,
+      verbose,
+      emit: this.p.effects.emit,
+    });
   }
 }

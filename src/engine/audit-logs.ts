@@ -49,7 +49,13 @@ export class AuditLogs {
   close(interrupted: boolean, recap: (host: string) => HostRecap): Record<string, string> {
     const heads: Record<string, string> = {};
     for (const [host, log] of this.logs) {
-      heads[host] = log.write({ type: "run_end", run_id: this.start.runId, host, ...(interrupted ? { interrupted: true } : {}), recap: { ...recap(host) } });
+      heads[host] = log.write({
+        type: "run_end",
+        run_id: this.start.runId,
+        host,
+        ...(interrupted ? { interrupted: true } : {}),
+        recap: { ...recap(host) },
+      });
       log.close();
     }
     return heads;

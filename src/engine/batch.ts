@@ -48,7 +48,10 @@ export function newMarker(): string {
 /** Sections as one script under a new marker, and how to split that script's output back. */
 export function batched(sections: Section[]): { script: string; split(stdout: string, stderr: string): ProbeOutput[] } {
   const marker = newMarker();
-  return { script: batchScript(sections, marker), split: (stdout, stderr) => splitBatch(sections.length, marker, stdout, stderr) };
+  return {
+    script: batchScript(sections, marker),
+    split: (stdout, stderr) => splitBatch(sections.length, marker, stdout, stderr),
+  };
 }
 
 /** Any marker newMarker makes: the simulated fleet (bench/sim-transport.ts) replays a batch under a new one. */

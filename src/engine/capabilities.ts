@@ -4,7 +4,10 @@ import type { Task } from "../load/model.js";
 import type { Module, Plan } from "../modules/contract.js";
 
 /** Ansible's rule: only a task that declares no change and opts out of check mode may run while probing. */
-export function probeRunsTask(module: Pick<Module, "capabilities">, task: Pick<Task, "changed_when" | "check_mode">): boolean {
+export function probeRunsTask(
+  module: Pick<Module, "capabilities">,
+  task: Pick<Task, "changed_when" | "check_mode">,
+): boolean {
   return Boolean(module.capabilities?.probeRunsTask) && task.changed_when === false && task.check_mode === false;
 }
 

@@ -15,7 +15,12 @@ export class CheckMode {
   /** A failure after a would-be change is not judged, even in a task that runs for real: that change was never made. */
   settle(check: boolean, o: Outcome): Outcome {
     if (o.status === "failed" && this.pending) {
-      return { ...o, status: "skipped", uncertain: true, msg: `not judged under --check: an earlier task would change this host first (${o.msg})` };
+      return {
+        ...o,
+        status: "skipped",
+        uncertain: true,
+        msg: `not judged under --check: an earlier task would change this host first (${o.msg})`,
+      };
     }
     if (check && o.changed) this.pending = true;
     return o;

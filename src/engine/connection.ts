@@ -120,7 +120,8 @@ export function connectionConfig(
     ...passwordEnv(vars),
     ...becomePassword(vars, opts),
     // ansible_ssh_host_key_checking is an -o on the target's command line: over its ssh config, not its hops'
-    hostKeyChecking: opts.hostKeyChecking ?? inventoryHostKeyChecking(vars.ansible_ssh_host_key_checking) ?? checking(t),
+    hostKeyChecking:
+      opts.hostKeyChecking ?? inventoryHostKeyChecking(vars.ansible_ssh_host_key_checking) ?? checking(t),
     knownHostsFile: knownHosts(t),
     ...(t.connectTimeoutS ? { connectTimeoutMs: t.connectTimeoutS * 1000 } : {}),
     ...(t.connectionAttempts ? { connectAttempts: t.connectionAttempts } : {}),
@@ -171,7 +172,10 @@ function passwordEnv(vars: Record<string, unknown>): { passwordEnv?: string } {
 }
 
 /** -K's password for every host, else the name of the variable that holds the host's (become_password_env). */
-function becomePassword(vars: Record<string, unknown>, opts: ConnectOptions): { becomePassword?: string; becomePasswordEnv?: string } {
+function becomePassword(
+  vars: Record<string, unknown>,
+  opts: ConnectOptions,
+): { becomePassword?: string; becomePasswordEnv?: string } {
   return {
     ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
     ...(typeof vars.become_password_env === "string" ? { becomePasswordEnv: vars.become_password_env } : {}),

@@ -50,7 +50,10 @@ export class Connections {
   /** Other hosts for modules that check against the fleet: the run's connections, facts gathered once. */
   readonly fleet: Fleet = {
     hosts: (pattern) => selectOrFail(this.loaded.inventory, pattern, "targets"),
-    facts: (host) => this.controller.memo(`facts:${host}`, async () => parseFacts((await (await this.transport(host)).exec(factsScript)).stdout)),
+    facts: (host) =>
+      this.controller.memo(`facts:${host}`, async () =>
+        parseFacts((await (await this.transport(host)).exec(factsScript)).stdout),
+      ),
     exec: async (host, script, opts) => (await this.transport(host)).exec(script, opts),
     put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
   };

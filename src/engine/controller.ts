@@ -14,10 +14,13 @@ async function get(url: string): Promise<Response> {
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (e) {
-    throw new TaskError(`cannot fetch ${url}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message}`, {
-      hint: "check the URL and that the controller can reach it",
-      cause: e,
-    });
+    throw new TaskError(
+      `cannot fetch ${url}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message}`,
+      {
+        hint: "check the URL and that the controller can reach it",
+        cause: e,
+      },
+    );
   }
   if (!res.ok) throw new TaskError(`fetching ${url} answered HTTP ${res.status}`, { hint: "check the URL" });
   return res;

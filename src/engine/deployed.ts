@@ -5,11 +5,16 @@ import type { DeployedSummary, TaskResult } from "./types.js";
 
 function deployedOf(r: TaskResult): Deployed | undefined {
   const d = r.data?.deployed as Partial<Deployed> | undefined;
-  return typeof d?.app === "string" && (typeof d.release === "string" || d.release === null) ? { app: d.app, release: d.release } : undefined;
+  return typeof d?.app === "string" && (typeof d.release === "string" || d.release === null)
+    ? { app: d.app, release: d.release }
+    : undefined;
 }
 
 export class DeployedTracker {
-  private readonly apps = new Map<string, { hosts: Map<string, string | null>; notStarted: Set<string>; unknown: Set<string> }>();
+  private readonly apps = new Map<
+    string,
+    { hosts: Map<string, string | null>; notStarted: Set<string>; unknown: Set<string> }
+  >();
   /** Apps the current play deployed. */
   private readonly inPlay = new Set<string>();
 

@@ -37,10 +37,21 @@ export class Executor {
   async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}, noLog = false): Promise<ExecResult> {
     const r = await this.transport.exec(script, opts);
     if (this.opts.verbose) {
-      const shown = noLog ? { script: "(no_log)", stdout: "", stderr: "" } : { script, stdout: r.stdout, stderr: r.stderr };
-      this.opts.emit({ type: "command", command: { host: this.transport.host, ...shown, code: r.code, duration_ms: r.durationMs } });
+      const shown = noLog
+        ? { script: "(no_log)", stdout: "", stderr: "" }
+        : { script, stdout: r.stdout, stderr: r.stderr };
+      this.opts.emit({
+        type: "command",
+        command: { host: this.transport.host, ...shown, code: r.code, duration_ms: r.durationMs },
+      });
     }
-    log.push({ ...this.ranOn(), script, code: r.code, duration_ms: r.durationMs, ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}) });
+    log.push({
+      ...this.ranOn(),
+      script,
+      code: r.code,
+      duration_ms: r.durationMs,
+      ...(r.code !== 0 && r.stderr ? { stderr_tail: r.stderr.slice(-2000) } : {}),
+    });
     return r;
   }
 }
@@ -63,7 +74,8 @@ export interface ContextParts {
 
 export function moduleContext(exec: Executor, parts: ContextParts, log: CommandRecord[]): ModuleContext {
   const become = exec.become(parts.become);
-  const run = (script: string, opts: ExecOptions = {}): Promise<ExecResult> => exec.exec(parts.env + script, log, { become, ...opts }, parts.noLog);
+  const run = (script: string, opts: ExecOptions = {}): Promise<ExecResult> =>
+    exec.exec(parts.env + script, log, { become, ...opts }, parts.noLog);
   return {
     host: parts.host,
     facts: parts.facts,

@@ -29,7 +29,9 @@ export async function gather(transport: Transport, batch: Pending[]): Promise<Ga
   const end = newMarker();
   const probes = batched(batch.map((p) => p.section));
   // a subshell, not sh -c: the facts (ansible_env too) read exactly as when sent alone
-  const r = await transport.exec(`(\n${factsScript}\n) </dev/null\nprintf '\\n%s:%s\\n' '${end}' "$?"\n${probes.script}`);
+  const r = await transport.exec(
+    `(\n${factsScript}\n) </dev/null\nprintf '\\n%s:%s\\n' '${end}' "$?"\n${probes.script}`,
+  );
   const at = r.stdout.indexOf(`\n${end}:`);
   const code = at < 0 ? -1 : Number(/^\d+/.exec(r.stdout.slice(at + end.length + 2))?.[0] ?? -1);
   return {
@@ -37,7 +39,11 @@ export async function gather(transport: Transport, batch: Pending[]): Promise<Ga
     facts: parseFacts(at < 0 ? r.stdout : r.stdout.slice(0, at)),
     code,
     durationMs: r.durationMs,
-    seed: { batch, outputs: probes.split(r.stdout, r.stderr), command: { script: probes.script, code: r.code, duration_ms: r.durationMs } },
+    seed: {
+      batch,
+      outputs: probes.split(r.stdout, r.stderr),
+      command: { script: probes.script, code: r.code, duration_ms: r.durationMs },
+    },
     probed: { stdout: at < 0 ? "" : r.stdout.slice(at), stderr: r.stderr },
   };
 }

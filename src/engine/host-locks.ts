@@ -19,7 +19,8 @@ export class HostLocks {
     if (this.locks.has(host)) return (await this.locks.get(host), false);
     const t = await this.transport(host);
     // The controller itself is covered by the run lock; several local "hosts" share one machine.
-    const taking = t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, HOST_LOCK_PATH, this.opts);
+    const taking =
+      t instanceof LocalTransport ? Promise.resolve(undefined) : acquireHostLock(t, HOST_LOCK_PATH, this.opts);
     this.locks.set(host, taking);
     return (await taking) !== undefined;
   }

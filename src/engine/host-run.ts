@@ -15,7 +15,13 @@ import type { Run } from "./run-state.js";
 import { firstBatch } from "./speculate.js";
 
 /** The host's facts, with the probes of `batch` in the same exec; recorded as before, and kept for the next run. */
-async function gatherFacts(run: Run, host: string, play: Play, transport: Transport, batch: Pending[]): Promise<Gathered> {
+async function gatherFacts(
+  run: Run,
+  host: string,
+  play: Play,
+  transport: Transport,
+  batch: Pending[],
+): Promise<Gathered> {
   const t0 = Date.now();
   const gathered = await gather(transport, batch);
   const { facts } = gathered;
@@ -35,7 +41,17 @@ async function gatherFacts(run: Run, host: string, play: Play, transport: Transp
     [{ script: "(facts)", code: gathered.code, duration_ms: gathered.durationMs }],
   );
   const { seed, probed } = gathered;
-  if (run.opts.verbose && seed && probed) run.emitFor(host)({ type: "command", command: { host, script: seed.command.script, code: seed.command.code, ...probed, duration_ms: seed.command.duration_ms } });
+  if (run.opts.verbose && seed && probed)
+    run.emitFor(host)({
+      type: "command",
+      command: {
+        host,
+        script: seed.command.script,
+        code: seed.command.code,
+        ...probed,
+        duration_ms: seed.command.duration_ms,
+      },
+    });
   // facts that failed or came back empty would only predict the wrong probes
   if (gathered.code === 0 && facts.arch) keepFacts(run.audits.dir, host, version, run.secrets.of(host).scrub(facts));
   return gathered;
@@ -56,7 +72,13 @@ const NO_FACTS: Facts = {
   hostname: "",
 };
 
-export async function runHost(run: Run, play: Play, order: PlayOrder, host: string, once: RunOnce<TaskRun>): Promise<boolean> {
+export async function runHost(
+  run: Run,
+  play: Play,
+  order: PlayOrder,
+  host: string,
+  once: RunOnce<TaskRun>,
+): Promise<boolean> {
   if (run.opts.signal?.aborted) return false;
   // every host of a play appears in the recap, even one that ran no task
   run.recapOf(host);
@@ -100,7 +122,17 @@ export async function runHost(run: Run, play: Play, order: PlayOrder, host: stri
     if (!(e instanceof UnreachableError)) throw e;
     run.out.add(host);
     // shown where the host stopped: before its first task
-    const result = { host, play: play.name, task: "connect", module: "ssh", status: "unreachable" as const, changed: false, msg: e.oneLine(), duration_ms: Date.now() - started, task_index: 0 };
+    const result = {
+      host,
+      play: play.name,
+      task: "connect",
+      module: "ssh",
+      status: "unreachable" as const,
+      changed: false,
+      msg: e.oneLine(),
+      duration_ms: Date.now() - started,
+      task_index: 0,
+    };
     run.recorder(host).record(result, []);
     return false;
   } finally {

@@ -27,16 +27,28 @@ export class HostRunner {
   ) {
     const { host, facts, controller, play } = inputs;
     this.vars = new HostVars(inputs);
-    const own = new Executor(effects.transport, { asRoot: facts.uid === 0, delegated: false, verbose: inputs.verbose, emit: effects.emit });
+    const own = new Executor(effects.transport, {
+      asRoot: facts.uid === 0,
+      delegated: false,
+      verbose: inputs.verbose,
+      emit: effects.emit,
+    });
     const prepare = { host, facts, controller, fleet: effects.fleet, playBecome: play.become };
-    this.probes = new ProbePlanner(new Lookahead(this.vars, prepare, inputs.secrets, own), this.vars, inputs.seed, speculation);
+    this.probes = new ProbePlanner(
+      new Lookahead(this.vars, prepare, inputs.secrets, own),
+      this.vars,
+      inputs.seed,
+      speculation,
+    );
     this.attempts = new TaskAttempt({ inputs, effects, vars: this.vars, probes: this.probes, own });
   }
 
   /** Runs the play's tasks, then notified handlers. Returns false when the host failed or became unreachable. */
   async run(tasks: Task[]): Promise<boolean> {
     if (!(await this.runList(tasks))) return false;
-    const handlers = this.inputs.play.handlers.filter((h) => [h.name, ...(h.listen ?? [])].some((n) => this.notified.has(n)));
+    const handlers = this.inputs.play.handlers.filter((h) =>
+      [h.name, ...(h.listen ?? [])].some((n) => this.notified.has(n)),
+    );
     this.probes.clear();
     return handlers.length === 0 || this.runList(handlers);
   }
@@ -76,18 +88,29 @@ export class HostRunner {
       const unitStart = Date.now();
       this.effects.emit({ type: "task_start", host, play: play.name, task: task.name, task_index: order.get(task) });
       const outcome = await this.attempts.run({ at: at.item(ii), unit, log: unitLog });
-      if (outcome.status === "unreachable" || !unit.hasItem) return { outcome, log: unitLog, started: unit.hasItem ? unitStart : started, unit };
+      if (outcome.status === "unreachable" || !unit.hasItem)
+        return { outcome, log: unitLog, started: unit.hasItem ? unitStart : started, unit };
       this.effects.recorder.show(taskResult(this.inputs, this.vars, task, unit, outcome, unitStart));
       outcomes.push(outcome);
       log.push(...unitLog);
     }
-    return { outcome: loopOutcome(list.map((u) => u.item), outcomes), log, started, shown: true };
+    return {
+      outcome: loopOutcome(
+        list.map((u) => u.item),
+        outcomes,
+      ),
+      log,
+      started,
+      shown: true,
+    };
   }
 
   /** Record the task's run (shown, audited, counted), then let it act on this host. */
   private finish(task: Task, run: TaskRun): boolean {
     const result = taskResult(this.inputs, this.vars, task, run.unit, run.outcome, run.started);
-    const commands = task.no_log ? run.log.map((c) => ({ script: "(no_log)", code: c.code, duration_ms: c.duration_ms })) : run.log;
+    const commands = task.no_log
+      ? run.log.map((c) => ({ script: "(no_log)", code: c.code, duration_ms: c.duration_ms }))
+      : run.log;
     this.effects.recorder.record(result, commands, { shown: run.shown, ignored: task.ignore_errors });
     return this.adopt(task, run.outcome, true);
   }

@@ -13,9 +13,15 @@ export function isTaskFailure(e: unknown): e is Error {
 export function failure(task: Task, e: unknown): Outcome {
   if (!isTaskFailure(e)) throw e;
   if (e instanceof UndefinedError) {
-    return { status: "failed", changed: false, msg: `undefined variable '${e.variable}' in task '${task.name}' (${position(task.where)})`, data: {} };
+    return {
+      status: "failed",
+      changed: false,
+      msg: `undefined variable '${e.variable}' in task '${task.name}' (${position(task.where)})`,
+      data: {},
+    };
   }
-  if (e instanceof ArmgoError) return { status: "failed", changed: false, msg: e.oneLine(), data: e instanceof TaskError ? e.data : {} };
+  if (e instanceof ArmgoError)
+    return { status: "failed", changed: false, msg: e.oneLine(), data: e instanceof TaskError ? e.data : {} };
   return { status: "failed", changed: false, msg: e.message, data: {} };
 }
 
@@ -27,10 +33,25 @@ export function loopOutcome(items: unknown[], outcomes: Outcome[]): Outcome {
     status: failed ? "failed" : changed ? "changed" : outcomes.every((o) => o.status === "skipped") ? "skipped" : "ok",
     changed,
     msg: failed?.msg ?? `${outcomes.length} items`,
-    data: { results: outcomes.map((o, i) => ({ item: items[i], status: o.status, changed: o.changed, msg: o.msg, ...o.data })) },
+    data: {
+      results: outcomes.map((o, i) => ({
+        item: items[i],
+        status: o.status,
+        changed: o.changed,
+        msg: o.msg,
+        ...o.data,
+      })),
+    },
   };
 }
 
 export function registerValue(o: Outcome): Record<string, unknown> {
-  return { ...o.data, status: o.status, changed: o.changed, failed: o.status === "failed", skipped: o.status === "skipped", msg: o.msg };
+  return {
+    ...o.data,
+    status: o.status,
+    changed: o.changed,
+    failed: o.status === "failed",
+    skipped: o.status === "skipped",
+    msg: o.msg,
+  };
 }

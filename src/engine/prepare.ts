@@ -61,22 +61,39 @@ function environment(task: Task, vars: Record<string, unknown>): Record<string, 
   if (task.environment === undefined) return {};
   const env = render(task.environment, vars);
   const hint = "environment takes a mapping of variable names to values";
-  if (!env || typeof env !== "object" || Array.isArray(env)) throw new TaskError(`environment must be a mapping, got ${JSON.stringify(env)}`, { hint });
+  if (!env || typeof env !== "object" || Array.isArray(env))
+    throw new TaskError(`environment must be a mapping, got ${JSON.stringify(env)}`, { hint });
   checkRendered(ENVIRONMENT, env, "environment", "", hint);
   return env as Record<string, unknown>;
 }
 
 /** undefined when `when` says skip. */
-export async function prepare(unit: Unit, vars: Record<string, unknown>, ctx: PrepareContext): Promise<Prepared | undefined> {
+export async function prepare(
+  unit: Unit,
+  vars: Record<string, unknown>,
+  ctx: PrepareContext,
+): Promise<Prepared | undefined> {
   const { task } = unit;
   if (task.when !== undefined && !test(task.when, vars)) return undefined;
   const module = await loadModule(task.module);
   let args = render(task.args, vars);
-  checkRendered(`modules/${task.module}.json`, args, task.module, `${task.module}: `, "check the module's arguments (docs/modules.md)");
+  checkRendered(
+    `modules/${task.module}.json`,
+    args,
+    task.module,
+    `${task.module}: `,
+    "check the module's arguments (docs/modules.md)",
+  );
   const envVars = environment(task, vars);
   const env = exportLines(envVars);
   const delegate = task.delegate_to === undefined ? undefined : String(render(task.delegate_to, vars));
-  if (module.resolve) args = await module.resolve(args, { host: ctx.host, facts: ctx.facts, controller: ctx.controller, fleet: ctx.fleet });
+  if (module.resolve)
+    args = await module.resolve(args, {
+      host: ctx.host,
+      facts: ctx.facts,
+      controller: ctx.controller,
+      fleet: ctx.fleet,
+    });
   const runsTask = probeRunsTask(module, task);
   const script = module.probe(args, ctx.facts, { runsTask });
   return {

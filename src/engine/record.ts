@@ -39,7 +39,9 @@ export class Recorder {
       status: result.status,
       changed: result.changed,
       msg: result.msg,
-      ...(result.diff ? { diff: `${result.diff.beforeHeader ?? "before"} -> ${result.diff.afterHeader ?? "after"}` } : {}),
+      ...(result.diff
+        ? { diff: `${result.diff.beforeHeader ?? "before"} -> ${result.diff.afterHeader ?? "after"}` }
+        : {}),
       commands,
       duration_ms: result.duration_ms,
     });

@@ -7,7 +7,14 @@ import { isTaskFailure } from "./outcome.js";
 import type { Unit } from "./prepare.js";
 import type { Outcome, TaskResult } from "./types.js";
 
-export function taskResult(inputs: Pick<HostInputs, "host" | "play" | "order">, vars: HostVars, task: Task, unit: Unit | undefined, o: Outcome, started: number): TaskResult {
+export function taskResult(
+  inputs: Pick<HostInputs, "host" | "play" | "order">,
+  vars: HostVars,
+  task: Task,
+  unit: Unit | undefined,
+  o: Outcome,
+  started: number,
+): TaskResult {
   const hidden = task.no_log;
   return {
     host: inputs.host,

@@ -32,7 +32,12 @@ export async function withRetries(
     const { outcome, ran } = await attempt(n);
     if (task.until === undefined || !ran || holds(outcome)) return outcome;
     if (n >= max) {
-      return { ...outcome, status: "failed", changed: false, msg: `until '${String(task.until)}' still false after ${n} attempts: ${outcome.msg}` };
+      return {
+        ...outcome,
+        status: "failed",
+        changed: false,
+        msg: `until '${String(task.until)}' still false after ${n} attempts: ${outcome.msg}`,
+      };
     }
     hooks.again(max - n);
     await sleep((task.delay ?? DEFAULT_DELAY_S) * 1000, undefined, { signal: hooks.signal });

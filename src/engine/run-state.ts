@@ -36,7 +36,11 @@ export class Run {
     this.limit = pLimit(this.forks);
     this.secrets = new RunSecrets(loaded, opts.extraVars);
     this.conns = new Connections(loaded, opts, this.controller);
-    this.audits = new AuditLogs(auditDir(opts.auditDir), { runId: this.id, playbook: loaded.playbook, check: Boolean(opts.check) }, this.secrets);
+    this.audits = new AuditLogs(
+      auditDir(opts.auditDir),
+      { runId: this.id, playbook: loaded.playbook, check: Boolean(opts.check) },
+      this.secrets,
+    );
     this.locks = new HostLocks((host) => this.conns.transport(host), { run: this.id, onNotice: opts.onNotice });
     // Ctrl-C means stop now: closing the connections ends the commands in flight
     opts.signal?.addEventListener("abort", () => void this.conns.close(), { once: true });
@@ -58,7 +62,12 @@ export class Run {
   }
 
   recorder(host: string): Recorder {
-    return new Recorder({ runId: this.id, audit: this.audits.of(host), recap: this.recapOf(host), emit: this.emitFor(host) });
+    return new Recorder({
+      runId: this.id,
+      audit: this.audits.of(host),
+      recap: this.recapOf(host),
+      emit: this.emitFor(host),
+    });
   }
 
   /** Ends every host's log; returns each log's new head (the run_end record's hash). */

@@ -13,10 +13,16 @@ import { inShard } from "./shard.js";
 import type { RunOptions, RunResult } from "./types.js";
 
 /** The hosts a play runs on, in inventory order, after --limit, an explicit host set and --shard. */
-export function playHosts(inv: Inventory, play: Play, opts: Pick<RunOptions, "limit" | "hosts" | "shard"> = {}): string[] {
+export function playHosts(
+  inv: Inventory,
+  play: Play,
+  opts: Pick<RunOptions, "limit" | "hosts" | "shard"> = {},
+): string[] {
   const allowed = opts.limit ? new Set(selectHosts(inv, opts.limit)) : undefined;
   const only = opts.hosts ? new Set(opts.hosts) : undefined;
-  return selectHosts(inv, play.hosts).filter((h) => (!allowed || allowed.has(h)) && (!only || only.has(h)) && (!opts.shard || inShard(h, opts.shard)));
+  return selectHosts(inv, play.hosts).filter(
+    (h) => (!allowed || allowed.has(h)) && (!only || only.has(h)) && (!opts.shard || inShard(h, opts.shard)),
+  );
 }
 
 /** One play on its hosts, batch by batch (serial); false when the rollout stops here. */
@@ -41,7 +47,10 @@ async function runPlay(run: Run, play: Play): Promise<boolean> {
     failed += batchFailed;
     if (opts.signal?.aborted) break;
     // a whole failed batch, or the play so far over max_fail_percentage, stops the rollout
-    if (overFailLimit(failed, started.length, play.max_fail_percentage) || (play.serial.length > 0 && batchFailed === batch.length)) {
+    if (
+      overFailLimit(failed, started.length, play.max_fail_percentage) ||
+      (play.serial.length > 0 && batchFailed === batch.length)
+    ) {
       stop = true;
       break;
     }
@@ -55,7 +64,12 @@ async function runPlay(run: Run, play: Play): Promise<boolean> {
  * a synthetic `where`). Input errors throw InputError before any host is contacted.
  */
 export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opts)): Promise<RunResult> {
-  if (!opts.connect) checkRoutes(loaded.inventory, loaded.playbook.plays.flatMap((p) => playHosts(loaded.inventory, p, opts)), opts);
+  if (!opts.connect)
+    checkRoutes(
+      loaded.inventory,
+      loaded.playbook.plays.flatMap((p) => playHosts(loaded.inventory, p, opts)),
+      opts,
+    );
   const run = new Run(opts, loaded);
   let heads: Record<string, string> = {};
   for (const text of loaded.playbook.warnings ?? []) run.emit({ type: "warning", text });
@@ -69,5 +83,12 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
   const deployed = run.deployed.summary();
   run.emit({ type: "recap", recap: run.recap, ...(deployed ? { deployed } : {}) });
   const stats = await run.conns.stats();
-  return { recap: run.recap, ...(deployed ? { deployed } : {}), interrupted: Boolean(opts.signal?.aborted), runId: run.id, stats, auditHeads: heads };
+  return {
+    recap: run.recap,
+    ...(deployed ? { deployed } : {}),
+    interrupted: Boolean(opts.signal?.aborted),
+    runId: run.id,
+    stats,
+    auditHeads: heads,
+  };
 }

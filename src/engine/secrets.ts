@@ -4,7 +4,10 @@ import type { Loaded } from "../load/run.js";
 import { lazyVars } from "./vars.js";
 
 /** A host's secrets known before any task: its inventory vars' and -e's, rendered. */
-export function inventorySecrets(hostVars: Record<string, unknown>, extraVars: Record<string, unknown> | undefined): Secrets {
+export function inventorySecrets(
+  hostVars: Record<string, unknown>,
+  extraVars: Record<string, unknown> | undefined,
+): Secrets {
   return new Secrets().addVars(lazyVars([hostVars, extraVars]));
 }
 
@@ -26,7 +29,8 @@ export class RunSecrets {
       s = inventorySecrets(this.loaded.inventory.hosts.get(host)!.vars, this.extraVars);
       for (const play of this.loaded.playbook.plays) {
         const tasks = [...play.tasks, ...play.handlers];
-        for (const layer of [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])]) s.add(secretValues(layer ?? {}));
+        for (const layer of [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])])
+          s.add(secretValues(layer ?? {}));
       }
       this.hosts.set(host, s);
     }

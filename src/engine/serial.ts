@@ -1,7 +1,10 @@
 // `serial`: split a play's hosts into batches (numbers, percentages, or a list whose last repeats).
 
 function size(spec: number | string, total: number): number {
-  const n = typeof spec === "string" && spec.endsWith("%") ? Math.floor((total * Number(spec.slice(0, -1))) / 100) : Number(spec);
+  const n =
+    typeof spec === "string" && spec.endsWith("%")
+      ? Math.floor((total * Number(spec.slice(0, -1))) / 100)
+      : Number(spec);
   // Ansible rounds a percentage down but never to an empty batch
   return Math.max(1, n);
 }

@@ -13,7 +13,14 @@ import type { Pending } from "./probes.js";
  */
 export function noEffects(host: string, end: () => never): HostEffects {
   return {
-    transport: { host, exec: end, put: end, get: end, stats: () => ({ connections: 0, execs: 0, bytesSent: 0 }), close: async () => {} },
+    transport: {
+      host,
+      exec: end,
+      put: end,
+      get: end,
+      stats: () => ({ connections: 0, execs: 0, bytesSent: 0 }),
+      close: async () => {},
+    },
     fleet: { hosts: end, facts: end, exec: end, put: end },
     recorder: { record: () => {}, show: () => {} },
     emit: () => {},

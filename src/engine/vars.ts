@@ -22,13 +22,16 @@ export function data(vars: Record<string, unknown> | undefined): DataLayer | und
  * Values from `data()` layers are returned as they are. `reads` collects every name looked up,
  * also through the templated vars it renders.
  */
-export function lazyVars(layers: Array<Record<string, unknown> | DataLayer | undefined>, reads?: Set<string>): Record<string, unknown> {
+export function lazyVars(
+  layers: Array<Record<string, unknown> | DataLayer | undefined>,
+  reads?: Set<string>,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   const plain = new Set<string>();
   for (const layer of layers) {
     if (!layer) continue;
     const isData = DATA in layer;
-    for (const [k, v] of Object.entries(isData ? (layer)[DATA] : layer)) {
+    for (const [k, v] of Object.entries(isData ? layer[DATA] : layer)) {
       merged[k] = v;
       if (isData) plain.add(k);
       else plain.delete(k);

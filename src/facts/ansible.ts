@@ -18,10 +18,25 @@ const DISTRIBUTION: Record<string, string> = {
 
 /** Ansible's OS_FAMILY map, by os-release ID or ID_LIKE. */
 const FAMILY: Record<string, string> = {
-  debian: "Debian", ubuntu: "Debian", raspbian: "Debian", linuxmint: "Debian",
-  rhel: "RedHat", centos: "RedHat", fedora: "RedHat", rocky: "RedHat", almalinux: "RedHat", amzn: "RedHat", ol: "RedHat",
-  sles: "Suse", suse: "Suse", opensuse: "Suse", "opensuse-leap": "Suse", "opensuse-tumbleweed": "Suse",
-  alpine: "Alpine", arch: "Archlinux", gentoo: "Gentoo",
+  debian: "Debian",
+  ubuntu: "Debian",
+  raspbian: "Debian",
+  linuxmint: "Debian",
+  rhel: "RedHat",
+  centos: "RedHat",
+  fedora: "RedHat",
+  rocky: "RedHat",
+  almalinux: "RedHat",
+  amzn: "RedHat",
+  ol: "RedHat",
+  sles: "Suse",
+  suse: "Suse",
+  opensuse: "Suse",
+  "opensuse-leap": "Suse",
+  "opensuse-tumbleweed": "Suse",
+  alpine: "Alpine",
+  arch: "Archlinux",
+  gentoo: "Gentoo",
 };
 
 function distribution(id: string): string {
@@ -29,7 +44,9 @@ function distribution(id: string): string {
 }
 
 function family(os: Facts["os"]): string {
-  const known = [os.id, ...(os.id_like ?? "").split(/\s+/)].find((i) => i && Object.prototype.hasOwnProperty.call(FAMILY, i));
+  const known = [os.id, ...(os.id_like ?? "").split(/\s+/)].find(
+    (i) => i && Object.prototype.hasOwnProperty.call(FAMILY, i),
+  );
   return known ? FAMILY[known]! : distribution(os.id);
 }
 
@@ -38,7 +55,8 @@ export function ansibleFacts(facts: Facts): Record<string, unknown> {
   if (!facts.arch) return {};
   const os = facts.os;
   // Ansible reports Debian's point release (12.11) from /etc/debian_version, elsewhere VERSION_ID
-  const version = os.id === "debian" && /^\d+(\.\d+)*$/.test(os.debian_version ?? "") ? os.debian_version! : os.version_id;
+  const version =
+    os.id === "debian" && /^\d+(\.\d+)*$/.test(os.debian_version ?? "") ? os.debian_version! : os.version_id;
   return {
     ansible_architecture: facts.arch,
     ansible_machine: facts.arch,

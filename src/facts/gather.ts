@@ -74,7 +74,11 @@ export function parseFacts(stdout: string): Facts {
       codename: kv.os_codename ?? "",
       debian_version: kv.os_debian_version ?? "",
     },
-    env: Object.fromEntries(Object.entries(kv).filter(([k]) => k.startsWith("env.")).map(([k, v]) => [k.slice(4), v.replace(/\x01/g, "\n")])),
+    env: Object.fromEntries(
+      Object.entries(kv)
+        .filter(([k]) => k.startsWith("env."))
+        .map(([k, v]) => [k.slice(4), v.replace(/\x01/g, "\n")]),
+    ),
     libc: libcOf(kv.glibc ?? "", kv.ldd ?? ""),
     shell: kv.shell || kv.env_shell || "/bin/sh",
     home: kv.home ?? "",

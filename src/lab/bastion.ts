@@ -92,7 +92,9 @@ export interface ControllerRelay {
 export async function serveRelay(dir: string, mirrorPort: number, port = 0): Promise<ControllerRelay> {
   // A unix socket's path is at most 107 bytes (sun_path).
   if (Buffer.byteLength(join(dir, MIRROR_SOCKET)) > 100) {
-    throw new ArmgoError(`the bastion's relay dir ${dir} is too long a path for a unix socket`, { hint: "use a shorter --state-dir" });
+    throw new ArmgoError(`the bastion's relay dir ${dir} is too long a path for a unix socket`, {
+      hint: "use a shorter --state-dir",
+    });
   }
   const sockets = new Set<Socket>();
   let sshConnections = 0;
@@ -141,8 +143,15 @@ function listen(server: Server, start: () => void): Promise<void> {
 export async function waitForRelaySocket(dir: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await access(join(dir, SSH_SOCKET)).then(() => true, () => false)) return;
-    if (Date.now() > deadline) throw new ArmgoError(`the bastion's relay socket ${join(dir, SSH_SOCKET)} did not appear in ${timeoutMs} ms`);
+    if (
+      await access(join(dir, SSH_SOCKET)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline)
+      throw new ArmgoError(`the bastion's relay socket ${join(dir, SSH_SOCKET)} did not appear in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -47,7 +47,13 @@ async function testcontainers() {
  */
 export async function startHosts(
   specs: HostSpec[],
-  opts: { images: Partial<Record<LabArch, string>>; authorizedKey: string; label: string; init?: LabInit; network?: string },
+  opts: {
+    images: Partial<Record<LabArch, string>>;
+    authorizedKey: string;
+    label: string;
+    init?: LabInit;
+    network?: string;
+  },
 ): Promise<LabHost[]> {
   const init = opts.init ?? "none";
   const { GenericContainer, Wait } = await testcontainers();
@@ -71,7 +77,10 @@ export async function startHosts(
         // /run sized as a small host's: systemd refuses daemon-reload with under 16 MB free there (deploy e2e)
         .withTmpFs({ "/run": "rw,size=64m", "/run/lock": "rw,size=8m" })
         .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
-        .withCopyContentToContainer([...files, { content: `PORT=${port}\n`, target: "/etc/armgo-lab/sshd.env", mode: 0o644 }])
+        .withCopyContentToContainer([
+          ...files,
+          { content: `PORT=${port}\n`, target: "/etc/armgo-lab/sshd.env", mode: 0o644 },
+        ])
         .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet armgo-lab-sshd.service"));
     } else {
       c = c
@@ -102,7 +111,11 @@ export async function startHosts(
 
 /** Debian's codename (os-release) and glibc's version (getconf), for `lab status`. */
 export async function readOs(container: StartedTestContainer): Promise<{ release: string; glibc: string }> {
-  const res = await container.exec(["sh", "-c", ". /etc/os-release; echo \"$VERSION_CODENAME\"; getconf GNU_LIBC_VERSION"]);
+  const res = await container.exec([
+    "sh",
+    "-c",
+    '. /etc/os-release; echo "$VERSION_CODENAME"; getconf GNU_LIBC_VERSION',
+  ]);
   const [release, glibc] = res.stdout.trim().split("\n");
   return { release: release || "unknown", glibc: glibc?.replace(/^glibc\s+/, "") ?? "unknown" };
 }

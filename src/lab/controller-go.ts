@@ -13,13 +13,25 @@ export async function ensureControllerGo(version = "go1.22.12"): Promise<string>
   const file = archiveName(version, "linux", "amd64");
   const dir = join(cacheDir(), `go-${recipeHash({ mirror: basename(mirror), file }).slice(0, 12)}`);
   const go = join(dir, "go/bin/go");
-  if (await stat(go).then(() => true, () => false)) return go;
+  if (
+    await stat(go).then(
+      () => true,
+      () => false,
+    )
+  )
+    return go;
   const work = await mkdtemp(`${dir}.work-`);
   try {
     await run("tar", ["-xzf", join(mirror, file), "-C", work]);
     // a concurrent unpack that finished first is as good as ours
     await rename(work, dir).catch(async (err: unknown) => {
-      if (!(await stat(go).then(() => true, () => false))) throw err;
+      if (
+        !(await stat(go).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw err;
     });
   } finally {
     await rm(work, { recursive: true, force: true });

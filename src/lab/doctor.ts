@@ -15,7 +15,10 @@ export async function assertLabReady(): Promise<void> {
   const problems = await labDoctor();
   if (problems.length === 0) return;
   throw new ArmgoError(`the ARM64 lab cannot run: ${problems.map((p) => p.message).join("; ")}`, {
-    hint: problems.map((p) => p.hint).filter(Boolean).join("; then "),
+    hint: problems
+      .map((p) => p.hint)
+      .filter(Boolean)
+      .join("; then "),
     cause: problems[0],
   });
 }
@@ -41,16 +44,22 @@ async function checkBinfmt(): Promise<ArmgoError | undefined> {
   // F lets containers find the interpreter; C makes setuid work, without it `sudo` fails in arm64 hosts.
   if (status?.split("\n")[0] === "enabled" && flags.includes("F") && flags.includes("C")) return undefined;
   if (status?.split("\n")[0] === "enabled") {
-    return new ArmgoError(`binfmt handler qemu-aarch64 has flags '${flags}', the lab needs F and C (sudo in arm64 hosts)`, {
-      hint: "re-register it with flags POCF: `bash scripts/setup.sh` does this (binfmt step)",
-    });
+    return new ArmgoError(
+      `binfmt handler qemu-aarch64 has flags '${flags}', the lab needs F and C (sudo in arm64 hosts)`,
+      {
+        hint: "re-register it with flags POCF: `bash scripts/setup.sh` does this (binfmt step)",
+      },
+    );
   }
   if (status !== undefined) {
     return new ArmgoError("binfmt handler qemu-aarch64 is registered but disabled", {
       hint: "update-binfmts --enable qemu-aarch64",
     });
   }
-  const mounted = await readFile(`${BINFMT}/status`, "utf8").then(() => true, () => false);
+  const mounted = await readFile(`${BINFMT}/status`, "utf8").then(
+    () => true,
+    () => false,
+  );
   return new ArmgoError(
     mounted ? "no binfmt handler qemu-aarch64: ARM64 binaries cannot run" : `binfmt_misc is not mounted at ${BINFMT}`,
     {

@@ -3,7 +3,6 @@ import { compareGoVersions, type FeedFile, type FeedRelease } from "../modules/g
 
 export type { FeedFile, FeedRelease };
 
-
 /** Group files by version, newest release first, files in a stable order inside each release. */
 export function buildFeed(files: FeedFile[]): FeedRelease[] {
   const byVersion = new Map<string, FeedFile[]>();

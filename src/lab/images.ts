@@ -174,7 +174,18 @@ export async function buildFinal(arch: LabArch, base: string, tag: string, init:
     // 20.10 records every local image as the host arch and then rejects its own step images under it.
     await run(
       "docker",
-      ["build", "--build-arg", `BASE=${base}`, "--label", `armgo.lab.arch=${arch}`, "--label", `armgo.lab.init=${init}`, "-t", tag, ctx],
+      [
+        "build",
+        "--build-arg",
+        `BASE=${base}`,
+        "--label",
+        `armgo.lab.arch=${arch}`,
+        "--label",
+        `armgo.lab.init=${init}`,
+        "-t",
+        tag,
+        ctx,
+      ],
       { env: { ...process.env, DOCKER_BUILDKIT: "0" } },
     );
   } finally {

@@ -59,7 +59,13 @@ export function ed25519KeyPair(comment: string): { privateKey: string; publicKey
 /** Reuse `<path>` and `<path>.pub` when both exist, else write a new pair (private key mode 600). */
 export async function ensureClientKey(path: string, comment = "armgo-lab"): Promise<ClientKey> {
   const existing = await readFile(`${path}.pub`, "utf8").then(
-    async (pub) => ((await readFile(path, "utf8").then(() => true, () => false)) ? pub.trim() : undefined),
+    async (pub) =>
+      (await readFile(path, "utf8").then(
+        () => true,
+        () => false,
+      ))
+        ? pub.trim()
+        : undefined,
     () => undefined,
   );
   if (existing) return { privateKeyPath: path, publicKey: existing };

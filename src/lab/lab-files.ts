@@ -29,7 +29,9 @@ export function inventoryText(
   vars: { identityFile: string; knownHosts: string; goMirror: string; user?: string; sshConfig?: string },
 ): string {
   const group = (arch: LabArch) => ({
-    hosts: Object.fromEntries(hosts.filter((h) => h.arch === arch).map((h) => [h.name, { host: "127.0.0.1", port: h.port }])),
+    hosts: Object.fromEntries(
+      hosts.filter((h) => h.arch === arch).map((h) => [h.name, { host: "127.0.0.1", port: h.port }]),
+    ),
   });
   return stringify({
     all: {
@@ -55,7 +57,13 @@ export function sshConfigText(
   // ssh_config splits on blanks unless the argument is quoted
   const arg = (v: string) => (/\s/.test(v) ? `"${v}"` : v);
   const block = (name: string, port: number, jump: boolean) =>
-    [`Host ${name}`, "  HostName 127.0.0.1", `  Port ${port}`, ...(jump ? [`  ProxyJump ${BASTION_NAME}`] : []), ""].join("\n");
+    [
+      `Host ${name}`,
+      "  HostName 127.0.0.1",
+      `  Port ${port}`,
+      ...(jump ? [`  ProxyJump ${BASTION_NAME}`] : []),
+      "",
+    ].join("\n");
   return [
     "# Written by armgo lab: ssh -F THIS_FILE HOST",
     ...(bastion ? [block(BASTION_NAME, bastion.port, false)] : []),
@@ -78,6 +86,9 @@ export async function writeLabFiles(
 ): Promise<void> {
   const access = { identityFile: paths.identityFile, knownHosts: paths.knownHosts };
   await writeFile(paths.knownHosts, knownHostsText(hosts, bastion));
-  await writeFile(paths.inventory, inventoryText(hosts, { ...access, goMirror, ...(bastion ? { sshConfig: paths.sshConfig } : {}) }));
+  await writeFile(
+    paths.inventory,
+    inventoryText(hosts, { ...access, goMirror, ...(bastion ? { sshConfig: paths.sshConfig } : {}) }),
+  );
   await writeFile(paths.sshConfig, sshConfigText(hosts, access, bastion));
 }

@@ -23,7 +23,15 @@ export interface LabState {
   arch: LabArch | "mixed";
   /** Absent in state written before hosts could run systemd: "none". */
   init?: LabInit;
-  hosts: Array<{ name: string; arch: LabArch; port: number; containerId: string; init?: LabInit; release?: string; glibc?: string }>;
+  hosts: Array<{
+    name: string;
+    arch: LabArch;
+    port: number;
+    containerId: string;
+    init?: LabInit;
+    release?: string;
+    glibc?: string;
+  }>;
   mirror: { pid: number; port: number; url: string; dir: string };
   /** Behind a bastion: the controller reaches it on 127.0.0.1:port (the relay in the mirror process). */
   bastion?: { port: number; containerId: string };
@@ -37,7 +45,15 @@ export interface LabState {
 export interface LabStatus {
   up: boolean;
   stateDir: string;
-  hosts: Array<{ name: string; arch: LabArch; release: string; glibc: string; init: LabInit; port: number; running: boolean }>;
+  hosts: Array<{
+    name: string;
+    arch: LabArch;
+    release: string;
+    glibc: string;
+    init: LabInit;
+    port: number;
+    running: boolean;
+  }>;
   mirror?: { url: string; running: boolean };
   bastion?: { port: number; running: boolean };
   inventoryPath?: string;
@@ -170,18 +186,30 @@ export async function labStatus(opts: { stateDir?: string } = {}): Promise<LabSt
     running: running.has(h.containerId),
   }));
   const mirror = { url: state.mirror.url, running: await mirrorAlive(state.mirror.pid) };
-  const bastion = state.bastion ? { port: state.bastion.port, running: running.has(state.bastion.containerId) } : undefined;
+  const bastion = state.bastion
+    ? { port: state.bastion.port, running: running.has(state.bastion.containerId) }
+    : undefined;
   const up = hosts.every((h) => h.running) && mirror.running && (bastion?.running ?? true);
   return { up, stateDir, hosts, mirror, ...(bastion ? { bastion } : {}), inventoryPath: state.inventoryPath };
 }
 
-export async function labDown(opts: { stateDir?: string } = {}): Promise<{ containers: number; mirrorStopped: boolean }> {
+export async function labDown(
+  opts: { stateDir?: string } = {},
+): Promise<{ containers: number; mirrorStopped: boolean }> {
   const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
   const state = await readState(stateDir);
-  const known = [...(state?.hosts.map((h) => h.containerId) ?? []), ...(state?.bastion ? [state.bastion.containerId] : [])];
+  const known = [
+    ...(state?.hosts.map((h) => h.containerId) ?? []),
+    ...(state?.bastion ? [state.bastion.containerId] : []),
+  ];
   const containers = await removeContainers(labelOf(stateDir), known);
   const mirrorStopped = state ? await stopDetachedMirror(state.mirror.pid) : false;
-  const files = [stateFile(stateDir), join(stateDir, "known_hosts"), join(stateDir, "ssh_config"), ...(state ? [state.inventoryPath] : [])];
+  const files = [
+    stateFile(stateDir),
+    join(stateDir, "known_hosts"),
+    join(stateDir, "ssh_config"),
+    ...(state ? [state.inventoryPath] : []),
+  ];
   await Promise.all([...files, join(stateDir, "bastion")].map((f) => rm(f, { force: true, recursive: true })));
   return { containers, mirrorStopped };
 }
@@ -192,7 +220,10 @@ async function readState(stateDir: string): Promise<LabState | undefined> {
   try {
     return JSON.parse(text) as LabState;
   } catch (cause) {
-    throw new InputError(`${stateFile(stateDir)} is not valid JSON`, { cause, hint: "delete it and run `armgo lab down`" });
+    throw new InputError(`${stateFile(stateDir)} is not valid JSON`, {
+      cause,
+      hint: "delete it and run `armgo lab down`",
+    });
   }
 }
 
@@ -209,6 +240,7 @@ async function removeContainers(label: string, known: string[]): Promise<number>
   // Containers already gone make `docker rm` fail; what matters is that none of ours is left.
   await run("docker", ["rm", "-f", ...ids]).catch(() => undefined);
   const left = await labContainers(label);
-  if (left.length > 0) throw new ArmgoError(`could not remove lab containers ${left.join(" ")}`, { hint: "docker rm -f <id>" });
+  if (left.length > 0)
+    throw new ArmgoError(`could not remove lab containers ${left.join(" ")}`, { hint: "docker rm -f <id>" });
   return ids.length;
 }

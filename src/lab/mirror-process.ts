@@ -20,9 +20,15 @@ function entryPath(): string {
  * Start the mirror server detached from this process; resolves with its pid and port. With
  * `relayDir` it also serves the controller's half of the bastion relay, on `bastionPort`.
  */
-export function startDetachedMirror(dir: string, relayDir?: string): Promise<{ pid: number; port: number; bastionPort?: number }> {
+export function startDetachedMirror(
+  dir: string,
+  relayDir?: string,
+): Promise<{ pid: number; port: number; bastionPort?: number }> {
   const args = relayDir ? [dir, "0", relayDir] : [dir];
-  const child = spawn(process.execPath, [entryPath(), ...args], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, [entryPath(), ...args], {
+    detached: true,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new ArmgoError("mirror server did not report its port within 15 s")), 15_000);
     let out = "";
@@ -31,7 +37,9 @@ export function startDetachedMirror(dir: string, relayDir?: string): Promise<{ p
       child.kill();
       reject(err);
     };
-    child.once("error", (err) => fail(new ArmgoError(`cannot start the mirror server: ${err.message}`, { cause: err })));
+    child.once("error", (err) =>
+      fail(new ArmgoError(`cannot start the mirror server: ${err.message}`, { cause: err })),
+    );
     child.once("exit", (code) => fail(new ArmgoError(`mirror server exited with code ${code} before serving`)));
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();

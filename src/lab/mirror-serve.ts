@@ -13,5 +13,6 @@ if (!dir) {
   const relay = relayDir ? await serveRelay(relayDir, server.port) : undefined;
   process.stdout.write(`${server.port}${relay ? ` ${relay.port}` : ""}\n`);
   // Closing the servers empties the event loop, so the process ends on its own.
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void Promise.all([server.close(), relay?.close()]));
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.on(signal, () => void Promise.all([server.close(), relay?.close()]));
 }

@@ -53,7 +53,10 @@ export function resolveInside(root: string, urlPath: string): string | undefined
 }
 
 /** Parse `bytes=N-` or `bytes=N-M` against a file size; "invalid" means 416. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "invalid" | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | "invalid" | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
   if (!m) return "invalid";

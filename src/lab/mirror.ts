@@ -22,7 +22,14 @@ const FROM_LIB = ["VERSION", "bin", "go.env", "pkg/tool"];
 const FROM_SHARE = ["api", "misc", "src", "test", "pkg/include"];
 
 export function mirrorRecipe() {
-  return { suite: MIRROR_SUITE, arches: MIRROR_ARCHES, releases: MIRROR_RELEASES, lib: FROM_LIB, share: FROM_SHARE, format: 1 };
+  return {
+    suite: MIRROR_SUITE,
+    arches: MIRROR_ARCHES,
+    releases: MIRROR_RELEASES,
+    lib: FROM_LIB,
+    share: FROM_SHARE,
+    format: 1,
+  };
 }
 
 export function mirrorDir(): string {
@@ -49,7 +56,10 @@ export async function ensureMirror(): Promise<string> {
 }
 
 function complete(dir: string): Promise<boolean> {
-  return stat(join(dir, "feed.json")).then(() => true, () => false);
+  return stat(join(dir, "feed.json")).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function buildMirror(work: string): Promise<void> {

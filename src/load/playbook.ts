@@ -39,8 +39,10 @@ export const TASK_KEYWORDS = [
 type RawTask = Record<string, unknown>;
 type RawPlay = Record<string, unknown>;
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => `${x as string}`) : [`${v as string}`]);
-const conditions = (c: Condition | undefined): Array<string | boolean> => (c === undefined ? [] : Array.isArray(c) ? c : [c]);
+const list = (v: unknown): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v.map((x) => `${x as string}`) : [`${v as string}`];
+const conditions = (c: Condition | undefined): Array<string | boolean> =>
+  c === undefined ? [] : Array.isArray(c) ? c : [c];
 
 /** What a static import or a role gives every task it brings in, as Ansible applies it. */
 interface Scope {
@@ -103,7 +105,9 @@ class Loader {
   playbook(yaml: YamlFile, chain: string[]): Play[] {
     const data = yaml.data;
     this.validate("playbook.json", yaml, data, (at) => at.length === 3 && (at[1] === "tasks" || at[1] === "handlers"));
-    return (data as RawPlay[]).flatMap((p, i) => (p.import_playbook === undefined ? [this.play(yaml, p, i, chain)] : this.importPlaybook(yaml, p, i, chain)));
+    return (data as RawPlay[]).flatMap((p, i) =>
+      p.import_playbook === undefined ? [this.play(yaml, p, i, chain)] : this.importPlaybook(yaml, p, i, chain),
+    );
   }
 
   /** Schema errors; an unknown key of a task most likely is a misspelt module or keyword. */
@@ -122,7 +126,10 @@ class Loader {
     const where = yaml.where(at);
     const open = chain.findIndex((f) => resolve(f) === resolve(file));
     if (open >= 0) {
-      throw new InputError(`import cycle: ${[...chain.slice(open), file].join(" → ")}`, { where, hint: "remove one of these imports" });
+      throw new InputError(`import cycle: ${[...chain.slice(open), file].join(" → ")}`, {
+        where,
+        hint: "remove one of these imports",
+      });
     }
     if (!existsSync(file)) {
       throw new InputError(`${String(at[at.length - 1])}: ${file} does not exist`, {
@@ -147,14 +154,26 @@ class Loader {
 
   private tasks(yaml: YamlFile, raw: unknown, at: Path, ctx: Context): Task[] {
     return ((raw as RawTask[] | undefined) ?? []).flatMap((t, j) =>
-      t.import_tasks === undefined ? [toTask(yaml, t, [...at, j], this.modules, this.warn)] : this.importTasks(yaml, t, [...at, j], ctx),
+      t.import_tasks === undefined
+        ? [toTask(yaml, t, [...at, j], this.modules, this.warn)]
+        : this.importTasks(yaml, t, [...at, j], ctx),
     );
   }
 
   private importTasks(yaml: YamlFile, t: RawTask, at: Path, ctx: Context): Task[] {
-    const file = this.follow(yaml, [...at, "import_tasks"], ctx.roleFolder ?? dirname(yaml.file), String(t.import_tasks), ctx.chain);
+    const file = this.follow(
+      yaml,
+      [...at, "import_tasks"],
+      ctx.roleFolder ?? dirname(yaml.file),
+      String(t.import_tasks),
+      ctx.chain,
+    );
     checkConditions(yaml, [...at, "when"], t.when, this.warn);
-    const scope: Scope = { when: t.when as Condition | undefined, tags: t.tags, vars: t.vars as Record<string, unknown> | undefined };
+    const scope: Scope = {
+      when: t.when as Condition | undefined,
+      tags: t.tags,
+      vars: t.vars as Record<string, unknown> | undefined,
+    };
     return this.taskFile(file, { ...ctx, chain: [...ctx.chain, file] }).map((task) => scoped(task, scope));
   }
 
@@ -177,9 +196,16 @@ class Loader {
     // role_path, as in Ansible: where a task finds the role's files/ ({{ role_path }}/files/NAME)
     const vars = { ...exported, role_path: resolve(dir) };
     const params = roleParams(yaml, entry, at);
-    const scope: Scope = { when: entry.when as Condition | undefined, tags: entry.tags, vars, ...(params ? { params } : {}) };
+    const scope: Scope = {
+      when: entry.when as Condition | undefined,
+      tags: entry.tags,
+      vars,
+      ...(params ? { params } : {}),
+    };
     const load = (file: string | undefined, folder: string): Task[] =>
-      file ? this.taskFile(file, { chain: [...chain, file], roleFolder: join(dir, folder) }).map((t) => scoped(t, scope)) : [];
+      file
+        ? this.taskFile(file, { chain: [...chain, file], roleFolder: join(dir, folder) }).map((t) => scoped(t, scope))
+        : [];
     return {
       // as Ansible shows them, `role : task`; handlers keep their names, which notify finds them by
       tasks: load(files.tasks, "tasks").map((t) => ({ ...t, name: `${files.name} : ${t.name}` })),
@@ -208,10 +234,13 @@ function roleParams(yaml: YamlFile, entry: RawTask, at: Path): Record<string, un
   for (const k of loose) {
     const where = yaml.where([...at, k], true);
     if ((TASK_KEYWORDS as readonly string[]).includes(k)) {
-      throw new InputError(`'${k}' on a roles entry: armgo reads only ${ROLE_ENTRY_KEYS.join(", ")} there, and would take it for a role param`, {
-        where,
-        hint: `set ${k} on the role's tasks or on the play`,
-      });
+      throw new InputError(
+        `'${k}' on a roles entry: armgo reads only ${ROLE_ENTRY_KEYS.join(", ")} there, and would take it for a role param`,
+        {
+          where,
+          hint: `set ${k} on the role's tasks or on the play`,
+        },
+      );
     }
     // one edit away from a key of the entry is a slip, not a param
     const slip = nearest(k, ROLE_ENTRY_KEYS, 1);
@@ -220,13 +249,20 @@ function roleParams(yaml: YamlFile, entry: RawTask, at: Path): Record<string, un
   return loose.length ? Object.fromEntries(loose.map((k) => [k, entry[k]])) : undefined;
 }
 
-function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks" | "handlers" | "defaults" | "roleVars">): Play {
+function toPlay(
+  yaml: YamlFile,
+  p: RawPlay,
+  i: number,
+  loaded: Pick<Play, "tasks" | "handlers" | "defaults" | "roleVars">,
+): Play {
   const vars = { ...(p.vars as Record<string, unknown> | undefined) };
   for (const [j, vf] of list(p.vars_files).entries()) {
     const vfile = resolve(dirname(yaml.file), vf);
     const loaded = YamlFile.read(vfile).data;
     if (!loaded || typeof loaded !== "object" || Array.isArray(loaded)) {
-      throw new InputError(`vars file ${vf} must hold a mapping of names to values`, { where: yaml.where([i, "vars_files", j]) });
+      throw new InputError(`vars file ${vf} must hold a mapping of names to values`, {
+        where: yaml.where([i, "vars_files", j]),
+      });
     }
     Object.assign(vars, loaded);
   }
@@ -235,9 +271,12 @@ function toPlay(yaml: YamlFile, p: RawPlay, i: number, loaded: Pick<Play, "tasks
   for (const t of tasks) {
     for (const n of t.notify) {
       if (!handlerNames.has(n)) {
-        throw new InputError(`notify names handler '${n}', which this play does not define${didYouMean(n, handlerNames)}`, {
-          where: t.where,
-        });
+        throw new InputError(
+          `notify names handler '${n}', which this play does not define${didYouMean(n, handlerNames)}`,
+          {
+            where: t.where,
+          },
+        );
       }
     }
   }
@@ -276,7 +315,8 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[], warn: (
     throw new InputError(`task names ${named.length} modules (${named.join(", ")}) — one module per task`, { where });
   }
   const module = named[0]!;
-  for (const key of ["when", "changed_when", "failed_when", "until"] as const) checkConditions(yaml, [...at, key], t[key], warn);
+  for (const key of ["when", "changed_when", "failed_when", "until"] as const)
+    checkConditions(yaml, [...at, key], t[key], warn);
   for (const key of [module, "loop", "loop_control", "vars", "environment", "delegate_to"]) {
     checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]);
   }

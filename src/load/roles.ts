@@ -50,7 +50,9 @@ function mapping(dir: string, folder: string): Record<string, unknown> {
   if (!file) return {};
   const data = YamlFile.read(file).data ?? {};
   if (typeof data !== "object" || Array.isArray(data)) {
-    throw new InputError(`${folder}/ of a role must hold a mapping of names to values`, { where: { file, line: 1, col: 1 } });
+    throw new InputError(`${folder}/ of a role must hold a mapping of names to values`, {
+      where: { file, line: 1, col: 1 },
+    });
   }
   return data as Record<string, unknown>;
 }

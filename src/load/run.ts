@@ -32,14 +32,16 @@ export function badDelegate(inv: Inventory, name: string): string | undefined {
 
 /** Load and validate everything up front: bad input stops the run before any host is contacted. */
 export function loadRun(opts: RunInput): Loaded {
-  if (!opts.playbook || !opts.inventory) throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
+  if (!opts.playbook || !opts.inventory)
+    throw new InputError("a run needs a playbook and an inventory", { hint: "armgo play PLAYBOOK -i INVENTORY" });
   const playbook = loadPlaybook(opts.playbook, opts);
   // group_vars/ and host_vars/ beside the playbook count too, as in Ansible
   const inventory = loadInventory(opts.inventory, { playbookDir: dirname(resolve(opts.playbook)) });
   if (opts.limit) selectOrFail(inventory, opts.limit, "--limit");
   for (const t of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) {
     // a templated target is known only at run time
-    const bad = t.delegate_to === undefined || isTemplated(t.delegate_to) ? undefined : badDelegate(inventory, t.delegate_to);
+    const bad =
+      t.delegate_to === undefined || isTemplated(t.delegate_to) ? undefined : badDelegate(inventory, t.delegate_to);
     if (bad) throw new InputError(bad, { where: t.where, hint: "add it to the inventory" });
   }
   return { playbook, inventory };

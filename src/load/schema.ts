@@ -19,11 +19,17 @@ export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as 
 /** Every schema armgo validates against, by the id the playbook schema refers to it by. */
 export function schemaSources(): Record<string, object> {
   const out: Record<string, object> = {};
-  for (const f of readdirSync(join(schemasDir, "modules")).filter((f) => f.endsWith(".json")).sort()) {
+  for (const f of readdirSync(join(schemasDir, "modules"))
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     // The playbook schema refers to module schemas by their relative path, as editors resolve them.
-    out[`modules/${f}`] = { ...(JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as object), $id: `modules/${f}` };
+    out[`modules/${f}`] = {
+      ...(JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as object),
+      $id: `modules/${f}`,
+    };
   }
-  for (const f of ["playbook.json", "inventory.json"]) out[f] = JSON.parse(readFileSync(join(schemasDir, f), "utf8")) as object;
+  for (const f of ["playbook.json", "inventory.json"])
+    out[f] = JSON.parse(readFileSync(join(schemasDir, f), "utf8")) as object;
   return out;
 }
 
@@ -85,7 +91,10 @@ export function moduleSchemaNames(): string[] {
  * `required` errors from the branches of an anyOf/oneOf ("version and version_file, or creates")
  * read as one line per value, not one per missing key of every branch.
  */
-function splitAlternatives(errors: ErrorObject[]): { alternatives: Map<string, Map<string, string[]>>; rest: ErrorObject[] } {
+function splitAlternatives(errors: ErrorObject[]): {
+  alternatives: Map<string, Map<string, string[]>>;
+  rest: ErrorObject[];
+} {
   const alternatives = new Map<string, Map<string, string[]>>();
   const rest: ErrorObject[] = [];
   for (const e of errors) {
@@ -102,7 +111,12 @@ function splitAlternatives(errors: ErrorObject[]): { alternatives: Map<string, M
 }
 
 function pointer(p: string): Path {
-  return p === "" ? [] : p.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return p === ""
+    ? []
+    : p
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function valueAt(data: unknown, path: Path): unknown {
@@ -128,7 +142,11 @@ export interface Problem {
  * Every problem of `data` against schema `id`, in words a user reads (the same at load time and
  * at run time); empty when valid. `skipTemplated`: a `{{ }}` value is judged once rendered.
  */
-export function schemaProblems(id: string, data: unknown, opts: ErrorContext & { skipTemplated?: boolean; root?: string } = {}): Problem[] {
+export function schemaProblems(
+  id: string,
+  data: unknown,
+  opts: ErrorContext & { skipTemplated?: boolean; root?: string } = {},
+): Problem[] {
   const v = validator(id);
   if (v(data)) return [];
   const seen = new Set<string>();
@@ -169,7 +187,8 @@ export function validate(id: string, yaml: YamlFile, data: unknown, base: Path =
 // value's type found something more specific inside it.
 function narrow(errors: ErrorObject[]): ErrorObject[] {
   const branchy = errors.filter((e) => !["oneOf", "anyOf", "if", "propertyNames"].includes(e.keyword) || tooMany(e));
-  const deeper = (p: string): boolean => branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
+  const deeper = (p: string): boolean =>
+    branchy.some((e) => e.instancePath.startsWith(p + "/") || (e.instancePath === p && e.keyword !== "type"));
   const kept = branchy.filter((e) => e.keyword !== "type" || !deeper(e.instancePath));
   return kept.length ? kept : errors;
 }
@@ -186,19 +205,28 @@ function rivalKeys(e: ErrorObject): string[] {
 }
 
 /** How a message names the value at `at`; `root` names the whole value (run time checks one task's part). */
-const nameOf = (at: Path, root?: string): string => (at.length ? `'${String(at[at.length - 1])}'` : root ? `'${root}'` : "the file");
+const nameOf = (at: Path, root?: string): string =>
+  at.length ? `'${String(at[at.length - 1])}'` : root ? `'${root}'` : "the file";
 
 function describe(e: ErrorObject, at: Path, ctx: ErrorContext & { root?: string }): Problem {
   const name = nameOf(at, ctx.root);
   // propertyNames: the offending key is the problem, so point at it
   if (e.propertyName !== undefined) {
-    return { at: [...at, e.propertyName], atKey: true, message: `key '${e.propertyName}' in ${name} ${e.message ?? "is invalid"}` };
+    return {
+      at: [...at, e.propertyName],
+      atKey: true,
+      message: `key '${e.propertyName}' in ${name} ${e.message ?? "is invalid"}`,
+    };
   }
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      return { at: [...at, key], atKey: true, message: ctx.unknownKey?.(at, key, e.data as object) ?? `unknown key '${key}'${didYouMean(key, known)}` };
+      return {
+        at: [...at, key],
+        atKey: true,
+        message: ctx.unknownKey?.(at, key, e.data as object) ?? `unknown key '${key}'${didYouMean(key, known)}`,
+      };
     }
     case "required":
       return { at, message: `${name} is missing required key '${String(e.params.missingProperty)}'` };
@@ -206,7 +234,12 @@ function describe(e: ErrorObject, at: Path, ctx: ErrorContext & { root?: string 
       return { at, message: `${name} must be ${String(e.params.type).replace(",", " or ")}` };
     case "oneOf": {
       const keys = rivalKeys(e);
-      return { at, message: keys.length ? `${name} takes only one of ${keys.join(", ")}: keep one` : `${name} matches more than one form` };
+      return {
+        at,
+        message: keys.length
+          ? `${name} takes only one of ${keys.join(", ")}: keep one`
+          : `${name} matches more than one form`,
+      };
     }
     case "enum":
       return { at, message: `${name} must be one of: ${(e.params.allowedValues as unknown[]).join(", ")}` };

@@ -26,7 +26,9 @@ function glob(pattern: string): RegExp {
 
 /** Ansible's split_host_pattern: commas if there are any, else colons outside `[...]`. */
 function split(pattern: string): string[] {
-  const parts = pattern.includes(",") ? pattern.split(",") : [...pattern.matchAll(/(?:[^\s:[\]]|\[[^\]]*\])+/g)].map((m) => m[0]);
+  const parts = pattern.includes(",")
+    ? pattern.split(",")
+    : [...pattern.matchAll(/(?:[^\s:[\]]|\[[^\]]*\])+/g)].map((m) => m[0]);
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
@@ -70,7 +72,8 @@ function term(inv: Inventory, t: string): string[] {
   if (!m || hosts.length === 0) return hosts;
   if (m[2] !== undefined) {
     const h = hosts.at(Number(m[2]));
-    if (h === undefined || Number(m[2]) >= hosts.length) throw new InputError(`No hosts matched the subscripted pattern '${t}'`);
+    if (h === undefined || Number(m[2]) >= hosts.length)
+      throw new InputError(`No hosts matched the subscripted pattern '${t}'`);
     return [h];
   }
   // Ansible's range end is inclusive, and an empty end means the last host

@@ -8,14 +8,18 @@ export function parseExtraVars(items: string[]): Record<string, unknown> {
     if (item.startsWith("@")) {
       const data = YamlFile.read(item.slice(1)).data;
       if (!data || typeof data !== "object" || Array.isArray(data)) {
-        throw new InputError(`-e ${item}: the file must hold a mapping of names to values`, { where: { file: item.slice(1) } });
+        throw new InputError(`-e ${item}: the file must hold a mapping of names to values`, {
+          where: { file: item.slice(1) },
+        });
       }
       Object.assign(vars, data);
       continue;
     }
     const eq = item.indexOf("=");
     if (eq <= 0) {
-      throw new InputError(`-e '${item}' is not key=value or @file`, { hint: "write -e go_version=1.22.12 or -e @vars.yaml" });
+      throw new InputError(`-e '${item}' is not key=value or @file`, {
+        hint: "write -e go_version=1.22.12 or -e @vars.yaml",
+      });
     }
     vars[item.slice(0, eq)] = item.slice(eq + 1);
   }

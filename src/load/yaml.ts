@@ -1,6 +1,17 @@
 // YAML with positions: every later error (schema, template, module) can point at file:line:col.
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node as YNode, type Tags } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Document,
+  type Node as YNode,
+  type Tags,
+} from "yaml";
 import { InputError, type Where } from "../errors.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -42,9 +53,15 @@ function pyIsoformat(text: string): string {
 /** YAML 1.1 as ansible-core's loader (PyYAML) reads it: its booleans, floats and timestamps. */
 function ansibleTags(tags: Tags): Tags {
   const kept = tags.filter(
-    (t) => typeof t === "string" || (t.tag !== BOOL && t.tag !== TIMESTAMP && !(t.tag === FLOAT && !t.test?.test(".inf"))),
+    (t) =>
+      typeof t === "string" || (t.tag !== BOOL && t.tag !== TIMESTAMP && !(t.tag === FLOAT && !t.test?.test(".inf"))),
   );
-  const scalar = (tag: string, test: RegExp, resolve: (s: string) => unknown) => ({ tag, default: true, test, resolve: (s: string) => new Scalar(resolve(s)) });
+  const scalar = (tag: string, test: RegExp, resolve: (s: string) => unknown) => ({
+    tag,
+    default: true,
+    test,
+    resolve: (s: string) => new Scalar(resolve(s)),
+  });
   return [
     scalar(BOOL, PY_TRUE, () => true),
     scalar(BOOL, PY_FALSE, () => false),
@@ -93,7 +110,10 @@ export class YamlFile {
       const name = /tag: (\S+)/.exec(tag.message)?.[1] ?? "this tag";
       throw new InputError(`YAML tag ${name} is not supported`, {
         where: { file, line, col },
-        hint: name === "!vault" ? "armgo does not read ansible-vault: keep secrets in env vars (password_env, become_password_env)" : "write the plain value",
+        hint:
+          name === "!vault"
+            ? "armgo does not read ansible-vault: keep secrets in env vars (password_env, become_password_env)"
+            : "write the plain value",
       });
     }
     const err = doc.errors[0];

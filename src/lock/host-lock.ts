@@ -33,27 +33,34 @@ function parseToken(text: string): HostLockOwner | undefined {
 
 /** One round trip: take the lock, or report who holds it and for how long. */
 export function acquireScript(path: string, owner: HostLockOwner): string {
-  return sh`l=${path}; t=${token(owner)}` + `
+  return (
+    sh`l=${path}; t=${token(owner)}` +
+    `
 if mkdir "$l" 2>/dev/null; then printf '%s\\n' "$t" >"$l/owner" && echo lock=acquired; exit; fi
 echo lock=held
 echo "owner=$(cat "$l/owner" 2>/dev/null | head -n 1)"
 echo "age=$(( $(date +%s) - $(stat -c %Y "$l" 2>/dev/null || date +%s) ))"
-`;
+`
+  );
 }
 
 /** Remove the lock only while it still holds `expected` (a stale owner, or ourselves on release): moved aside
  * first, so of two removers only one gets it, then checked, and put back if it was not the one expected. */
 export function removeScript(path: string, expected: HostLockOwner | undefined): string {
-  return sh`l=${path}; t=${expected ? token(expected) : ""}` + `
+  return (
+    sh`l=${path}; t=${expected ? token(expected) : ""}` +
+    `
 g="$l.gone.$$"
 mv "$l" "$g" 2>/dev/null || { echo lock=other; exit; }
 if [ "$(cat "$g/owner" 2>/dev/null | head -n 1)" = "$t" ]; then rm -rf "$g"; echo lock=removed; exit; fi
 mv -T "$g" "$l" 2>/dev/null || rm -rf "$g"
 echo lock=other
-`;
+`
+  );
 }
 
-export type AcquireOutcome = { acquired: true; tookOver?: HostLockOwner } | { acquired: false; holder?: HostLockOwner; ageSeconds: number };
+export type AcquireOutcome =
+  { acquired: true; tookOver?: HostLockOwner } | { acquired: false; holder?: HostLockOwner; ageSeconds: number };
 
 export function parseAcquire(stdout: string): AcquireOutcome {
   const kv = parseKv(stdout);
@@ -78,13 +85,23 @@ export async function acquireHostLock(
   path: string,
   opts: { run: string; become?: boolean | string; onNotice?: (line: string) => void },
 ): Promise<HostLock> {
-  const me: HostLockOwner = { run: opts.run, controller: hostname(), pid: process.pid, since: Math.floor(Date.now() / 1000) };
+  const me: HostLockOwner = {
+    run: opts.run,
+    controller: hostname(),
+    pid: process.pid,
+    since: Math.floor(Date.now() / 1000),
+  };
   for (let attempt = 0; ; attempt++) {
     const got = parseAcquire((await transport.exec(acquireScript(path, me), { become: opts.become })).stdout);
     if (got.acquired) break;
-    const who = got.holder ? `run ${got.holder.run} from ${got.holder.controller} (pid ${got.holder.pid}), ${got.ageSeconds} s ago` : `an unreadable owner, ${got.ageSeconds} s ago`;
+    const who = got.holder
+      ? `run ${got.holder.run} from ${got.holder.controller} (pid ${got.holder.pid}), ${got.ageSeconds} s ago`
+      : `an unreadable owner, ${got.ageSeconds} s ago`;
     if (attempt > 0 || !isStale(got.holder, got.ageSeconds)) {
-      throw new LockHeldError(`${transport.host}: ${path} is held by ${who}`, { where: { host: transport.host }, hint: "let that run finish; a lock left by a killed run is taken over once it is stale" });
+      throw new LockHeldError(`${transport.host}: ${path} is held by ${who}`, {
+        where: { host: transport.host },
+        hint: "let that run finish; a lock left by a killed run is taken over once it is stale",
+      });
     }
     await transport.exec(removeScript(path, got.holder), { become: opts.become });
     opts.onNotice?.(`${transport.host}: took over the stale lock ${path} held by ${who}`);

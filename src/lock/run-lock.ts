@@ -1,7 +1,18 @@
 // One run per inventory on a controller: a second play/drift waits for the first (or stops with
 // --no-wait), so two runs never interleave their changes on a host.
 import { createHash } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InterruptedError, LockHeldError } from "../errors.js";
@@ -48,7 +59,10 @@ export function describeOwner(o: LockOwner): string {
 
 /** The lock file of an inventory (and part): the same inventory reached by any path shares one. */
 export function lockPath(dir: string, inventory: string | readonly string[], part?: string): string {
-  const paths = [inventory].flat().map((i) => realpathSync(i)).sort();
+  const paths = [inventory]
+    .flat()
+    .map((i) => realpathSync(i))
+    .sort();
   const id = createHash("sha256").update(paths.join("\n")).digest("hex").slice(0, 16);
   return join(dir, `run-${id}${part ? `-${part}` : ""}.lock`);
 }
@@ -137,7 +151,13 @@ function tryCreate(path: string, me: LockOwner): boolean {
 export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
   mkdirSync(opts.dir, { recursive: true });
   const path = lockPath(opts.dir, opts.inventory, opts.part);
-  const me: LockOwner = { pid: process.pid, controller: hostname(), boot: bootId(), started: new Date().toISOString(), command: opts.command };
+  const me: LockOwner = {
+    pid: process.pid,
+    controller: hostname(),
+    boot: bootId(),
+    started: new Date().toISOString(),
+    command: opts.command,
+  };
   let told = false;
   for (;;) {
     if (tryCreate(path, me)) break;
@@ -147,10 +167,13 @@ export async function acquireRunLock(opts: LockOptions): Promise<RunLock> {
       if (Date.now() - mtimeMs(path) > EMPTY_STALE_MS) removeIf(path, (owner) => owner === undefined);
     } else if (gone(holder, me)) {
       // A holder that died (SIGKILL, reboot) never released: its lock is taken over, said aloud.
-      if (removeIf(path, (owner) => sameOwner(owner, holder))) opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
+      if (removeIf(path, (owner) => sameOwner(owner, holder)))
+        opts.onNotice?.(`took over the run lock of a run that is gone (${describeOwner(holder)})`);
       continue;
     } else if (opts.wait === false) {
-      throw new LockHeldError(`another run holds the lock for this inventory (${describeOwner(holder)})`, { hint: "wait for it, or leave out --no-wait to queue behind it" });
+      throw new LockHeldError(`another run holds the lock for this inventory (${describeOwner(holder)})`, {
+        hint: "wait for it, or leave out --no-wait to queue behind it",
+      });
     } else if (!told) {
       opts.onNotice?.(`waiting for the run lock held by ${describeOwner(holder)}`);
       told = true;

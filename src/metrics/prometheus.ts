@@ -43,18 +43,34 @@ function render(families: Family[]): string {
 
 export function metricsText(hosts: HostMetrics[]): string {
   return render([
-    { name: "armgo_drift_tasks", help: "Tasks out of the wanted state after the last armgo run.", samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.driftTasks })) },
-    { name: "armgo_last_run_timestamp_seconds", help: "When the last armgo run on the host ended.", samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.timestamp })) },
-    { name: "armgo_last_run_success", help: "1 when the last armgo run reached the host and no task failed.", samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.success ? 1 : 0 })) },
+    {
+      name: "armgo_drift_tasks",
+      help: "Tasks out of the wanted state after the last armgo run.",
+      samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.driftTasks })),
+    },
+    {
+      name: "armgo_last_run_timestamp_seconds",
+      help: "When the last armgo run on the host ended.",
+      samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.timestamp })),
+    },
+    {
+      name: "armgo_last_run_success",
+      help: "1 when the last armgo run reached the host and no task failed.",
+      samples: hosts.map((h) => ({ labels: { host: h.host }, value: h.success ? 1 : 0 })),
+    },
     {
       name: "armgo_go_version_info",
       help: "The Go toolchain the host's go command runs.",
-      samples: hosts.filter((h) => h.goVersion).map((h) => ({ labels: { host: h.host, version: h.goVersion! }, value: 1 })),
+      samples: hosts
+        .filter((h) => h.goVersion)
+        .map((h) => ({ labels: { host: h.host, version: h.goVersion! }, value: 1 })),
     },
     {
       name: "armgo_release_info",
       help: "The release each app's current symlink points to.",
-      samples: hosts.flatMap((h) => (h.releases ?? []).map((r) => ({ labels: { host: h.host, app: r.app, release: r.release }, value: 1 }))),
+      samples: hosts.flatMap((h) =>
+        (h.releases ?? []).map((r) => ({ labels: { host: h.host, app: r.app, release: r.release }, value: 1 })),
+      ),
     },
   ]);
 }

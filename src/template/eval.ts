@@ -4,7 +4,20 @@ import { ExprError } from "../errors.js";
 import { applyFilter } from "./filters.js";
 import { callMethod } from "./methods.js";
 import type { Node } from "./parse.js";
-import { compare, contains, equal, isDict, own, percent, repr, sized, str, truthy, typeName, type Dict } from "./python.js";
+import {
+  compare,
+  contains,
+  equal,
+  isDict,
+  own,
+  percent,
+  repr,
+  sized,
+  str,
+  truthy,
+  typeName,
+  type Dict,
+} from "./python.js";
 import { runTest } from "./tests.js";
 import { Undef, use } from "./undefined.js";
 
@@ -103,7 +116,10 @@ function compareOp(op: string, l: unknown, r: unknown): boolean {
 }
 
 function args(nodes: Node[], kw: Array<[string, Node]>, vars: Dict): [unknown[], Dict] {
-  return [nodes.map((a) => use(evalNode(a, vars))), Object.fromEntries(kw.map(([k, v]) => [k, use(evalNode(v, vars))]))];
+  return [
+    nodes.map((a) => use(evalNode(a, vars))),
+    Object.fromEntries(kw.map(([k, v]) => [k, use(evalNode(v, vars))])),
+  ];
 }
 
 /** The value of a node; an undefined name is an Undef that fails only where it is used. */
@@ -128,7 +144,10 @@ export function evalNode(n: Node, vars: Dict): unknown {
       return slice(use(evalNode(n.obj, vars)), part(n.start), part(n.stop), part(n.step));
     }
     case "call": {
-      if (n.fn.k !== "attr") throw new ExprError(`'${pathOf(n.fn)}' is not a function armgo knows: only methods such as .split() can be called`);
+      if (n.fn.k !== "attr")
+        throw new ExprError(
+          `'${pathOf(n.fn)}' is not a function armgo knows: only methods such as .split() can be called`,
+        );
       const self = use(evalNode(n.fn.obj, vars));
       return callMethod(self, n.fn.name, ...args(n.args, n.kwargs, vars));
     }

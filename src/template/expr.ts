@@ -19,7 +19,10 @@ export function check(src: string): void {
  * template (`"{{ x == 1 }}"`) is rendered first and, when that gives a string, evaluated again,
  * as Ansible does; `warn` (load time) is told so, as Ansible warns.
  */
-export function readCondition(cond: string, warn?: (problem: string) => void): (vars: Record<string, unknown>) => boolean {
+export function readCondition(
+  cond: string,
+  warn?: (problem: string) => void,
+): (vars: Record<string, unknown>) => boolean {
   if (!isTemplated(cond)) {
     compile(cond);
     return (vars) => truthy(evaluate(cond, vars));
@@ -38,6 +41,7 @@ export function test(cond: unknown, vars: Record<string, unknown>): boolean {
   if (typeof cond === "boolean") return cond;
   if (Array.isArray(cond)) return cond.every((c) => test(c, vars));
   if (typeof cond === "number") return cond !== 0;
-  if (typeof cond !== "string") throw new ExprError(`a condition must be a string or a boolean, not ${JSON.stringify(cond)}`);
+  if (typeof cond !== "string")
+    throw new ExprError(`a condition must be a string or a boolean, not ${JSON.stringify(cond)}`);
   return readCondition(cond)(vars);
 }

@@ -22,22 +22,69 @@ export type Node =
 
 type Tok = { t: "num" | "str" | "id" | "op"; v: string; pos: number; value?: unknown };
 
-const OPS = ["**", "//", "==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", "{", "}", ".", ",", ":", "|", "+", "-", "*", "/", "%", "~", "="];
+const OPS = [
+  "**",
+  "//",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "<",
+  ">",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ".",
+  ",",
+  ":",
+  "|",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "~",
+  "=",
+];
 const LITERALS = new Map<string, unknown>([
-  ["true", true], ["True", true], ["false", false], ["False", false],
-  ["none", null], ["None", null], ["null", null],
+  ["true", true],
+  ["True", true],
+  ["false", false],
+  ["False", false],
+  ["none", null],
+  ["None", null],
+  ["null", null],
 ]);
 
 /** A Python string literal's escapes, as Jinja reads them (unknown escapes stay as written). */
 function unescape(body: string, pos: number): string {
-  return body.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g, (m: string, oct?: string, x?: string, u?: string, U?: string, c: string = "") => {
-    if (oct) return String.fromCodePoint(parseInt(oct, 8));
-    if (x || u || U) return String.fromCodePoint(parseInt(x ?? u ?? U ?? "", 16));
-    const simple: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\n": "" };
-    if (c in simple) return simple[c]!;
-    if (c === "x" || c === "u" || c === "U") throw new ExprError(`bad \\${c} escape in the string at column ${pos + 1}`);
-    return m;
-  });
+  return body.replace(
+    /\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g,
+    (m: string, oct?: string, x?: string, u?: string, U?: string, c: string = "") => {
+      if (oct) return String.fromCodePoint(parseInt(oct, 8));
+      if (x || u || U) return String.fromCodePoint(parseInt(x ?? u ?? U ?? "", 16));
+      const simple: Record<string, string> = {
+        "\\": "\\",
+        "'": "'",
+        '"': '"',
+        a: "\x07",
+        b: "\b",
+        f: "\f",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+        v: "\v",
+        "\n": "",
+      };
+      if (c in simple) return simple[c]!;
+      if (c === "x" || c === "u" || c === "U")
+        throw new ExprError(`bad \\${c} escape in the string at column ${pos + 1}`);
+      return m;
+    },
+  );
 }
 
 export function tokenize(src: string): Tok[] {
@@ -49,7 +96,12 @@ export function tokenize(src: string): Tok[] {
     let m: RegExpExecArray | null;
     if (/\s/.test(c)) {
       i++;
-    } else if ((m = /^(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?/.exec(rest)) && m[0] && /^[0-9.]/.test(m[0]) && m[0] !== ".") {
+    } else if (
+      (m = /^(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?/.exec(rest)) &&
+      m[0] &&
+      /^[0-9.]/.test(m[0]) &&
+      m[0] !== "."
+    ) {
       // `x.0` is an item lookup, not a float: a number right after `.` is an integer
       const afterDot = toks.at(-1)?.v === "." && toks.at(-1)?.t === "op";
       const text = afterDot ? /^[0-9]+/.exec(rest)![0] : m[0];
@@ -143,7 +195,9 @@ export class Parser {
     const first = this.math1();
     const ops: Array<[string, Node]> = [];
     for (;;) {
-      const op = CMP.find((o) => this.at(o)) ?? (this.at("in") ? "in" : this.at("not") && this.at("in", 1) ? "not in" : undefined);
+      const op =
+        CMP.find((o) => this.at(o)) ??
+        (this.at("in") ? "in" : this.at("not") && this.at("in", 1) ? "not in" : undefined);
       if (!op) break;
       this.i += op === "not in" ? 2 : 1;
       ops.push([op, this.math1()]);

@@ -50,7 +50,10 @@ export function equal(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
   if (isDict(a) && isDict(b)) {
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && equal(a[k], b[k]));
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && equal(a[k], b[k]))
+    );
   }
   return a === b || ((a === null || a === undefined) && (b === null || b === undefined));
 }
@@ -70,7 +73,8 @@ export function compare(a: unknown, b: unknown, op = "<"): number {
 
 export function contains(container: unknown, item: unknown): boolean {
   if (typeof container === "string") {
-    if (typeof item !== "string") throw new ExprError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
+    if (typeof item !== "string")
+      throw new ExprError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => equal(x, item));
@@ -79,7 +83,8 @@ export function contains(container: unknown, item: unknown): boolean {
 }
 
 function num(n: number): string {
-  if (Number.isInteger(n) || !Number.isFinite(n)) return Number.isFinite(n) ? String(n) : n > 0 ? "inf" : n < 0 ? "-inf" : "nan";
+  if (Number.isInteger(n) || !Number.isFinite(n))
+    return Number.isFinite(n) ? String(n) : n > 0 ? "inf" : n < 0 ? "-inf" : "nan";
   return String(n).replace(/e([+-])(\d)$/, "e$10$2");
 }
 
@@ -88,12 +93,23 @@ export function repr(v: unknown): string {
   if (typeof v === "string") {
     const q = v.includes("'") && !v.includes('"') ? '"' : "'";
     const body = v.replace(/[\\\n\r\t]|[\x00-\x1f\x7f]/g, (c) =>
-      c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+      c === "\\"
+        ? "\\\\"
+        : c === "\n"
+          ? "\\n"
+          : c === "\r"
+            ? "\\r"
+            : c === "\t"
+              ? "\\t"
+              : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
     );
     return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
   }
   if (Array.isArray(v)) return `[${v.map(repr).join(", ")}]`;
-  if (isDict(v)) return `{${Object.entries(v).map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(", ")}}`;
+  if (isDict(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${repr(k)}: ${repr(x)}`)
+      .join(", ")}}`;
   return str(v);
 }
 
@@ -110,36 +126,47 @@ export function str(v: unknown): string {
 export function percent(fmt: string, args: unknown): string {
   const list = Array.isArray(args) ? args : [args];
   let next = 0;
-  const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdirfFeExXoc%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-    if (conv === "%") return "%";
-    let v: unknown;
-    if (key !== undefined) {
-      if (!isDict(args) || !Object.prototype.hasOwnProperty.call(args, key)) throw new ExprError(`format requires a mapping with key '${key}'`);
-      v = args[key];
-    } else {
-      if (next >= list.length) throw new ExprError("not enough arguments for format string");
-      v = list[next++];
-    }
-    let s: string;
-    if (conv === "s") s = str(v);
-    else if (conv === "r") s = repr(v);
-    else if (conv === "c") s = typeof v === "number" ? String.fromCodePoint(v) : str(v);
-    else {
-      const n = typeof v === "string" ? NaN : Number(v);
-      if (!isNum(v) || Number.isNaN(n)) throw new ExprError(`%${conv} format: a real number is required, not ${typeName(v)}`);
-      if ("di".includes(conv)) s = String(Math.trunc(n));
-      else if ("xX".includes(conv)) s = Math.trunc(n).toString(16);
-      else if (conv === "o") s = Math.trunc(n).toString(8);
-      else if ("eE".includes(conv)) s = n.toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, "e$10$2");
-      else s = n.toFixed(prec === undefined ? 6 : Number(prec));
-      if (conv === "X" || conv === "E") s = s.toUpperCase();
-      if (flags.includes("+") && n >= 0) s = `+${s}`;
-    }
-    if (conv === "s" && prec !== undefined) s = s.slice(0, Number(prec));
-    const w = width === undefined || width === "*" ? 0 : sized(Number(width), "a format width");
-    if (s.length < w) s = flags.includes("-") ? s.padEnd(w) : flags.includes("0") && conv !== "s" ? s.padStart(w, "0") : s.padStart(w);
-    return s;
-  });
+  const out = fmt.replace(
+    /%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdirfFeExXoc%])/g,
+    (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === "%") return "%";
+      let v: unknown;
+      if (key !== undefined) {
+        if (!isDict(args) || !Object.prototype.hasOwnProperty.call(args, key))
+          throw new ExprError(`format requires a mapping with key '${key}'`);
+        v = args[key];
+      } else {
+        if (next >= list.length) throw new ExprError("not enough arguments for format string");
+        v = list[next++];
+      }
+      let s: string;
+      if (conv === "s") s = str(v);
+      else if (conv === "r") s = repr(v);
+      else if (conv === "c") s = typeof v === "number" ? String.fromCodePoint(v) : str(v);
+      else {
+        const n = typeof v === "string" ? NaN : Number(v);
+        if (!isNum(v) || Number.isNaN(n))
+          throw new ExprError(`%${conv} format: a real number is required, not ${typeName(v)}`);
+        if ("di".includes(conv)) s = String(Math.trunc(n));
+        else if ("xX".includes(conv)) s = Math.trunc(n).toString(16);
+        else if (conv === "o") s = Math.trunc(n).toString(8);
+        else if ("eE".includes(conv))
+          s = n.toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, "e$10$2");
+        else s = n.toFixed(prec === undefined ? 6 : Number(prec));
+        if (conv === "X" || conv === "E") s = s.toUpperCase();
+        if (flags.includes("+") && n >= 0) s = `+${s}`;
+      }
+      if (conv === "s" && prec !== undefined) s = s.slice(0, Number(prec));
+      const w = width === undefined || width === "*" ? 0 : sized(Number(width), "a format width");
+      if (s.length < w)
+        s = flags.includes("-")
+          ? s.padEnd(w)
+          : flags.includes("0") && conv !== "s"
+            ? s.padStart(w, "0")
+            : s.padStart(w);
+      return s;
+    },
+  );
   if (!isDict(args) && next < list.length) throw new ExprError("not all arguments converted during string formatting");
   return out;
 }

@@ -2,9 +2,16 @@
 // groups, re.match anchoring, and re.sub's backreferences (\1, \g<1>, \g<name>).
 import { ExprError } from "../errors.js";
 
-export function pyRegex(pattern: string, opts: { ignorecase?: unknown; multiline?: unknown; sticky?: boolean } = {}): RegExp {
+export function pyRegex(
+  pattern: string,
+  opts: { ignorecase?: unknown; multiline?: unknown; sticky?: boolean } = {},
+): RegExp {
   let flags = "g";
-  let src = pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>").replace(/\\A/g, "^").replace(/\\Z/g, "$(?![\\s\\S])");
+  let src = pattern
+    .replace(/\(\?P</g, "(?<")
+    .replace(/\(\?P=(\w+)\)/g, "\\k<$1>")
+    .replace(/\\A/g, "^")
+    .replace(/\\Z/g, "$(?![\\s\\S])");
   const inline = /^\(\?([aiLmsux]+)\)/.exec(src);
   if (inline) {
     src = src.slice(inline[0].length);
@@ -41,11 +48,22 @@ export function sub(re: RegExp, replacement: string, s: string, count = 0): stri
   return s.replace(re, (...a: unknown[]) => {
     if (count > 0 && n++ >= count) return a[0] as string;
     const groupsAt = typeof a.at(-1) === "object" ? 3 : 2;
-    const m = Object.assign(a.slice(0, a.length - groupsAt) as string[], { groups: groupsAt === 3 ? (a.at(-1) as Record<string, string>) : undefined }) as unknown as RegExpExecArray;
+    const m = Object.assign(a.slice(0, a.length - groupsAt) as string[], {
+      groups: groupsAt === 3 ? (a.at(-1) as Record<string, string>) : undefined,
+    }) as unknown as RegExpExecArray;
     return replacement.replace(/\\(?:g<(\w+)>|(\d{1,2})|([\s\S]))/g, (_x, named: string, num: string, c: string) => {
       if (named !== undefined) return group(m, named);
       if (num !== undefined) return group(m, num);
-      const esc: Record<string, string> = { "\\": "\\", n: "\n", t: "\t", r: "\r", f: "\f", v: "\v", a: "\x07", b: "\b" };
+      const esc: Record<string, string> = {
+        "\\": "\\",
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        f: "\f",
+        v: "\v",
+        a: "\x07",
+        b: "\b",
+      };
       if (c in esc) return esc[c]!;
       if (/[A-Za-z]/.test(c)) throw new ExprError(`bad escape \\${c} in the replacement`);
       return `\\${c}`;

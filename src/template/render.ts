@@ -82,7 +82,8 @@ function interpolate(v: unknown): string {
 
 /** Every expression inside `{{ }}` of a value, for checking syntax at load time. */
 export function expressions(value: unknown): string[] {
-  if (typeof value === "string") return value.includes("{{") ? parts(value).flatMap((p) => ("expr" in p ? [p.expr] : [])) : [];
+  if (typeof value === "string")
+    return value.includes("{{") ? parts(value).flatMap((p) => ("expr" in p ? [p.expr] : [])) : [];
   if (Array.isArray(value)) return value.flatMap(expressions);
   if (value && typeof value === "object") return Object.values(value).flatMap(expressions);
   return [];

@@ -30,8 +30,15 @@ function changed(r: Dict): unknown {
 
 function regexTest(kind: "match" | "search"): Call {
   return (v, a, kw) => {
-    const [pattern, ignorecase, multiline, matchType] = bind(kind, a, kw, [["pattern"], ["ignorecase", false], ["multiline", false], ["match_type", kind]]);
-    return firstMatch(pyRegex(String(pattern), { ignorecase, multiline, sticky: matchType === "match" }), String(v)) !== null;
+    const [pattern, ignorecase, multiline, matchType] = bind(kind, a, kw, [
+      ["pattern"],
+      ["ignorecase", false],
+      ["multiline", false],
+      ["match_type", kind],
+    ]);
+    return (
+      firstMatch(pyRegex(String(pattern), { ignorecase, multiline, sticky: matchType === "match" }), String(v)) !== null
+    );
   };
 }
 
@@ -68,10 +75,18 @@ const TESTS = new Map<string, Call>([
   ["match", regexTest("match")],
   ["search", regexTest("search")],
   ["regex", regexTest("search")],
-  ["version", (v, a, kw) => {
-    const [other, op, strict, type] = bind("version", a, kw, [["version"], ["operator", "eq"], ["strict", null], ["version_type", null]]);
-    return versionTest(v, other, op, strict, type);
-  }],
+  [
+    "version",
+    (v, a, kw) => {
+      const [other, op, strict, type] = bind("version", a, kw, [
+        ["version"],
+        ["operator", "eq"],
+        ["strict", null],
+        ["version_type", null],
+      ]);
+      return versionTest(v, other, op, strict, type);
+    },
+  ],
   ["failed", result("failed", failed)],
   ["succeeded", result("succeeded", (r) => !truthy(failed(r)))],
   ["changed", result("changed", changed)],
@@ -84,20 +99,48 @@ const TESTS = new Map<string, Call>([
 ]);
 
 const ALIASES: Array<[string, string]> = [
-  ["==", "eq"], ["equalto", "eq"], ["!=", "ne"], ["<", "lt"], ["lessthan", "lt"], ["<=", "le"],
-  [">", "gt"], ["greaterthan", "gt"], [">=", "ge"], ["version_compare", "version"],
-  ["failure", "failed"], ["success", "succeeded"], ["successful", "succeeded"], ["change", "changed"], ["skip", "skipped"],
+  ["==", "eq"],
+  ["equalto", "eq"],
+  ["!=", "ne"],
+  ["<", "lt"],
+  ["lessthan", "lt"],
+  ["<=", "le"],
+  [">", "gt"],
+  ["greaterthan", "gt"],
+  [">=", "ge"],
+  ["version_compare", "version"],
+  ["failure", "failed"],
+  ["success", "succeeded"],
+  ["successful", "succeeded"],
+  ["change", "changed"],
+  ["skip", "skipped"],
 ];
 for (const [alias, name] of ALIASES) TESTS.set(alias, TESTS.get(name)!);
 
 // Type tests answer false for an undefined value instead of failing, as in Jinja
-const ACCEPT_UNDEFINED = new Set(["none", "string", "number", "integer", "float", "boolean", "true", "false", "mapping", "sequence", "iterable", "sameas"]);
+const ACCEPT_UNDEFINED = new Set([
+  "none",
+  "string",
+  "number",
+  "integer",
+  "float",
+  "boolean",
+  "true",
+  "false",
+  "mapping",
+  "sequence",
+  "iterable",
+  "sameas",
+]);
 
 /** Apply the test `name`; `defined`/`undefined` look at the undefined value itself. */
 export function runTest(name: string, v: unknown, args: unknown[], kwargs: Dict): boolean {
-  if (name === "defined" || name === "undefined") return (v instanceof Undef) === (name === "undefined");
+  if (name === "defined" || name === "undefined") return v instanceof Undef === (name === "undefined");
   const t = TESTS.get(name);
-  if (!t) throw new ExprError(`unknown test '${name}' (known: defined, undefined, ${[...TESTS.keys()].filter((k) => /^\w/.test(k)).join(", ")})`);
+  if (!t)
+    throw new ExprError(
+      `unknown test '${name}' (known: defined, undefined, ${[...TESTS.keys()].filter((k) => /^\w/.test(k)).join(", ")})`,
+    );
   if (v instanceof Undef && ACCEPT_UNDEFINED.has(name)) return false;
   return truthy(t(use(v), args, kwargs));
 }

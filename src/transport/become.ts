@@ -36,7 +36,10 @@ export function wrapScript(script: string, become?: boolean | string, connectedA
 }
 
 /** Does acting as `become` take sudo for a login as `connectedAs`? Root becoming root does not. */
-export function needsSudo(become: boolean | string | undefined, connectedAs: string | undefined): become is true | string {
+export function needsSudo(
+  become: boolean | string | undefined,
+  connectedAs: string | undefined,
+): become is true | string {
   if (!become) return false;
   return !(connectedAs === "root" && (become === true || become === "root"));
 }

@@ -58,20 +58,23 @@ export async function connect(cfg: ConnectionConfig, jumps: JumpPool = new JumpP
   const connectTimeoutMs = cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const attempts = cfg.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS;
   const route = cfg.jumps.length ? jumps.route(cfg.jumps, cfg, { connectTimeoutMs, attempts }) : undefined;
-  return SshTransport.open({
-    host: cfg.host,
-    address: cfg.address,
-    port: cfg.port,
-    user: cfg.user,
-    hostKeyChecking: cfg.hostKeyChecking,
-    knownHostsFile: cfg.knownHostsFile,
-    connectTimeoutMs,
-    attempts,
-    ...(cfg.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: cfg.keepaliveIntervalMs } : {}),
-    ...(cfg.keepaliveCountMax !== undefined ? { keepaliveCountMax: cfg.keepaliveCountMax } : {}),
-    credentials: await gatherCredentials(credentialSource(cfg)),
-    ...(route ? { route } : {}),
-  }, auth);
+  return SshTransport.open(
+    {
+      host: cfg.host,
+      address: cfg.address,
+      port: cfg.port,
+      user: cfg.user,
+      hostKeyChecking: cfg.hostKeyChecking,
+      knownHostsFile: cfg.knownHostsFile,
+      connectTimeoutMs,
+      attempts,
+      ...(cfg.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: cfg.keepaliveIntervalMs } : {}),
+      ...(cfg.keepaliveCountMax !== undefined ? { keepaliveCountMax: cfg.keepaliveCountMax } : {}),
+      credentials: await gatherCredentials(credentialSource(cfg)),
+      ...(route ? { route } : {}),
+    },
+    auth,
+  );
 }
 
 /** The become password of a host: -K's, else the one in become_password_env's variable. */
@@ -85,9 +88,12 @@ export function becomeAuth(
   if (!password) return { unsetEnv: cfg.becomePasswordEnv };
   // sudo -S reads one line: what follows a line break would be left for the command's stdin
   if (/[\r\n]/.test(password)) {
-    throw new InputError(`$${cfg.becomePasswordEnv} (become_password_env) holds a line break, and sudo reads the password as one line`, {
-      hint: `set ${cfg.becomePasswordEnv} to the password alone, without a trailing newline`,
-    });
+    throw new InputError(
+      `$${cfg.becomePasswordEnv} (become_password_env) holds a line break, and sudo reads the password as one line`,
+      {
+        hint: `set ${cfg.becomePasswordEnv} to the password alone, without a trailing newline`,
+      },
+    );
   }
   return { password, from: `$${cfg.becomePasswordEnv}` };
 }

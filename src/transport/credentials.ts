@@ -87,7 +87,8 @@ export async function gatherCredentials(src: CredentialSource): Promise<Credenti
   }
   if (src.passwordEnv) {
     const password = src.env[src.passwordEnv];
-    if (password) attempts.push({ type: "password", username: src.user, password, label: `password from $${src.passwordEnv}` });
+    if (password)
+      attempts.push({ type: "password", username: src.user, password, label: `password from $${src.passwordEnv}` });
     else notes.push(`password_env ${src.passwordEnv} is not set`);
   }
   return { attempts, notes };
@@ -98,7 +99,9 @@ const parsedKeys = new Map<string, ParsedKey | Error>();
 
 async function parseKeyFile(path: string, passphrase: string | undefined): Promise<ParsedKey | Error> {
   const { mtimeMs, size } = await stat(path);
-  const id = `${path}\0${mtimeMs}\0${size}\0${createHash("sha256").update(passphrase ?? "").digest("hex")}`;
+  const id = `${path}\0${mtimeMs}\0${size}\0${createHash("sha256")
+    .update(passphrase ?? "")
+    .digest("hex")}`;
   let parsed = parsedKeys.get(id);
   if (!parsed) {
     parsed = utils.parseKey(await readFile(path, "utf8"), passphrase);

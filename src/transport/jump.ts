@@ -160,9 +160,18 @@ export class JumpPool {
   private openHop(chain: JumpHop[], key: string, defaults: HopDefaults): HopEntry {
     const hop = chain[chain.length - 1]!;
     const upstream = chain.slice(0, -1);
-    const entry: HopEntry = { key, hop, refs: 0, dropped: false, client: Promise.resolve(undefined as unknown as Client) };
+    const entry: HopEntry = {
+      key,
+      hop,
+      refs: 0,
+      dropped: false,
+      client: Promise.resolve(undefined as unknown as Client),
+    };
     entry.client = (async () => {
-      const source = credentialSource({ user: hop.user, identityFiles: hop.identityFiles, identitiesOnly: hop.identitiesOnly }, this.env);
+      const source = credentialSource(
+        { user: hop.user, identityFiles: hop.identityFiles, identitiesOnly: hop.identitiesOnly },
+        this.env,
+      );
       // "host key for [10.0.0.1]:2222", not "for root@10.0.0.1:2222 ([10.0.0.1]:2222)": the prefix names it as written
       const target = {
         host: writtenAsAddress(hop) ? hop.address : hop.host,
@@ -196,7 +205,12 @@ export class JumpPool {
 
 /** `bastion` (an alias) or `root@10.0.0.1:2222` (the address itself): the latter needs no address beside it. */
 function writtenAsAddress(hop: JumpHop): boolean {
-  return hop.host.replace(/^[^@]*@/, "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1") === hop.address;
+  return (
+    hop.host
+      .replace(/^[^@]*@/, "")
+      .replace(/:\d+$/, "")
+      .replace(/^\[(.*)\]$/, "$1") === hop.address
+  );
 }
 
 function hopName(hop: JumpHop): string {
@@ -231,7 +245,10 @@ function withDeadline(opening: Promise<ClientChannel>, ms: number): Promise<Clie
     }, ms);
   });
   // A channel that opens after the deadline is closed, so it does not hold the jump connection open.
-  opening.then((s) => expired && s.destroy(), () => undefined);
+  opening.then(
+    (s) => expired && s.destroy(),
+    () => undefined,
+  );
   return Promise.race([opening, late]).finally(() => clearTimeout(timer));
 }
 
@@ -258,17 +275,26 @@ function forwardError(err: unknown, hop: JumpHop, target: { host: string; addres
   const reason = (err as { reason?: unknown }).reason;
   const what = (err as Error).message.replace(/^\(SSH\) Channel open failure: /, "");
   if (reason === ADMINISTRATIVELY_PROHIBITED) {
-    return new UnreachableError(`jump host ${hop.host} refuses to forward to ${target.address}:${target.port}: ${what}`, {
-      where: { host: target.host },
-      hint: "the jump host's sshd must allow it (AllowTcpForwarding, PermitOpen)",
-      cause: err,
-    });
+    return new UnreachableError(
+      `jump host ${hop.host} refuses to forward to ${target.address}:${target.port}: ${what}`,
+      {
+        where: { host: target.host },
+        hint: "the jump host's sshd must allow it (AllowTcpForwarding, PermitOpen)",
+        cause: err,
+      },
+    );
   }
   // Connect failures are the target's (not listening yet, restarting): ssh-client retries those as it does direct ones.
-  if (reason === CONNECT_FAILED) return new TransientConnectError(`jump host ${hop.host} cannot connect to it: ${what}`, { cause: err });
-  return new UnreachableError(`jump host ${hop.host} would not open a channel to ${target.address}:${target.port}: ${what}`, {
-    where: { host: target.host },
-    hint: isChannelRefusal(err) ? "the jump host is overloaded (MaxSessions, MaxStartups) or out of channels; lower --forks" : undefined,
-    cause: err,
-  });
+  if (reason === CONNECT_FAILED)
+    return new TransientConnectError(`jump host ${hop.host} cannot connect to it: ${what}`, { cause: err });
+  return new UnreachableError(
+    `jump host ${hop.host} would not open a channel to ${target.address}:${target.port}: ${what}`,
+    {
+      where: { host: target.host },
+      hint: isChannelRefusal(err)
+        ? "the jump host is overloaded (MaxSessions, MaxStartups) or out of channels; lower --forks"
+        : undefined,
+      cause: err,
+    },
+  );
 }

@@ -18,9 +18,7 @@ export interface KnownHostEntry {
 }
 
 export type HostKeyDecision =
-  | { action: "accept" }
-  | { action: "record"; line: string }
-  | { action: "refuse"; error: HostKeyError };
+  { action: "accept" } | { action: "record"; line: string } | { action: "refuse"; error: HostKeyError };
 
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
@@ -92,13 +90,17 @@ export function fingerprint(blob: Buffer): string {
 /** Host key algorithms (that ssh2 speaks) presenting a key of this type; RSA keys sign with several. */
 export function algorithmsForKeyType(keyType: string): string[] {
   if (keyType === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
-  return ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"].includes(keyType) ? [keyType] : [];
+  return ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"].includes(keyType)
+    ? [keyType]
+    : [];
 }
 
 /** Key types known_hosts holds for this host, so the client can ask the server for one of those first. */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const token = hostToken(host, port);
-  const types = entries.filter((e) => !e.marker && hostMatches(e.hosts, token)).map((e) => keyTypeOf(Buffer.from(e.key, "base64")));
+  const types = entries
+    .filter((e) => !e.marker && hostMatches(e.hosts, token))
+    .map((e) => keyTypeOf(Buffer.from(e.key, "base64")));
   return [...new Set(types)];
 }
 

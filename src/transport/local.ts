@@ -32,8 +32,13 @@ export class LocalTransport implements Transport {
     // A script that exits without reading its stdin closes the pipe: that is not an error.
     child.stdin.on("error", () => undefined);
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
-    const sink = { write: (data: string) => void child.stdin.write(data), end: (data?: string | Buffer) => void child.stdin.end(data) };
-    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused, (r) => becomeSays(r, this.host, this.user, this.auth));
+    const sink = {
+      write: (data: string) => void child.stdin.write(data),
+      end: (data?: string | Buffer) => void child.stdin.end(data),
+    };
+    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused, (r) =>
+      becomeSays(r, this.host, this.user, this.auth),
+    );
     const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
     child.stdout.on("data", (b: Buffer) => output.stdoutChunk(b));
     child.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
@@ -49,7 +54,12 @@ export class LocalTransport implements Transport {
 
     const code = await new Promise<number>((resolve, reject) => {
       child.once("error", (err) =>
-        reject(new TaskError(`cannot start /bin/sh on ${this.host}: ${err.message}`, { where: { host: this.host }, cause: err })),
+        reject(
+          new TaskError(`cannot start /bin/sh on ${this.host}: ${err.message}`, {
+            where: { host: this.host },
+            cause: err,
+          }),
+        ),
       );
       child.once("close", (c, signal) => resolve(c ?? (signal ? signalExitCode(signal) : -1)));
     }).finally(() => clearTimeout(timer));

@@ -75,7 +75,9 @@ export function passwordMask(auth: BecomeAuth): string | undefined {
 
 /** What sudo's refusal means, one line: the same for a become exec's error and a batch section's stderr. */
 export function becomeRefused(refusal: SudoRefusal, host: string, user: string): string {
-  return refusal === "wrong" ? `sudo on ${host} did not accept the become password for ${user}` : `sudo on ${host} wants a password for ${user}`;
+  return refusal === "wrong"
+    ? `sudo on ${host} did not accept the become password for ${user}`
+    : `sudo on ${host} wants a password for ${user}`;
 }
 
 /** The refusal as a batch section's stderr line: message — hint, as TaskError.oneLine() writes them. */
@@ -101,7 +103,12 @@ export function checkBecome(
   if (!opts.become || result.code === 0) return result;
   const data = { script: result.script, stderr: result.stderr };
   const refusal = dialogue?.refusal ?? (sudoWantsPassword(result.stderr) ? "missing" : undefined);
-  if (refusal) throw new TaskError(becomeRefused(refusal, host, user), { where: { host }, hint: becomeHint(refusal, user, auth), data });
+  if (refusal)
+    throw new TaskError(becomeRefused(refusal, host, user), {
+      where: { host },
+      hint: becomeHint(refusal, user, auth),
+      data,
+    });
   if (result.code === 127 && /sudo: (command )?not found/.test(result.stderr)) {
     throw new TaskError(`become needs sudo, and sudo is not installed on ${host}`, {
       where: { host },

@@ -57,7 +57,15 @@ export interface RouteStream {
 
 const KEEPALIVE_MS = 15_000;
 const KEEPALIVE_MAX_MISSED = 4;
-const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
+const RETRYABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
 
 /** A connect failure that a later attempt may not repeat (sshd busy or still starting, network blip). */
 export class TransientConnectError extends Error {}
@@ -70,20 +78,24 @@ export async function openClient<T>(t: SshTarget, wire: (client: SshClient, via?
   if (t.credentials.attempts.length === 0) {
     throw new UnreachableError(`no credentials to offer for ${t.user}@${t.address}:${t.port}`, {
       where: { host: t.host },
-      hint: notesHint(t) ?? "set identity_file or password_env for this host, start ssh-agent, or create ~/.ssh/id_ed25519",
+      hint:
+        notesHint(t) ?? "set identity_file or password_env for this host, start ssh-agent, or create ~/.ssh/id_ed25519",
     });
   }
   let tried = 0;
   try {
-    return await retry((attempt) => {
-      tried = attempt;
-      return attemptConnect(t, wire);
-    }, {
-      attempts: t.attempts,
-      baseMs: 500,
-      maxMs: 4000,
-      retryable: (err) => err instanceof TransientConnectError,
-    });
+    return await retry(
+      (attempt) => {
+        tried = attempt;
+        return attemptConnect(t, wire);
+      },
+      {
+        attempts: t.attempts,
+        baseMs: 500,
+        maxMs: 4000,
+        retryable: (err) => err instanceof TransientConnectError,
+      },
+    );
   } catch (err) {
     if (err instanceof UnreachableError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
@@ -120,31 +132,28 @@ function attemptConnect<T>(t: SshTarget, wire: (client: SshClient, via?: RouteSt
     const onEarlyClose = (): void => fail(new TransientConnectError("connection closed during handshake"));
     client.once("close", onEarlyClose);
 
-    void Promise.all([hostKeyAlgorithms(t), t.route?.open()]).then(
-      ([algorithms, stream]) => {
-        via = stream;
-        if (settled) return void stream?.sock.destroy();
-        client.connect({
-          ...(stream ? { sock: stream.sock } : { host: t.address, port: t.port }),
-          username: t.user,
-          readyTimeout: t.connectTimeoutMs,
-          keepaliveInterval: t.keepaliveIntervalMs ?? KEEPALIVE_MS,
-          keepaliveCountMax: t.keepaliveCountMax ?? KEEPALIVE_MAX_MISSED,
-          ...(algorithms ? { algorithms } : {}),
-          hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-            void verifyHostKey(t, key).then(
-              () => verify(true),
-              (err: unknown) => {
-                refusal = err instanceof HostKeyError ? err : hostKeyIoError(t, err);
-                verify(false);
-              },
-            );
-          },
-          authHandler: authHandler(t.credentials),
-        });
-      },
-      fail,
-    );
+    void Promise.all([hostKeyAlgorithms(t), t.route?.open()]).then(([algorithms, stream]) => {
+      via = stream;
+      if (settled) return void stream?.sock.destroy();
+      client.connect({
+        ...(stream ? { sock: stream.sock } : { host: t.address, port: t.port }),
+        username: t.user,
+        readyTimeout: t.connectTimeoutMs,
+        keepaliveInterval: t.keepaliveIntervalMs ?? KEEPALIVE_MS,
+        keepaliveCountMax: t.keepaliveCountMax ?? KEEPALIVE_MAX_MISSED,
+        ...(algorithms ? { algorithms } : {}),
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          void verifyHostKey(t, key).then(
+            () => verify(true),
+            (err: unknown) => {
+              refusal = err instanceof HostKeyError ? err : hostKeyIoError(t, err);
+              verify(false);
+            },
+          );
+        },
+        authHandler: authHandler(t.credentials),
+      });
+    }, fail);
   });
 }
 
@@ -209,10 +218,12 @@ function classify(err: unknown, t: SshTarget): Error {
       cause: err,
     });
   }
-  if (e.level === "client-timeout") return new TransientConnectError(`timed out after ${t.connectTimeoutMs} ms`, { cause: err });
+  if (e.level === "client-timeout")
+    return new TransientConnectError(`timed out after ${t.connectTimeoutMs} ms`, { cause: err });
   if (e.code && RETRYABLE_CODES.has(e.code)) return new TransientConnectError(reasonFor(e.code), { cause: err });
   if (e.level === "client-dns") return new Error(`cannot resolve ${t.address}`, { cause: err });
-  if (/Connection lost before handshake/i.test(e.message)) return new TransientConnectError("connection lost before handshake", { cause: err });
+  if (/Connection lost before handshake/i.test(e.message))
+    return new TransientConnectError("connection lost before handshake", { cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -76,7 +76,8 @@ export class SshTransport implements Transport {
 
   async put(local: string, remote: string, opts: PutOptions = {}): Promise<void> {
     const { become, ...plain } = opts;
-    if (needsSudo(become, this.target.user)) return stagedPut(this, (l, r, o) => this.sftpPut(l, r, o), local, remote, { ...plain, become });
+    if (needsSudo(become, this.target.user))
+      return stagedPut(this, (l, r, o) => this.sftpPut(l, r, o), local, remote, { ...plain, become });
     return this.sftpPut(local, remote, plain);
   }
 
@@ -86,7 +87,11 @@ export class SshTransport implements Transport {
     try {
       // The session's listeners were wired in ssh2's callback (this.sftp); fastGet itself only takes callbacks.
       const sftp = await this.sftp(conn);
-      await sftpCall<void>((cb) => sftp.fastGet(remote, tmp, { chunkSize: SFTP_CHUNK, concurrency: SFTP_CONCURRENCY }, (err) => cb(err, undefined)));
+      await sftpCall<void>((cb) =>
+        sftp.fastGet(remote, tmp, { chunkSize: SFTP_CHUNK, concurrency: SFTP_CONCURRENCY }, (err) =>
+          cb(err, undefined),
+        ),
+      );
       await rename(tmp, local);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -191,19 +196,27 @@ export class SshTransport implements Transport {
 
   private noSession(cause: unknown): TaskError {
     const refused = isChannelRefusal(cause);
-    return new TaskError(`sshd on ${this.host} ${refused ? "kept refusing a new session" : "would not run the command"}: ${(cause as Error).message}`, {
-      where: { host: this.host },
-      hint: refused ? "sshd's MaxSessions is below armgo's 9 channels per connection, or the host is overloaded" : undefined,
-      cause,
-    });
+    return new TaskError(
+      `sshd on ${this.host} ${refused ? "kept refusing a new session" : "would not run the command"}: ${(cause as Error).message}`,
+      {
+        where: { host: this.host },
+        hint: refused
+          ? "sshd's MaxSessions is below armgo's 9 channels per connection, or the host is overloaded"
+          : undefined,
+        cause,
+      },
+    );
   }
 
   private lost(conn: Connection, cause?: unknown): UnreachableError {
     const why = conn.via?.lost();
-    return new UnreachableError(`connection to ${this.target.address}:${this.target.port} was lost${why ? `: ${why}` : ""}`, {
-      where: { host: this.host },
-      cause,
-    });
+    return new UnreachableError(
+      `connection to ${this.target.address}:${this.target.port} was lost${why ? `: ${why}` : ""}`,
+      {
+        where: { host: this.host },
+        cause,
+      },
+    );
   }
 
   private collect(
@@ -213,8 +226,13 @@ export class SshTransport implements Transport {
     opts: ExecOptions,
     started: number,
   ): { done: Promise<ExecResult>; dialogue?: SudoDialogue } {
-    const sink = { write: (data: string) => void channel.write(data), end: (data?: string | Buffer) => void channel.end(data) };
-    const dialogue = converse(sink, script, opts, this.target.user, this.auth, this.refused, (r) => becomeSays(r, this.host, this.target.user, this.auth));
+    const sink = {
+      write: (data: string) => void channel.write(data),
+      end: (data?: string | Buffer) => void channel.end(data),
+    };
+    const dialogue = converse(sink, script, opts, this.target.user, this.auth, this.refused, (r) =>
+      becomeSays(r, this.host, this.target.user, this.auth),
+    );
     const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
     channel.on("data", (b: Buffer) => output.stdoutChunk(b));
     channel.stderr.on("data", (b: Buffer) => output.stderrChunk(b));
@@ -254,14 +272,20 @@ export class SshTransport implements Transport {
 // ssh2 parses every packet of one socket read synchronously: a quick command's exit-status and close
 // can arrive with the channel itself, before an `await` resumes. So whatever listens to a channel is
 // attached inside ssh2's callback, in the same tick, and `wire` must return no thenable.
-function withChannel<C, T>(open: (cb: (err: Error | undefined, channel: C) => void) => void, wire: (channel: C) => T): Promise<T> {
+function withChannel<C, T>(
+  open: (cb: (err: Error | undefined, channel: C) => void) => void,
+  wire: (channel: C) => T,
+): Promise<T> {
   return new Promise((resolve, reject) => open((err, channel) => (err ? reject(err) : resolve(wire(channel)))));
 }
 
 // ssh2's channel.signal() sends nothing once stdin is at EOF (we always end it), yet sshd still
 // honours the request (OpenSSH >= 7.9) while the channel is open: talk to the protocol directly.
 function sendSignal(channel: ClientChannel, name: "TERM" | "KILL"): void {
-  const raw = channel as unknown as { outgoing: { id: number; state: string }; _client: { _protocol: { signal(id: number, sig: string): void } } };
+  const raw = channel as unknown as {
+    outgoing: { id: number; state: string };
+    _client: { _protocol: { signal(id: number, sig: string): void } };
+  };
   if (raw.outgoing.state !== "closed") raw._client._protocol.signal(raw.outgoing.id, name);
 }
 
@@ -269,7 +293,12 @@ function sftpCall<T>(call: (cb: (err: Error | null | undefined, value: T) => voi
   return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-function fastPut(sftp: SFTPWrapper, local: string, remote: string, onChunk: (chunk: number, done: number) => void): Promise<void> {
+function fastPut(
+  sftp: SFTPWrapper,
+  local: string,
+  remote: string,
+  onChunk: (chunk: number, done: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) =>
     sftp.fastPut(
       local,

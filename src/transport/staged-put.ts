@@ -18,22 +18,33 @@ export async function stagedPut(
   opts: PutOptions & { become: true | string },
 ): Promise<void> {
   const failed = (why: string): TaskError =>
-    new TaskError(`upload of ${local} to ${t.host}:${remote} as ${opts.become === true ? "root" : opts.become} failed: ${why}`, {
-      where: { host: t.host },
-    });
+    new TaskError(
+      `upload of ${local} to ${t.host}:${remote} as ${opts.become === true ? "root" : opts.become} failed: ${why}`,
+      {
+        where: { host: t.host },
+      },
+    );
   // A become user other than root cannot enter the login user's private dir: it may pass (711), not list.
   const other = typeof opts.become === "string" && opts.become !== "root";
-  const made = await t.exec(`d=$(umask 077; mktemp -d "\${TMPDIR:-/tmp}/armgo-put.XXXXXXXX") && ${other ? `chmod 711 "$d" && ` : ""}printf '%s' "$d"`);
-  if (made.code !== 0 || made.stdout === "") throw failed(`no staging directory: ${lastLine(made.stderr) || `exit ${made.code}`}`);
+  const made = await t.exec(
+    `d=$(umask 077; mktemp -d "\${TMPDIR:-/tmp}/armgo-put.XXXXXXXX") && ${other ? `chmod 711 "$d" && ` : ""}printf '%s' "$d"`,
+  );
+  if (made.code !== 0 || made.stdout === "")
+    throw failed(`no staging directory: ${lastLine(made.stderr) || `exit ${made.code}`}`);
   const dir = made.stdout;
   const staged = `${dir}/${randomBytes(6).toString("hex")}`;
   let cleaned = false;
   try {
-    await putAsLogin(local, staged, { mode: other ? 0o644 : 0o600, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    await putAsLogin(local, staged, {
+      mode: other ? 0o644 : 0o600,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
     const tmp = tempBeside(remote);
     // The mode is set before the rename, so the file never shows at `remote` with another one.
     const move = [
-      sh`cp -- ${staged} ${tmp} && chmod ${(opts.mode ?? 0o644).toString(8)} ${tmp} && mv -f -- ${tmp} ${remote}` + ` || { rc=$?; ` + sh`rm -f -- ${tmp}; exit $rc; }`,
+      sh`cp -- ${staged} ${tmp} && chmod ${(opts.mode ?? 0o644).toString(8)} ${tmp} && mv -f -- ${tmp} ${remote}` +
+        ` || { rc=$?; ` +
+        sh`rm -f -- ${tmp}; exit $rc; }`,
       other ? "" : sh`rm -rf -- ${dir}`,
     ].join("\n");
     const res = await t.exec(move, { become: opts.become });

@@ -18,8 +18,12 @@ const SITE = join(import.meta.dirname, "../../playbooks/site.yaml");
 
 function ssh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("ssh", ["-o", "BatchMode=yes", "-o", "ConnectTimeout=20", ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    execFile(
+      "ssh",
+      ["-o", "BatchMode=yes", "-o", "ConnectTimeout=20", ...args],
+      { timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -48,7 +52,8 @@ describe("hosts behind a bastion", () => {
     await fleet?.stop();
   });
 
-  const play = (pb: string, ...extra: string[]) => armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"), ...extra]);
+  const play = (pb: string, ...extra: string[]) =>
+    armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"), ...extra]);
   const amd64 = () => fleet.hosts.filter((h) => h.arch === "amd64");
 
   it("OpenSSH reaches the hosts with the lab's ssh_config (ProxyJump lab-bastion); the controller cannot reach them directly", async () => {
@@ -90,7 +95,11 @@ describe("hosts behind a bastion", () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
       for (const h of amd64()) {
-        expect(summary.recap[h.name], h.name).toMatchObject({ changed: round === "first" ? 1 : 0, failed: 0, unreachable: 0 });
+        expect(summary.recap[h.name], h.name).toMatchObject({
+          changed: round === "first" ? 1 : 0,
+          failed: 0,
+          unreachable: 0,
+        });
       }
       expect(summary.stats.connections).toBe(AMD64);
       // every host's connection went through the bastion: the relay carried exactly one connection, the jump connection
@@ -105,9 +114,17 @@ describe("hosts behind a bastion", () => {
     const known = readFileSync(fleet.knownHostsPath, "utf8");
     const bastionLine = `[127.0.0.1]:${fleet.bastion!.port} `;
     // another host's key in the bastion's place
-    const other = known.split("\n").find((l) => l && !l.startsWith(bastionLine))!.split(" ").slice(1).join(" ");
+    const other = known
+      .split("\n")
+      .find((l) => l && !l.startsWith(bastionLine))!
+      .split(" ")
+      .slice(1)
+      .join(" ");
     const bad = join(dir, "known_hosts_bad");
-    writeFileSync(bad, known.replace(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${fleet.bastion!.port} .*$`, "m"), `${bastionLine}${other}`));
+    writeFileSync(
+      bad,
+      known.replace(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${fleet.bastion!.port} .*$`, "m"), `${bastionLine}${other}`),
+    );
     const r = await play(SITE, "--known-hosts", bad, "--limit", "lab-arm64-1:lab-arm64-2");
     expect(r.code, r.stdout + r.stderr).toBe(4);
     // the hop is named as the inventory's proxy_jump names it: the lab ssh config's alias

@@ -29,8 +29,28 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
   const names = () => fleet.hosts.map((h) => ({ name: h.name })).sort((a, b) => a.name.localeCompare(b.name));
   // what needs no arm64 to show (one connection's concurrency, the process list) runs on a native host
   const amd64 = () => fleet.hosts.find((h) => h.arch === "amd64")!;
-  const play = async (file: string, args: string[], env: NodeJS.ProcessEnv = { [PW_ENV]: PASSWORD }, inv = inventory) => {
-    const r = await armgo(["play", join(dir, file), "-i", inv, "-u", "deploy", "--private-key", fleet.keyPath, "--audit-dir", auditDir, ...args], { env });
+  const play = async (
+    file: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = { [PW_ENV]: PASSWORD },
+    inv = inventory,
+  ) => {
+    const r = await armgo(
+      [
+        "play",
+        join(dir, file),
+        "-i",
+        inv,
+        "-u",
+        "deploy",
+        "--private-key",
+        fleet.keyPath,
+        "--audit-dir",
+        auditDir,
+        ...args,
+      ],
+      { env },
+    );
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -73,7 +93,10 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
       ].join("\n"),
     );
     // read-only (its line shows the first line of its output), and sent with the probes
-    writeFileSync(join(dir, "whoami.yaml"), "- hosts: all\n  tasks:\n    - command: id -un\n      changed_when: false\n      check_mode: false\n");
+    writeFileSync(
+      join(dir, "whoami.yaml"),
+      "- hosts: all\n  tasks:\n    - command: id -un\n      changed_when: false\n      check_mode: false\n",
+    );
     writeFileSync(join(dir, "sleep.yaml"), "- hosts: all\n  become: true\n  tasks:\n    - command: sleep 4\n");
   });
 
@@ -97,7 +120,12 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
     const started = Date.now();
     const r = await play("write.yaml", [], { [PW_ENV]: "not-the-password" });
     expect(r.code).toBe(2);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+    expect(
+      r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("fatal:"))
+        .sort(),
+    ).toEqual(
       names().map(
         (h) =>
           `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
@@ -108,7 +136,12 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
     // the same in a task's own command, the transport's error
     const own = await play("sleep.yaml", [], { [PW_ENV]: "not-the-password" });
     expect(own.code).toBe(2);
-    expect(own.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+    expect(
+      own.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("fatal:"))
+        .sort(),
+    ).toEqual(
       names().map(
         (h) =>
           `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
@@ -119,7 +152,12 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
   it("no password where sudo asks: one line naming -K and become_password_env", async () => {
     const r = await play("write.yaml", [], {});
     expect(r.code).toBe(2);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+    expect(
+      r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("fatal:"))
+        .sort(),
+    ).toEqual(
       names().map(
         (h) =>
           `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
@@ -130,7 +168,12 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
   it("no password, the become in a task's own command (not with the probes): the transport's one line", async () => {
     const r = await play("sleep.yaml", [], {});
     expect(r.code).toBe(2);
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("fatal:")).sort()).toEqual(
+    expect(
+      r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("fatal:"))
+        .sort(),
+    ).toEqual(
       names().map(
         (h) =>
           `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
@@ -152,12 +195,18 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
       becomePassword: PASSWORD,
     });
     try {
-      const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => t.exec(`cat; echo " $(id -un) ${i}"`, { become: true, stdin: `in${i}` })));
-      expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual(Array.from({ length: 20 }, (_, i) => [0, `in${i} root ${i}\n`, ""]));
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => t.exec(`cat; echo " $(id -un) ${i}"`, { become: true, stdin: `in${i}` })),
+      );
+      expect(runs.map((r) => [r.code, r.stdout, r.stderr])).toEqual(
+        Array.from({ length: 20 }, (_, i) => [0, `in${i} root ${i}\n`, ""]),
+      );
       const local = join(dir, "put.txt");
       writeFileSync(local, "put as root\n");
       await t.put(local, "/etc/armgo-become/put.txt", { become: true, mode: 0o640 });
-      expect((await fleet.exec(h.name, "cat /etc/armgo-become/put.txt; stat -c '%U %a' /etc/armgo-become/put.txt")).stdout).toBe("put as root\nroot 640\n");
+      expect(
+        (await fleet.exec(h.name, "cat /etc/armgo-become/put.txt; stat -c '%U %a' /etc/armgo-become/put.txt")).stdout,
+      ).toBe("put as root\nroot 640\n");
     } finally {
       await t.close();
     }
@@ -188,8 +237,23 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
 
   it("-K on a terminal: asked once, then the play runs with it", async () => {
     // script(1) gives armgo a pty; the password is typed only once the prompt is up (raw mode, no echo)
-    const args = ["play", join(dir, "whoami.yaml"), "-i", inventory, "-u", "deploy", "--private-key", fleet.keyPath, "-b", "-K", "--audit-dir", auditDir];
-    const child = spawn("script", ["-qec", [process.execPath, CLI, ...args].map(quote).join(" "), "/dev/null"], { env: { ...process.env, NO_COLOR: "1" } });
+    const args = [
+      "play",
+      join(dir, "whoami.yaml"),
+      "-i",
+      inventory,
+      "-u",
+      "deploy",
+      "--private-key",
+      fleet.keyPath,
+      "-b",
+      "-K",
+      "--audit-dir",
+      auditDir,
+    ];
+    const child = spawn("script", ["-qec", [process.execPath, CLI, ...args].map(quote).join(" "), "/dev/null"], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let out = "";
     let typed = false;
     const code = await new Promise<number>((resolve) => {

@@ -25,16 +25,28 @@ beforeAll(() => {
 
 describe("armgo CLI", () => {
   it.each<[string[], number, RegExp]>([
-    [["--help"], 0, /^Usage: armgo COMMAND \[options\][\s\S]*Exit codes: 0 fine, 2 a host failed, 3 drift found, 4 a host unreachable, 5 invalid input,\n6 drift fixed, 7 run lock held/],
+    [
+      ["--help"],
+      0,
+      /^Usage: armgo COMMAND \[options\][\s\S]*Exit codes: 0 fine, 2 a host failed, 3 drift found, 4 a host unreachable, 5 invalid input,\n6 drift fixed, 7 run lock held/,
+    ],
     [["play", "--help"], 0, /-C, --check\s+probe and plan only[\s\S]*--host-key-checking MODE/],
     [["--version"], 0, new RegExp(`^${VERSION.replace(/\./g, "\\.")}\n$`)],
     [["validate", "--help"], 0, /^Usage: armgo validate PLAYBOOK \[-i INVENTORY\][\s\S]*-h, --help\s+show this help/],
     [["lab", "upp"], 5, /^ERROR: unknown lab command 'upp' — did you mean 'up'\?/],
     [["plya"], 5, /^ERROR: unknown command 'plya' — did you mean 'play'\? — see armgo --help\n$/],
-    [["play", SITE, "-i", "INV", "--chekc"], 5, /^ERROR: armgo play: unknown option --chekc — did you mean '--check'\?/],
+    [
+      ["play", SITE, "-i", "INV", "--chekc"],
+      5,
+      /^ERROR: armgo play: unknown option --chekc — did you mean '--check'\?/,
+    ],
     [["play", SITE], 5, /^ERROR: armgo play: -i INVENTORY is required/],
     [["play", SITE, "-i", "INV", "--forks", "0"], 5, /^ERROR: --forks must be a whole number of at least 1/],
-    [["play", SITE, "-i", "INV", "--host-key-checking", "maybe"], 5, /^ERROR: --host-key-checking must be strict, accept-new or off/],
+    [
+      ["play", SITE, "-i", "INV", "--host-key-checking", "maybe"],
+      5,
+      /^ERROR: --host-key-checking must be strict, accept-new or off/,
+    ],
     [["play", SITE, "-i", "INV", "--limit", "nosuch"], 5, /^ERROR: --limit 'nosuch' matches no host/],
     [["play", SITE, "-i", "INV", "-e", "novalue"], 5, /^ERROR: -e 'novalue' is not key=value or @file/],
     [["play", "missing.yaml", "-i", "INV"], 5, /^ERROR: missing\.yaml: file not found — check the path\n$/],
@@ -61,7 +73,9 @@ describe("armgo CLI", () => {
 
   it("inventory --graph and --list", async () => {
     const g = await armgo(["inventory", "-i", inv, "--graph"]);
-    expect(g.stdout).toBe("@all:\n  |--@ungrouped:\n  |--@arm64:\n  |  |--@canary:\n  |  |  |--a1\n  |  |--a1\n  |  |--a2\n  |--@amd64:\n  |  |--x1\n");
+    expect(g.stdout).toBe(
+      "@all:\n  |--@ungrouped:\n  |--@arm64:\n  |  |--@canary:\n  |  |  |--a1\n  |  |--a1\n  |  |--a2\n  |--@amd64:\n  |  |--x1\n",
+    );
     const l = JSON.parse((await armgo(["inventory", "-i", inv, "--list"])).stdout);
     expect(l._meta.hostvars.a2).toMatchObject({ port: 2202, go_mirror: "http://127.0.0.1:1" });
     expect(l.arm64).toEqual({ hosts: ["a1", "a2"], children: ["canary"] });
@@ -80,7 +94,11 @@ describe("armgo CLI", () => {
     const installed = await run("bash", [join(ROOT, "scripts/install-cli.sh"), bin], {});
     expect(installed).toMatchObject({ code: 0 });
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" };
-    expect(await run("armgo", ["--version"], { cwd: dir, env })).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+    expect(await run("armgo", ["--version"], { cwd: dir, env })).toEqual({
+      code: 0,
+      stdout: `${VERSION}\n`,
+      stderr: "",
+    });
     const r = await run("armgo", ["validate", SITE], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${SITE}: ok — \\d+ play\\(s\\)`));
@@ -90,6 +108,8 @@ describe("armgo CLI", () => {
 /** A program found the way a shell finds it (PATH), not through node. */
 function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve) =>
-    execFile(file, args, opts, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr })),
+    execFile(file, args, opts, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    ),
   );
 }

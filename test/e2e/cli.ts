@@ -10,12 +10,20 @@ export interface CliResult {
 
 export const CLI = join(import.meta.dirname, "../../dist/src/cli/main.js");
 
-export function armgo(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function armgo(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: opts.cwd, env: { ...process.env, NO_COLOR: "1", ...opts.env }, timeout: opts.timeoutMs ?? 900_000, maxBuffer: 64 << 20 },
+      {
+        cwd: opts.cwd,
+        env: { ...process.env, NO_COLOR: "1", ...opts.env },
+        timeout: opts.timeoutMs ?? 900_000,
+        maxBuffer: 64 << 20,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });

@@ -29,7 +29,6 @@ const playbook = `
       failed_when: "'arm64' not in marker.stdout"
 `;
 
-
 describe("armgo play over SSH (ARM64 fleet)", () => {
   let fleet: Fleet;
   let dir: string;
@@ -72,7 +71,8 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
     }
     const second = await play();
     expect(second.code).toBe(0);
-    for (const h of fleet.hosts) expect(recap(second.stdout)[h.name]).toMatchObject({ changed: 0, failed: 0, ok: 3, skipped: 1 });
+    for (const h of fleet.hosts)
+      expect(recap(second.stdout)[h.name]).toMatchObject({ changed: 0, failed: 0, ok: 3, skipped: 1 });
 
     for (const h of fleet.hosts) {
       const records = readAudit(join(audit, `${h.name}.jsonl`));
@@ -81,7 +81,12 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
       expect(runs.length).toBe(h === fleet.hosts[0] ? 3 : 2);
       const lastRun = runs[runs.length - 1]!.run_id;
       const tasks = records.filter((r) => r.type === "task" && r.run_id === lastRun);
-      expect(tasks.map((t) => (t.type === "task" ? t.task : ""))).toEqual(["Gathering Facts", "Mark arm64 hosts", "Never on arm64", "Read the marker"]);
+      expect(tasks.map((t) => (t.type === "task" ? t.task : ""))).toEqual([
+        "Gathering Facts",
+        "Mark arm64 hosts",
+        "Never on arm64",
+        "Read the marker",
+      ]);
       const end = records.filter((r) => r.type === "run_end" && r.run_id === lastRun);
       expect(end).toHaveLength(1);
     }
@@ -97,7 +102,13 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
 
   it("a failing failed_when fails the host with exit 2, others go on", async () => {
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, playbook.replace("'arm64' not in marker.stdout", `'arm64' not in marker.stdout or inventory_hostname == '${fleet.hosts[1]!.name}'`));
+    writeFileSync(
+      bad,
+      playbook.replace(
+        "'arm64' not in marker.stdout",
+        `'arm64' not in marker.stdout or inventory_hostname == '${fleet.hosts[1]!.name}'`,
+      ),
+    );
     const r = await armgo(["play", bad, "-i", fleet.inventoryPath, "--audit-dir", audit]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(new RegExp(`fatal: \\[${fleet.hosts[1]!.name}\\]: FAILED! failed_when`));
@@ -141,13 +152,21 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
 
   it("SIGINT stops the run at once: exit 99, later tasks never start, every audit log ends with interrupted", async () => {
     const slow = join(dir, "slow.yaml");
-    writeFileSync(slow, "- hosts: arm64\n  gather_facts: false\n  tasks:\n    - name: slow\n      command: sleep 120\n    - name: after\n      command: touch /tmp/after-interrupt\n");
+    writeFileSync(
+      slow,
+      "- hosts: arm64\n  gather_facts: false\n  tasks:\n    - name: slow\n      command: sleep 120\n    - name: after\n      command: touch /tmp/after-interrupt\n",
+    );
     const hosts = fleet.hosts.slice(0, 2).map((h) => h.name);
     const audit2 = join(dir, "audit-int");
-    const child = spawn(process.execPath, [CLI, "play", slow, "-i", fleet.inventoryPath, "--audit-dir", audit2, "--limit", hosts.join(":")], { stdio: "ignore" });
+    const child = spawn(
+      process.execPath,
+      [CLI, "play", slow, "-i", fleet.inventoryPath, "--audit-dir", audit2, "--limit", hosts.join(":")],
+      { stdio: "ignore" },
+    );
     const exit = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
     for (const h of hosts) {
-      for (let i = 0; i < 240 && (await fleet.exec(h, "pgrep -x sleep")).code !== 0; i++) await new Promise((r) => setTimeout(r, 250));
+      for (let i = 0; i < 240 && (await fleet.exec(h, "pgrep -x sleep")).code !== 0; i++)
+        await new Promise((r) => setTimeout(r, 250));
     }
     const t0 = Date.now();
     child.kill("SIGINT");
@@ -156,7 +175,11 @@ describe("armgo play over SSH (ARM64 fleet)", () => {
     for (const h of hosts) {
       const records = readAudit(join(audit2, `${h}.jsonl`));
       expect(records[records.length - 1]).toMatchObject({ type: "run_end", interrupted: true });
-      expect(records.find((r) => r.type === "task")).toMatchObject({ task: "slow", status: "failed", msg: expect.stringMatching(/^interrupted/) });
+      expect(records.find((r) => r.type === "task")).toMatchObject({
+        task: "slow",
+        status: "failed",
+        msg: expect.stringMatching(/^interrupted/),
+      });
       expect((await fleet.exec(h, "test -e /tmp/after-interrupt; echo $?")).stdout.trim()).toBe("1");
     }
   });

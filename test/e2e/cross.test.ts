@@ -19,8 +19,16 @@ interface Event {
   stats?: { execs: number };
   recap?: Record<string, Record<string, number>>;
 }
-const events = (stdout: string): Event[] => stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Event);
-const results = (stdout: string, module: string) => events(stdout).filter((e) => e.type === "task_result" && e.result!.module === module).map((e) => e.result!);
+const events = (stdout: string): Event[] =>
+  stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Event);
+const results = (stdout: string, module: string) =>
+  events(stdout)
+    .filter((e) => e.type === "task_result" && e.result!.module === module)
+    .map((e) => e.result!);
 const summary = (stdout: string) => events(stdout).find((e) => e.type === "summary")!;
 
 describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () => {
@@ -49,7 +57,23 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
   });
 
   const play = (sysroots: string, ...extra: string[]) =>
-    armgo(["play", CROSS, "-i", inventory, "--audit-dir", join(dir, "audit"), "-e", `go=${go}`, "-e", `sysroot_dir=${sysroots}`, "-e", `probe_host=${arm1}`, "-e", `service_dir=${join(dir, "zsvc", sysroots.split("/").pop()!)}`, ...extra]);
+    armgo([
+      "play",
+      CROSS,
+      "-i",
+      inventory,
+      "--audit-dir",
+      join(dir, "audit"),
+      "-e",
+      `go=${go}`,
+      "-e",
+      `sysroot_dir=${sysroots}`,
+      "-e",
+      `probe_host=${arm1}`,
+      "-e",
+      `service_dir=${join(dir, "zsvc", sysroots.split("/").pop()!)}`,
+      ...extra,
+    ]);
 
   it("--check on a clean build host lists the packages it would fetch and changes nothing", async () => {
     const sysroots = join(dir, "check");
@@ -58,7 +82,9 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     expect(r.stdout).toContain(
       `would fetch 9 bookworm arm64 packages (libc6, libc6-dev, libcrypt-dev, libcrypt1, libssl-dev, libssl3, linux-libc-dev, zlib1g, zlib1g-dev) into ${sysroots}/arm64-glibc`,
     );
-    expect(r.stdout).toContain(`would fetch 4 bookworm arm64 packages (musl, musl-dev, zlib1g, zlib1g-dev) into ${sysroots}/arm64-musl`);
+    expect(r.stdout).toContain(
+      `would fetch 4 bookworm arm64 packages (musl, musl-dev, zlib1g, zlib1g-dev) into ${sysroots}/arm64-musl`,
+    );
     expect(existsSync(sysroots)).toBe(false);
   });
 
@@ -68,28 +94,48 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     const [glibc, musl] = results(r.stdout, "cgo-probe");
     expect(glibc!.data).toMatchObject({
       libc: "glibc",
-      cc: { path: "/usr/bin/aarch64-linux-gnu-gcc", version: expect.stringMatching(/^12\.\d+\.\d+$/), target: "aarch64-linux-gnu" },
+      cc: {
+        path: "/usr/bin/aarch64-linux-gnu-gcc",
+        version: expect.stringMatching(/^12\.\d+\.\d+$/),
+        target: "aarch64-linux-gnu",
+      },
       pkgconfig: { zlib: "1.2.13", openssl: expect.stringMatching(/^3\./) },
       go_env: { GOOS: "linux", GOARCH: "arm64", CGO_ENABLED: "1", CC: "aarch64-linux-gnu-gcc" },
       binaries: {
-        cgo: { machine: 183, static: false, interpreter: "/lib/ld-linux-aarch64.so.1", glibc: "2.34", needed: ["libz.so.1", "libcrypto.so.3", "libc.so.6"] },
+        cgo: {
+          machine: 183,
+          static: false,
+          interpreter: "/lib/ld-linux-aarch64.so.1",
+          glibc: "2.34",
+          needed: ["libz.so.1", "libcrypto.so.3", "libc.so.6"],
+        },
         nocgo: { machine: 183, static: true, interpreter: null, needed: [], glibc: null },
       },
       targets: [arm1, arm2],
       run_on: arm1,
     });
     // the glibc binary printed the ARM64 host's zlib and OpenSSL versions and the NEON sum over SSH
-    expect(glibc!.data!.runs.cgo.output).toMatch(/^zlib 1\.2\.13\nopenssl OpenSSL 3\.\S+ .*\nneon 6 8 10 12\narmgo-probe ok\n$/);
+    expect(glibc!.data!.runs.cgo.output).toMatch(
+      /^zlib 1\.2\.13\nopenssl OpenSSL 3\.\S+ .*\nneon 6 8 10 12\narmgo-probe ok\n$/,
+    );
     expect(glibc!.data!.runs.nocgo).toEqual({ output: "armgo-probe ok\n", code: 0 });
     expect(musl!.data).toMatchObject({
       libc: "musl",
       go_env: { CC: expect.stringMatching(/^aarch64-linux-gnu-gcc -specs=.*musl-gcc\.specs$/) },
-      binaries: { cgo: { machine: 183, static: true, interpreter: null, needed: [], glibc: null }, nocgo: { static: true } },
+      binaries: {
+        cgo: { machine: 183, static: true, interpreter: null, needed: [], glibc: null },
+        nocgo: { static: true },
+      },
     });
     expect(musl!.data!.runs.cgo.output).toBe("zlib 1.2.13\narmgo-probe ok\n");
     // the copy and run on the ARM64 host are in the build host's audit log, naming that host
     const audit = await readFile(join(dir, "audit", "build.jsonl"), "utf8");
-    const probe = audit.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.task === glibc!.task).pop();
+    const probe = audit
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.task === glibc!.task)
+      .pop();
     expect(probe.commands).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ host: arm1, script: "mktemp -d" }),
@@ -104,7 +150,8 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
       expect(envSh).toContain(v);
     }
     // the service cross-built with the glibc sysroot runs on every ARM64 host and links zlib
-    for (const h of [arm1, arm2]) expect((await fleet.exec(h, "/usr/local/bin/zsvc -selftest")).stdout).toBe("zsvc zlib 1.2.13\n");
+    for (const h of [arm1, arm2])
+      expect((await fleet.exec(h, "/usr/local/bin/zsvc -selftest")).stdout).toBe("zsvc zlib 1.2.13\n");
   });
 
   it("a second run changes nothing in the same execs, and a new path with the same recipe fetches nothing", async () => {
@@ -125,7 +172,10 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
 
   it("a fleet member reporting an older glibc fails the probe naming the host and both versions, exit 2", async () => {
     // getconf is what fact gathering asks for the glibc version
-    await fleet.exec(arm2, `printf '#!/bin/sh\\necho glibc 2.31\\n' > /usr/local/bin/getconf && chmod 755 /usr/local/bin/getconf`);
+    await fleet.exec(
+      arm2,
+      `printf '#!/bin/sh\\necho glibc 2.31\\n' > /usr/local/bin/getconf && chmod 755 /usr/local/bin/getconf`,
+    );
     try {
       const r = await play(join(dir, "s1"));
       expect(r.code, r.stdout + r.stderr).toBe(2);
@@ -138,11 +188,16 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
 
   it("without a cross compiler on the build host, cgo-probe fails with the actionable line, exit 2, nothing changed", async () => {
     const pb = join(dir, "no-cc.yaml");
-    writeFileSync(pb, `- hosts: amd64\n  tasks:\n    - name: probe\n      cgo-probe: { sysroot: /opt/sysroot/arm64-glibc, libs: [zlib] }\n`);
+    writeFileSync(
+      pb,
+      `- hosts: amd64\n  tasks:\n    - name: probe\n      cgo-probe: { sysroot: /opt/sysroot/arm64-glibc, libs: [zlib] }\n`,
+    );
     const before = await fleet.exec(amd, HOST_SNAPSHOT);
     const r = await armgo(["play", pb, "-i", inventory, "--audit-dir", join(dir, "audit")]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stdout).toContain("aarch64-linux-gnu-gcc not found: add a sysroot task with install_compiler: true, or apt-get install gcc-aarch64-linux-gnu");
+    expect(r.stdout).toContain(
+      "aarch64-linux-gnu-gcc not found: add a sysroot task with install_compiler: true, or apt-get install gcc-aarch64-linux-gnu",
+    );
     expect((await fleet.exec(amd, HOST_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 });

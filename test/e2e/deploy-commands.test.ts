@@ -30,7 +30,9 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
     [fleet, go] = await Promise.all([startFleet({ arm64: 3 }), ensureControllerGo()]);
     hosts = fleet.hosts.map((h) => h.name);
     dir = mkdtempSync(join(tmpdir(), "armgo-deploy-commands-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as { all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } } };
+    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
+      all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } };
+    };
     const ports = await freePorts(hosts.length);
     hosts.forEach((h, i) => (inv.all.children.arm64.hosts[h]!.hello_port = port[h] = ports[i]!));
     inventory = join(dir, "inventory.yaml");
@@ -43,14 +45,27 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
 
   const common = () => ["-i", inventory, "--audit-dir", join(dir, "audit")];
   const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo(["play", playbook, ...common(), "-e", `go=${go}`, "-e", `hello_dir=${HELLO}`, "-e", `hello_version=${version}`, ...extra]);
-  const serves = async (host: string) => (await fleet.exec(host, `curl -sS --max-time 10 http://127.0.0.1:${port[host]}/`)).stdout;
+    armgo([
+      "play",
+      playbook,
+      ...common(),
+      "-e",
+      `go=${go}`,
+      "-e",
+      `hello_dir=${HELLO}`,
+      "-e",
+      `hello_version=${version}`,
+      ...extra,
+    ]);
+  const serves = async (host: string) =>
+    (await fleet.exec(host, `curl -sS --max-time 10 http://127.0.0.1:${port[host]}/`)).stdout;
   const releasesJson = async () => {
     const r = await armgo(["releases", ...common(), "--app", "hello", "--json"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     return JSON.parse(r.stdout) as { hosts: ReleasesReport["hosts"] };
   };
-  const current = (report: { hosts: ReleasesReport["hosts"] }, h: string) => (report.hosts[h] as { current?: string }).current;
+  const current = (report: { hosts: ReleasesReport["hosts"] }, h: string) =>
+    (report.hosts[h] as { current?: string }).current;
 
   /** deploy.yaml with its play's fields changed. */
   function variant(name: string, change: Record<string, unknown>): string {
@@ -64,14 +79,16 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
   /** The RELEASES block after PLAY RECAP: release → hosts, and its other lines. */
   function releasesBlock(stdout: string): { byRelease: Record<string, string[]>; lines: string[] } {
     const lines = stdout.slice(stdout.indexOf("RELEASES [hello]")).split("\n").slice(1).filter(Boolean);
-    const byRelease = Object.fromEntries(lines.flatMap((l) => {
-      const m = /^([0-9a-f]{12})\s+(.+)$/.exec(l);
-      return m ? [[m[1]!, m[2]!.split(", ")]] : [];
-    }));
+    const byRelease = Object.fromEntries(
+      lines.flatMap((l) => {
+        const m = /^([0-9a-f]{12})\s+(.+)$/.exec(l);
+        return m ? [[m[1]!, m[2]!.split(", ")]] : [];
+      }),
+    );
     return { byRelease, lines };
   }
 
-  it("deploys v1, then v2 with serial [1, \"100%\"]; the recap says every host runs v2", async () => {
+  it('deploys v1, then v2 with serial [1, "100%"]; the recap says every host runs v2', async () => {
     const v1 = await play(PLAYBOOK, "1.0.0");
     expect(v1.code, v1.stdout + v1.stderr).toBe(0);
     const b1 = releasesBlock(v1.stdout);
@@ -101,7 +118,12 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
     expect(Object.keys(json.hosts)).toEqual(hosts);
     for (const h of hosts) {
       expect(current(json, h)).toBe(sha.v2);
-      expect((json.hosts[h] as { releases: Array<{ sha: string; status: string }> }).releases.map((r) => [r.sha, r.status])).toEqual([[sha.v1, "good"], [sha.v2, "good"]]);
+      expect(
+        (json.hosts[h] as { releases: Array<{ sha: string; status: string }> }).releases.map((r) => [r.sha, r.status]),
+      ).toEqual([
+        [sha.v1, "good"],
+        [sha.v2, "good"],
+      ]);
     }
   });
 
@@ -113,7 +135,7 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
     for (const h of hosts) expect(await serves(h)).toBe("hello 1.0.0\n");
   });
 
-  it("a bad release in a [1, \"50%\", \"100%\"] rollout: the canary goes back, no later batch starts, the recap says who runs what, releases shows it bad", async () => {
+  it('a bad release in a [1, "50%", "100%"] rollout: the canary goes back, no later batch starts, the recap says who runs what, releases shows it bad', async () => {
     const [canary, ...others] = hosts as [string, ...string[]];
     const bad = variant("bad", { serial: [1, "50%", "100%"], max_fail_percentage: 30 });
     const r = await play(bad, "3.0.0", "-e", "hello_ldflags=-X main.healthStatus=500", "-e", "health_retries=3");

@@ -34,7 +34,9 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
     hosts = fleet.hosts.map((h) => h.name);
     [canary, ...others] = hosts as [string, ...string[]];
     dir = mkdtempSync(join(tmpdir(), "armgo-deploy-systemd-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as { all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } } };
+    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
+      all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } };
+    };
     const ports = await freePorts(hosts.length);
     hosts.forEach((h, i) => (inv.all.children.amd64.hosts[h]!.hello_port = port[h] = ports[i]!));
     inventory = join(dir, "inventory.yaml");
@@ -47,18 +49,32 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
 
   const common = () => ["-i", inventory, "--audit-dir", join(dir, "audit")];
   const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo(["play", playbook, ...common(), "-e", `go=${go}`, "-e", `hello_dir=${HELLO}`, "-e", `hello_version=${version}`, ...extra]);
+    armgo([
+      "play",
+      playbook,
+      ...common(),
+      "-e",
+      `go=${go}`,
+      "-e",
+      `hello_dir=${HELLO}`,
+      "-e",
+      `hello_version=${version}`,
+      ...extra,
+    ]);
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
   const serves = (host: string) => on(host, `curl -sS --max-time 10 http://127.0.0.1:${port[host]}/`);
   const mainPid = async (host: string) => (await on(host, "systemctl show -p MainPID --value hello.service")).trim();
   const manifest = async (host: string) => JSON.parse(await on(host, "cat /opt/hello/releases.json")) as Manifest;
   /** When the socket unit last started listening: unchanged means connections never met a closed port. */
-  const socketSince = (host: string) => on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
+  const socketSince = (host: string) =>
+    on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
   const unitSum = (host: string) => on(host, `sha256sum ${UNIT}`);
 
   /** deploy-systemd.yaml with the deploy task's service fields changed. */
   function variant(name: string, service: Record<string, unknown>): string {
-    const plays = parse(readFileSync(PLAYBOOK, "utf8")) as Array<{ tasks: Array<{ deploy: { service: Record<string, unknown> } }> }>;
+    const plays = parse(readFileSync(PLAYBOOK, "utf8")) as Array<{
+      tasks: Array<{ deploy: { service: Record<string, unknown> } }>;
+    }>;
     Object.assign(plays[0]!.tasks[0]!.deploy.service, service);
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(plays));
@@ -74,10 +90,14 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
       sha.v1 ||= m.current!;
       expect(m.current).toBe(sha.v1);
       expect(m.releases.map((x) => [x.sha, x.status])).toEqual([[sha.v1, "good"]]);
-      expect(await on(h, "systemctl is-enabled hello.service hello.socket; systemctl is-active hello.service hello.socket")).toBe("enabled\nenabled\nactive\nactive\n");
+      expect(
+        await on(h, "systemctl is-enabled hello.service hello.socket; systemctl is-active hello.service hello.socket"),
+      ).toBe("enabled\nenabled\nactive\nactive\n");
       expect(await on(h, `readlink /proc/${await mainPid(h)}/exe`)).toBe(`/opt/hello/releases/${sha.v1}/hello\n`);
       // the process took its socket from systemd, it did not bind its own
-      expect(await on(h, `tr '\\0' '\\n' < /proc/${await mainPid(h)}/environ | grep ^LISTEN_FDS=`)).toBe("LISTEN_FDS=1\n");
+      expect(await on(h, `tr '\\0' '\\n' < /proc/${await mainPid(h)}/environ | grep ^LISTEN_FDS=`)).toBe(
+        "LISTEN_FDS=1\n",
+      );
     }
   });
 
@@ -105,14 +125,24 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
   });
 
   it("a failing v3: the canary goes back to v2 (the release that was serving), the failure line carries the unit's journal, the others are untouched", async () => {
-    const before = await Promise.all(others.map((h) => on(h, "cat /opt/hello/releases.json; systemctl show -p MainPID hello.service")));
+    const before = await Promise.all(
+      others.map((h) => on(h, "cat /opt/hello/releases.json; systemctl show -p MainPID hello.service")),
+    );
     const r = await play(PLAYBOOK, "3.0.0", "-e", "hello_ldflags=-X main.healthStatus=500", "-e", "health_retries=2");
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const line = r.stdout.split("\n").find((l) => l.includes(`fatal: [${canary}]`))!;
-    expect(line).toMatch(new RegExp(`release [0-9a-f]{12} of hello is bad: health check failed after 2 attempt\\(s\\): HTTP 500, want 200.*; journal: .*hello 3\\.0\\.0 listening on 127\\.0\\.0\\.1:${port[canary]}.*; rolled back to ${sha.v2}, which is healthy`));
+    expect(line).toMatch(
+      new RegExp(
+        `release [0-9a-f]{12} of hello is bad: health check failed after 2 attempt\\(s\\): HTTP 500, want 200.*; journal: .*hello 3\\.0\\.0 listening on 127\\.0\\.0\\.1:${port[canary]}.*; rolled back to ${sha.v2}, which is healthy`,
+      ),
+    );
     expect(await serves(canary)).toBe("hello 2.0.0\n");
     expect((await manifest(canary)).current).toBe(sha.v2);
-    expect(await Promise.all(others.map((h) => on(h, "cat /opt/hello/releases.json; systemctl show -p MainPID hello.service")))).toEqual(before);
+    expect(
+      await Promise.all(
+        others.map((h) => on(h, "cat /opt/hello/releases.json; systemctl show -p MainPID hello.service")),
+      ),
+    ).toEqual(before);
   });
 
   it("a unit change whose service fails is undone: the old unit is back and v2 restarted; the journal says why", async () => {
@@ -121,7 +151,9 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
     const r = await play(bogus, "2.0.0", "-e", "health_retries=2");
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const line = r.stdout.split("\n").find((l) => l.includes(`fatal: [${canary}]`))!;
-    expect(line).toMatch(/the new unit or environment of hello failed: health check failed after 2 attempt\(s\): .*; journal: .*flag provided but not defined: -bogus.*; the old files are restored and release [0-9a-f]{12} restarted, which is healthy/);
+    expect(line).toMatch(
+      /the new unit or environment of hello failed: health check failed after 2 attempt\(s\): .*; journal: .*flag provided but not defined: -bogus.*; the old files are restored and release [0-9a-f]{12} restarted, which is healthy/,
+    );
     expect(await unitSum(canary)).toBe(unitBefore);
     expect(await on(canary, `test -e ${UNIT}.armgo-old && echo kept || echo gone`)).toBe("gone\n");
     expect(await serves(canary)).toBe("hello 2.0.0\n");
@@ -129,14 +161,21 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
   });
 
   it("a socket moved onto an address in use: the restart fails with the socket's journal; the old unit and socket are back, v2 serves", async () => {
-    const [unitBefore, socketBefore] = [await unitSum(canary), await on(canary, "sha256sum /etc/systemd/system/hello.socket")];
+    const [unitBefore, socketBefore] = [
+      await unitSum(canary),
+      await on(canary, "sha256sum /etc/systemd/system/hello.socket"),
+    ];
     // the canary's own sshd holds its port
     const taken = variant("taken", { socket: { listen: `127.0.0.1:${fleet.hosts[0]!.port}` } });
     const r = await play(taken, "2.0.0");
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const line = r.stdout.split("\n").find((l) => l.includes(`fatal: [${canary}]`))!;
     const sshPort = fleet.hosts[0]!.port;
-    expect(line).toMatch(new RegExp(`the new unit or environment of hello failed: the restart failed \\(exit \\d+\\): .*; journal: .*hello\\.socket: Failed to create listening socket \\(127\\.0\\.0\\.1:${sshPort}\\): Address already in use.*; the old files are restored and release ${sha.v2} restarted, which is healthy`));
+    expect(line).toMatch(
+      new RegExp(
+        `the new unit or environment of hello failed: the restart failed \\(exit \\d+\\): .*; journal: .*hello\\.socket: Failed to create listening socket \\(127\\.0\\.0\\.1:${sshPort}\\): Address already in use.*; the old files are restored and release ${sha.v2} restarted, which is healthy`,
+      ),
+    );
     expect(await unitSum(canary)).toBe(unitBefore);
     expect(await on(canary, "sha256sum /etc/systemd/system/hello.socket")).toBe(socketBefore);
     expect(await on(canary, "systemctl is-active hello.socket hello.service")).toBe("active\nactive\n");
@@ -146,7 +185,10 @@ describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, cana
   it("a daemon-reload that fails (/run too full: systemd refuses to reload): the old unit is restored, the service keeps running", async () => {
     const [unitBefore, pidBefore] = [await unitSum(canary), await mainPid(canary)];
     // leave under 16 MB free on /run (64 MB in the lab), where systemd needs room to serialize its state
-    const fill = await fleet.exec(canary, "avail=$(df -k --output=avail /run | tail -n 1); fallocate -l $(( (avail - 8192) * 1024 )) /run/armgo-fill && df -k --output=avail /run | tail -n 1");
+    const fill = await fleet.exec(
+      canary,
+      "avail=$(df -k --output=avail /run | tail -n 1); fallocate -l $(( (avail - 8192) * 1024 )) /run/armgo-fill && df -k --output=avail /run | tail -n 1",
+    );
     expect(fill.code, fill.stderr).toBe(0);
     try {
       const described = variant("described", { description: "hello, described" });

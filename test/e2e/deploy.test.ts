@@ -51,7 +51,9 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
     builds = join(dir, "builds.log");
     writeFileSync(join(dir, "go"), `#!/bin/sh\n[ "$1" = build ] && echo "$*" >> '${builds}'\nexec '${go}' "$@"\n`);
     chmodSync(join(dir, "go"), 0o755);
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as { all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } } };
+    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
+      all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } };
+    };
     for (const h of hosts) inv.all.children.arm64.hosts[h]!.hello_port = port[h] = await freePort();
     inventory = join(dir, "inventory.yaml");
     writeFileSync(inventory, stringify(inv));
@@ -62,21 +64,49 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   });
 
   const args = (playbook: string, version: string, ...extra: string[]) => [
-    "play", playbook, "-i", inventory, "--audit-dir", join(dir, "audit"),
-    "-e", `go=${join(dir, "go")}`, "-e", `hello_dir=${HELLO}`, "-e", `hello_version=${version}`,
+    "play",
+    playbook,
+    "-i",
+    inventory,
+    "--audit-dir",
+    join(dir, "audit"),
+    "-e",
+    `go=${join(dir, "go")}`,
+    "-e",
+    `hello_dir=${HELLO}`,
+    "-e",
+    `hello_version=${version}`,
     // many emulated hosts on one CI machine: a Go binary may take a while to answer
-    "-e", "health_timeout=240", ...extra,
+    "-e",
+    "health_timeout=240",
+    ...extra,
   ];
   const play = (version: string, ...extra: string[]) => armgo(args(PLAYBOOK, version, ...extra));
   /** Another controller: its own cache, so its own run lock; only the hosts' locks stand between the two. */
-  const playElsewhere = (version: string) => armgo(args(PLAYBOOK, version), { env: { ARMGO_CACHE: join(dir, "controller-2") } });
+  const playElsewhere = (version: string) =>
+    armgo(args(PLAYBOOK, version), { env: { ARMGO_CACHE: join(dir, "controller-2") } });
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
   const serves = (host: string) => on(host, `curl -sS --max-time 30 http://127.0.0.1:${port[host]}/`);
   const pid = (host: string) => on(host, "cat /opt/hello/hello.pid");
-  const manifest = async (host: string) => JSON.parse(await on(host, "cat /opt/hello/releases.json")) as Manifest & { current?: string };
+  const manifest = async (host: string) =>
+    JSON.parse(await on(host, "cat /opt/hello/releases.json")) as Manifest & { current?: string };
   const buildCount = () => (existsSync(builds) ? readFileSync(builds, "utf8").trim().split("\n").length : 0);
-  const events = (stdout: string) => stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { type: string; result?: { host: string; module: string; msg: string; data: Record<string, any> } });
-  const deployResults = (stdout: string) => events(stdout).filter((e) => e.type === "task_result" && e.result!.module === "deploy").map((e) => e.result!);
+  const events = (stdout: string) =>
+    stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            result?: { host: string; module: string; msg: string; data: Record<string, any> };
+          },
+      );
+  const deployResults = (stdout: string) =>
+    events(stdout)
+      .filter((e) => e.type === "task_result" && e.result!.module === "deploy")
+      .map((e) => e.result!);
 
   /** The playbook with the deploy task's fields changed: a blocking precheck or health command the test controls. */
   function variant(name: string, change: Record<string, unknown>): string {
@@ -89,7 +119,10 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
 
   /** Start a run, wait until `marker` exists on the canary, SIGKILL the controller. */
   async function killWhen(playbook: string, version: string, marker: string): Promise<void> {
-    const child = spawn(process.execPath, [CLI, ...args(playbook, version)], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [CLI, ...args(playbook, version)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -118,12 +151,19 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
     const shas = new Set(results.map((x) => x.data.deployed.release));
     expect(shas.size).toBe(1);
     shaOf["1.0.0"] = [...shas][0];
-    for (const x of results) expect(x.data).toMatchObject({ deployed: { app: "hello", release: shaOf["1.0.0"] }, previous: null, restarted: true });
+    for (const x of results)
+      expect(x.data).toMatchObject({
+        deployed: { app: "hello", release: shaOf["1.0.0"] },
+        previous: null,
+        restarted: true,
+      });
     for (const h of hosts) {
       expect(await serves(h)).toBe("hello 1.0.0\n");
       const m = await manifest(h);
       expect(m.current).toBe(shaOf["1.0.0"]);
-      expect(m.releases).toEqual([expect.objectContaining({ sha: shaOf["1.0.0"], status: "good", artifact: `build:${HELLO}` })]);
+      expect(m.releases).toEqual([
+        expect.objectContaining({ sha: shaOf["1.0.0"], status: "good", artifact: `build:${HELLO}` }),
+      ]);
       expect(await on(h, "readlink /opt/hello/current")).toBe(`releases/${shaOf["1.0.0"]}\n`);
     }
   });
@@ -138,7 +178,11 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
 
     const check = await play("2.0.0", "--check");
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toMatch(new RegExp(`would upload build:.* as release [0-9a-f]{12}; switch current ${shaOf["1.0.0"]} -> [0-9a-f]{12}; restart the service \\(pid \\d+ runs ${shaOf["1.0.0"]}\\); health-check`));
+    expect(check.stdout).toMatch(
+      new RegExp(
+        `would upload build:.* as release [0-9a-f]{12}; switch current ${shaOf["1.0.0"]} -> [0-9a-f]{12}; restart the service \\(pid \\d+ runs ${shaOf["1.0.0"]}\\); health-check`,
+      ),
+    );
     for (const h of hosts) {
       expect((await manifest(h)).releases).toHaveLength(1);
       expect(await on(h, "ls /opt/hello/releases")).toBe(`${shaOf["1.0.0"]}\n`);
@@ -147,22 +191,35 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   });
 
   it("a release failing its health check: the canary is rolled back and serves the old version, the others are never touched, exit 2", async () => {
-    const before = await Promise.all(others.map((h) => on(h, "cat /opt/hello/releases.json; cat /opt/hello/hello.pid")));
+    const before = await Promise.all(
+      others.map((h) => on(h, "cat /opt/hello/releases.json; cat /opt/hello/hello.pid")),
+    );
     const r = await play("2.0.0", "-e", "hello_ldflags=-X main.healthStatus=500", "-e", "health_retries=3");
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stdout).toMatch(new RegExp(`fatal: \\[${canary}\\]: FAILED! release ([0-9a-f]{12}) of hello is bad: health check failed after 3 attempt\\(s\\): HTTP 500, want 200.*; rolled back to ${shaOf["1.0.0"]}, which is healthy`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `fatal: \\[${canary}\\]: FAILED! release ([0-9a-f]{12}) of hello is bad: health check failed after 3 attempt\\(s\\): HTTP 500, want 200.*; rolled back to ${shaOf["1.0.0"]}, which is healthy`,
+      ),
+    );
     const bad = /release ([0-9a-f]{12}) of hello is bad/.exec(r.stdout)![1]!;
     expect(await serves(canary)).toBe("hello 1.0.0\n");
     const m = await manifest(canary);
     expect(m.current).toBe(shaOf["1.0.0"]);
-    expect(m.releases.map((x) => [x.sha, x.status])).toEqual([[shaOf["1.0.0"], "good"], [bad, "bad"]]);
+    expect(m.releases.map((x) => [x.sha, x.status])).toEqual([
+      [shaOf["1.0.0"], "good"],
+      [bad, "bad"],
+    ]);
     expect(await on(canary, "readlink /opt/hello/current")).toBe(`releases/${shaOf["1.0.0"]}\n`);
-    expect(await Promise.all(others.map((h) => on(h, "cat /opt/hello/releases.json; cat /opt/hello/hello.pid")))).toEqual(before);
+    expect(
+      await Promise.all(others.map((h) => on(h, "cat /opt/hello/releases.json; cat /opt/hello/hello.pid"))),
+    ).toEqual(before);
     for (const h of others) expect(await serves(h)).toBe("hello 1.0.0\n");
   });
 
   it("SIGKILL between upload and switch: every host serves 1.0.0; the next run takes the lock over and converges", async () => {
-    const blocking = variant("pre", { precheck: "touch /tmp/pre-started; while [ ! -e /tmp/pre-go ]; do sleep 0.2; done; ./hello -version" });
+    const blocking = variant("pre", {
+      precheck: "touch /tmp/pre-started; while [ ! -e /tmp/pre-go ]; do sleep 0.2; done; ./hello -version",
+    });
     await killWhen(blocking, "3.0.0", "/tmp/pre-started");
     const m = await manifest(canary);
     expect(m.current).toBe(shaOf["1.0.0"]);
@@ -185,7 +242,13 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
   });
 
   it("SIGKILL between switch and health check: the canary serves the complete new release; the next run health-checks it without a restart, marks it good and converges", async () => {
-    const blocking = variant("hc", { health: { command: "touch /tmp/hc-started; while [ ! -e /tmp/hc-go ]; do sleep 0.2; done; curl -fsS http://127.0.0.1:{{ hello_port }}/healthz", timeout: 300 } });
+    const blocking = variant("hc", {
+      health: {
+        command:
+          "touch /tmp/hc-started; while [ ! -e /tmp/hc-go ]; do sleep 0.2; done; curl -fsS http://127.0.0.1:{{ hello_port }}/healthz",
+        timeout: 300,
+      },
+    });
     await killWhen(blocking, "4.0.0", "/tmp/hc-started");
     const m = await manifest(canary);
     const left = m.releases.at(-1)!;

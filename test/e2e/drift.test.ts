@@ -47,7 +47,8 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     await fleet?.stop();
   });
 
-  const drift = (...extra: string[]) => armgo(["drift", SITE, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra]);
+  const drift = (...extra: string[]) =>
+    armgo(["drift", SITE, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra]);
 
   it("names exactly the drifted hosts and tasks (exit 3), --fix restores them (exit 6), then in sync (exit 0); the metrics say so", async () => {
     const prom = join(dir, "armgo.prom");
@@ -59,7 +60,11 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     const found = await drift("--metrics", prom, "--json");
     expect(found.code, found.stdout + found.stderr).toBe(3);
     const report = JSON.parse(found.stdout.trim().split("\n").pop()!);
-    const drifted = Object.fromEntries(Object.entries(report.hosts as Record<string, { state: string; drifted: Array<{ task: string }> }>).map(([h, d]) => [h, [d.state, d.drifted.map((t) => t.task)]]));
+    const drifted = Object.fromEntries(
+      Object.entries(report.hosts as Record<string, { state: string; drifted: Array<{ task: string }> }>).map(
+        ([h, d]) => [h, [d.state, d.drifted.map((t) => t.task)]],
+      ),
+    );
     expect(drifted).toEqual({
       [h1]: ["drifted", ["go : install the toolchain"]],
       [h2]: ["drifted", ["go : environment for login shells"]],
@@ -81,7 +86,11 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     expect(fixed.stdout).toContain(`fixed: [${h2}] go : environment for login shells`);
     expect((await fleet.exec(h1, "bash -lc 'go version'")).stdout).toBe("go version go1.22.12 linux/arm64\n");
     expect((await fleet.exec(h2, "grep GOPATH /etc/profile.d/go.sh")).stdout).not.toContain("/tmp/elsewhere");
-    expect(Object.entries(metrics(prom)).filter(([k]) => k.startsWith("armgo_drift_tasks")).map(([, v]) => v)).toEqual([0, 0, 0]);
+    expect(
+      Object.entries(metrics(prom))
+        .filter(([k]) => k.startsWith("armgo_drift_tasks"))
+        .map(([, v]) => v),
+    ).toEqual([0, 0, 0]);
 
     const after = await drift();
     expect(after.code, after.stdout).toBe(0);
@@ -92,17 +101,38 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
 
   it("cron install twice leaves one entry, and its command line runs under env -i with cron's PATH and writes its log", async () => {
     const log = join(dir, "cron.log");
-    const args = ["cron", "install", SITE, "-i", fleet.inventoryPath, "--every", "30m", "--fix", "--name", cronName, "--audit-dir", audit, "--log", log];
+    const args = [
+      "cron",
+      "install",
+      SITE,
+      "-i",
+      fleet.inventoryPath,
+      "--every",
+      "30m",
+      "--fix",
+      "--name",
+      cronName,
+      "--audit-dir",
+      audit,
+      "--log",
+      log,
+    ];
     expect((await armgo(args)).code).toBe(0);
     const second = await armgo(args);
     expect(second.code, second.stderr).toBe(0);
-    const lines = execFileSync("crontab", ["-l"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(log));
+    const lines = execFileSync("crontab", ["-l"], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.includes(log));
     expect(lines).toHaveLength(1);
     const entry = lines[0]!;
     // cron gives sh the line after its five time fields, with \% turned back into %
     const command = entry.split(" ").slice(5).join(" ").replace(/\\%/g, "%");
     // not execFileSync: the lab's Go mirror is served by this very process
-    const r = await promisify(execFile)("env", ["-i", "PATH=/usr/bin:/bin", `HOME=${process.env.HOME}`, "SHELL=/bin/sh", "/bin/sh", "-c", command], { encoding: "utf8" });
+    const r = await promisify(execFile)(
+      "env",
+      ["-i", "PATH=/usr/bin:/bin", `HOME=${process.env.HOME}`, "SHELL=/bin/sh", "/bin/sh", "-c", command],
+      { encoding: "utf8" },
+    );
     expect(r.stdout + r.stderr).toBe("");
     const written = readFileSync(log, "utf8");
     expect(written).toContain("DRIFT RECAP");
@@ -111,8 +141,14 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
 
   it("two plays on one inventory never interleave: --no-wait stops with exit 7 naming the holder; a waiting one runs after", async () => {
     const pb = join(dir, "slow.yaml");
-    writeFileSync(pb, `- hosts: arm64\n  gather_facts: false\n  tasks:\n    - name: slow change\n      command: "sleep 4; echo $$ >> /tmp/armgo-lock-order"\n`);
-    const run = (...extra: string[]) => spawn(process.execPath, [CLI, "play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra], { env: { ...process.env, NO_COLOR: "1" } });
+    writeFileSync(
+      pb,
+      `- hosts: arm64\n  gather_facts: false\n  tasks:\n    - name: slow change\n      command: "sleep 4; echo $$ >> /tmp/armgo-lock-order"\n`,
+    );
+    const run = (...extra: string[]) =>
+      spawn(process.execPath, [CLI, "play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra], {
+        env: { ...process.env, NO_COLOR: "1" },
+      });
     const done = (child: ReturnType<typeof run>) =>
       new Promise<{ code: number; stderr: string }>((res) => {
         let stderr = "";
@@ -122,12 +158,15 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     const first = run();
     const firstDone = done(first);
     // the first run holds the lock once it has started on its hosts
-    const started = (h: string) => readAudit(join(audit, `${h}.jsonl`)).some((r) => r.type === "run_start" && r.playbook === pb);
+    const started = (h: string) =>
+      readAudit(join(audit, `${h}.jsonl`)).some((r) => r.type === "run_start" && r.playbook === pb);
     for (let i = 0; i < 150 && !started(h1); i++) await new Promise((r) => setTimeout(r, 100));
     expect(started(h1)).toBe(true);
     const refused = await done(run("--no-wait"));
     expect(refused.code).toBe(7);
-    expect(refused.stderr).toMatch(new RegExp(`another run holds the lock for this inventory \\(pid ${first.pid} on .*: armgo play ${pb}\\)`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`another run holds the lock for this inventory \\(pid ${first.pid} on .*: armgo play ${pb}\\)`),
+    );
     const waiter = run();
     const waited = await done(waiter);
     expect(waited.code).toBe(0);
@@ -147,18 +186,28 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
 
   it("a host another controller holds is not changed (its task fails naming the holder); a stale lock is taken over", async () => {
     const pb = join(dir, "touch.yaml");
-    writeFileSync(pb, `- hosts: ${h3}\n  gather_facts: false\n  tasks:\n    - name: mark\n      command: { cmd: "touch /tmp/armgo-marked", creates: /tmp/armgo-marked }\n`);
+    writeFileSync(
+      pb,
+      `- hosts: ${h3}\n  gather_facts: false\n  tasks:\n    - name: mark\n      command: { cmd: "touch /tmp/armgo-marked", creates: /tmp/armgo-marked }\n`,
+    );
     const lock = "/tmp/armgo-host.lock";
-    await fleet.exec(h3, `mkdir ${lock} && echo "run=other-run controller=other-controller pid=4242 since=$(date +%s)" > ${lock}/owner`);
+    await fleet.exec(
+      h3,
+      `mkdir ${lock} && echo "run=other-run controller=other-controller pid=4242 since=$(date +%s)" > ${lock}/owner`,
+    );
     const held = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit]);
     expect(held.code, held.stdout + held.stderr).toBe(2);
-    expect(held.stdout).toMatch(new RegExp(`${h3}: ${lock} is held by run other-run from other-controller \\(pid 4242\\), \\d+ s ago`));
+    expect(held.stdout).toMatch(
+      new RegExp(`${h3}: ${lock} is held by run other-run from other-controller \\(pid 4242\\), \\d+ s ago`),
+    );
     expect((await fleet.exec(h3, "test -e /tmp/armgo-marked; echo $?")).stdout.trim()).toBe("1");
     // three hours old: its controller is taken to be gone
     await fleet.exec(h3, `touch -d '3 hours ago' ${lock}`);
     const taken = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit]);
     expect(taken.code, taken.stdout + taken.stderr).toBe(0);
-    expect(taken.stderr).toMatch(new RegExp(`took over the stale lock ${lock} held by run other-run from other-controller`));
+    expect(taken.stderr).toMatch(
+      new RegExp(`took over the stale lock ${lock} held by run other-run from other-controller`),
+    );
     expect((await fleet.exec(h3, `test -e /tmp/armgo-marked && test ! -e ${lock}; echo $?`)).stdout.trim()).toBe("0");
   });
 
@@ -172,7 +221,12 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     const cases: Array<[string, string[], string[], RegExp]> = [
       ["edited", lines.map((l, i) => (i === 3 ? l.replace('"msg":"', '"msg":"(edited) ') : l)), [], /:4: edited/],
       ["deleted", lines.filter((_, i) => i !== 5), [], /:6: does not follow record 5/],
-      ["reordered", [...lines.slice(0, 2), lines[3]!, lines[2]!, ...lines.slice(4)], [], /:3: does not follow record 2/],
+      [
+        "reordered",
+        [...lines.slice(0, 2), lines[3]!, lines[2]!, ...lines.slice(4)],
+        [],
+        /:3: does not follow record 2/,
+      ],
       ["truncated", lines.slice(0, lines.length - 2), ["--head", head], /is not in the log: it was truncated/],
     ];
     for (const [what, tampered, extra, bad] of cases) {

@@ -28,7 +28,8 @@ describe("engine v2 over SSH (2 ARM64 + 1 amd64)", () => {
     writeFileSync(pb, text);
     return armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"), ...extra]);
   };
-  const cat = async (host: string, path: string) => (await fleet.exec(host, `cat ${path} 2>/dev/null || echo MISSING`)).stdout;
+  const cat = async (host: string, path: string) =>
+    (await fleet.exec(host, `cat ${path} 2>/dev/null || echo MISSING`)).stdout;
 
   it("--check with a changed_when: false command that would touch a file leaves every ARM64 host's filesystem hash unchanged", async () => {
     const before = await Promise.all(arm.map((h) => fleet.exec(h, HOST_SNAPSHOT)));
@@ -88,10 +89,15 @@ describe("engine v2 over SSH (2 ARM64 + 1 amd64)", () => {
   it("a hostile env name is refused at load with file:line:col, exit 5, and no host is contacted", async () => {
     const auditDir = join(dir, "audit-env-key");
     const pb = join(dir, "env-key.yaml");
-    writeFileSync(pb, `- hosts: arm64\n  tasks:\n    - command: { cmd: env, env: { "X=1; touch /tmp/pwned-key; Y": 1 } }\n`);
+    writeFileSync(
+      pb,
+      `- hosts: arm64\n  tasks:\n    - command: { cmd: env, env: { "X=1; touch /tmp/pwned-key; Y": 1 } }\n`,
+    );
     const r = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", auditDir]);
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe(`ERROR: ${pb}:3:35: key 'X=1; touch /tmp/pwned-key; Y' in 'env' must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"\n`);
+    expect(r.stderr).toBe(
+      `ERROR: ${pb}:3:35: key 'X=1; touch /tmp/pwned-key; Y' in 'env' must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"\n`,
+    );
     expect(existsSync(auditDir)).toBe(false);
     for (const h of arm) expect((await fleet.exec(h, "test -e /tmp/pwned-key; echo $?")).stdout.trim()).toBe("1");
   });
@@ -112,9 +118,14 @@ describe("engine v2 over SSH (2 ARM64 + 1 amd64)", () => {
       "--json",
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Event);
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Event);
     for (const h of fleet.hosts) {
-      const res = events.find((e) => e.type === "task_result" && e.result?.host === h.name && e.result.task === "flaky")?.result;
+      const res = events.find(
+        (e) => e.type === "task_result" && e.result?.host === h.name && e.result.task === "flaky",
+      )?.result;
       expect(res).toMatchObject({ status: "changed", data: expect.objectContaining({ attempts: 3, rc: 0 }) });
       expect(await cat(h.name, "/tmp/tries")).toBe("3\n");
     }

@@ -54,13 +54,18 @@ describe("Ansible's expressions over SSH (2 ARM64 hosts)", () => {
     const warnings = r.stderr.split("\n").filter((l) => l.startsWith("[WARNING]"));
     expect(warnings).toEqual([
       expect.stringMatching(/site\.yaml:9:13: condition '\{\{ facts\.goarch == 'arm64' \}\}' is written as a template/),
-      expect.stringMatching(/site\.yaml:12:13: condition '\{\{ facts\.goarch == 'amd64' \}\}' is written as a template/),
+      expect.stringMatching(
+        /site\.yaml:12:13: condition '\{\{ facts\.goarch == 'amd64' \}\}' is written as a template/,
+      ),
     ]);
     const [first, last] = fleet.hosts;
     expect(recap(r.stdout)[first!.name]).toMatchObject({ changed: 2, skipped: 1, failed: 0 });
     expect(recap(r.stdout)[last!.name]).toMatchObject({ changed: 3, skipped: 1, failed: 0 });
     for (const h of fleet.hosts) {
-      const files = await fleet.exec(h.name, "ls /tmp/armgo-expr-ran /tmp/armgo-expr-wrong 2>&1; cat /tmp/armgo-expr-facts");
+      const files = await fleet.exec(
+        h.name,
+        "ls /tmp/armgo-expr-ran /tmp/armgo-expr-wrong 2>&1; cat /tmp/armgo-expr-facts",
+      );
       expect(files.stdout).toMatch(/^\/tmp\/armgo-expr-ran$/m);
       expect(files.stdout).toMatch(/armgo-expr-wrong.*No such file/);
       expect(files.stdout).toMatch(/^Debian bookworm aarch64 \S+$/m);

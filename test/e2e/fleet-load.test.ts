@@ -40,11 +40,22 @@ describe(`site.yaml on ${HOSTS} amd64 hosts at --forks ${HOSTS}, ${ROUNDS} round
   });
 
   const run = async (...extra: string[]): Promise<string> => {
-    const r = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, "--forks", String(HOSTS), ...extra]);
+    const r = await armgo([
+      "play",
+      pb,
+      "-i",
+      fleet.inventoryPath,
+      "--audit-dir",
+      audit,
+      "--forks",
+      String(HOSTS),
+      ...extra,
+    ]);
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
     return r.stdout;
   };
-  const play = async (...extra: string[]): Promise<Summary> => JSON.parse((await run("--json", ...extra)).trim().split("\n").pop()!) as Summary;
+  const play = async (...extra: string[]): Promise<Summary> =>
+    JSON.parse((await run("--json", ...extra)).trim().split("\n").pop()!) as Summary;
 
   /** A run in human output: one TASK header per task, in the order the hosts ran them, each with every host's line. */
   const playHuman = async (): Promise<Pick<Summary, "recap">> => {
@@ -54,10 +65,17 @@ describe(`site.yaml on ${HOSTS} amd64 hosts at --forks ${HOSTS}, ${ROUNDS} round
     const records = readAudit(join(audit, `${fleet.hosts[0]!.name}.jsonl`));
     const lastRun = records.filter((r) => r.type === "run_start").pop()!.run_id;
     const ran = records.flatMap((r) => (r.type === "task" && r.run_id === lastRun ? [r.task] : []));
-    expect(blocks.every((b) => b.startsWith("TASK [")), stdout).toBe(true);
+    expect(
+      blocks.every((b) => b.startsWith("TASK [")),
+      stdout,
+    ).toBe(true);
     expect(headers).toEqual(ran);
     expect(headers).toHaveLength(TASKS);
-    for (const b of blocks) expect(b.split("\n").filter((l) => /^(ok|changed): \[/.test(l)), b).toHaveLength(HOSTS);
+    for (const b of blocks)
+      expect(
+        b.split("\n").filter((l) => /^(ok|changed): \[/.test(l)),
+        b,
+      ).toHaveLength(HOSTS);
     // the summary after the recap: what changed, per task
     expect(stdout).toMatch(new RegExp(`^CHANGES \\*+\n(.*\n)*go : download the archive: ${HOSTS} changed$`, "m"));
     return { recap: recap(stdout) as Summary["recap"] };
@@ -71,15 +89,28 @@ describe(`site.yaml on ${HOSTS} amd64 hosts at --forks ${HOSTS}, ${ROUNDS} round
       // the last first install in human output, as a person reads it
       const first = round === ROUNDS ? await playHuman() : await play();
       for (const h of fleet.hosts) {
-        expect(first.recap[h.name], `round ${round} first install on ${h.name}`).toMatchObject({ failed: 0, unreachable: 0 });
+        expect(first.recap[h.name], `round ${round} first install on ${h.name}`).toMatchObject({
+          failed: 0,
+          unreachable: 0,
+        });
         expect(first.recap[h.name]!.changed, `round ${round} first install on ${h.name}`).toBeGreaterThanOrEqual(3);
       }
       const converged = await play();
-      for (const h of fleet.hosts) expect(converged.recap[h.name], `round ${round} converged on ${h.name}`).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+      for (const h of fleet.hosts)
+        expect(converged.recap[h.name], `round ${round} converged on ${h.name}`).toMatchObject({
+          changed: 0,
+          failed: 0,
+          unreachable: 0,
+        });
       // one connection and one exec per host: the facts and the probes built from the last run's facts
       expect(converged.stats).toMatchObject({ connections: HOSTS, execs: HOSTS });
       const check = await play("--check");
-      for (const h of fleet.hosts) expect(check.recap[h.name], `round ${round} --check on ${h.name}`).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+      for (const h of fleet.hosts)
+        expect(check.recap[h.name], `round ${round} --check on ${h.name}`).toMatchObject({
+          changed: 0,
+          failed: 0,
+          unreachable: 0,
+        });
     }
 
     const hostsWithGo = await Promise.all(fleet.hosts.map((h) => fleet.exec(h.name, "bash -lc 'go version'")));
@@ -91,7 +122,10 @@ describe(`site.yaml on ${HOSTS} amd64 hosts at --forks ${HOSTS}, ${ROUNDS} round
       expect(runs).toHaveLength(3 * ROUNDS);
       for (const run of runs) {
         const tasks = records.filter((r) => r.type === "task" && r.run_id === run);
-        expect(tasks.map((t) => (t.type === "task" ? t.status : "")).filter((s) => s === "unreachable" || s === "failed"), `${h.name} run ${run}`).toEqual([]);
+        expect(
+          tasks.map((t) => (t.type === "task" ? t.status : "")).filter((s) => s === "unreachable" || s === "failed"),
+          `${h.name} run ${run}`,
+        ).toEqual([]);
         expect(tasks, `${h.name} run ${run}`).toHaveLength(TASKS);
         expect(records.filter((r) => r.type === "run_end" && r.run_id === run)).toHaveLength(1);
       }

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ControllerRelay, serveRelay, waitForRelaySocket } from "../../src/lab/bastion.js";
 import { recipeHash } from "../../src/lab/cache.js";
-import { type LabBastion, type LabHost, hostSpecs, rotateHostKey, startBastion, startHosts } from "../../src/lab/containers.js";
+import {
+  type LabBastion,
+  type LabHost,
+  hostSpecs,
+  rotateHostKey,
+  startBastion,
+  startHosts,
+} from "../../src/lab/containers.js";
 import { assertLabReady } from "../../src/lab/doctor.js";
 import { ensureImages, type LabArch, type LabInit } from "../../src/lab/images.js";
 import { ensureClientKey } from "../../src/lab/keys.js";
@@ -46,7 +53,12 @@ export interface Fleet {
  * or (`bastion`) reachable only through a bastion; throws (never skips) when Docker, binfmt or the images
  * are unavailable.
  */
-export async function startFleet(opts: { arm64?: number; amd64?: number; init?: LabInit; bastion?: boolean }): Promise<Fleet> {
+export async function startFleet(opts: {
+  arm64?: number;
+  amd64?: number;
+  init?: LabInit;
+  bastion?: boolean;
+}): Promise<Fleet> {
   await assertLabReady();
   const specs = [...hostSpecs("arm64", opts.arm64 ?? 0), ...hostSpecs("amd64", opts.amd64 ?? 0)];
   const arches = [...new Set(specs.map((s) => s.arch))];
@@ -76,7 +88,13 @@ export async function startFleet(opts: { arm64?: number; amd64?: number; init?: 
       const relayDir = join(dir, "bastion");
       await mkdir(relayDir);
       relay = await serveRelay(relayDir, mirror.port);
-      bastion = await startBastion({ image: bastionImage!, authorizedKey: key.publicKey, label, relayDir, mirrorPort: mirror.port });
+      bastion = await startBastion({
+        image: bastionImage!,
+        authorizedKey: key.publicKey,
+        label,
+        relayDir,
+        mirrorPort: mirror.port,
+      });
       await waitForRelaySocket(relayDir);
     }
     const network = bastion ? { network: `container:${bastion.container.getId()}` } : {};
@@ -87,7 +105,12 @@ export async function startFleet(opts: { arm64?: number; amd64?: number; init?: 
       identityFile: key.privateKeyPath,
       sshConfig: join(dir, "ssh_config"),
     };
-    await writeLabFiles(hosts, paths, mirror.url, bastion && relay ? { port: relay.port, hostKey: bastion.hostKey } : undefined);
+    await writeLabFiles(
+      hosts,
+      paths,
+      mirror.url,
+      bastion && relay ? { port: relay.port, hostKey: bastion.hostKey } : undefined,
+    );
     const byName = (name: string): LabHost => {
       const host = hosts.find((h) => h.name === name);
       if (!host) throw new Error(`no fleet host named ${name} (have ${hosts.map((h) => h.name).join(", ")})`);

@@ -19,7 +19,11 @@ describe("armgo lab + armgo facts", () => {
       const facts = await armgo(["facts", "-i", join(state, "inventory.yaml")]);
       expect(facts.code, facts.stderr).toBe(0);
       const report = JSON.parse(facts.stdout) as Record<string, { facts: { arch: string; goarch: string } }>;
-      expect(Object.values(report).map((r) => `${r.facts.arch}/${r.facts.goarch}`).sort()).toEqual(expected);
+      expect(
+        Object.values(report)
+          .map((r) => `${r.facts.arch}/${r.facts.goarch}`)
+          .sort(),
+      ).toEqual(expected);
       const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout);
       expect(status).toMatchObject({ up: true, mirror: { running: true } });
     } finally {
@@ -40,7 +44,11 @@ describe("armgo lab + armgo facts", () => {
       const report = JSON.parse(facts.stdout) as Record<string, { facts: { arch: string } }>;
       expect(Object.keys(report).sort()).toEqual(["lab-amd64-1", "lab-amd64-2"]);
       for (const r of Object.values(report)) expect(r.facts.arch).toBe("x86_64");
-      const ssh = execFileSync("ssh", ["-F", join(state, "ssh_config"), "-o", "BatchMode=yes", "lab-amd64-2", "hostname"], { encoding: "utf8" });
+      const ssh = execFileSync(
+        "ssh",
+        ["-F", join(state, "ssh_config"), "-o", "BatchMode=yes", "lab-amd64-2", "hostname"],
+        { encoding: "utf8" },
+      );
       expect(ssh.trim()).toMatch(/^[0-9a-f]{12}$/);
       const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout);
       expect(status).toMatchObject({ up: true, mirror: { running: true }, bastion: { running: true } });
@@ -60,12 +68,32 @@ describe("armgo lab + armgo facts", () => {
     const up = await armgo(["lab", "up", "--hosts", "2", "--arch", "amd64", "--init", "systemd", "--state-dir", state]);
     try {
       expect(up.code, up.stdout + up.stderr).toBe(0);
-      const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout) as { up: boolean; hosts: Array<Record<string, unknown>> };
+      const status = JSON.parse((await armgo(["lab", "status", "--state-dir", state])).stdout) as {
+        up: boolean;
+        hosts: Array<Record<string, unknown>>;
+      };
       expect(status.up).toBe(true);
-      for (const h of status.hosts) expect(h).toMatchObject({ arch: "amd64", release: "bookworm", glibc: "2.36", init: "systemd", running: true });
+      for (const h of status.hosts)
+        expect(h).toMatchObject({ arch: "amd64", release: "bookworm", glibc: "2.36", init: "systemd", running: true });
       for (const h of status.hosts) {
-        const ssh = ["-i", join(state, "id_ed25519"), "-o", `UserKnownHostsFile=${join(state, "known_hosts")}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", String(h.port), "root@127.0.0.1"];
-        const out = execFileSync("ssh", [...ssh, "cat /proc/1/comm; systemctl is-system-running; systemctl is-active armgo-lab-sshd.service"], { encoding: "utf8" });
+        const ssh = [
+          "-i",
+          join(state, "id_ed25519"),
+          "-o",
+          `UserKnownHostsFile=${join(state, "known_hosts")}`,
+          "-o",
+          "StrictHostKeyChecking=yes",
+          "-o",
+          "BatchMode=yes",
+          "-p",
+          String(h.port),
+          "root@127.0.0.1",
+        ];
+        const out = execFileSync(
+          "ssh",
+          [...ssh, "cat /proc/1/comm; systemctl is-system-running; systemctl is-active armgo-lab-sshd.service"],
+          { encoding: "utf8" },
+        );
         expect(out).toBe("systemd\nrunning\nactive\n");
       }
     } finally {

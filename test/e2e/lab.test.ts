@@ -93,18 +93,29 @@ describe("arm64 fleet", () => {
 
   it("answers real SSH as root and deploy with the lab key, host key verified", async () => {
     const results = await Promise.all(
-      fleet.hosts.map(async (h) => sshRun(h.port, "root", fleet.keyPath, await knownHostKey(fleet, h.port), "uname -m")),
+      fleet.hosts.map(async (h) =>
+        sshRun(h.port, "root", fleet.keyPath, await knownHostKey(fleet, h.port), "uname -m"),
+      ),
     );
     for (const r of results) expect(r).toEqual({ stdout: "aarch64\n", code: 0 });
     const h = fleet.hosts[0]!;
     const started = Date.now();
-    const deploy = await sshRun(h.port, "deploy", fleet.keyPath, await knownHostKey(fleet, h.port), "id -un; sudo -n id -u; echo $SHELL");
+    const deploy = await sshRun(
+      h.port,
+      "deploy",
+      fleet.keyPath,
+      await knownHostKey(fleet, h.port),
+      "id -un; sudo -n id -u; echo $SHELL",
+    );
     console.log(`ssh connect+exec (deploy, arm64): ${Date.now() - started} ms`);
     expect(deploy).toEqual({ stdout: "deploy\n0\n/bin/bash\n", code: 0 });
   });
 
   it("keeps deploy's authorized_keys private and owned by deploy", async () => {
-    const res = await fleet.exec(fleet.hosts[0]!.name, "stat -c '%U %a' /home/deploy/.ssh /home/deploy/.ssh/authorized_keys /root/.ssh/authorized_keys");
+    const res = await fleet.exec(
+      fleet.hosts[0]!.name,
+      "stat -c '%U %a' /home/deploy/.ssh /home/deploy/.ssh/authorized_keys /root/.ssh/authorized_keys",
+    );
     expect(res.stdout).toBe("deploy 700\ndeploy 600\nroot 600\n");
   });
 
@@ -142,7 +153,9 @@ describe("arm64 fleet", () => {
     ]);
     for (const f of files) {
       const body = Buffer.from(await (await fetch(`${fleet.mirrorUrl}/${f.filename}`)).arrayBuffer());
-      const hex = createHash("sha256").update(body as unknown as Uint8Array).digest("hex");
+      const hex = createHash("sha256")
+        .update(body as unknown as Uint8Array)
+        .digest("hex");
       const served = await (await fetch(`${fleet.mirrorUrl}/${f.filename}.sha256`)).text();
       expect(served).toMatch(/^[0-9a-f]{64}$/);
       expect(hex).toBe(served);
@@ -161,7 +174,9 @@ describe("mixed fleet", () => {
   });
 
   it("reports the right arch per host", async () => {
-    const seen = await Promise.all(fleet.hosts.map(async (h) => [h.arch, (await fleet.exec(h.name, "uname -m; dpkg --print-architecture")).stdout]));
+    const seen = await Promise.all(
+      fleet.hosts.map(async (h) => [h.arch, (await fleet.exec(h.name, "uname -m; dpkg --print-architecture")).stdout]),
+    );
     expect(seen).toEqual([
       ["arm64", "aarch64\narm64\n"],
       ["amd64", "x86_64\namd64\n"],
@@ -188,7 +203,9 @@ describe("lab up / status / down", () => {
       const feed = await fetch(`${state.mirror.url}/feed.json`);
       expect(feed.status).toBe(200);
       const h = state.hosts[2]!;
-      const line = (await readFile(state.knownHostsPath, "utf8")).split("\n").find((l) => l.startsWith(`[127.0.0.1]:${h.port} `))!;
+      const line = (await readFile(state.knownHostsPath, "utf8"))
+        .split("\n")
+        .find((l) => l.startsWith(`[127.0.0.1]:${h.port} `))!;
       const key = line.split(" ").slice(1).join(" ");
       expect(await sshRun(h.port, "root", state.keyPath, key, "uname -m")).toEqual({ stdout: "aarch64\n", code: 0 });
       await expect(labUp({ hosts: 1, arch: "arm64", stateDir })).rejects.toBeInstanceOf(InputError);

@@ -26,7 +26,8 @@ describe("the go role on an ARM64 fleet", () => {
     await fleet?.stop();
   });
 
-  const play = (pb: string, ...extra: string[]) => armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"), ...extra]);
+  const play = (pb: string, ...extra: string[]) =>
+    armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", join(dir, "audit"), ...extra]);
 
   it("a five-line playbook converges every host; the second run changes nothing in 1 exec per host", async () => {
     const pb = join(dir, "go.yaml");
@@ -55,12 +56,17 @@ describe("the go role on an ARM64 fleet", () => {
     const before = await fleet.exec(host, HOST_SNAPSHOT);
     const site = join(dir, "bad");
     mkdirSync(join(site, "roles", "app", "tasks"), { recursive: true });
-    writeFileSync(join(site, "roles", "app", "tasks", "main.yaml"), "- name: marker\n  command: touch /tmp/armgo-role-ran\n- name: fetch\n  downlaod: { url: x }\n");
+    writeFileSync(
+      join(site, "roles", "app", "tasks", "main.yaml"),
+      "- name: marker\n  command: touch /tmp/armgo-role-ran\n- name: fetch\n  downlaod: { url: x }\n",
+    );
     writeFileSync(join(site, "site.yaml"), "- hosts: arm64\n  roles: [app]\n");
     const r = await play(join(site, "site.yaml"));
     expect(r.code).toBe(5);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`ERROR: ${join(site, "roles", "app", "tasks", "main.yaml")}:4:3: unknown module 'downlaod' — did you mean 'download'?\n`);
+    expect(r.stderr).toBe(
+      `ERROR: ${join(site, "roles", "app", "tasks", "main.yaml")}:4:3: unknown module 'downlaod' — did you mean 'download'?\n`,
+    );
     expect((await fleet.exec(host, HOST_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 });

@@ -30,7 +30,8 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
     await fleet?.stop();
   });
 
-  const play = (pb: string, ...extra: string[]) => armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra]);
+  const play = (pb: string, ...extra: string[]) =>
+    armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit, ...extra]);
 
   it("--check on a fresh host reports the changes and leaves it byte-for-byte untouched", async () => {
     const before = await fleet.exec(h1, HOST_SNAPSHOT);
@@ -100,7 +101,10 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
     );
     const first = await play(pb, "--limit", `${h1}:${h2}`, "-e", `want=${sum}`);
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    for (const h of [h1, h2]) expect((await fleet.exec(h, `sha256sum ${dest} | cut -d' ' -f1; stat -c %U ${dest}`)).stdout).toBe(`${sum}\nroot\n`);
+    for (const h of [h1, h2])
+      expect((await fleet.exec(h, `sha256sum ${dest} | cut -d' ' -f1; stat -c %U ${dest}`)).stdout).toBe(
+        `${sum}\nroot\n`,
+      );
     const again = await play(pb, "--limit", `${h1}:${h2}`, "-e", `want=${sum}`);
     expect(recap(again.stdout)[h1]).toMatchObject({ changed: 0, failed: 0 });
     const wrong = "f".repeat(64);
@@ -110,10 +114,14 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
   });
 
   it("SIGKILL during extract leaves the old toolchain working; the next run converges", async () => {
-    const child = spawn(process.execPath, [CLI, "play", SITE, "-i", fleet.inventoryPath, "--audit-dir", audit, "--limit", h3, "-e", "go_version=1.23.5"], {
-      stdio: "ignore",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, "play", SITE, "-i", fleet.inventoryPath, "--audit-dir", audit, "--limit", h3, "-e", "go_version=1.23.5"],
+      {
+        stdio: "ignore",
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
     const exited = new Promise<void>((res) => child.on("exit", () => res()));
     // kill once the new tree is being unpacked beside the target
     let seen = false;
@@ -136,11 +144,18 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
     const r = await play(USER_GO, "--limit", h1, "-e", "user=deploy");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await fleet.exec(h1, loginGo("deploy"))).stdout).toBe("go version go1.22.12 linux/arm64\n");
-    expect((await fleet.exec(h1, "readlink /home/deploy/sdk/go; stat -c %U /home/deploy/sdk/go-1.22.12")).stdout).toBe("go-1.22.12\ndeploy\n");
+    expect((await fleet.exec(h1, "readlink /home/deploy/sdk/go; stat -c %U /home/deploy/sdk/go-1.22.12")).stdout).toBe(
+      "go-1.22.12\ndeploy\n",
+    );
     // the audit log shows no sudo in any command of that run
-    const lines = readFileSync(join(audit, `${h1}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(audit, `${h1}.jsonl`), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const runId = lines.filter((l) => l.type === "run_start").pop().run_id;
-    const scripts = lines.filter((l) => l.run_id === runId && l.type === "task").flatMap((l) => l.commands.map((c: { script: string }) => c.script));
+    const scripts = lines
+      .filter((l) => l.run_id === runId && l.type === "task")
+      .flatMap((l) => l.commands.map((c: { script: string }) => c.script));
     expect(scripts.join("\n")).not.toMatch(/\bsudo\b/);
   });
 
@@ -156,10 +171,15 @@ describe("site.yaml on an ARM64 fleet with real Go from the lab mirror", () => {
     const snapshot = HOST_SNAPSHOT.replace("-printf", "-type d -printf '%p %m\\n' -o -printf");
     const before = await fleet.exec(h1, snapshot);
     const pb = join(dir, "evil.yaml");
-    writeFileSync(pb, "- hosts: arm64\n  become: true\n  tasks:\n    - extract: { src: /tmp/evil.tar.gz, dest: /opt/evil, version_file: go/VERSION, version: go1.99.0 }\n");
+    writeFileSync(
+      pb,
+      "- hosts: arm64\n  become: true\n  tasks:\n    - extract: { src: /tmp/evil.tar.gz, dest: /opt/evil, version_file: go/VERSION, version: go1.99.0 }\n",
+    );
     const r = await play(pb, "--limit", h1);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/FAILED!.*refusing to extract \/tmp\/evil\.tar\.gz: '\.\.' in path: go\/\.\.\/\.\.\/\.\.\/tmp\/armgo-escaped/);
+    expect(r.stdout).toMatch(
+      /FAILED!.*refusing to extract \/tmp\/evil\.tar\.gz: '\.\.' in path: go\/\.\.\/\.\.\/\.\.\/tmp\/armgo-escaped/,
+    );
     expect((await fleet.exec(h1, snapshot)).stdout).toBe(before.stdout);
     expect((await fleet.exec(h1, "ls -d /opt/evil /tmp/armgo-escaped 2>/dev/null | wc -l")).stdout.trim()).toBe("0");
   });

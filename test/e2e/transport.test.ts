@@ -115,7 +115,9 @@ describe("ssh transport on an arm64 host", () => {
     const before = root.stats().bytesSent;
     await root.put(local, "/opt/armgo-put/payload.bin", { mode: 0o640 });
     expect(root.stats().bytesSent - before).toBe(data.length);
-    const r = await root.exec("sha256sum /opt/armgo-put/payload.bin; stat -c %a /opt/armgo-put/payload.bin; ls -a /opt/armgo-put");
+    const r = await root.exec(
+      "sha256sum /opt/armgo-put/payload.bin; stat -c %a /opt/armgo-put/payload.bin; ls -a /opt/armgo-put",
+    );
     const want = createHash("sha256").update(new Uint8Array(data)).digest("hex");
     expect(r.stdout).toBe(`${want}  /opt/armgo-put/payload.bin\n640\n.\n..\npayload.bin\n`);
     expect(root.stats().connections).toBe(1);
@@ -126,7 +128,11 @@ describe("ssh transport on an arm64 host", () => {
     expect(made.code).toBe(0);
     const local = join(scratch, "got.bin");
     await root.get("/tmp/armgo-get.bin", local);
-    expect(createHash("sha256").update(new Uint8Array(readFileSync(local))).digest("hex")).toBe(made.stdout.split(" ")[0]);
+    expect(
+      createHash("sha256")
+        .update(new Uint8Array(readFileSync(local)))
+        .digest("hex"),
+    ).toBe(made.stdout.split(" ")[0]);
     expect(readdirSync(scratch).filter((n) => n.includes(".armgo-tmp-"))).toEqual([]);
   });
 
@@ -137,7 +143,11 @@ describe("ssh transport on an arm64 host", () => {
     const local = join(scratch, name);
     await root.get(`/tmp/${name}`, local);
     const want = readFileSync(join(fleet.mirrorDir, `${name}.sha256`), "utf8").trim();
-    expect(createHash("sha256").update(new Uint8Array(readFileSync(local))).digest("hex")).toBe(want);
+    expect(
+      createHash("sha256")
+        .update(new Uint8Array(readFileSync(local)))
+        .digest("hex"),
+    ).toBe(want);
   });
 
   it("a get of a missing file is a TaskError naming host and path, and leaves no local file", async () => {
@@ -159,7 +169,9 @@ describe("ssh transport on an arm64 host", () => {
     await root.exec(`mkdir -p /opt/armgo-become && echo old > ${dest} && chmod 600 ${dest}`);
     const oldInode = (await root.exec(inode)).stdout;
     await deploy.put(local, dest, { become: true, mode: 0o640 });
-    const r = await root.exec(`sha256sum ${dest}; stat -c '%U %G %a' ${dest}; ls -a /opt/armgo-become; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l`);
+    const r = await root.exec(
+      `sha256sum ${dest}; stat -c '%U %G %a' ${dest}; ls -a /opt/armgo-become; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l`,
+    );
     const want = createHash("sha256").update(new Uint8Array(data)).digest("hex");
     expect(r.stdout).toBe(`${want}  ${dest}\nroot root 640\n.\n..\napp.bin\n0\n`);
     // A new inode: the file was renamed into place, never rewritten where it stood.
@@ -174,10 +186,21 @@ describe("ssh transport on an arm64 host", () => {
       playbook,
       `- hosts: all\n  become: true\n  gather_facts: false\n  tasks:\n    - name: push\n      download: { url: "{{ go_mirror }}/feed.json", dest: /opt/armgo-dl/feed.json, checksum: "sha256:${sum}", mode: controller }\n`,
     );
-    const r = await armgo(["play", playbook, "-i", fleet.inventoryPath, "-e", "user=deploy", "--audit-dir", join(scratch, "audit")]);
+    const r = await armgo([
+      "play",
+      playbook,
+      "-i",
+      fleet.inventoryPath,
+      "-e",
+      "user=deploy",
+      "--audit-dir",
+      join(scratch, "audit"),
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(recap(r.stdout)[host.name]).toMatchObject({ changed: 1, failed: 0 });
-    const on = await root.exec("sha256sum /opt/armgo-dl/feed.json; stat -c %U /opt/armgo-dl/feed.json; ls -a /opt/armgo-dl; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l");
+    const on = await root.exec(
+      "sha256sum /opt/armgo-dl/feed.json; stat -c %U /opt/armgo-dl/feed.json; ls -a /opt/armgo-dl; ls -d /tmp/armgo-put.* 2>/dev/null | wc -l",
+    );
     expect(on.stdout).toBe(`${sum}  /opt/armgo-dl/feed.json\nroot\n.\n..\nfeed.json\nfeed.json.armgo-sha256\n0\n`);
   });
 
@@ -192,7 +215,8 @@ describe("ssh transport on an arm64 host", () => {
   it("signals the command sshd started when it times out (here the command is the sleep itself)", async () => {
     const r = await root.exec("exec sleep 77", { timeoutMs: 1500 });
     expect(r.timedOut).toBe(true);
-    const count = "for c in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $c; echo; done 2>/dev/null | grep -c '^sleep 77 ' || true";
+    const count =
+      "for c in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $c; echo; done 2>/dev/null | grep -c '^sleep 77 ' || true";
     expect((await fleet.exec(host.name, count)).stdout.trim()).toBe("0");
   });
 
@@ -223,7 +247,9 @@ describe("ssh transport on an arm64 host", () => {
     const port = await closedPort();
     const err = await open({ port, connectAttempts: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
-    expect((err as UnreachableError).message).toBe(`cannot reach root@127.0.0.1:${port}: connection refused (2 attempts)`);
+    expect((err as UnreachableError).message).toBe(
+      `cannot reach root@127.0.0.1:${port}: connection refused (2 attempts)`,
+    );
   });
 });
 

@@ -112,7 +112,9 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
     [fleet, go] = await Promise.all([startFleet({ amd64: 3, init: "systemd" }), ensureControllerGo()]);
     hosts = fleet.hosts.map((h) => h.name);
     dir = mkdtempSync(join(tmpdir(), "armgo-zero-downtime-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as { all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } } };
+    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
+      all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } };
+    };
     const ports = await freePorts(hosts.length * 2);
     hosts.forEach((h, i) => {
       inv.all.children.amd64.hosts[h]!.hello_port = port[h] = ports[i]!;
@@ -129,9 +131,24 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
   });
 
   const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo(["play", playbook, "-i", inventory, "--audit-dir", join(dir, "audit"), "-e", `go=${go}`, "-e", `hello_dir=${HELLO}`, "-e", `hello_version=${version}`, ...extra]);
+    armgo([
+      "play",
+      playbook,
+      "-i",
+      inventory,
+      "--audit-dir",
+      join(dir, "audit"),
+      "-e",
+      `go=${go}`,
+      "-e",
+      `hello_dir=${HELLO}`,
+      "-e",
+      `hello_version=${version}`,
+      ...extra,
+    ]);
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
-  const socketSince = (host: string) => on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
+  const socketSince = (host: string) =>
+    on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
 
   /** deploy-systemd.yaml with the deploy task's fields changed. */
   function variant(name: string, change: (deploy: DeployTask) => void): string {
@@ -143,7 +160,10 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
   }
 
   /** Hammer every host (and probe the first one's port 200 times a second) while `during` runs. */
-  async function underLoad(ports: Record<string, number>, during: () => Promise<void>): Promise<{ perHost: Record<string, Tally>; probe: Tally }> {
+  async function underLoad(
+    ports: Record<string, number>,
+    during: () => Promise<void>,
+  ): Promise<{ perHost: Record<string, Tally>; probe: Tally }> {
     const streams = hosts.map((h) => [h, hammer(ports[h]!, { rate: 20, maxSeconds: 240 })] as const);
     const probe = hammer(ports[hosts[0]!]!, { rate: 200, maxSeconds: 240, probe: true });
     try {
@@ -169,7 +189,9 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
     const sent = Object.values(t.perHost).reduce((n, x) => n + x.sent, 0);
     const failed = Object.values(t.perHost).reduce((n, x) => n + x.failed, 0);
     const gap = Math.max(...Object.values(t.perHost).map((x) => x.gapMs), t.probe.gapMs);
-    console.log(`[zero-downtime] ${what}: ${failed} of ${sent} requests failed; longest gap ${gap} ms (connect probe: ${t.probe.failed} of ${t.probe.sent} refused, gap ${t.probe.gapMs} ms)`);
+    console.log(
+      `[zero-downtime] ${what}: ${failed} of ${sent} requests failed; longest gap ${gap} ms (connect probe: ${t.probe.failed} of ${t.probe.sent} refused, gap ${t.probe.gapMs} ms)`,
+    );
     return { sent, failed };
   };
 
@@ -185,7 +207,8 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
       expect(t.perHost[h]!.bodies["hello 2.0.0"], h).toBeGreaterThan(0);
     }
     // the failing v3 left the previous release serving, on the socket that never closed
-    for (const h of hosts) expect(await on(h, `curl -sS --max-time 10 http://127.0.0.1:${port[h]}/`)).toBe("hello 2.0.0\n");
+    for (const h of hosts)
+      expect(await on(h, `curl -sS --max-time 10 http://127.0.0.1:${port[h]}/`)).toBe("hello 2.0.0\n");
     expect(await Promise.all(hosts.map(socketSince))).toEqual(sockets);
   });
 
@@ -193,8 +216,13 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
     const plain = variant("plain", (d) => delete d.service.socket);
     const moved = await play(plain, "2.0.0");
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
-    expect(await on(hosts[0]!, "test -e /etc/systemd/system/hello.socket && echo kept || echo removed")).toBe("removed\n");
-    const plainT = report("systemd, no socket", await underLoad(port, () => rolloutAndFailure(plain, "4.0.0", "5.0.0")));
+    expect(await on(hosts[0]!, "test -e /etc/systemd/system/hello.socket && echo kept || echo removed")).toBe(
+      "removed\n",
+    );
+    const plainT = report(
+      "systemd, no socket",
+      await underLoad(port, () => rolloutAndFailure(plain, "4.0.0", "5.0.0")),
+    );
     expect(plainT.sent).toBeGreaterThan(hosts.length * 20);
 
     const command = variant("command", (d) => {
@@ -202,7 +230,11 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
       d.app_dir = "/opt/hello-cmd";
       // the binary is named after the app
       d.precheck = "./hello-cmd -version";
-      d.service = { type: "command", start: "nohup ./current/hello-cmd -port {{ cmd_port }} > hello.log 2>&1 & echo $! > hello.pid", pidfile: "/opt/hello-cmd/hello.pid" };
+      d.service = {
+        type: "command",
+        start: "nohup ./current/hello-cmd -port {{ cmd_port }} > hello.log 2>&1 & echo $! > hello.pid",
+        pidfile: "/opt/hello-cmd/hello.pid",
+      };
       d.health.http = "http://127.0.0.1:{{ cmd_port }}/healthz";
     });
     const first = await play(command, "1.0.0");

@@ -30,15 +30,25 @@ const ENV = {
 };
 
 /** ansible-playbook with quiet, colourless output; rejects only when it can't be started. */
-export function ansiblePlaybook(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function ansiblePlaybook(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile("ansible-playbook", args, { cwd, env: { ...process.env, ...ENV }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== "number") {
-        reject(new Error(`ansible-playbook could not run (${err.message}): install ansible-core with scripts/setup.sh`));
-        return;
-      }
-      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      "ansible-playbook",
+      args,
+      { cwd, env: { ...process.env, ...ENV }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== "number") {
+          reject(
+            new Error(`ansible-playbook could not run (${err.message}): install ansible-core with scripts/setup.sh`),
+          );
+          return;
+        }
+        resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -53,7 +63,8 @@ async function expressions(dir: string, input: OracleInput): Promise<{ when: Ans
   writeFileSync(file, JSON.stringify(play));
   const r = await ansiblePlaybook(["-i", "localhost,", file], dir);
   const blocks = r.stdout.split(/^localhost \| /m).slice(1);
-  if (blocks.length !== tasks.length) throw new Error(`expected ${tasks.length} task results from ansible, got ${blocks.length}: ${r.stderr}`);
+  if (blocks.length !== tasks.length)
+    throw new Error(`expected ${tasks.length} task results from ansible, got ${blocks.length}: ${r.stderr}`);
   const results = blocks.map((b): Record<string, unknown> => {
     if (b.startsWith("SKIPPED")) return { skipped: true };
     const json = JSON.parse(b.slice(b.indexOf("=>") + 2)) as Record<string, unknown>;
@@ -72,7 +83,10 @@ async function patterns(dir: string, input: OracleInput): Promise<string[][]> {
   const inv = join(dir, "inventory.json");
   writeFileSync(inv, JSON.stringify(input.inventory));
   const file = join(dir, "patterns.json");
-  writeFileSync(file, JSON.stringify(input.patterns.map((p, i) => ({ name: `p${i}`, hosts: p, gather_facts: false, tasks: [] }))));
+  writeFileSync(
+    file,
+    JSON.stringify(input.patterns.map((p, i) => ({ name: `p${i}`, hosts: p, gather_facts: false, tasks: [] }))),
+  );
   const r = await ansiblePlaybook(["-i", inv, file, "--list-hosts"], dir);
   if (r.code !== 0) throw new Error(`ansible-playbook --list-hosts failed: ${r.stderr || r.stdout}`);
   const found: string[][] = [];
@@ -81,7 +95,8 @@ async function patterns(dir: string, input: OracleInput): Promise<string[][]> {
     if (/^\s*play #\d+/.test(line)) found.push((current = []));
     else if (current && /^\s{6}\S/.test(line)) current.push(line.trim());
   }
-  if (found.length !== input.patterns.length) throw new Error(`expected ${input.patterns.length} plays from --list-hosts, got ${found.length}: ${r.stdout}`);
+  if (found.length !== input.patterns.length)
+    throw new Error(`expected ${input.patterns.length} plays from --list-hosts, got ${found.length}: ${r.stdout}`);
   return found;
 }
 

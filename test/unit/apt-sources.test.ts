@@ -70,14 +70,37 @@ describe("parseOneLine", () => {
     [
       "plain entry",
       "deb http://m.example/debian bookworm main contrib\n",
-      [{ types: ["deb"], uris: ["http://m.example/debian"], suites: ["bookworm"], components: ["main", "contrib"], signedBy: undefined, file: "<sources.list>" }],
+      [
+        {
+          types: ["deb"],
+          uris: ["http://m.example/debian"],
+          suites: ["bookworm"],
+          components: ["main", "contrib"],
+          signedBy: undefined,
+          file: "<sources.list>",
+        },
+      ],
     ],
     [
       "options, comments and deb-src",
       "# deb http://old.example/debian buster main\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main # trailing\ndeb-src http://m.example/debian bookworm main\n",
       [
-        { types: ["deb"], uris: ["http://m.example/debian"], suites: ["bookworm"], components: ["main"], signedBy: "/k.gpg", file: "<sources.list>" },
-        { types: ["deb-src"], uris: ["http://m.example/debian"], suites: ["bookworm"], components: ["main"], signedBy: undefined, file: "<sources.list>" },
+        {
+          types: ["deb"],
+          uris: ["http://m.example/debian"],
+          suites: ["bookworm"],
+          components: ["main"],
+          signedBy: "/k.gpg",
+          file: "<sources.list>",
+        },
+        {
+          types: ["deb-src"],
+          uris: ["http://m.example/debian"],
+          suites: ["bookworm"],
+          components: ["main"],
+          signedBy: undefined,
+          file: "<sources.list>",
+        },
       ],
     ],
     ["garbage", "this is not a source\n", []],
@@ -90,7 +113,9 @@ describe("parseOneLine", () => {
 describe("pickMirror", () => {
   it("takes the binary source for the suite, not security or deb-src, without a trailing slash", () => {
     const sources = [
-      ...parseOneLine("deb-src http://src.example/debian bookworm main\ndeb http://sec.example/debian-security bookworm-security main\n"),
+      ...parseOneLine(
+        "deb-src http://src.example/debian bookworm main\ndeb http://sec.example/debian-security bookworm-security main\n",
+      ),
       ...parseOneLine("deb [signed-by=/k.gpg] http://m.example/debian/ bookworm main\n"),
     ];
     expect(pickMirror(sources, "bookworm")).toEqual({ uri: "http://m.example/debian", signedBy: "/k.gpg" });

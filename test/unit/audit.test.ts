@@ -11,7 +11,13 @@ import { commandScript } from "../../src/modules/command/index.js";
 import { exportLines, quote, sh } from "../../src/transport/quote.js";
 
 describe("redaction", () => {
-  const vars = { user: "root", db_password: "hunter2-long", api: { token: "tok-123456" }, nested: { secret_key: 42424242 }, harmless: "hunter" };
+  const vars = {
+    user: "root",
+    db_password: "hunter2-long",
+    api: { token: "tok-123456" },
+    nested: { secret_key: 42424242 },
+    harmless: "hunter",
+  };
   const secrets = secretValues(vars);
 
   it("collects the values of secret-named vars, however deep", () => {
@@ -21,9 +27,15 @@ describe("redaction", () => {
   it.each<[unknown, unknown]>([
     ["curl -H 'Authorization: tok-123456' x", `curl -H 'Authorization: ${MASK}' x`],
     ["pw=hunter2-long; user=root", `pw=${MASK}; user=root`],
-    [{ script: "echo 42424242", code: 0 }, { script: `echo ${MASK}`, code: 0 }],
+    [
+      { script: "echo 42424242", code: 0 },
+      { script: `echo ${MASK}`, code: 0 },
+    ],
     [{ password: "anything at all" }, { password: MASK }],
-    [["hunter", "hunter2-long"], ["hunter", MASK]],
+    [
+      ["hunter", "hunter2-long"],
+      ["hunter", MASK],
+    ],
   ])("%j → %j", (input, out) => {
     expect(redact(input, secrets)).toEqual(out);
   });
@@ -42,11 +54,14 @@ describe("a host's secrets, in every form a record holds them", () => {
   ];
   const secrets = new Secrets().add(SECRETS);
 
-  it.each(FORMS.flatMap(([name, form]) => SECRETS.map((s) => [name, s, form(s)] as const)))("%s: %j", (_name, secret, text) => {
-    const masked = secrets.scrub(text);
-    expect(masked).toContain(MASK);
-    for (const f of [...secretForms(secret), quote(secret)]) expect(masked).not.toContain(f);
-  });
+  it.each(FORMS.flatMap(([name, form]) => SECRETS.map((s) => [name, s, form(s)] as const)))(
+    "%s: %j",
+    (_name, secret, text) => {
+      const masked = secrets.scrub(text);
+      expect(masked).toContain(MASK);
+      for (const f of [...secretForms(secret), quote(secret)]) expect(masked).not.toContain(f);
+    },
+  );
 
   it("knows secret-named vars of every layer as rendered, skips what can't render yet, leaves the rest", () => {
     const view = lazyVars([
@@ -54,7 +69,9 @@ describe("a host's secrets, in every form a record holds them", () => {
       { api: { token: "nested-tok-1" }, user: "deploy" },
     ]);
     const s = new Secrets().addVars(view);
-    expect(s.scrub("pw tmpl-9999-db tok nested-tok-1 user deploy base tmpl-9999")).toBe(`pw ${MASK} tok ${MASK} user deploy base tmpl-9999`);
+    expect(s.scrub("pw tmpl-9999-db tok nested-tok-1 user deploy base tmpl-9999")).toBe(
+      `pw ${MASK} tok ${MASK} user deploy base tmpl-9999`,
+    );
   });
 });
 
@@ -64,8 +81,29 @@ describe("audit log", () => {
     const scrub = <T>(v: T): T => redact(v, ["s3cr3t-value"]);
     for (const run of ["r1", "r2"]) {
       const log = AuditLog.open(dir, "lab/arm64 1", scrub, "0.0.0");
-      log.write({ type: "run_start", run_id: run, host: "h", controller_user: "u", armgo_version: "0", playbook: "p", playbook_sha256: "x", check: false });
-      log.write({ type: "task", run_id: run, host: "h", play: "p", task: "t", module: "command", status: "ok", changed: false, msg: "echo s3cr3t-value", commands: [], duration_ms: 1 });
+      log.write({
+        type: "run_start",
+        run_id: run,
+        host: "h",
+        controller_user: "u",
+        armgo_version: "0",
+        playbook: "p",
+        playbook_sha256: "x",
+        check: false,
+      });
+      log.write({
+        type: "task",
+        run_id: run,
+        host: "h",
+        play: "p",
+        task: "t",
+        module: "command",
+        status: "ok",
+        changed: false,
+        msg: "echo s3cr3t-value",
+        commands: [],
+        duration_ms: 1,
+      });
       log.write({ type: "run_end", run_id: run, host: "h", recap: { ok: 1 } });
       log.close();
     }
@@ -73,7 +111,15 @@ describe("audit log", () => {
     expect(auditPath(dir, "../etc/x")).toBe(join(dir, ".._etc_x.jsonl"));
     const path = auditPath(dir, "lab/arm64 1");
     const records = readAudit(path);
-    expect(records.map((r) => (r.type === "genesis" ? "genesis" : `${r.run_id}:${r.type}`))).toEqual(["genesis", "r1:run_start", "r1:task", "r1:run_end", "r2:run_start", "r2:task", "r2:run_end"]);
+    expect(records.map((r) => (r.type === "genesis" ? "genesis" : `${r.run_id}:${r.type}`))).toEqual([
+      "genesis",
+      "r1:run_start",
+      "r1:task",
+      "r1:run_end",
+      "r2:run_start",
+      "r2:task",
+      "r2:run_end",
+    ]);
     expect(readFileSync(path, "utf8")).not.toContain("s3cr3t-value");
     expect(records[2]).toMatchObject({ msg: `echo ${MASK}` });
     expect(records.every((r) => typeof r.ts === "string")).toBe(true);
@@ -87,8 +133,29 @@ describe("audit hash chain", () => {
     const heads: string[] = [];
     for (const run of ["r1", "r2", "r3"]) {
       const log = AuditLog.open(dir, host, scrub, "0.0.0");
-      log.write({ type: "run_start", run_id: run, host, controller_user: "u", armgo_version: "0", playbook: "p", playbook_sha256: "x", check: false });
-      log.write({ type: "task", run_id: run, host, play: "p", task: "t", module: "command", status: "changed", changed: true, msg: `run ${run}`, commands: [], duration_ms: 1 });
+      log.write({
+        type: "run_start",
+        run_id: run,
+        host,
+        controller_user: "u",
+        armgo_version: "0",
+        playbook: "p",
+        playbook_sha256: "x",
+        check: false,
+      });
+      log.write({
+        type: "task",
+        run_id: run,
+        host,
+        play: "p",
+        task: "t",
+        module: "command",
+        status: "changed",
+        changed: true,
+        msg: `run ${run}`,
+        commands: [],
+        duration_ms: 1,
+      });
       heads.push(log.write({ type: "run_end", run_id: run, host, recap: { ok: 1 } }));
       log.close();
     }
@@ -127,7 +194,9 @@ describe("audit hash chain", () => {
 const log = AuditLog.open(${JSON.stringify(dir)}, "h", (v) => v, "0");
 for (let i = 0; i < 3000; i++) log.write({ type: "run_end", run_id: "${name}" + i, host: "h" });
 log.close();`;
-        spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }).once("exit", (code) => res(code ?? -1));
+        spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }).once("exit", (code) =>
+          res(code ?? -1),
+        );
       });
     expect(await Promise.all([writer("a"), writer("b")])).toEqual([0, 0]);
     const v = verifyLog(auditPath(dir, "h"));
@@ -157,14 +226,32 @@ log.close();`;
   const other = (() => writeRuns(tmp(), "h1").lines)();
   it.each<[string, (l: string[]) => string[], number, RegExp]>([
     ["a task's msg edited", (l) => l.map((x, i) => (i === 2 ? x.replace("run r1", "run rX") : x)), 3, /edited/],
-    ["a status edited and its hash recomputed by hand", (l) => l.map((x, i) => (i === 2 ? x.replace('"changed"', '"ok"').replace(/"hash":"[0-9a-f]+"/, `"hash":"${"ab".repeat(32)}"`) : x)), 3, /edited/],
+    [
+      "a status edited and its hash recomputed by hand",
+      (l) =>
+        l.map((x, i) =>
+          i === 2 ? x.replace('"changed"', '"ok"').replace(/"hash":"[0-9a-f]+"/, `"hash":"${"ab".repeat(32)}"`) : x,
+        ),
+      3,
+      /edited/,
+    ],
     ["a record deleted", (l) => l.filter((_, i) => i !== 4), 5, /does not follow record 4/],
     ["two records swapped", (l) => [...l.slice(0, 4), l[5]!, l[4]!, ...l.slice(6)], 5, /does not follow record 4/],
-    ["a record spliced in from another log", (l) => [...l.slice(0, 3), other[3]!, ...l.slice(3)], 4, /does not follow record 3/],
+    [
+      "a record spliced in from another log",
+      (l) => [...l.slice(0, 3), other[3]!, ...l.slice(3)],
+      4,
+      /does not follow record 3/,
+    ],
     ["the genesis record removed", (l) => l.slice(1), 1, /does not start with its genesis/],
     ["another log's start appended", (l) => [...l, ...other.slice(0, 2)], 11, /second genesis/],
     ["the last line cut short", (l) => [...l.slice(0, 9), l[9]!.slice(0, 40)], 10, /cut short/],
-    ["a line without the chain", (l) => [...l.slice(0, 9), JSON.stringify({ type: "run_end", run_id: "r9", host: "h1" })], 10, /without the hash chain/],
+    [
+      "a line without the chain",
+      (l) => [...l.slice(0, 9), JSON.stringify({ type: "run_end", run_id: "r9", host: "h1" })],
+      10,
+      /without the hash chain/,
+    ],
   ])("%s: verify names the line", (_name, tamper, line, what) => {
     const { path, lines } = writeRuns(tmp());
     writeFileSync(path, tamper(lines).join("\n") + "\n");
@@ -177,7 +264,10 @@ log.close();`;
     const { path, lines, heads } = writeRuns(tmp());
     writeFileSync(path, lines.slice(0, 7).join("\n") + "\n");
     expect(verifyLog(path).bad).toBeUndefined();
-    expect(verifyLog(path, { head: heads[2] }).bad).toMatchObject({ line: 7, what: expect.stringMatching(/is not in the log: it was truncated/) });
+    expect(verifyLog(path, { head: heads[2] }).bad).toMatchObject({
+      line: 7,
+      what: expect.stringMatching(/is not in the log: it was truncated/),
+    });
   });
 
   it("an emptied log fails", () => {

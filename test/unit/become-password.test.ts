@@ -91,8 +91,18 @@ afterAll(async () => {
 
 describe("become with a password (sudo -S)", () => {
   const rows: Array<{ name: string; nopasswd: boolean; auth: Partial<ConnectionConfig>; want: RegExp | string }> = [
-    { name: "asked, right password from -K", nopasswd: false, auth: { becomePassword: PASSWORD }, want: "data:line 1\nline 2" },
-    { name: "not asked (NOPASSWD), a password held", nopasswd: true, auth: { becomePassword: PASSWORD }, want: "data:line 1\nline 2" },
+    {
+      name: "asked, right password from -K",
+      nopasswd: false,
+      auth: { becomePassword: PASSWORD },
+      want: "data:line 1\nline 2",
+    },
+    {
+      name: "not asked (NOPASSWD), a password held",
+      nopasswd: true,
+      auth: { becomePassword: PASSWORD },
+      want: "data:line 1\nline 2",
+    },
     { name: "not asked, no password", nopasswd: true, auth: {}, want: "data:line 1\nline 2" },
     {
       name: "asked, no password",
@@ -164,7 +174,11 @@ describe("become with a password (sudo -S)", () => {
   it("a batch whose sudo is refused: each become section's stderr ends in the one refusal line, in seconds", async () => {
     rmSync(join(dir, "nopasswd"), { force: true });
     const t = await open({ becomePassword: "wrong" });
-    const b = batched([{ script: "echo one", become: true }, { script: "printf two" }, { script: "echo three", become: true }]);
+    const b = batched([
+      { script: "echo one", become: true },
+      { script: "printf two" },
+      { script: "echo three", become: true },
+    ]);
     const started = Date.now();
     const r = await t.exec(b.script);
     const line = "sudo on fake1 did not accept the become password for deploy — check the password given by -K";
@@ -179,26 +193,50 @@ describe("become with a password (sudo -S)", () => {
   it("masks the password should a command print it", async () => {
     writeFileSync(join(dir, "nopasswd"), "");
     const t = await open({ becomePassword: PASSWORD });
-    const r = await t.exec(`printf '%s\\n' "$(cat ${dir}/password)"; printf '%s' "$(cat ${dir}/password)" >&2`, { become: true });
+    const r = await t.exec(`printf '%s\\n' "$(cat ${dir}/password)"; printf '%s' "$(cat ${dir}/password)" >&2`, {
+      become: true,
+    });
     expect([r.stdout, r.stderr]).toEqual(["********\n", "********"]);
   });
 });
 
 describe("becomeAuth", () => {
   const rows = [
-    { name: "-K wins", cfg: { becomePassword: "k", becomePasswordEnv: "PW" }, env: { PW: "e" }, want: { password: "k", from: "-K" } },
-    { name: "from the variable", cfg: { becomePasswordEnv: "PW" }, env: { PW: "e" }, want: { password: "e", from: "$PW" } },
+    {
+      name: "-K wins",
+      cfg: { becomePassword: "k", becomePasswordEnv: "PW" },
+      env: { PW: "e" },
+      want: { password: "k", from: "-K" },
+    },
+    {
+      name: "from the variable",
+      cfg: { becomePasswordEnv: "PW" },
+      env: { PW: "e" },
+      want: { password: "e", from: "$PW" },
+    },
     { name: "the variable unset", cfg: { becomePasswordEnv: "PW" }, env: {}, want: { unsetEnv: "PW" } },
     { name: "none", cfg: {}, env: { PW: "e" }, want: {} },
   ];
   it.each(rows)("$name", ({ cfg, env, want }) => expect(becomeAuth(cfg, env)).toEqual(want));
   it("refuses a password with a line break: sudo would leave the rest for the command's stdin", () => {
-    expect(() => becomeAuth({ becomePasswordEnv: "PW" }, { PW: "pw\n" })).toThrow("$PW (become_password_env) holds a line break, and sudo reads the password as one line");
+    expect(() => becomeAuth({ becomePasswordEnv: "PW" }, { PW: "pw\n" })).toThrow(
+      "$PW (become_password_env) holds a line break, and sudo reads the password as one line",
+    );
   });
 });
 
 describe("connection: local", () => {
-  const LOCAL: ConnectionConfig = { host: "box", address: "", port: 0, user: "", identityFiles: [], jumps: [], hostKeyChecking: "off", knownHostsFile: "", local: true };
+  const LOCAL: ConnectionConfig = {
+    host: "box",
+    address: "",
+    port: 0,
+    user: "",
+    identityFiles: [],
+    jumps: [],
+    hostKeyChecking: "off",
+    knownHostsFile: "",
+    local: true,
+  };
   it("answers sudo the same way: the password when asked, the command's stdin after", async () => {
     rmSync(join(dir, "nopasswd"), { force: true });
     const path = process.env.PATH;
@@ -207,7 +245,9 @@ describe("connection: local", () => {
       const right = await connect({ ...LOCAL, becomePassword: PASSWORD });
       expect((await right.exec("cat", { become: "app", stdin: "data" })).stdout).toBe("data");
       const wrong = await connect({ ...LOCAL, becomePassword: "nope" });
-      await expect(wrong.exec("cat", { become: "app", stdin: "data" })).rejects.toThrow(/^sudo on box did not accept the become password for /);
+      await expect(wrong.exec("cat", { become: "app", stdin: "data" })).rejects.toThrow(
+        /^sudo on box did not accept the become password for /,
+      );
     } finally {
       process.env.PATH = path;
     }
@@ -220,11 +260,23 @@ describe("the dialogue reads sudo's prompt and OK line however stderr is cut", (
   it.each(cuts.map((n) => ({ name: `chunks of ${n}`, n })))("$name", ({ n }) => {
     const io = { written: [] as string[], proceeded: 0, refused: 0 };
     const auth: BecomeAuth = { password: "pw", from: "-K" };
-    const d = new SudoDialogue(auth, { write: (l) => void io.written.push(l), proceed: () => void io.proceeded++, refuse: () => void io.refused++ }, true, undefined, String);
+    const d = new SudoDialogue(
+      auth,
+      { write: (l) => void io.written.push(l), proceed: () => void io.proceeded++, refuse: () => void io.refused++ },
+      true,
+      undefined,
+      String,
+    );
     let out = "";
     for (let i = 0; i < stream.length; i += n) out += d.stderr(stream.slice(i, i + n));
     out += d.end();
-    expect({ out, ...io, refusal: d.refusal }).toEqual({ out: "real stderr\n", written: ["pw\n"], proceeded: 1, refused: 0, refusal: undefined });
+    expect({ out, ...io, refusal: d.refusal }).toEqual({
+      out: "real stderr\n",
+      written: ["pw\n"],
+      proceeded: 1,
+      refused: 0,
+      refusal: undefined,
+    });
   });
 });
 
@@ -251,32 +303,122 @@ describe("-K", () => {
     expect(seen).toEqual(["true|BECOME password: ", "true,false|\n"]);
   });
   it("refuses without a terminal, in one line", async () => {
-    await expect(askBecomePass({ ...tty(""), isTTY: false })).rejects.toThrow("-K (--ask-become-pass) asks on a terminal, and stdin is not one");
+    await expect(askBecomePass({ ...tty(""), isTTY: false })).rejects.toThrow(
+      "-K (--ask-become-pass) asks on a terminal, and stdin is not one",
+    );
   });
 });
 
 describe("who a task becomes: -b, --become-user < play < task < vars, as ansible-playbook -vvv shows it", () => {
-  const task = (become?: boolean | string): Task => ({ name: "t", module: "command", args: {}, where: { file: "p" }, tags: [], notify: [], ignore_errors: false, no_log: false, become });
-  const play = (become: boolean | string, t: Task): Play => ({ name: "p", hosts: "all", vars: {}, become, gather_facts: false, serial: [], tags: [], tasks: [t], handlers: [], where: { file: "p" } });
+  const task = (become?: boolean | string): Task => ({
+    name: "t",
+    module: "command",
+    args: {},
+    where: { file: "p" },
+    tags: [],
+    notify: [],
+    ignore_errors: false,
+    no_log: false,
+    become,
+  });
+  const play = (become: boolean | string, t: Task): Play => ({
+    name: "p",
+    hosts: "all",
+    vars: {},
+    become,
+    gather_facts: false,
+    serial: [],
+    tags: [],
+    tasks: [t],
+    handlers: [],
+    where: { file: "p" },
+  });
   type Flags = { become?: boolean; becomeUser?: string };
-  type Row = { name: string; play?: boolean; task?: boolean; flags: Flags; vars: Record<string, unknown>; want: boolean | string; armgoOnly?: true };
+  type Row = {
+    name: string;
+    play?: boolean;
+    task?: boolean;
+    flags: Flags;
+    vars: Record<string, unknown>;
+    want: boolean | string;
+    armgoOnly?: true;
+  };
   const rows: Row[] = [
     { name: "-b alone", flags: { become: true }, vars: {}, want: true },
     { name: "-b --become-user", flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
-    { name: "inventory ansible_become_user over --become-user", flags: { become: true, becomeUser: "clibu" }, vars: { ansible_become_user: "invbu" }, want: "invbu" },
-    { name: "inventory ansible_become: false over -b", flags: { become: true }, vars: { ansible_become: false }, want: false },
-    { name: "play become: false over -b", play: false, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: false },
-    { name: "task become: true in a become: false play, with --become-user", play: false, task: true, flags: { become: true, becomeUser: "clibu" }, vars: {}, want: "clibu" },
+    {
+      name: "inventory ansible_become_user over --become-user",
+      flags: { become: true, becomeUser: "clibu" },
+      vars: { ansible_become_user: "invbu" },
+      want: "invbu",
+    },
+    {
+      name: "inventory ansible_become: false over -b",
+      flags: { become: true },
+      vars: { ansible_become: false },
+      want: false,
+    },
+    {
+      name: "play become: false over -b",
+      play: false,
+      flags: { become: true, becomeUser: "clibu" },
+      vars: {},
+      want: false,
+    },
+    {
+      name: "task become: true in a become: false play, with --become-user",
+      play: false,
+      task: true,
+      flags: { become: true, becomeUser: "clibu" },
+      vars: {},
+      want: "clibu",
+    },
     { name: "--become-user without -b changes no become", flags: { becomeUser: "clibu" }, vars: {}, want: false },
     { name: "ansible_become: true with no keyword", flags: {}, vars: { ansible_become: true }, want: true },
     { name: "a task's become: false over the play's", play: true, task: false, flags: {}, vars: {}, want: false },
-    { name: "ansible_become_user over the play's become", play: true, flags: {}, vars: { ansible_become_user: "app" }, want: "app" },
-    { name: "an INI inventory's ansible_become=yes (a string)", flags: {}, vars: { ansible_become: "yes" }, want: true },
-    { name: "an INI inventory's ansible_become=False over -b", flags: { become: true }, vars: { ansible_become: "False" }, want: false },
+    {
+      name: "ansible_become_user over the play's become",
+      play: true,
+      flags: {},
+      vars: { ansible_become_user: "app" },
+      want: "app",
+    },
+    {
+      name: "an INI inventory's ansible_become=yes (a string)",
+      flags: {},
+      vars: { ansible_become: "yes" },
+      want: true,
+    },
+    {
+      name: "an INI inventory's ansible_become=False over -b",
+      flags: { become: true },
+      vars: { ansible_become: "False" },
+      want: false,
+    },
     // armgo's short name beside Ansible's, as with user / ansible_user (Ansible ignores a plain become_user var)
-    { name: "armgo's inventory become: a user, as the keyword's form", flags: {}, vars: { become: "app" }, want: "app", armgoOnly: true },
-    { name: "armgo's inventory become: false over the play's", play: true, flags: {}, vars: { become: false }, want: false, armgoOnly: true },
-    { name: "become_user var with the play's become", play: true, flags: {}, vars: { become_user: "app" }, want: "app", armgoOnly: true },
+    {
+      name: "armgo's inventory become: a user, as the keyword's form",
+      flags: {},
+      vars: { become: "app" },
+      want: "app",
+      armgoOnly: true,
+    },
+    {
+      name: "armgo's inventory become: false over the play's",
+      play: true,
+      flags: {},
+      vars: { become: false },
+      want: false,
+      armgoOnly: true,
+    },
+    {
+      name: "become_user var with the play's become",
+      play: true,
+      flags: {},
+      vars: { become_user: "app" },
+      want: "app",
+      armgoOnly: true,
+    },
   ];
   const armgoSays = (r: Row): boolean | string => {
     const p = applyBecomeFlags(play(r.play ?? false, task(r.task)), r.play !== undefined, r.flags);
@@ -293,12 +435,15 @@ describe("who a task becomes: -b, --become-user < play < task < vars, as ansible
     try {
       const compared = rows.filter((r) => !r.armgoOnly);
       const groups = new Map<string, Row[]>();
-      for (const r of compared) groups.set(JSON.stringify(r.flags), [...(groups.get(JSON.stringify(r.flags)) ?? []), r]);
+      for (const r of compared)
+        groups.set(JSON.stringify(r.flags), [...(groups.get(JSON.stringify(r.flags)) ?? []), r]);
       const ansible = new Map<Row, boolean | string>();
       for (const [key, group] of groups) {
         const flags = JSON.parse(key) as Flags;
         const id = (r: Row): string => `r${rows.indexOf(r)}`;
-        const inv = { all: { vars: { ansible_connection: "local" }, hosts: Object.fromEntries(group.map((r) => [id(r), r.vars])) } };
+        const inv = {
+          all: { vars: { ansible_connection: "local" }, hosts: Object.fromEntries(group.map((r) => [id(r), r.vars])) },
+        };
         const plays = group.map((r) => ({
           hosts: id(r),
           gather_facts: false,
@@ -307,7 +452,14 @@ describe("who a task becomes: -b, --become-user < play < task < vars, as ansible
         }));
         writeFileSync(join(oracle, "inv.json"), JSON.stringify(inv));
         writeFileSync(join(oracle, "p.json"), JSON.stringify(plays));
-        const args = ["-i", "inv.json", "p.json", "-vvv", ...(flags.become ? ["-b"] : []), ...(flags.becomeUser ? ["--become-user", flags.becomeUser] : [])];
+        const args = [
+          "-i",
+          "inv.json",
+          "p.json",
+          "-vvv",
+          ...(flags.become ? ["-b"] : []),
+          ...(flags.becomeUser ? ["--become-user", flags.becomeUser] : []),
+        ];
         const out = (await ansiblePlaybook(args, oracle)).stdout;
         for (const r of group) {
           const exec = new RegExp(`^<${id(r)}> EXEC (.*)$`, "m").exec(out)?.[1];

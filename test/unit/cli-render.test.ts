@@ -8,17 +8,47 @@ const TASKS = ["Gathering Facts", "download", "install"];
 const PLAY = "site";
 
 type Step = RunEvent | "|";
-const start = (hosts: string[], play = PLAY, tasks = TASKS): RunEvent => ({ type: "play_start", play, hosts, check: false, tasks });
-const on = (host: string, i: number, play = PLAY): RunEvent => ({ type: "task_start", host, play, task: TASKS[i]!, task_index: i });
-const res = (host: string, i: number, status: HostStatus = "ok", extra: { msg?: string; item?: string; task?: string; play?: string } = {}): RunEvent => ({
+const start = (hosts: string[], play = PLAY, tasks = TASKS): RunEvent => ({
+  type: "play_start",
+  play,
+  hosts,
+  check: false,
+  tasks,
+});
+const on = (host: string, i: number, play = PLAY): RunEvent => ({
+  type: "task_start",
+  host,
+  play,
+  task: TASKS[i]!,
+  task_index: i,
+});
+const res = (
+  host: string,
+  i: number,
+  status: HostStatus = "ok",
+  extra: { msg?: string; item?: string; task?: string; play?: string } = {},
+): RunEvent => ({
   type: "task_result",
-  result: { host, play: extra.play ?? PLAY, task: extra.task ?? TASKS[i]!, module: "m", status, changed: status === "changed", msg: extra.msg ?? "", duration_ms: 1, task_index: i, ...(extra.item ? { item: extra.item } : {}) },
+  result: {
+    host,
+    play: extra.play ?? PLAY,
+    task: extra.task ?? TASKS[i]!,
+    module: "m",
+    status,
+    changed: status === "changed",
+    msg: extra.msg ?? "",
+    duration_ms: 1,
+    task_index: i,
+    ...(extra.item ? { item: extra.item } : {}),
+  },
 });
 const done = (host: string, play = PLAY): RunEvent => ({ type: "host_done", host, play });
 const batch = (hosts: string[], forks = hosts.length): RunEvent => ({ type: "batch_start", play: PLAY, hosts, forks });
 const recap = (...hosts: string[]): RunEvent => ({
   type: "recap",
-  recap: Object.fromEntries(hosts.map((h) => [h, { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 }])),
+  recap: Object.fromEntries(
+    hosts.map((h) => [h, { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 }]),
+  ),
 });
 /** A host through the whole play: each task started, then its result. */
 const through = (host: string, statuses: HostStatus[] = ["ok", "ok", "ok"]): RunEvent[] => [
@@ -50,13 +80,29 @@ function render(steps: Step[], verbose = false): string {
 
 const RECAP = (hosts: string) => `PLAY RECAP\n${hosts}`;
 /** Each task's header (after a blank line), then an ok line per host. */
-const allOk = (tasks: string[], hosts: string[]) => tasks.map((t) => `\nTASK [${t}]\n${hosts.map((h) => `ok: [${h}]`).join("\n")}`).join("\n");
+const allOk = (tasks: string[], hosts: string[]) =>
+  tasks.map((t) => `\nTASK [${t}]\n${hosts.map((h) => `ok: [${h}]`).join("\n")}`).join("\n");
 
 describe("grouped output (not a terminal)", () => {
   it.each<[string, Step[], string]>([
     [
       "two hosts interleaved: each header once, each line under its task, in playbook order",
-      [start(["h1", "h2"]), res("h1", 0), on("h1", 1), res("h1", 1, "changed"), on("h1", 2), res("h2", 0), res("h1", 2), done("h1"), on("h2", 1), res("h2", 1), on("h2", 2), res("h2", 2), done("h2"), recap("h1", "h2")],
+      [
+        start(["h1", "h2"]),
+        res("h1", 0),
+        on("h1", 1),
+        res("h1", 1, "changed"),
+        on("h1", 2),
+        res("h2", 0),
+        res("h1", 2),
+        done("h1"),
+        on("h2", 1),
+        res("h2", 1),
+        on("h2", 2),
+        res("h2", 2),
+        done("h2"),
+        recap("h1", "h2"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -78,7 +124,19 @@ download: 1 changed`,
     ],
     [
       "a task is shown once every host has passed it, not before",
-      [start(["h1", "h2"]), ...through("h1"), "|", res("h2", 0), "|", on("h2", 1), "|", res("h2", 1), on("h2", 2), res("h2", 2), done("h2")],
+      [
+        start(["h1", "h2"]),
+        ...through("h1"),
+        "|",
+        res("h2", 0),
+        "|",
+        on("h2", 1),
+        "|",
+        res("h2", 1),
+        on("h2", 2),
+        res("h2", 2),
+        done("h2"),
+      ],
       `PLAY [${PLAY}]
 |
 |
@@ -91,7 +149,27 @@ ${allOk(["download", "install"], ["h1", "h2"])}`,
     ],
     [
       "a failure is shown at once, under its header, with the tasks before it as far as they got; later lines come under CONTINUED",
-      [start(["h1", "h2", "h3"]), res("h1", 0), on("h1", 1), res("h1", 1, "failed", { msg: "sha256 mismatch" }), done("h1"), "|", res("h2", 0), res("h3", 0), on("h2", 1), on("h3", 1), res("h2", 1), "|", res("h3", 1), on("h2", 2), on("h3", 2), res("h3", 2), res("h2", 2), done("h2"), done("h3")],
+      [
+        start(["h1", "h2", "h3"]),
+        res("h1", 0),
+        on("h1", 1),
+        res("h1", 1, "failed", { msg: "sha256 mismatch" }),
+        done("h1"),
+        "|",
+        res("h2", 0),
+        res("h3", 0),
+        on("h2", 1),
+        on("h3", 1),
+        res("h2", 1),
+        "|",
+        res("h3", 1),
+        on("h2", 2),
+        on("h3", 2),
+        res("h3", 2),
+        res("h2", 2),
+        done("h2"),
+        done("h3"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -116,7 +194,22 @@ ok: [h2]`,
     ],
     [
       "a failure on a later task heads the tasks before it even when they hold nothing yet",
-      [start(["h1", "h2"]), res("h2", 0), on("h2", 1), res("h2", 1), on("h2", 2), res("h2", 2, "failed", { msg: "boom" }), done("h2"), "|", res("h1", 0), on("h1", 1), res("h1", 1), on("h1", 2), res("h1", 2), done("h1")],
+      [
+        start(["h1", "h2"]),
+        res("h2", 0),
+        on("h2", 1),
+        res("h2", 1),
+        on("h2", 2),
+        res("h2", 2, "failed", { msg: "boom" }),
+        done("h2"),
+        "|",
+        res("h1", 0),
+        on("h1", 1),
+        res("h1", 1),
+        on("h1", 2),
+        res("h1", 2),
+        done("h1"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -140,7 +233,23 @@ ok: [h1]`,
     ],
     [
       "a second failure in a task already passed by the output is shown at once with what that task held",
-      [start(["h1", "h2", "h3"]), res("h1", 0), on("h1", 1), on("h1", 2), res("h1", 2, "failed", { msg: "first" }), done("h1"), res("h2", 0), "|", res("h3", 0, "unreachable", { task: "connect", msg: "refused" }), done("h3"), "|", on("h2", 1), on("h2", 2), res("h2", 2), done("h2")],
+      [
+        start(["h1", "h2", "h3"]),
+        res("h1", 0),
+        on("h1", 1),
+        on("h1", 2),
+        res("h1", 2, "failed", { msg: "first" }),
+        done("h1"),
+        res("h2", 0),
+        "|",
+        res("h3", 0, "unreachable", { task: "connect", msg: "refused" }),
+        done("h3"),
+        "|",
+        on("h2", 1),
+        on("h2", 2),
+        res("h2", 2),
+        done("h2"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -162,7 +271,21 @@ ok: [h2]`,
     ],
     [
       "unreachable hosts at the start show at once under the first task; the others' lines follow under it",
-      [start(["h1", "h2", "h3"]), res("h3", 0, "unreachable", { task: "connect", msg: "refused" }), done("h3"), "|", res("h1", 0), res("h2", 0), "|", on("h1", 1), on("h2", 1), res("h1", 1), res("h2", 1), done("h1"), done("h2")],
+      [
+        start(["h1", "h2", "h3"]),
+        res("h3", 0, "unreachable", { task: "connect", msg: "refused" }),
+        done("h3"),
+        "|",
+        res("h1", 0),
+        res("h2", 0),
+        "|",
+        on("h1", 1),
+        on("h2", 1),
+        res("h1", 1),
+        res("h2", 1),
+        done("h1"),
+        done("h2"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -190,7 +313,23 @@ nothing changed, nothing failed`,
     ],
     [
       "serial [1, 100%]: the canary's lines print as it passes each task; each batch has its own PLAY and TASK headers",
-      [start(["h1", "h2", "h3"]), batch(["h1"]), res("h1", 0), "|", on("h1", 1), "|", res("h1", 1, "changed"), on("h1", 2), res("h1", 2), done("h1"), "|", batch(["h2", "h3"]), ...through("h2"), "|", ...through("h3")],
+      [
+        start(["h1", "h2", "h3"]),
+        batch(["h1"]),
+        res("h1", 0),
+        "|",
+        on("h1", 1),
+        "|",
+        res("h1", 1, "changed"),
+        on("h1", 2),
+        res("h1", 2),
+        done("h1"),
+        "|",
+        batch(["h2", "h3"]),
+        ...through("h2"),
+        "|",
+        ...through("h3"),
+      ],
       `PLAY [${PLAY}]
 |
 
@@ -211,7 +350,32 @@ ${allOk(TASKS, ["h2", "h3"])}`,
     ],
     [
       "forks 2 of 3 hosts: a host waiting for a fork holds nothing back; its lines for tasks already printed come under CONTINUED",
-      [start(["h1", "h2", "h3"]), batch(["h1", "h2", "h3"], 2), res("h1", 0), res("h2", 0), on("h1", 1), on("h2", 1), "|", res("h1", 1), res("h2", 1), on("h1", 2), on("h2", 2), res("h1", 2), done("h1"), "|", res("h3", 0), res("h2", 2), done("h2"), "|", on("h3", 1), res("h3", 1), on("h3", 2), "|", res("h3", 2), done("h3")],
+      [
+        start(["h1", "h2", "h3"]),
+        batch(["h1", "h2", "h3"], 2),
+        res("h1", 0),
+        res("h2", 0),
+        on("h1", 1),
+        on("h2", 1),
+        "|",
+        res("h1", 1),
+        res("h2", 1),
+        on("h1", 2),
+        on("h2", 2),
+        res("h1", 2),
+        done("h1"),
+        "|",
+        res("h3", 0),
+        res("h2", 2),
+        done("h2"),
+        "|",
+        on("h3", 1),
+        res("h3", 1),
+        on("h3", 2),
+        "|",
+        res("h3", 2),
+        done("h3"),
+      ],
       `PLAY [${PLAY}]
 
 TASK [Gathering Facts]
@@ -284,9 +448,35 @@ second / Gathering Facts: 1 failed: h2`,
   });
 
   it("-v: a host's commands go under the task it is on", () => {
-    const cmd = (host: string): RunEvent => ({ type: "command", command: { host, script: "echo hi", code: 0, stdout: "hi\n", stderr: "", duration_ms: 2 } });
-    const text = render([start(["h1", "h2"]), res("h1", 0), on("h1", 1), cmd("h1"), res("h1", 1), done("h1"), res("h2", 0), on("h2", 1), cmd("h2"), res("h2", 1), done("h2")], true);
-    expect(text.split("\n").slice(6)).toEqual(["TASK [download]", "<h1> exit 0 in 2 ms: echo hi", "    hi", "ok: [h1]", "<h2> exit 0 in 2 ms: echo hi", "    hi", "ok: [h2]"]);
+    const cmd = (host: string): RunEvent => ({
+      type: "command",
+      command: { host, script: "echo hi", code: 0, stdout: "hi\n", stderr: "", duration_ms: 2 },
+    });
+    const text = render(
+      [
+        start(["h1", "h2"]),
+        res("h1", 0),
+        on("h1", 1),
+        cmd("h1"),
+        res("h1", 1),
+        done("h1"),
+        res("h2", 0),
+        on("h2", 1),
+        cmd("h2"),
+        res("h2", 1),
+        done("h2"),
+      ],
+      true,
+    );
+    expect(text.split("\n").slice(6)).toEqual([
+      "TASK [download]",
+      "<h1> exit 0 in 2 ms: echo hi",
+      "    hi",
+      "ok: [h1]",
+      "<h2> exit 0 in 2 ms: echo hi",
+      "    hi",
+      "ok: [h2]",
+    ]);
   });
 
   it("every task's header appears once at 200 hosts whatever the order of their results", () => {
@@ -294,12 +484,14 @@ second / Gathering Facts: 1 failed: h2`,
     const queues = hosts.map((h) => through(h, ["ok", "changed", "ok"]));
     const steps: Step[] = [start(hosts)];
     // a fixed, uneven interleaving: host i advances every (i % 7 + 1)-th round
-    for (let round = 0; queues.some((q) => q.length); round++) for (const [i, q] of queues.entries()) if (round % ((i % 7) + 1) === 0 && q.length) steps.push(q.shift()!);
+    for (let round = 0; queues.some((q) => q.length); round++)
+      for (const [i, q] of queues.entries()) if (round % ((i % 7) + 1) === 0 && q.length) steps.push(q.shift()!);
     const text = render(steps);
     expect(text.match(/^TASK \[.*$/gm)).toEqual(TASKS.map((t) => `TASK [${t}]`));
     expect(text).not.toContain("CONTINUED");
     const blocks = text.split(/^TASK /m).slice(1);
-    for (const [i, b] of blocks.entries()) expect(b.split("\n").filter((l) => l.startsWith(i === 1 ? "changed: [" : "ok: ["))).toHaveLength(200);
+    for (const [i, b] of blocks.entries())
+      expect(b.split("\n").filter((l) => l.startsWith(i === 1 ? "changed: [" : "ok: ["))).toHaveLength(200);
   });
 });
 
@@ -334,14 +526,20 @@ describe("live lines (a terminal)", () => {
     r(progress("h1", "download 1000000/5000000 bytes"));
     clock.t = 2000;
     r(progress("h1", "download 5000000/5000000 bytes"));
-    expect(lastBlock(err)).toBe("[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 2.0 MB/s");
+    expect(lastBlock(err)).toBe(
+      "[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 2.0 MB/s",
+    );
     clock.t = 2050;
     r(progress("h1", "until not met, retrying (2 left)"));
     // progress redraws at most every 100 ms
-    expect(lastBlock(err)).toBe("[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 2.0 MB/s");
+    expect(lastBlock(err)).toBe(
+      "[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 2.0 MB/s",
+    );
     clock.t = 2150;
     r(progress("h1", "until not met, retrying (1 left)"));
-    expect(lastBlock(err)).toBe("[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 1.9 MB/s · h1: until not met, retrying (1 left)");
+    expect(lastBlock(err)).toBe(
+      "[2/3] download: 1/3 done, 0 changed, 1 failed, 1 running, 1 waiting · 5.0 MB at 1.9 MB/s · h1: until not met, retrying (1 left)",
+    );
     clock.t = 2200;
     [on("h1", 2), on("h3", 1), progress("h3", "upload 2000/4000 bytes")].forEach(r);
     expect(lastBlock(err).split("\n")).toEqual([
@@ -363,7 +561,15 @@ describe("live lines (a terminal)", () => {
     else process.env.NO_COLOR = noColor;
     const err = make();
     const { out, r } = liveRun(err, { t: 0 });
-    for (const e of [start(["h1"]), res("h1", 0), on("h1", 1), progress("h1", "download 10/20 bytes"), res("h1", 1), done("h1")]) r(e);
+    for (const e of [
+      start(["h1"]),
+      res("h1", 0),
+      on("h1", 1),
+      progress("h1", "download 10/20 bytes"),
+      res("h1", 1),
+      done("h1"),
+    ])
+      r(e);
     expect(err.text).toBe("");
     expect(out.text).toContain("TASK [download]");
   });
@@ -374,7 +580,12 @@ describe("live lines (a terminal)", () => {
     const err = tty();
     const r = createRenderer({ json: true, diff: false, verbose: false, out, err });
     for (const e of [start(["h1"]), res("h1", 0), progress("h1", "download 10/20 bytes"), done("h1")]) r(e);
-    expect(out.text.trim().split("\n").map((l) => JSON.parse(l).type)).toEqual(["play_start", "task_result", "host_done"]);
+    expect(
+      out.text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(["play_start", "task_result", "host_done"]);
     expect(err.text).toBe("");
   });
 

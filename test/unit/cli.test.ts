@@ -32,7 +32,10 @@ describe("argv", () => {
 
   it.each([
     [["site.yaml", "--chek"], "armgo play: unknown option --chek — did you mean '--check'? — see armgo play --help"],
-    [["site.yaml", "--limt", "x"], "armgo play: unknown option --limt — did you mean '--limit'? — see armgo play --help"],
+    [
+      ["site.yaml", "--limt", "x"],
+      "armgo play: unknown option --limt — did you mean '--limit'? — see armgo play --help",
+    ],
     [["a.yaml", "b.yaml"], "armgo play: expected 1 argument(s), got 2 — usage: armgo play PLAYBOOK -i INVENTORY"],
   ])("%j → %s", (argv, line) => {
     try {
@@ -61,21 +64,40 @@ describe("the command table", () => {
   const print = (text: string) => void printed.push(text);
 
   it("names exactly the commands of src/commands/", () => {
-    expect(commands.map((c) => c.spec.name)).toEqual(["play", "drift", "validate", "inventory", "facts", "releases", "rollback", "audit", "cron", "lab"]);
+    expect(commands.map((c) => c.spec.name)).toEqual([
+      "play",
+      "drift",
+      "validate",
+      "inventory",
+      "facts",
+      "releases",
+      "rollback",
+      "audit",
+      "cron",
+      "lab",
+    ]);
   });
 
-  it.each(commands.map((c) => [c.spec.name, c] as const))("%s --help shows its usage and every option of its spec, and -h", async (name, c) => {
-    printed.length = 0;
-    expect(await dispatch([name, "--help"], print)).toBe(0);
-    const help = printed.join("\n");
-    expect(help).toContain(`Usage: ${c.spec.usage}`);
-    for (const [option, o] of Object.entries(c.spec.options)) expect(help).toContain(`${o.short ? `-${o.short}, ` : "    "}--${option}`);
-    expect(help).toMatch(/-h, --help\s+show this help/);
-    expect(topHelp()).toMatch(new RegExp(`^  ${name}\\s+${c.spec.summary.slice(0, 20).replace(/[()]/g, "\\$&")}`, "m"));
-  });
+  it.each(commands.map((c) => [c.spec.name, c] as const))(
+    "%s --help shows its usage and every option of its spec, and -h",
+    async (name, c) => {
+      printed.length = 0;
+      expect(await dispatch([name, "--help"], print)).toBe(0);
+      const help = printed.join("\n");
+      expect(help).toContain(`Usage: ${c.spec.usage}`);
+      for (const [option, o] of Object.entries(c.spec.options))
+        expect(help).toContain(`${o.short ? `-${o.short}, ` : "    "}--${option}`);
+      expect(help).toMatch(/-h, --help\s+show this help/);
+      expect(topHelp()).toMatch(
+        new RegExp(`^  ${name}\\s+${c.spec.summary.slice(0, 20).replace(/[()]/g, "\\$&")}`, "m"),
+      );
+    },
+  );
 
   it.each([["--version"], ["-V"]])("%s prints the version from package.json", async (flag) => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
     printed.length = 0;
     expect(await dispatch([flag], print)).toBe(0);
     expect(printed).toEqual([pkg.version]);
@@ -84,12 +106,21 @@ describe("the command table", () => {
   it.each([
     [["plya"], "unknown command 'plya' — did you mean 'play'? — see armgo --help"],
     [["facts"], "armgo facts: -i INVENTORY is required — usage: armgo facts -i INVENTORY [--limit PATTERN]"],
-    [["lab", "dwon"], "unknown lab command 'dwon' — did you mean 'down'? — usage: armgo lab up|status|down|build [options]"],
+    [
+      ["lab", "dwon"],
+      "unknown lab command 'dwon' — did you mean 'down'? — usage: armgo lab up|status|down|build [options]",
+    ],
     [["lab", "up", "--arch", "riscv"], "--arch must be arm64, amd64 or mixed, not 'riscv'"],
     [["lab", "up", "--hosts", "0"], "--hosts must be 1 to 64, not '0'"],
     [["lab", "up", "--init", "openrc"], "--init must be none or systemd, not 'openrc'"],
-    [["releases", "-i", "hosts.yaml"], "armgo releases: --app NAME is required — usage: armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]"],
-    [["rollback", "--app", "hello"], "armgo rollback: -i INVENTORY is required — usage: armgo rollback -i INVENTORY --app NAME [--to SHA] [--limit PATTERN] [--check]"],
+    [
+      ["releases", "-i", "hosts.yaml"],
+      "armgo releases: --app NAME is required — usage: armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]",
+    ],
+    [
+      ["rollback", "--app", "hello"],
+      "armgo rollback: -i INVENTORY is required — usage: armgo rollback -i INVENTORY --app NAME [--to SHA] [--limit PATTERN] [--check]",
+    ],
   ])("%j is an InputError: %s", async (argv, line) => {
     const err = await dispatch(argv, print).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -101,16 +132,29 @@ describe("--shard on the command line", () => {
   it("play --list-hosts --shard 1/3 .. 3/3 over 50 hosts lists every host exactly once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-shard-"));
     const hosts = Array.from({ length: 50 }, (_, i) => `web-${i + 1}`);
-    writeFileSync(join(dir, "hosts.yaml"), `all:\n  hosts:\n${hosts.map((h) => `    ${h}: { connection: local }\n`).join("")}`);
+    writeFileSync(
+      join(dir, "hosts.yaml"),
+      `all:\n  hosts:\n${hosts.map((h) => `    ${h}: { connection: local }\n`).join("")}`,
+    );
     writeFileSync(join(dir, "site.yaml"), "- hosts: all\n  tasks:\n    - command: 'true'\n");
     const shards: string[][] = [];
     for (const i of [1, 2, 3]) {
       const out: string[] = [];
-      expect(await dispatch(["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", `${i}/3`], (t) => out.push(t))).toBe(0);
+      expect(
+        await dispatch(
+          ["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", `${i}/3`],
+          (t) => out.push(t),
+        ),
+      ).toBe(0);
       shards.push(out.filter((l) => l.startsWith("  ")).map((l) => l.trim()));
     }
     expect(shards.flat().sort()).toEqual([...hosts].sort());
     expect(shards.every((s) => s.length > 0)).toBe(true);
-    await expect(dispatch(["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", "4/3"], () => undefined)).rejects.toThrow(InputError);
+    await expect(
+      dispatch(
+        ["play", join(dir, "site.yaml"), "-i", join(dir, "hosts.yaml"), "--list-hosts", "--shard", "4/3"],
+        () => undefined,
+      ),
+    ).rejects.toThrow(InputError);
   });
 });

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cronInstall, cronList, cronRemove } from "../../src/commands/cron.js";
-import { commandLine, cronSchedule, crontabLine, periodMinutes, splayMinutes, type CronJob } from "../../src/cron/entry.js";
+import {
+  commandLine,
+  cronSchedule,
+  crontabLine,
+  periodMinutes,
+  splayMinutes,
+  type CronJob,
+} from "../../src/cron/entry.js";
 import { onCalendar, script, units } from "../../src/cron/systemd.js";
 import { InputError } from "../../src/errors.js";
 
@@ -44,7 +51,9 @@ describe("cron schedule", () => {
     [60, 42, "42 * * * *"],
     [360, 70, "10 1,7,13,19 * * *"],
     [1440, 1439, "59 23 * * *"],
-  ])("every %i min starting %i min in: %s", (period, splay, fields) => expect(cronSchedule(period, splay)).toBe(fields));
+  ])("every %i min starting %i min in: %s", (period, splay, fields) =>
+    expect(cronSchedule(period, splay)).toBe(fields),
+  );
 
   it("the start delay is derived from the name: stable, and different names spread out", () => {
     expect(splayMinutes("site", 30)).toBe(splayMinutes("site", 30));
@@ -53,7 +62,10 @@ describe("cron schedule", () => {
   });
 
   it("the command line quotes every path, escapes cron's %, and names absolute paths only", () => {
-    const hostile = job({ playbook: "/srv/it's $(touch pwned)/100%.yaml", metrics: "/var/lib/node_exporter/armgo.prom" });
+    const hostile = job({
+      playbook: "/srv/it's $(touch pwned)/100%.yaml",
+      metrics: "/var/lib/node_exporter/armgo.prom",
+    });
     expect(commandLine(hostile)).toBe(
       "cd /srv/armgo && ARMGO_CACHE=/root/.cache/armgo /usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom >>/var/log/armgo/site.log 2>&1",
     );
@@ -84,7 +96,9 @@ describe("systemd timer", () => {
     writeFileSync(join(dir, "armgo-site.service"), u.service);
     writeFileSync(join(dir, "armgo-site.timer"), u.timer);
     writeFileSync(scriptPath, script(j));
-    const r = spawnSync("systemd-analyze", ["verify", join(dir, "armgo-site.timer"), join(dir, "armgo-site.service")], { encoding: "utf8" });
+    const r = spawnSync("systemd-analyze", ["verify", join(dir, "armgo-site.timer"), join(dir, "armgo-site.service")], {
+      encoding: "utf8",
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(() => units(j, "/home/a b/site.sh")).toThrow(/cannot be named in a systemd unit/);
   });
@@ -104,7 +118,14 @@ describe("armgo cron install / list / remove on this user's real crontab", () =>
   it("installing twice leaves one entry; list shows it; remove takes it out and leaves other lines alone", async () => {
     const before = spawnSync("crontab", ["-l"], { encoding: "utf8" }).stdout;
     const first = await cronInstall({ playbook, inventory, every: "30m", fix: true, name, log: join(dir, "cron.log") });
-    const second = await cronInstall({ playbook, inventory, every: "15m", fix: true, name, log: join(dir, "cron.log") });
+    const second = await cronInstall({
+      playbook,
+      inventory,
+      every: "15m",
+      fix: true,
+      name,
+      log: join(dir, "cron.log"),
+    });
     const text = execFileSync("crontab", ["-l"], { encoding: "utf8" });
     expect(text.split("\n").filter((l) => l.includes(`${dir}/site.yaml`))).toEqual([second.line]);
     expect(first.line).not.toBe(second.line);
@@ -118,7 +139,9 @@ describe("armgo cron install / list / remove on this user's real crontab", () =>
     const broken = join(dir, "broken.yaml");
     writeFileSync(broken, "- hosts: all\n  tasks:\n    - nosuchmodule: {}\n");
     await expect(cronInstall({ playbook: broken, inventory, every: "30m", name })).rejects.toBeInstanceOf(InputError);
-    await expect(cronInstall({ playbook, inventory, every: "30m", name: "a b" })).rejects.toThrow(/may hold only letters/);
+    await expect(cronInstall({ playbook, inventory, every: "30m", name: "a b" })).rejects.toThrow(
+      /may hold only letters/,
+    );
     expect((await cronList()).filter((e) => e.name === name)).toEqual([]);
   });
 });

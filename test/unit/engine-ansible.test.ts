@@ -88,9 +88,18 @@ async function ansible(files: Record<string, string>, extra: string[]): Promise<
   return written(dir);
 }
 
-async function armgo(files: Record<string, string>, opts: { check?: boolean; extraVars?: Record<string, unknown> }): Promise<Record<string, string>> {
+async function armgo(
+  files: Record<string, string>,
+  opts: { check?: boolean; extraVars?: Record<string, unknown> },
+): Promise<Record<string, string>> {
   const dir = lay(files);
-  await runPlaybook({ playbook: join(dir, "site.yaml"), inventory: join(dir, "hosts.yaml"), auditDir: join(dir, "audit"), forks: 1, ...opts });
+  await runPlaybook({
+    playbook: join(dir, "site.yaml"),
+    inventory: join(dir, "hosts.yaml"),
+    auditDir: join(dir, "audit"),
+    forks: 1,
+    ...opts,
+  });
   return written(dir);
 }
 
@@ -98,7 +107,10 @@ describe("task keywords against ansible-core", () => {
   let oracle: Record<string, string>;
   let ours: Record<string, string>;
   beforeAll(async () => {
-    [oracle, ours] = await Promise.all([ansible({ "site.yaml": playbook }, ["-e", "y=extra"]), armgo({ "site.yaml": playbook }, { extraVars: { y: "extra" } })]);
+    [oracle, ours] = await Promise.all([
+      ansible({ "site.yaml": playbook }, ["-e", "y=extra"]),
+      armgo({ "site.yaml": playbook }, { extraVars: { y: "extra" } }),
+    ]);
   });
 
   // where armgo differs on purpose, the row says so
@@ -109,8 +121,18 @@ describe("task keywords against ansible-core", () => {
   };
 
   it.each([
-    "h1-third", "h1-third-attempts", "h1-one-retry", "h1-default", "h1-default-attempts",
-    "once", "h1-once-seen", "h2-once-seen", "h1-vars", "h2-env", "h1-handler", "h2-handler",
+    "h1-third",
+    "h1-third-attempts",
+    "h1-one-retry",
+    "h1-default",
+    "h1-default-attempts",
+    "once",
+    "h1-once-seen",
+    "h2-once-seen",
+    "h1-vars",
+    "h2-env",
+    "h1-handler",
+    "h2-handler",
   ])("%s", (file) => {
     expect(oracle[file], `ansible-playbook wrote no ${file}`).toBeDefined();
     expect(ours[file]).toBe(deliberate[file] ?? oracle[file]);
@@ -122,7 +144,10 @@ describe("task keywords against ansible-core", () => {
   });
 
   it("--check: changed_when: false does not run a command, check_mode: false does", async () => {
-    const [a, b] = await Promise.all([ansible({ "site.yaml": checkPlaybook }, ["--check"]), armgo({ "site.yaml": checkPlaybook }, { check: true })]);
+    const [a, b] = await Promise.all([
+      ansible({ "site.yaml": checkPlaybook }, ["--check"]),
+      armgo({ "site.yaml": checkPlaybook }, { check: true }),
+    ]);
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     expect(Object.keys(a).sort()).toEqual(["h1-check-mode-false", "h2-check-mode-false"]);
   });
@@ -131,8 +156,19 @@ describe("task keywords against ansible-core", () => {
 // Ansible's precedence, lowest first, over the levels armgo has. Var vN is set at the first N levels
 // (each level's value is its name), so vN shows whether level N beats every level below it.
 const LEVELS = [
-  "role_defaults", "inventory_all", "inventory_group", "inventory_host", "play_vars", "vars_files",
-  "roles_entry_vars", "role_vars", "import_vars", "task_vars", "registered", "role_params", "extra_vars",
+  "role_defaults",
+  "inventory_all",
+  "inventory_group",
+  "inventory_host",
+  "play_vars",
+  "vars_files",
+  "roles_entry_vars",
+  "role_vars",
+  "import_vars",
+  "task_vars",
+  "registered",
+  "role_params",
+  "extra_vars",
 ] as const;
 type Level = (typeof LEVELS)[number];
 
@@ -144,9 +180,14 @@ function setAt(level: Level): Record<string, string> {
 
 // each task writes `label=value` words: registered vars are results, shown by their stdout
 const shown = (names: Array<string | [string, string]>) =>
-  names.map((n) => (typeof n === "string" ? `${n}={{ ${n}.stdout if ${n} is mapping else ${n} }}` : `${n[0]}={{ ${n[1]} }}`)).join(" ");
+  names
+    .map((n) =>
+      typeof n === "string" ? `${n}={{ ${n}.stdout if ${n} is mapping else ${n} }}` : `${n[0]}={{ ${n[1]} }}`,
+    )
+    .join(" ");
 const V = LEVELS.map((_, i) => `v${i + 1}`);
-const report = (file: string, names: Array<string | [string, string]>) => `command: "sh -c 'echo ${shown(names)} > DIR/${file}-{{ inventory_hostname }}'"`;
+const report = (file: string, names: Array<string | [string, string]>) =>
+  `command: "sh -c 'echo ${shown(names)} > DIR/${file}-{{ inventory_hostname }}'"`;
 const json = (v: unknown) => JSON.stringify(v);
 
 const precedence: Record<string, string> = {
@@ -154,12 +195,26 @@ const precedence: Record<string, string> = {
     all: {
       // facts outrank inventory vars: ansible_system is gathered as Linux
       vars: { ...setAt("inventory_all"), ansible_system: "inventory_all" },
-      children: { g: { vars: setAt("inventory_group"), hosts: { h1: { ansible_connection: "local", connection: "local", ansible_python_interpreter: "/usr/bin/python3", ...setAt("inventory_host") } } } },
+      children: {
+        g: {
+          vars: setAt("inventory_group"),
+          hosts: {
+            h1: {
+              ansible_connection: "local",
+              connection: "local",
+              ansible_python_interpreter: "/usr/bin/python3",
+              ...setAt("inventory_host"),
+            },
+          },
+        },
+      },
     },
   }),
   "roles/r/defaults/main.yaml": json({ ...setAt("role_defaults"), ansible_system: "role_defaults" }),
   "roles/r/vars/main.yaml": json({ ...setAt("role_vars"), only_role_vars: "role_vars" }),
-  "roles/r/tasks/main.yaml": `${V.slice(LEVELS.indexOf("registered")).map((n) => `- command: echo registered\n  register: ${n}\n`).join("")}- import_tasks: inner.yaml\n  vars: ${json(setAt("import_vars"))}\n`,
+  "roles/r/tasks/main.yaml": `${V.slice(LEVELS.indexOf("registered"))
+    .map((n) => `- command: echo registered\n  register: ${n}\n`)
+    .join("")}- import_tasks: inner.yaml\n  vars: ${json(setAt("import_vars"))}\n`,
   "roles/r/tasks/inner.yaml": `- ${report("role", [...V, "ansible_system", "ansible_os_family"])}\n  vars: ${json(setAt("task_vars"))}\n`,
   "vars.yaml": json(setAt("vars_files")),
   "site.yaml": `- hosts: all
@@ -170,7 +225,9 @@ const precedence: Record<string, string> = {
   roles:
     - role: r
       vars: ${json({ ...setAt("roles_entry_vars"), only_entry_vars: "roles_entry_vars" })}
-      ${Object.entries({ ...setAt("role_params"), only_params: "role_params" }).map(([k, v]) => `${k}: ${v}`).join("\n      ")}
+      ${Object.entries({ ...setAt("role_params"), only_params: "role_params" })
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("\n      ")}
   tasks:
     # the play's own task: the roles' vars reach it, their params do not
     - ${report("play", [...V, "only_role_vars", "only_entry_vars", ["params_seen", "only_params is defined"]])}
@@ -178,20 +235,32 @@ const precedence: Record<string, string> = {
 };
 
 /** `name=value` words of a report file. */
-const words = (text: string | undefined): Record<string, string> => Object.fromEntries((text ?? "").trim().split(" ").map((w) => w.split("=") as [string, string]));
+const words = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? "")
+      .trim()
+      .split(" ")
+      .map((w) => w.split("=") as [string, string]),
+  );
 
 describe("vars precedence against ansible-core", () => {
   let oracle: Record<string, string>;
   let ours: Record<string, string>;
   beforeAll(async () => {
     const extra = setAt("extra_vars");
-    [oracle, ours] = await Promise.all([ansible(precedence, ["-e", json(extra)]), armgo(precedence, { extraVars: extra })]);
+    [oracle, ours] = await Promise.all([
+      ansible(precedence, ["-e", json(extra)]),
+      armgo(precedence, { extraVars: extra }),
+    ]);
   });
 
-  it.each(LEVELS.map((level, i) => [level, `v${i + 1}`]))("%s beats every level below it (%s, in a role's task)", (level, v) => {
-    expect(words(oracle["role-h1"])[v], "the table's order is ansible-core's").toBe(level);
-    expect(words(ours["role-h1"])[v]).toBe(level);
-  });
+  it.each(LEVELS.map((level, i) => [level, `v${i + 1}`]))(
+    "%s beats every level below it (%s, in a role's task)",
+    (level, v) => {
+      expect(words(oracle["role-h1"])[v], "the table's order is ansible-core's").toBe(level);
+      expect(words(ours["role-h1"])[v]).toBe(level);
+    },
+  );
 
   it.each([
     ["ansible_system", "Linux", "facts beat inventory vars and role defaults"],
@@ -202,7 +271,10 @@ describe("vars precedence against ansible-core", () => {
   });
 
   it("a play's own task sees its roles' vars and entry vars, not their params, at the same levels", () => {
-    expect(words(oracle["play-h1"])).toMatchObject({ only_role_vars: "role_vars", only_entry_vars: "roles_entry_vars" });
+    expect(words(oracle["play-h1"])).toMatchObject({
+      only_role_vars: "role_vars",
+      only_entry_vars: "roles_entry_vars",
+    });
     expect(words(ours["play-h1"])).toEqual(words(oracle["play-h1"]));
   });
 });

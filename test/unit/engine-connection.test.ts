@@ -173,7 +173,21 @@ const rows: Row[] = [
     config: "Host web\n  ProxyJump bastion\n",
     host: "web",
     vars: { ansible_ssh_host_key_checking: false },
-    want: { hostKeyChecking: "off", jumps: [{ host: "bastion", address: "bastion", port: 22, user: "me", identityFiles: [], identitiesOnly: false, knownHostsFile: join(home, ".ssh/known_hosts"), hostKeyChecking: "strict" }] },
+    want: {
+      hostKeyChecking: "off",
+      jumps: [
+        {
+          host: "bastion",
+          address: "bastion",
+          port: 22,
+          user: "me",
+          identityFiles: [],
+          identitiesOnly: false,
+          knownHostsFile: join(home, ".ssh/known_hosts"),
+          hostKeyChecking: "strict",
+        },
+      ],
+    },
   },
 ];
 
@@ -242,7 +256,10 @@ describe("the resolved values reach the transport", () => {
     const cfg = join(dir, "jump-config");
     const keyFile = join(dir, "jump_key");
     writeFileSync(keyFile, newKeyPair().private, { mode: 0o600 });
-    writeFileSync(cfg, `Host *\n  IdentityFile ${keyFile}\nHost web\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump bastion.invalid\n`);
+    writeFileSync(
+      cfg,
+      `Host *\n  IdentityFile ${keyFile}\nHost web\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump bastion.invalid\n`,
+    );
     const err = await connect(connectionConfig("web", {}, { sshConfig: cfg }, ctx)).catch((e: unknown) => e);
     // The jump host is dialled first (and fails): the target's own address is never tried.
     expect(String((err as Error).message)).toMatch(/bastion\.invalid/);

@@ -7,9 +7,18 @@ import type { DeployedSummary } from "../../src/engine/types.js";
 import type { TaskResult } from "../../src/engine/types.js";
 
 const result = (host: string, data: Record<string, unknown>, module = "anything"): TaskResult => ({
-  host, play: "p", task: "t", module, status: "changed", changed: true, msg: "", data, duration_ms: 1,
+  host,
+  play: "p",
+  task: "t",
+  module,
+  status: "changed",
+  changed: true,
+  msg: "",
+  data,
+  duration_ms: 1,
 });
-const dep = (host: string, app: string, release: string | null, module?: string) => result(host, { deployed: { app, release } }, module);
+const dep = (host: string, app: string, release: string | null, module?: string) =>
+  result(host, { deployed: { app, release } }, module);
 
 type Step = TaskResult | { started: string[]; notStarted: string[] };
 
@@ -17,10 +26,19 @@ const ORDER = ["h1", "h2", "h3", "h4", "h5"];
 
 describe("DeployedTracker", () => {
   it.each<[string, Step[], DeployedSummary | undefined]>([
-    ["no result names a release: no summary", [result("h1", { rc: 0 }), { started: ["h1"], notStarted: [] }], undefined],
+    [
+      "no result names a release: no summary",
+      [result("h1", { rc: 0 }), { started: ["h1"], notStarted: [] }],
+      undefined,
+    ],
     [
       "the newest result per host wins, hosts in inventory order, whatever the module",
-      [dep("h2", "hello", "bbbbbbbbbbbb"), dep("h1", "hello", "aaaaaaaaaaaa", "other"), dep("h1", "hello", "bbbbbbbbbbbb"), { started: ["h1", "h2"], notStarted: [] }],
+      [
+        dep("h2", "hello", "bbbbbbbbbbbb"),
+        dep("h1", "hello", "aaaaaaaaaaaa", "other"),
+        dep("h1", "hello", "bbbbbbbbbbbb"),
+        { started: ["h1", "h2"], notStarted: [] },
+      ],
       { hello: { hosts: { h1: "bbbbbbbbbbbb", h2: "bbbbbbbbbbbb" }, not_started: [], unknown: [] } },
     ],
     [
@@ -30,7 +48,12 @@ describe("DeployedTracker", () => {
     ],
     [
       "a play that deployed nothing adds no hosts to an app of an earlier play",
-      [dep("h1", "hello", "aaaaaaaaaaaa"), { started: ["h1"], notStarted: [] }, result("h2", {}), { started: ["h2"], notStarted: ["h3"] }],
+      [
+        dep("h1", "hello", "aaaaaaaaaaaa"),
+        { started: ["h1"], notStarted: [] },
+        result("h2", {}),
+        { started: ["h2"], notStarted: ["h3"] },
+      ],
       { hello: { hosts: { h1: "aaaaaaaaaaaa" }, not_started: [], unknown: [] } },
     ],
     [
@@ -40,7 +63,12 @@ describe("DeployedTracker", () => {
     ],
     [
       "two apps in one play, and a malformed deployed value ignored",
-      [dep("h1", "a", "111111111111"), dep("h1", "b", "222222222222"), result("h2", { deployed: { app: "a" } }), { started: ["h1", "h2"], notStarted: ["h5"] }],
+      [
+        dep("h1", "a", "111111111111"),
+        dep("h1", "b", "222222222222"),
+        result("h2", { deployed: { app: "a" } }),
+        { started: ["h1", "h2"], notStarted: ["h5"] },
+      ],
       {
         a: { hosts: { h1: "111111111111" }, not_started: ["h5"], unknown: ["h2"] },
         b: { hosts: { h1: "222222222222" }, not_started: ["h5"], unknown: ["h2"] },
@@ -48,8 +76,9 @@ describe("DeployedTracker", () => {
     ],
   ])("%s", (_name, steps, want) => {
     const t = new DeployedTracker(ORDER);
-    for (const s of steps) if ("host" in s) t.note(s);
-    else t.endPlay(s.started, s.notStarted);
+    for (const s of steps)
+      if ("host" in s) t.note(s);
+      else t.endPlay(s.started, s.notStarted);
     expect(t.summary()).toEqual(want);
   });
 });
@@ -57,7 +86,16 @@ describe("DeployedTracker", () => {
 describe("the recap's releases block", () => {
   const plain = new Chalk({ level: 0 });
   it("groups hosts by release and names the hosts the rollout never reached", () => {
-    const lines = deployedLines({ hello: { hosts: { h1: "bbbbbbbbbbbb", h2: "aaaaaaaaaaaa", h3: "aaaaaaaaaaaa", h7: null }, not_started: ["h4", "h5"], unknown: ["h6"] } }, plain);
+    const lines = deployedLines(
+      {
+        hello: {
+          hosts: { h1: "bbbbbbbbbbbb", h2: "aaaaaaaaaaaa", h3: "aaaaaaaaaaaa", h7: null },
+          not_started: ["h4", "h5"],
+          unknown: ["h6"],
+        },
+      },
+      plain,
+    );
     expect(lines).toEqual([
       "",
       `RELEASES [hello] ${"*".repeat(63)}`,

@@ -4,7 +4,9 @@ import type { HostEffects, HostInputs } from "../../src/engine/host-env.js";
 import { firstBatch, noEffects } from "../../src/engine/speculate.js";
 
 /** The keys of T whose value is (or may be) one of the effects. */
-type EffectKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends HostEffects[keyof HostEffects] ? K : never }[keyof T];
+type EffectKeys<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends HostEffects[keyof HostEffects] ? K : never;
+}[keyof T];
 
 describe("a speculative run holds no effect", () => {
   it("takes the host's inputs, and nothing else, from its caller", () => {

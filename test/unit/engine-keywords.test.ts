@@ -30,7 +30,12 @@ describe("check mode, per task as in Ansible", () => {
   });
 
   it("a read-only command (changed_when: false + check_mode: false) runs inside the batched probe exec", async () => {
-    const { run } = setup(one(`    - name: a\n      command: "echo one"\n      changed_when: false\n      check_mode: false\n    - name: b\n      command: "echo two"\n      changed_when: false\n      check_mode: false\n`), ["h1"]);
+    const { run } = setup(
+      one(
+        `    - name: a\n      command: "echo one"\n      changed_when: false\n      check_mode: false\n    - name: b\n      command: "echo two"\n      changed_when: false\n      check_mode: false\n`,
+      ),
+      ["h1"],
+    );
     const r = await run({ check: true });
     expect(r.of("h1", "b")).toMatchObject({ status: "ok", msg: "two" });
     expect(r.result.stats.execs).toBe(1);
@@ -38,7 +43,10 @@ describe("check mode, per task as in Ansible", () => {
 
   it("read_only is not a playbook key: the command schema refuses it at file:line:col", () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-kw-"));
-    writeFileSync(join(dir, "p.yaml"), "- hosts: g\n  tasks:\n    - command: { cmd: 'touch /tmp/x', read_only: true }\n");
+    writeFileSync(
+      join(dir, "p.yaml"),
+      "- hosts: g\n  tasks:\n    - command: { cmd: 'touch /tmp/x', read_only: true }\n",
+    );
     expect(() => loadPlaybook(join(dir, "p.yaml"))).toThrow(InputError);
     expect(() => loadPlaybook(join(dir, "p.yaml"))).toThrow(/unknown key 'read_only'/);
     try {
@@ -55,7 +63,10 @@ describe("values stay data", () => {
     ["run by apply", ""],
     ["run inside the batched probe", "\n      changed_when: false\n      check_mode: false"],
   ])("hostile stdin is fed to the command, never run (%s)", async (_how, keywords) => {
-    const { dir, run } = setup(one(`    - name: s\n      command: { cmd: "cat > DIR/got", stdin: "{{ payload }}" }${keywords}\n`), ["h1"]);
+    const { dir, run } = setup(
+      one(`    - name: s\n      command: { cmd: "cat > DIR/got", stdin: "{{ payload }}" }${keywords}\n`),
+      ["h1"],
+    );
     const r = await run({ extraVars: { payload: payload.replaceAll("DIR", dir) } });
     expect(r.of("h1", "s")?.status).not.toBe("failed");
     expect(existsSync(join(dir, "pwned"))).toBe(false);
@@ -96,9 +107,15 @@ describe("values stay data", () => {
   });
 
   it("an environment templated into a mapping is checked once rendered", async () => {
-    const { dir, run } = setup(one(`    - name: e\n      command: "touch DIR/ran"\n      environment: "{{ envs }}"\n`), ["h1"]);
+    const { dir, run } = setup(
+      one(`    - name: e\n      command: "touch DIR/ran"\n      environment: "{{ envs }}"\n`),
+      ["h1"],
+    );
     const r = await run({ extraVars: { envs: { "X;touch": "1" } } });
-    expect(r.of("h1", "e")).toMatchObject({ status: "failed", msg: expect.stringMatching(/^key 'X;touch' in 'environment' must match pattern/) });
+    expect(r.of("h1", "e")).toMatchObject({
+      status: "failed",
+      msg: expect.stringMatching(/^key 'X;touch' in 'environment' must match pattern/),
+    });
     expect(existsSync(join(dir, "ran"))).toBe(false);
   });
 });
@@ -108,12 +125,19 @@ describe("task keywords", () => {
     [{}, "task"],
     [{ x: "extra" }, "extra"],
   ])("task vars sit above play vars and below extra vars (-e %j → %s)", async (extraVars, want) => {
-    const { run } = setup(one(`    - name: v\n      command: "echo {{ x }} {{ y }}"\n      vars: { x: task, y: "{{ x }}-y" }\n`, "  vars: { x: play }\n"), ["h1"]);
+    const { run } = setup(
+      one(
+        `    - name: v\n      command: "echo {{ x }} {{ y }}"\n      vars: { x: task, y: "{{ x }}-y" }\n`,
+        "  vars: { x: play }\n",
+      ),
+      ["h1"],
+    );
     const r = await run({ extraVars, check: false });
     expect(r.of("h1", "v")?.data?.stdout).toBe(`${want} ${want}-y`);
   });
 
-  const counter = (file: string, succeedAt: number) => `n=$(cat ${file} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${file}; test $n -ge ${succeedAt}`;
+  const counter = (file: string, succeedAt: number) =>
+    `n=$(cat ${file} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${file}; test $n -ge ${succeedAt}`;
 
   it.each([
     ["succeeds the third time", 3, "retries: 5", "ok", 3, 3],
@@ -121,13 +145,19 @@ describe("task keywords", () => {
     ["defaults to 3 retries", 9, "", "failed", 4, 4],
   ])("until %s", async (_n, succeedAt, retries, status, attempts, runs) => {
     const { dir, run } = setup(
-      one(`    - name: r\n      command: "${counter("DIR/c", succeedAt)}"\n      register: out\n      until: out.rc == 0\n      ${retries}\n      delay: 0\n    - name: after\n      command: "echo {{ out.attempts }}"\n      ignore_errors: true\n`),
+      one(
+        `    - name: r\n      command: "${counter("DIR/c", succeedAt)}"\n      register: out\n      until: out.rc == 0\n      ${retries}\n      delay: 0\n    - name: after\n      command: "echo {{ out.attempts }}"\n      ignore_errors: true\n`,
+      ),
       ["h1"],
     );
     const r = await run();
-    expect(r.of("h1", "r")).toMatchObject({ status: status === "ok" ? "changed" : "failed", data: expect.objectContaining({ attempts }) });
+    expect(r.of("h1", "r")).toMatchObject({
+      status: status === "ok" ? "changed" : "failed",
+      data: expect.objectContaining({ attempts }),
+    });
     expect(readFileSync(join(dir, "c"), "utf8").trim()).toBe(String(runs));
-    if (status === "failed") expect(r.of("h1", "r")?.msg).toMatch(/^until 'out.rc == 0' still false after \d attempts: command exited 1/);
+    if (status === "failed")
+      expect(r.of("h1", "r")?.msg).toMatch(/^until 'out.rc == 0' still false after \d attempts: command exited 1/);
   });
 
   it("run_once runs on the first host of the batch and registers its result on every host", async () => {
@@ -149,7 +179,12 @@ describe("task keywords", () => {
   });
 
   it("a failed run_once task stops every host of the batch, as in Ansible", async () => {
-    const { dir, run } = setup(one(`    - name: once\n      command: "false"\n      run_once: true\n    - name: after\n      command: "touch DIR/{{ n }}-after"\n`), ["h1", "h2"]);
+    const { dir, run } = setup(
+      one(
+        `    - name: once\n      command: "false"\n      run_once: true\n    - name: after\n      command: "touch DIR/{{ n }}-after"\n`,
+      ),
+      ["h1", "h2"],
+    );
     const r = await run();
     expect(r.result.recap.h1).toMatchObject({ failed: 1 });
     expect(existsSync(join(dir, "h2-after"))).toBe(false);
@@ -184,11 +219,16 @@ describe("task keywords", () => {
 
   it("delegate_to a host the inventory lacks: refused at load, or fails the task when templated", async () => {
     const fixed = setup(one(`    - name: d\n      command: "true"\n      delegate_to: nowhere\n`), ["h1"]);
-    await expect(fixed.run()).rejects.toThrow(/^delegate_to 'nowhere' is neither localhost nor a host of .*hosts\.yaml$/);
+    await expect(fixed.run()).rejects.toThrow(
+      /^delegate_to 'nowhere' is neither localhost nor a host of .*hosts\.yaml$/,
+    );
     await expect(fixed.run()).rejects.toMatchObject({ where: { line: 5, col: 7 } });
     const templated = setup(one(`    - name: d\n      command: "true"\n      delegate_to: "{{ target }}"\n`), ["h1"]);
     const r = await templated.run({ extraVars: { target: "nowhere" } });
-    expect(r.of("h1", "d")).toMatchObject({ status: "failed", msg: expect.stringMatching(/^delegate_to 'nowhere' is neither localhost nor a host of/) });
+    expect(r.of("h1", "d")).toMatchObject({
+      status: "failed",
+      msg: expect.stringMatching(/^delegate_to 'nowhere' is neither localhost nor a host of/),
+    });
   });
 
   it("handlers run when notified by name or by a topic they listen to, once", async () => {
@@ -217,7 +257,12 @@ describe("task keywords", () => {
   });
 
   it("loop_control.label is what the output shows for each item", async () => {
-    const { run } = setup(one(`    - name: l\n      command: "true"\n      loop: [{ name: a, secret: s1 }, { name: b, secret: s2 }]\n      loop_control: { label: "{{ item.name }}" }\n`), ["h1"]);
+    const { run } = setup(
+      one(
+        `    - name: l\n      command: "true"\n      loop: [{ name: a, secret: s1 }, { name: b, secret: s2 }]\n      loop_control: { label: "{{ item.name }}" }\n`,
+      ),
+      ["h1"],
+    );
     const r = await run();
     expect(r.results.filter((x) => x.task === "l").map((x) => x.item)).toEqual(["a", "b"]);
   });
@@ -232,7 +277,9 @@ describe("task keywords", () => {
     const port = (server.address() as { port: number }).port;
     try {
       const { run } = setup(
-        one(`    - name: first\n      command: "echo hi"\n      changed_when: false\n      check_mode: false\n    - name: feed\n      go-release: { version: "1.22", feed: "http://127.0.0.1:${port}/feed.json", base_url: "http://127.0.0.1:${port}" }\n`),
+        one(
+          `    - name: first\n      command: "echo hi"\n      changed_when: false\n      check_mode: false\n    - name: feed\n      go-release: { version: "1.22", feed: "http://127.0.0.1:${port}/feed.json", base_url: "http://127.0.0.1:${port}" }\n`,
+        ),
         ["h1"],
       );
       const r = await run();
@@ -249,7 +296,16 @@ describe("runPlaybook without a playbook file", () => {
   it("runs an in-memory play whose tasks carry a synthetic where", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-mem-"));
     const where = { file: "(rollback)", task: "switch back" };
-    const task = (name: string, args: unknown): Task => ({ name, module: "command", args, where, tags: [], notify: [], ignore_errors: false, no_log: false });
+    const task = (name: string, args: unknown): Task => ({
+      name,
+      module: "command",
+      args,
+      where,
+      tags: [],
+      notify: [],
+      ignore_errors: false,
+      no_log: false,
+    });
     const playbook: Playbook = {
       file: "(rollback)",
       sha256: "0".repeat(64),
@@ -274,7 +330,10 @@ describe("runPlaybook without a playbook file", () => {
       groups: new Map([["all", { name: "all", hosts: ["m1"], children: [], vars: {} }]]),
     };
     const results: TaskResult[] = [];
-    const r = await runPlaybook({ auditDir: join(dir, "audit"), onEvent: (e) => e.type === "task_result" && results.push(e.result) }, { playbook, inventory });
+    const r = await runPlaybook(
+      { auditDir: join(dir, "audit"), onEvent: (e) => e.type === "task_result" && results.push(e.result) },
+      { playbook, inventory },
+    );
     expect(existsSync(join(dir, "switched"))).toBe(true);
     expect(r.recap.m1).toMatchObject({ changed: 1, failed: 1 });
     expect(results[1]!.msg).toBe("undefined variable 'nope' in task 'uses a var' ((rollback))");

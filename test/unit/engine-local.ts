@@ -22,9 +22,15 @@ export function setup(playbook: string, hosts = ["h1", "h2"], hostVars: Record<s
       onEvent: (e) => events.push(e),
       ...extra,
     });
-    const results = events.filter((e): e is { type: "task_result"; result: TaskResult } => e.type === "task_result").map((e) => e.result);
-    return { result, events, results, of: (host: string, task: string) => results.find((r) => r.host === host && r.task === task) };
+    const results = events
+      .filter((e): e is { type: "task_result"; result: TaskResult } => e.type === "task_result")
+      .map((e) => e.result);
+    return {
+      result,
+      events,
+      results,
+      of: (host: string, task: string) => results.find((r) => r.host === host && r.task === task),
+    };
   };
   return { dir, run };
 }
-

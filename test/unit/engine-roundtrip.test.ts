@@ -32,7 +32,12 @@ const cacheOf = (dir: string, host: string) => join(dir, "audit", `${host}.facts
 function records(dir: string, host: string, runId: string) {
   return readAudit(join(dir, "audit", `${host}.jsonl`))
     .filter((r): r is TaskRecord => r.type === "task" && r.run_id === runId)
-    .map((r) => ({ task: r.task, status: r.status, msg: r.msg, scripts: r.commands.map((c) => c.script.replace(/ARMGO-[0-9a-f]+/g, "M")) }));
+    .map((r) => ({
+      task: r.task,
+      status: r.status,
+      msg: r.msg,
+      scripts: r.commands.map((c) => c.script.replace(/ARMGO-[0-9a-f]+/g, "M")),
+    }));
 }
 
 describe("one round trip per converged host", () => {
@@ -52,7 +57,12 @@ describe("one round trip per converged host", () => {
     const kept = records(dir, "h1", converged.result.runId);
     const uncached = readAudit(join(dir, "other-audit", "h1.jsonl"))
       .filter((r): r is TaskRecord => r.type === "task")
-      .map((r) => ({ task: r.task, status: r.status, msg: r.msg, scripts: r.commands.map((c) => c.script.replace(/ARMGO-[0-9a-f]+/g, "M")) }));
+      .map((r) => ({
+        task: r.task,
+        status: r.status,
+        msg: r.msg,
+        scripts: r.commands.map((c) => c.script.replace(/ARMGO-[0-9a-f]+/g, "M")),
+      }));
     expect(kept).toEqual(uncached);
     expect(kept.map((r) => r.task)).toEqual(["Gathering Facts", "place", "names", "path"]);
     expect(kept[0]!.scripts).toEqual(["(facts)"]);
@@ -73,7 +83,9 @@ describe("one round trip per converged host", () => {
     expect(r.of("h1", "names")).toMatchObject({ status: "ok", msg: "h1" });
     expect(r.of("h1", "path")).toMatchObject({ status: "ok", msg: "x" });
     // -v shows both probe batches: the one built from the kept facts, then from the first probe that differs
-    const scripts = r.events.filter((e): e is Extract<RunEvent, { type: "command" }> => e.type === "command").map((e) => e.command.script);
+    const scripts = r.events
+      .filter((e): e is Extract<RunEvent, { type: "command" }> => e.type === "command")
+      .map((e) => e.command.script);
     expect(scripts).toHaveLength(2);
     expect(scripts[0]).toContain("elsewhere");
     expect(scripts[0]).toContain("echo h1");
@@ -86,7 +98,10 @@ describe("one round trip per converged host", () => {
     const { dir, run } = setup(PLAY, ["h1"]);
     await run();
     const kept = JSON.parse(readFileSync(cacheOf(dir, "h1"), "utf8"));
-    writeFileSync(cacheOf(dir, "h1"), JSON.stringify({ ...kept, facts: { ...kept.facts, env: { ...kept.facts.env, ARMGO_UNREAD: "1" } } }));
+    writeFileSync(
+      cacheOf(dir, "h1"),
+      JSON.stringify({ ...kept, facts: { ...kept.facts, env: { ...kept.facts.env, ARMGO_UNREAD: "1" } } }),
+    );
     expect((await run()).result.stats.execs).toBe(1);
   });
 
@@ -123,16 +138,38 @@ describe("where the run ahead of the facts stops, the facts go alone and results
 });
 
 // Read-only: the probe runs the command. t1's `when` holds only on the kept, now stale, facts
-const RO = (extra: string, cmd = "touch DIR/ran") => `    - name: t1\n      command: "${cmd}"\n      changed_when: false\n      check_mode: false\n${extra}`;
+const RO = (extra: string, cmd = "touch DIR/ran") =>
+  `    - name: t1\n      command: "${cmd}"\n      changed_when: false\n      check_mode: false\n${extra}`;
 
 describe("with kept facts that went stale, nothing goes with the facts command that fresh facts would not run or show", () => {
   it.each([
     ["a read-only task whose when reads a fact: not run", 1, RO("      when: ansible_hostname == 'elsewhere'\n")],
-    ["a read-only task whose args read a fact: run with the fresh one", 2, RO("", "touch DIR/ran-{{ ansible_hostname }}")],
-    ["a read-only task whose var renders a fact", 2, RO("      vars: { h: \"{{ ansible_hostname }}\" }\n", "touch DIR/ran-{{ h }}")],
-    ["a read-only task after a registered result, judged by a fact (the go role's last task): still one exec", 1, ro("t0", "      register: r0\n") + RO("      register: v\n      failed_when: v.rc != 0 or facts.arch == ''\n", "echo t1")],
-    ["a no_log task's probe is not shown with -v", 2, `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      no_log: true\n`],
-    ["a no_log task the fresh facts skip: its probe is not recorded with the next", 2, `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      when: ansible_hostname == 'elsewhere'\n      no_log: true\n    - name: t2\n      command: { cmd: "echo x", creates: "DIR" }\n`],
+    [
+      "a read-only task whose args read a fact: run with the fresh one",
+      2,
+      RO("", "touch DIR/ran-{{ ansible_hostname }}"),
+    ],
+    [
+      "a read-only task whose var renders a fact",
+      2,
+      RO('      vars: { h: "{{ ansible_hostname }}" }\n', "touch DIR/ran-{{ h }}"),
+    ],
+    [
+      "a read-only task after a registered result, judged by a fact (the go role's last task): still one exec",
+      1,
+      ro("t0", "      register: r0\n") +
+        RO("      register: v\n      failed_when: v.rc != 0 or facts.arch == ''\n", "echo t1"),
+    ],
+    [
+      "a no_log task's probe is not shown with -v",
+      2,
+      `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      no_log: true\n`,
+    ],
+    [
+      "a no_log task the fresh facts skip: its probe is not recorded with the next",
+      2,
+      `    - name: t1\n      command: { cmd: "echo x", creates: "DIR/hidden-tok" }\n      when: ansible_hostname == 'elsewhere'\n      no_log: true\n    - name: t2\n      command: { cmd: "echo x", creates: "DIR" }\n`,
+    ],
   ])("%s: %i execs under --check", async (_shape, execs, tasks) => {
     const { dir, run } = setup(`\n- hosts: g\n  tasks:\n${tasks}`, ["h1"]);
     await run();
@@ -159,7 +196,8 @@ async function execsOf(tasks: string): Promise<string[][]> {
     .map((e) => [...e.command.script.matchAll(/echo (t\d)/g)].map((m) => m[1]!));
 }
 
-const ro = (name: string, extra = "") => `    - name: ${name}\n      command: "echo ${name}"\n      changed_when: false\n      check_mode: false\n${extra}`;
+const ro = (name: string, extra = "") =>
+  `    - name: ${name}\n      command: "echo ${name}"\n      changed_when: false\n      check_mode: false\n${extra}`;
 
 // t0 registers r outside any batch (it changes the host): a value that is there, and stale, when later batches are collected
 const T0 = `    - name: t0\n      command: "echo t0"\n      register: r\n`;
@@ -167,15 +205,60 @@ const T0 = `    - name: t0\n      command: "echo t0"\n      register: r\n`;
 describe("what a probe batch collects", () => {
   it.each([
     ["read-only commands, no register", ro("t1") + ro("t2") + ro("t3"), [["t1", "t2", "t3"]]],
-    ["a when on a var registered before the batch and again in it: stops before it", T0 + ro("t1", "      register: r\n") + ro("t2", "      when: r.stdout == 't0'\n") + ro("t3"), [["t0"], ["t1"], ["t3"]]],
-    ["`is not defined` on a var an earlier task of the batch registers", ro("t1", "      register: r1\n") + ro("t2", "      when: r1 is not defined\n"), [["t1"]]],
-    ["args that read it", T0 + ro("t1", "      register: r\n") + `    - name: t2\n      command: "echo t2 {{ r.stdout }}"\n      changed_when: false\n      check_mode: false\n`, [["t0"], ["t1"], ["t2"]]],
-    ["a var that reads it, through a template", T0 + ro("t1", "      register: r\n") + ro("t2", "      vars: { fresh: \"{{ r.stdout == 't0' }}\" }\n      when: fresh\n"), [["t0"], ["t1"]]],
-    ["a loop over it", T0 + ro("t1", "      register: r\n") + `    - name: t2\n      command: "echo t2 {{ item }}"\n      loop: "{{ r.stdout_lines }}"\n      changed_when: false\n      check_mode: false\n`, [["t0"], ["t1"], ["t2"]]],
-    ["a var registered before the batch only: known, collected", T0 + ro("t1", "      when: r.stdout == 't0'\n") + ro("t2"), [["t0"], ["t1", "t2"]]],
-    ["a when on vars known at batch time", ro("t1", "      register: r1\n") + ro("t2", "      when: n == 'h1'\n") + ro("t3", "      when: n != 'h1'\n") + ro("t4"), [["t1", "t2", "t4"]]],
-    ["a register read only by failed_when (judged at its turn)", ro("t1", "      register: r1\n") + ro("t2", "      failed_when: r1.rc != 0\n"), [["t1", "t2"]]],
-    ["its own register, read by failed_when", ro("t1", "      register: r1\n      failed_when: \"'t1' not in r1.stdout\"\n") + ro("t2"), [["t1", "t2"]]],
+    [
+      "a when on a var registered before the batch and again in it: stops before it",
+      T0 + ro("t1", "      register: r\n") + ro("t2", "      when: r.stdout == 't0'\n") + ro("t3"),
+      [["t0"], ["t1"], ["t3"]],
+    ],
+    [
+      "`is not defined` on a var an earlier task of the batch registers",
+      ro("t1", "      register: r1\n") + ro("t2", "      when: r1 is not defined\n"),
+      [["t1"]],
+    ],
+    [
+      "args that read it",
+      T0 +
+        ro("t1", "      register: r\n") +
+        `    - name: t2\n      command: "echo t2 {{ r.stdout }}"\n      changed_when: false\n      check_mode: false\n`,
+      [["t0"], ["t1"], ["t2"]],
+    ],
+    [
+      "a var that reads it, through a template",
+      T0 +
+        ro("t1", "      register: r\n") +
+        ro("t2", "      vars: { fresh: \"{{ r.stdout == 't0' }}\" }\n      when: fresh\n"),
+      [["t0"], ["t1"]],
+    ],
+    [
+      "a loop over it",
+      T0 +
+        ro("t1", "      register: r\n") +
+        `    - name: t2\n      command: "echo t2 {{ item }}"\n      loop: "{{ r.stdout_lines }}"\n      changed_when: false\n      check_mode: false\n`,
+      [["t0"], ["t1"], ["t2"]],
+    ],
+    [
+      "a var registered before the batch only: known, collected",
+      T0 + ro("t1", "      when: r.stdout == 't0'\n") + ro("t2"),
+      [["t0"], ["t1", "t2"]],
+    ],
+    [
+      "a when on vars known at batch time",
+      ro("t1", "      register: r1\n") +
+        ro("t2", "      when: n == 'h1'\n") +
+        ro("t3", "      when: n != 'h1'\n") +
+        ro("t4"),
+      [["t1", "t2", "t4"]],
+    ],
+    [
+      "a register read only by failed_when (judged at its turn)",
+      ro("t1", "      register: r1\n") + ro("t2", "      failed_when: r1.rc != 0\n"),
+      [["t1", "t2"]],
+    ],
+    [
+      "its own register, read by failed_when",
+      ro("t1", "      register: r1\n      failed_when: \"'t1' not in r1.stdout\"\n") + ro("t2"),
+      [["t1", "t2"]],
+    ],
   ])("%s", async (_shape, tasks, batches) => {
     expect(await execsOf(tasks)).toEqual(batches);
   });

@@ -27,8 +27,14 @@ describe("a run on local hosts", () => {
       command: "touch DIR/{{ n }}/announced"
 `);
     const check = await run({ check: true });
-    expect(check.of("h1", "make")).toMatchObject({ status: "changed", msg: expect.stringMatching(/^would run: mkdir/) });
-    expect(check.of("h1", "read")).toMatchObject({ status: "skipped", msg: expect.stringMatching(/^not judged under --check/) });
+    expect(check.of("h1", "make")).toMatchObject({
+      status: "changed",
+      msg: expect.stringMatching(/^would run: mkdir/),
+    });
+    expect(check.of("h1", "read")).toMatchObject({
+      status: "skipped",
+      msg: expect.stringMatching(/^not judged under --check/),
+    });
     expect(existsSync(join(dir, "h1"))).toBe(false);
     expect(check.result.stats.execs).toBe(4);
 
@@ -62,8 +68,16 @@ describe("a run on local hosts", () => {
   });
 
   it.each([
-    ["an undefined variable names it, the task and its file:line", `    - name: uses x\n      command: "echo {{ nope.deeper }}"\n`, /^undefined variable 'nope' in task 'uses x' \(.*site\.yaml:5:7\)$/],
-    ["module args are checked after templating", `    - name: bad args\n      download: { url: "{{ 'ftp://x' }}", dest: /x, checksum: "sha256:00" }\n`, /^download: 'url' must match pattern/],
+    [
+      "an undefined variable names it, the task and its file:line",
+      `    - name: uses x\n      command: "echo {{ nope.deeper }}"\n`,
+      /^undefined variable 'nope' in task 'uses x' \(.*site\.yaml:5:7\)$/,
+    ],
+    [
+      "module args are checked after templating",
+      `    - name: bad args\n      download: { url: "{{ 'ftp://x' }}", dest: /x, checksum: "sha256:00" }\n`,
+      /^download: 'url' must match pattern/,
+    ],
   ])("%s", async (_n, task, msg) => {
     const { run } = setup(`\n- hosts: g\n  gather_facts: false\n  tasks:\n${task}`, ["h1"]);
     const r = await run();
@@ -121,7 +135,11 @@ describe("a run on local hosts", () => {
     // the run reports the chain head its run_end record ends on, and the chain holds
     expect(verifyLog(join(dir, "audit/h1.jsonl"))).toMatchObject({ records: 5, head: r.result.auditHeads.h1 });
     expect(records[4]!.hash).toBe(r.result.auditHeads.h1);
-    expect(records[1]).toMatchObject({ run_id: r.result.runId, check: false, playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(records[1]).toMatchObject({
+      run_id: r.result.runId,
+      check: false,
+      playbook_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(r.of("h1", "hidden")).toMatchObject({ msg: "(output hidden: no_log)" });
   });
 
@@ -211,7 +229,10 @@ describe("a run on local hosts", () => {
     const haystacks = [text, ...strings(readAudit(path)), ...strings(r.events)];
     for (const value of [...Object.values(secrets), ...hidden]) {
       for (const form of new Set([...secretForms(value), quote(value)])) {
-        expect(haystacks.filter((h) => h.includes(form)), `${form} leaked`).toEqual([]);
+        expect(
+          haystacks.filter((h) => h.includes(form)),
+          `${form} leaked`,
+        ).toEqual([]);
       }
     }
   });
@@ -240,16 +261,25 @@ describe("a run on local hosts", () => {
   });
 
   it("a broken var the run never reads does not stop it (connection vars are read, not all rendered)", async () => {
-    const { dir, run } = setup("\n- hosts: g\n  gather_facts: false\n  vars: { unused: \"{{ nope }}\" }\n  tasks:\n    - command: \"touch DIR/ran\"\n", ["h1"]);
+    const { dir, run } = setup(
+      '\n- hosts: g\n  gather_facts: false\n  vars: { unused: "{{ nope }}" }\n  tasks:\n    - command: "touch DIR/ran"\n',
+      ["h1"],
+    );
     const r = await run({ extraVars: { also_unused: "{{ missing.deeper }}" } });
     expect(r.result.recap.h1).toMatchObject({ changed: 1, failed: 0, unreachable: 0 });
     expect(existsSync(join(dir, "ran"))).toBe(true);
   });
 
   it("a condition written as a template warns once, as the run's first event, with where it is", async () => {
-    const { run } = setup("- hosts: g\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n      when: \"{{ n == 'h1' }}\"\n", ["h1", "h2"]);
+    const { run } = setup(
+      '- hosts: g\n  gather_facts: false\n  tasks:\n    - command: "true"\n      when: "{{ n == \'h1\' }}"\n',
+      ["h1", "h2"],
+    );
     const r = await run();
-    expect(r.events[0]).toEqual({ type: "warning", text: expect.stringMatching(/site\.yaml:5:13: condition '\{\{ n == 'h1' \}\}' is written as a template/) });
+    expect(r.events[0]).toEqual({
+      type: "warning",
+      text: expect.stringMatching(/site\.yaml:5:13: condition '\{\{ n == 'h1' \}\}' is written as a template/),
+    });
     expect(r.events.filter((e) => e.type === "warning")).toHaveLength(1);
     expect(r.result.recap).toMatchObject({ h1: { changed: 1 }, h2: { skipped: 1 } });
   });
@@ -281,7 +311,9 @@ describe("a run on local hosts", () => {
       ["h1", "h2", "h3"],
     );
     const r = await run({ forks: 1 });
-    const batches = r.events.flatMap((e, i) => (e.type === "batch_start" ? [{ at: i, hosts: e.hosts, forks: e.forks }] : []));
+    const batches = r.events.flatMap((e, i) =>
+      e.type === "batch_start" ? [{ at: i, hosts: e.hosts, forks: e.forks }] : [],
+    );
     expect(batches.map(({ hosts, forks }) => ({ hosts, forks }))).toEqual([
       { hosts: ["h1"], forks: 1 },
       { hosts: ["h2", "h3"], forks: 1 },
@@ -309,15 +341,26 @@ describe("a run on local hosts", () => {
       command: "true"
 `);
     const r = await run();
-    expect(r.events.find((e) => e.type === "play_start")).toMatchObject({ hosts: ["h1", "h2"], tasks: ["Gathering Facts", "first", "loop", "unused", "announce"] });
+    expect(r.events.find((e) => e.type === "play_start")).toMatchObject({
+      hosts: ["h1", "h2"],
+      tasks: ["Gathering Facts", "first", "loop", "unused", "announce"],
+    });
     const h1 = r.results.filter((x) => x.host === "h1").map((x) => [x.task, x.task_index]);
-    expect(h1).toEqual([["Gathering Facts", 0], ["first", 1], ["loop", 2], ["loop", 2], ["announce", 4]]);
+    expect(h1).toEqual([
+      ["Gathering Facts", 0],
+      ["first", 1],
+      ["loop", 2],
+      ["loop", 2],
+      ["announce", 4],
+    ]);
     const starts = r.events.flatMap((e) => (e.type === "task_start" && e.host === "h1" ? [e.task_index] : []));
     expect(starts).toEqual([1, 2, 2, 4]);
     // the host is through after its last result
     const at = (pred: (e: (typeof r.events)[number]) => boolean) => r.events.findIndex(pred);
     const done = at((e) => e.type === "host_done" && e.host === "h1");
-    expect(done).toBeGreaterThan(at((e) => e.type === "task_result" && e.result.host === "h1" && e.result.task === "announce"));
+    expect(done).toBeGreaterThan(
+      at((e) => e.type === "task_result" && e.result.host === "h1" && e.result.task === "announce"),
+    );
     expect(r.events.filter((e) => e.type === "host_done")).toHaveLength(2);
   });
 });

@@ -25,15 +25,57 @@ interface Case {
 const h = (...n: number[]) => n.map((i) => `h${i}`);
 
 const cases: Record<string, Case> = {
-  "the canary fails: no later batch starts": { serial: [1, "50%", "100%"], max: 25, hosts: 4, bad: h(1), armgo: h(1), ansible: h(1) },
-  "a whole batch fails, no max_fail_percentage: the rollout stops": { serial: [1, 2], hosts: 5, bad: h(2, 3), armgo: h(1, 2, 3), ansible: h(1, 2, 3) },
-  "within the limit everywhere: every batch runs": { serial: [1, 2], max: 50, hosts: 5, bad: h(3), armgo: h(1, 2, 3, 4, 5), ansible: h(1, 2, 3, 4, 5) },
+  "the canary fails: no later batch starts": {
+    serial: [1, "50%", "100%"],
+    max: 25,
+    hosts: 4,
+    bad: h(1),
+    armgo: h(1),
+    ansible: h(1),
+  },
+  "a whole batch fails, no max_fail_percentage: the rollout stops": {
+    serial: [1, 2],
+    hosts: 5,
+    bad: h(2, 3),
+    armgo: h(1, 2, 3),
+    ansible: h(1, 2, 3),
+  },
+  "within the limit everywhere: every batch runs": {
+    serial: [1, 2],
+    max: 50,
+    hosts: 5,
+    bad: h(3),
+    armgo: h(1, 2, 3, 4, 5),
+    ansible: h(1, 2, 3, 4, 5),
+  },
   // 1 of a batch of 2 is 50% for Ansible; 1 of the 3 hosts run so far is 33% for armgo
-  "one failure in a small batch: Ansible stops, the play so far is within the limit": { serial: [1, 2], max: 40, hosts: 5, bad: h(2), armgo: h(1, 2, 3, 4, 5), ansible: h(1, 2, 3) },
+  "one failure in a small batch: Ansible stops, the play so far is within the limit": {
+    serial: [1, 2],
+    max: 40,
+    hosts: 5,
+    bad: h(2),
+    armgo: h(1, 2, 3, 4, 5),
+    ansible: h(1, 2, 3),
+  },
   // 1/3, 2/5 are within 40%; 3/7 is over it, so h8 never starts
-  "failures add up over the batches until the play is over the limit": { serial: [1, 2], max: 40, hosts: 8, bad: h(2, 4, 6), armgo: h(1, 2, 3, 4, 5, 6, 7), ansible: h(1, 2, 3) },
+  "failures add up over the batches until the play is over the limit": {
+    serial: [1, 2],
+    max: 40,
+    hosts: 8,
+    bad: h(2, 4, 6),
+    armgo: h(1, 2, 3, 4, 5, 6, 7),
+    ansible: h(1, 2, 3),
+  },
   // Ansible's max_fail_percentage counts failed hosts only: an unreachable one is 0% of its batch
-  "an unreachable host counts: armgo stops where Ansible goes on": { serial: [1, 2], max: 30, hosts: 4, bad: [], down: h(2), armgo: h(1, 3), ansible: h(1, 3, 4) },
+  "an unreachable host counts: armgo stops where Ansible goes on": {
+    serial: [1, 2],
+    max: 30,
+    hosts: 4,
+    bad: [],
+    down: h(2),
+    armgo: h(1, 3),
+    ansible: h(1, 3, 4),
+  },
 };
 
 const play = (c: Case) => `
@@ -50,12 +92,19 @@ function names(c: Case): string[] {
 
 /** A host's vars: whether its task fails, and for a down host a port nothing listens on. */
 function vars(c: Case, host: string, ansible: boolean): Record<string, unknown> {
-  const down = c.down?.includes(host) ? (ansible ? { ansible_connection: "ssh", ansible_host: "127.0.0.1", ansible_port: 1 } : { connection: "ssh", host: "127.0.0.1", port: 1 }) : {};
+  const down = c.down?.includes(host)
+    ? ansible
+      ? { ansible_connection: "ssh", ansible_host: "127.0.0.1", ansible_port: 1 }
+      : { connection: "ssh", host: "127.0.0.1", port: 1 }
+    : {};
   return { bad: c.bad.includes(host) ? 1 : 0, ...down };
 }
 
 function ran(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.startsWith("ran-")).map((f) => f.slice(4)).sort();
+  return readdirSync(dir)
+    .filter((f) => f.startsWith("ran-"))
+    .map((f) => f.slice(4))
+    .sort();
 }
 
 async function armgo(c: Case): Promise<{ ran: string[]; recapHosts: string[] }> {
@@ -68,7 +117,12 @@ async function armgo(c: Case): Promise<{ ran: string[]; recapHosts: string[] }> 
 async function ansible(c: Case): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "armgo-oracle-"));
   writeFileSync(join(dir, "site.yaml"), play(c).replaceAll("DIR", dir));
-  const inv = { all: { vars: { ansible_connection: "local", ansible_python_interpreter: "/usr/bin/python3" }, children: { g: { hosts: Object.fromEntries(names(c).map((x) => [x, vars(c, x, true)])) } } } };
+  const inv = {
+    all: {
+      vars: { ansible_connection: "local", ansible_python_interpreter: "/usr/bin/python3" },
+      children: { g: { hosts: Object.fromEntries(names(c).map((x) => [x, vars(c, x, true)])) } },
+    },
+  };
   writeFileSync(join(dir, "hosts.json"), JSON.stringify(inv));
   const r = await ansiblePlaybook(["-i", join(dir, "hosts.json"), join(dir, "site.yaml")], dir);
   // 2 failed, 4 unreachable: anything else means ansible-playbook itself did not run the play

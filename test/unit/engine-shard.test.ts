@@ -28,8 +28,14 @@ describe("rendezvous shards", () => {
     [{}, undefined],
     [{ shard: "1/3" }, { index: 0, count: 3 }],
     [{ shard: "3/3" }, { index: 2, count: 3 }],
-    [{ shards: "4", env: { JOB_COMPLETION_INDEX: "0" } }, { index: 0, count: 4 }],
-    [{ shards: "4", env: { JOB_COMPLETION_INDEX: "3" } }, { index: 3, count: 4 }],
+    [
+      { shards: "4", env: { JOB_COMPLETION_INDEX: "0" } },
+      { index: 0, count: 4 },
+    ],
+    [
+      { shards: "4", env: { JOB_COMPLETION_INDEX: "3" } },
+      { index: 3, count: 4 },
+    ],
   ])("%j → %j", (opts, want) => {
     expect(parseShard(opts)).toEqual(want);
   });

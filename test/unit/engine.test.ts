@@ -58,8 +58,14 @@ describe("serial batches", () => {
     [["50%"], [5, 5]],
     [["25%"], [2, 2, 2, 2, 2]],
     [["1%"], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
-    [[1, "50%", "100%"], [1, 5, 4]],
-    [[2, 3], [2, 3, 3, 2]],
+    [
+      [1, "50%", "100%"],
+      [1, 5, 4],
+    ],
+    [
+      [2, 3],
+      [2, 3, 3, 2],
+    ],
   ])("serial %j → batch sizes %j", (serial, sizes) => {
     expect(batches(ten, serial).map((b) => b.length)).toEqual(sizes);
   });
@@ -84,8 +90,24 @@ describe("serial batches", () => {
 });
 
 describe("tags", () => {
-  const t = (name: string, tags: string[]): Task => ({ name, module: "command", args: "", where: {}, tags, notify: [], ignore_errors: false, no_log: false });
-  const tasks = [t("plain", []), t("go", ["go"]), t("env", ["env", "go"]), t("always", ["always"]), t("never", ["never"]), t("debug", ["never", "debug"])];
+  const t = (name: string, tags: string[]): Task => ({
+    name,
+    module: "command",
+    args: "",
+    where: {},
+    tags,
+    notify: [],
+    ignore_errors: false,
+    no_log: false,
+  });
+  const tasks = [
+    t("plain", []),
+    t("go", ["go"]),
+    t("env", ["env", "go"]),
+    t("always", ["always"]),
+    t("never", ["never"]),
+    t("debug", ["never", "debug"]),
+  ];
   it.each<[string[], string[], string[]]>([
     [[], [], ["plain", "go", "env", "always"]],
     [["go"], [], ["go", "env", "always"]],
@@ -196,7 +218,9 @@ describe("become when logged in as root", () => {
     [false, "postgres", "postgres"],
     [true, false, false],
   ])("asRoot=%s become=%j → %j", (asRoot, become, want) => {
-    expect(new Executor(t, { asRoot, delegated: false, verbose: false, emit: () => undefined }).become(become)).toBe(want);
+    expect(new Executor(t, { asRoot, delegated: false, verbose: false, emit: () => undefined }).become(become)).toBe(
+      want,
+    );
   });
 });
 
@@ -208,7 +232,17 @@ describe("--diff lines", () => {
 });
 
 describe("task keyword tables", () => {
-  const task = (extra: Partial<Task>): Task => ({ name: "t", module: "command", args: "", where: {}, tags: [], notify: [], ignore_errors: false, no_log: false, ...extra });
+  const task = (extra: Partial<Task>): Task => ({
+    name: "t",
+    module: "command",
+    args: "",
+    where: {},
+    tags: [],
+    notify: [],
+    ignore_errors: false,
+    no_log: false,
+    ...extra,
+  });
 
   it.each<[Partial<Task>, number]>([
     [{}, 1],
@@ -230,12 +264,32 @@ describe("task keyword tables", () => {
   });
 
   it.each<{ name: string; module: string; keywords: Partial<Task>; runs: boolean }>([
-    { name: "command declared read-only", module: "command", keywords: { changed_when: false, check_mode: false }, runs: true },
+    {
+      name: "command declared read-only",
+      module: "command",
+      keywords: { changed_when: false, check_mode: false },
+      runs: true,
+    },
     { name: "command, changed_when: false alone", module: "command", keywords: { changed_when: false }, runs: false },
     { name: "command, check_mode: false alone", module: "command", keywords: { check_mode: false }, runs: false },
-    { name: "command, changed_when a condition", module: "command", keywords: { changed_when: "false", check_mode: false }, runs: false },
-    { name: "command in check mode", module: "command", keywords: { changed_when: false, check_mode: true }, runs: false },
-    { name: "a module whose probe can't run its task", module: "download", keywords: { changed_when: false, check_mode: false }, runs: false },
+    {
+      name: "command, changed_when a condition",
+      module: "command",
+      keywords: { changed_when: "false", check_mode: false },
+      runs: false,
+    },
+    {
+      name: "command in check mode",
+      module: "command",
+      keywords: { changed_when: false, check_mode: true },
+      runs: false,
+    },
+    {
+      name: "a module whose probe can't run its task",
+      module: "download",
+      keywords: { changed_when: false, check_mode: false },
+      runs: false,
+    },
   ])("$name: the probe runs the task: $runs", async ({ module, keywords, runs }) => {
     expect(probeRunsTask(await loadModule(module), task(keywords))).toBe(runs);
   });

@@ -95,7 +95,9 @@ describe("import graph of src/", () => {
     ["behind a tail", { a: ["b"], b: ["c"], c: ["d"], d: ["b"] }, "b → c → d → b (b→c; c→d; d→b)"],
     ["self", { a: ["a"] }, "a → a (a→a)"],
   ])("findCycle names the cycle: %s", (_name, edges, want) => {
-    const graph: Graph = new Map(Object.entries(edges).map(([from, tos]) => [from, new Map(tos.map((to) => [to, `${from}→${to}`]))]));
+    const graph: Graph = new Map(
+      Object.entries(edges).map(([from, tos]) => [from, new Map(tos.map((to) => [to, `${from}→${to}`]))]),
+    );
     expect(findCycle(graph)).toBe(want);
   });
 });

@@ -110,10 +110,26 @@ describe("decideHostKey", () => {
     ["[host]:port match", "127.0.0.1", 2201, ED, "strict", "accept"],
     ["hashed match", "127.0.0.1", 2202, ED, "strict", "accept"],
     ["comma list match", "10.0.0.9", 22, ED, "strict", "accept"],
-    ["changed key, strict", "web1", 22, ED_OTHER, "strict", "refuse", /CHANGED: ssh-ed25519 SHA256:\S+ does not match \/home\/u\/.ssh\/known_hosts:2/],
+    [
+      "changed key, strict",
+      "web1",
+      22,
+      ED_OTHER,
+      "strict",
+      "refuse",
+      /CHANGED: ssh-ed25519 SHA256:\S+ does not match \/home\/u\/.ssh\/known_hosts:2/,
+    ],
     ["changed key, accept-new still refuses", "127.0.0.1", 2201, ED_OTHER, "accept-new", "refuse", /known_hosts:3/],
     ["changed hashed entry", "127.0.0.1", 2202, ED_OTHER, "strict", "refuse", /known_hosts:4/],
-    ["unknown host, strict", "web9", 22, ED, "strict", "refuse", /unknown: ssh-ed25519 SHA256:\S+ not in \/home\/u\/.ssh\/known_hosts/],
+    [
+      "unknown host, strict",
+      "web9",
+      22,
+      ED,
+      "strict",
+      "refuse",
+      /unknown: ssh-ed25519 SHA256:\S+ not in \/home\/u\/.ssh\/known_hosts/,
+    ],
     ["unknown port of a known address", "127.0.0.1", 2299, ED, "strict", "refuse", /\[127.0.0.1\]:2299/],
     ["unknown host, accept-new records", "web9", 22, ED, "accept-new", "record"],
     ["revoked key, even accept-new", "anyhost", 22, RSA, "accept-new", "refuse", /REVOKED: ssh-rsa SHA256:/],
@@ -133,7 +149,15 @@ describe("decideHostKey", () => {
   });
 
   it("the changed-key hint names the ssh-keygen -R command for [host]:port", () => {
-    const d = decideHostKey({ entries, file, name: "app", address: "127.0.0.1", port: 2201, key: ED_OTHER, mode: "strict" });
+    const d = decideHostKey({
+      entries,
+      file,
+      name: "app",
+      address: "127.0.0.1",
+      port: 2201,
+      key: ED_OTHER,
+      mode: "strict",
+    });
     expect(d.action === "refuse" && d.error.oneLine()).toMatch(
       /^app: host key for app \(\[127.0.0.1\]:2201\) has CHANGED.*ssh-keygen -R '\[127.0.0.1\]:2201'/,
     );
@@ -152,7 +176,15 @@ describe("accept-new on disk", () => {
   it("appends the new key (creating dirs), then the same key matches and a different one is refused", async () => {
     const file = join(dir, "nested", "known_hosts");
     const check = async (key: Buffer, mode: HostKeyChecking) =>
-      decideHostKey({ entries: await readKnownHosts(file), file, name: "h", address: "127.0.0.1", port: 2201, key, mode });
+      decideHostKey({
+        entries: await readKnownHosts(file),
+        file,
+        name: "h",
+        address: "127.0.0.1",
+        port: 2201,
+        key,
+        mode,
+      });
 
     const first = await check(ED, "accept-new");
     expect(first.action).toBe("record");
@@ -169,7 +201,9 @@ describe("accept-new on disk", () => {
     writeFileSync(file, `web1 ssh-ed25519 ${b64(ED)}`);
     await Promise.all(Array.from({ length: 10 }, (_, i) => appendKnownHost(file, `h${i} ssh-ed25519 ${b64(ED)}`)));
     const entries = await readKnownHosts(file);
-    expect(entries.map((e) => e.hosts).sort()).toEqual(["web1", ...Array.from({ length: 10 }, (_, i) => `h${i}`)].sort());
+    expect(entries.map((e) => e.hosts).sort()).toEqual(
+      ["web1", ...Array.from({ length: 10 }, (_, i) => `h${i}`)].sort(),
+    );
   });
 
   it("a missing file is empty, not an error", async () => {

@@ -99,7 +99,9 @@ describe("the two relay halves", () => {
     // in a lab the namespace's mirror port equals the controller's; sharing one loopback here, it cannot
     namespaceMirrorPort = (await freePorts(1))[0]!;
     writeFileSync(join(dir, "relay.py"), BASTION_RELAY);
-    inBastion = spawn("python3", [join(dir, "relay.py"), dir, String(sshdPort), String(namespaceMirrorPort)], { stdio: "ignore" });
+    inBastion = spawn("python3", [join(dir, "relay.py"), dir, String(sshdPort), String(namespaceMirrorPort)], {
+      stdio: "ignore",
+    });
     await waitForRelaySocket(dir, 10_000);
     return async () => {
       inBastion.kill();

@@ -31,14 +31,27 @@ describe("compareGoVersions", () => {
 
 describe("buildFeed", () => {
   it("groups by version, newest first, files sorted, in the Go feed shape", () => {
-    const feed = buildFeed([file("go1.22.12", "arm64"), file("go1.23.5", "arm64"), file("go1.22.12", "amd64"), file("go1.23.5", "amd64")]);
+    const feed = buildFeed([
+      file("go1.22.12", "arm64"),
+      file("go1.23.5", "arm64"),
+      file("go1.22.12", "amd64"),
+      file("go1.23.5", "amd64"),
+    ]);
     expect(feed.map((r) => r.version)).toEqual(["go1.23.5", "go1.22.12"]);
     expect(feed[1]).toEqual({
       version: "go1.22.12",
       stable: true,
       files: [file("go1.22.12", "amd64"), file("go1.22.12", "arm64")],
     });
-    expect(Object.keys(feed[0]!.files[0]!).sort()).toEqual(["arch", "filename", "kind", "os", "sha256", "size", "version"]);
+    expect(Object.keys(feed[0]!.files[0]!).sort()).toEqual([
+      "arch",
+      "filename",
+      "kind",
+      "os",
+      "sha256",
+      "size",
+      "version",
+    ]);
   });
 
   it("marks release candidates unstable", () => {

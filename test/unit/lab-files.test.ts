@@ -10,13 +10,17 @@ const hosts = [
 
 describe("knownHostsText", () => {
   it("writes one [127.0.0.1]:port line per host", () => {
-    expect(knownHostsText(hosts)).toBe("[127.0.0.1]:42011 ssh-ed25519 AAAAone\n[127.0.0.1]:42012 ssh-ed25519 AAAAtwo\n");
+    expect(knownHostsText(hosts)).toBe(
+      "[127.0.0.1]:42011 ssh-ed25519 AAAAone\n[127.0.0.1]:42012 ssh-ed25519 AAAAtwo\n",
+    );
   });
 });
 
 describe("inventoryText", () => {
   it("has the armgo inventory shape with both groups", () => {
-    const inv = parse(inventoryText([hosts[0]!], { identityFile: "/k", knownHosts: "/kh", goMirror: "http://127.0.0.1:1" }));
+    const inv = parse(
+      inventoryText([hosts[0]!], { identityFile: "/k", knownHosts: "/kh", goMirror: "http://127.0.0.1:1" }),
+    );
     expect(inv).toEqual({
       all: {
         vars: { user: "root", identity_file: "/k", known_hosts: "/kh", go_mirror: "http://127.0.0.1:1" },

@@ -25,7 +25,11 @@ const play = (files: Record<string, string>): { dir: string; plays: Play[] } => 
 };
 
 const summary = (p: Play) => ({
-  tasks: p.tasks.map((t) => ({ name: t.name, ...(t.when !== undefined ? { when: t.when } : {}), ...(t.tags.length ? { tags: t.tags } : {}) })),
+  tasks: p.tasks.map((t) => ({
+    name: t.name,
+    ...(t.when !== undefined ? { when: t.when } : {}),
+    ...(t.tags.length ? { tags: t.tags } : {}),
+  })),
   handlers: p.handlers.map((h) => h.name),
 });
 
@@ -36,7 +40,8 @@ describe("roles and imports on disk → the play", () => {
     [
       "a role's tasks run before the play's, its handlers join the play's",
       {
-        "site.yaml": "- hosts: all\n  roles: [r]\n  tasks:\n    - name: own\n      command: ls\n      notify: bounce\n  handlers:\n    - name: own handler\n      command: ls\n",
+        "site.yaml":
+          "- hosts: all\n  roles: [r]\n  tasks:\n    - name: own\n      command: ls\n      notify: bounce\n  handlers:\n    - name: own handler\n      command: ls\n",
         [`${R}/tasks/main.yaml`]: "- name: a\n  command: ls\n- name: b\n  command: ls\n",
         [`${R}/handlers/main.yaml`]: "- name: bounce\n  command: ls\n",
       },
@@ -58,16 +63,30 @@ describe("roles and imports on disk → the play", () => {
         "site.yaml": "- hosts: all\n  roles:\n    - { role: r, when: x == 1, tags: [t1] }\n",
         [`${R}/tasks/main.yaml`]: "- name: a\n  command: ls\n  when: y == 2\n  tags: t2\n- name: b\n  command: ls\n",
       },
-      { tasks: [{ name: "r : a", when: ["x == 1", "y == 2"], tags: ["t1", "t2"] }, { name: "r : b", when: ["x == 1"], tags: ["t1"] }], handlers: [] },
+      {
+        tasks: [
+          { name: "r : a", when: ["x == 1", "y == 2"], tags: ["t1", "t2"] },
+          { name: "r : b", when: ["x == 1"], tags: ["t1"] },
+        ],
+        handlers: [],
+      },
     ],
     [
       "import_tasks: relative to the importing file; when and tags of the import apply to each task",
       {
-        "site.yaml": "- hosts: all\n  tasks:\n    - import_tasks: inc/a.yaml\n      when: x\n      tags: [imp]\n    - name: last\n      command: ls\n",
+        "site.yaml":
+          "- hosts: all\n  tasks:\n    - import_tasks: inc/a.yaml\n      when: x\n      tags: [imp]\n    - name: last\n      command: ls\n",
         "inc/a.yaml": "- name: a1\n  command: ls\n- import_tasks: b.yaml\n",
         "inc/b.yaml": "- name: b1\n  command: ls\n  when: z\n",
       },
-      { tasks: [{ name: "a1", when: ["x"], tags: ["imp"] }, { name: "b1", when: ["x", "z"], tags: ["imp"] }, { name: "last" }], handlers: [] },
+      {
+        tasks: [
+          { name: "a1", when: ["x"], tags: ["imp"] },
+          { name: "b1", when: ["x", "z"], tags: ["imp"] },
+          { name: "last" },
+        ],
+        handlers: [],
+      },
     ],
     [
       "import_tasks in a role resolves against the role's tasks/, also from a nested file",
@@ -95,18 +114,27 @@ describe("roles and imports on disk → the play", () => {
 
   it("an imported playbook's plays follow, with the import's when, tags and vars", () => {
     const { plays } = play({
-      "site.yaml": "- hosts: a\n  tasks: []\n- import_playbook: more/other.yaml\n  when: go\n  tags: imp\n  vars: { v: from-import, w: 2 }\n",
-      "more/other.yaml": "- hosts: b\n  vars: { v: own, u: 1 }\n  roles: [q]\n  tasks:\n    - { name: second, command: ls }\n",
+      "site.yaml":
+        "- hosts: a\n  tasks: []\n- import_playbook: more/other.yaml\n  when: go\n  tags: imp\n  vars: { v: from-import, w: 2 }\n",
+      "more/other.yaml":
+        "- hosts: b\n  vars: { v: own, u: 1 }\n  roles: [q]\n  tasks:\n    - { name: second, command: ls }\n",
       "more/roles/q/tasks/main.yaml": "- { name: q1, command: ls }\n",
     });
     expect(plays.map((p) => p.hosts)).toEqual(["a", "b"]);
-    expect(summary(plays[1]!)).toEqual({ tasks: [{ name: "q : q1", when: ["go"], tags: ["imp"] }, { name: "second", when: ["go"], tags: ["imp"] }], handlers: [] });
+    expect(summary(plays[1]!)).toEqual({
+      tasks: [
+        { name: "q : q1", when: ["go"], tags: ["imp"] },
+        { name: "second", when: ["go"], tags: ["imp"] },
+      ],
+      handlers: [],
+    });
     expect(plays[1]!.vars).toEqual({ v: "from-import", u: 1, w: 2 });
   });
 
   it("role vars: defaults and vars (vars/main.yaml over the entry's) for the play; role_path and params on the role's tasks and handlers only", () => {
     const { dir, plays } = play({
-      "site.yaml": "- hosts: all\n  roles:\n    - role: r\n      vars: { b: entry, c: entry }\n      p: param\n  tasks:\n    - { name: own, command: ls }\n",
+      "site.yaml":
+        "- hosts: all\n  roles:\n    - role: r\n      vars: { b: entry, c: entry }\n      p: param\n  tasks:\n    - { name: own, command: ls }\n",
       [`${R}/tasks/main.yaml`]: "- name: a\n  command: ls\n",
       [`${R}/handlers/main.yaml`]: "- name: h\n  command: ls\n",
       [`${R}/defaults/main.yaml`]: "a: default\nb: default\n",
@@ -126,7 +154,8 @@ describe("roles and imports on disk → the play", () => {
 
   it("later roles' defaults win over earlier ones'; import vars sit below a nearer import's", () => {
     const { plays } = play({
-      "site.yaml": "- hosts: all\n  roles: [r, s]\n  tasks:\n    - import_tasks: a.yaml\n      vars: { x: outer, y: outer }\n",
+      "site.yaml":
+        "- hosts: all\n  roles: [r, s]\n  tasks:\n    - import_tasks: a.yaml\n      vars: { x: outer, y: outer }\n",
       [`${R}/defaults/main.yaml`]: "v: r\nonly_r: 1\n",
       "roles/s/defaults/main.yaml": "v: s\n",
       "a.yaml": "- import_tasks: b.yaml\n  vars: { x: inner }\n",
@@ -196,17 +225,27 @@ describe("errors in roles and imports: one line at the file and place they are i
     ],
     [
       "unknown module in a role's tasks",
-      { "site.yaml": "- hosts: all\n  roles: [r]\n", [`${R}/tasks/main.yaml`]: "- name: fetch\n  downlaod: { url: x }\n" },
+      {
+        "site.yaml": "- hosts: all\n  roles: [r]\n",
+        [`${R}/tasks/main.yaml`]: "- name: fetch\n  downlaod: { url: x }\n",
+      },
       "DIR/roles/r/tasks/main.yaml:2:3: unknown module 'downlaod' — did you mean 'download'?",
     ],
     [
       "bad expression in an imported file",
-      { "site.yaml": "- hosts: all\n  tasks:\n    - import_tasks: a.yaml\n", "a.yaml": "- command: ls\n  when: x ==\n" },
+      {
+        "site.yaml": "- hosts: all\n  tasks:\n    - import_tasks: a.yaml\n",
+        "a.yaml": "- command: ls\n  when: x ==\n",
+      },
       "DIR/a.yaml:2:9: bad expression: ",
     ],
     [
       "a role's handler notified by no name it has",
-      { "site.yaml": "- hosts: all\n  roles: [r]\n", [`${R}/tasks/main.yaml`]: "- command: ls\n  notify: restrat\n", [`${R}/handlers/main.yaml`]: "- name: restart\n  command: ls\n" },
+      {
+        "site.yaml": "- hosts: all\n  roles: [r]\n",
+        [`${R}/tasks/main.yaml`]: "- command: ls\n  notify: restrat\n",
+        [`${R}/handlers/main.yaml`]: "- name: restart\n  command: ls\n",
+      },
       "DIR/roles/r/tasks/main.yaml:1:3: notify names handler 'restrat', which this play does not define — did you mean 'restart'?",
     ],
     [
@@ -216,7 +255,11 @@ describe("errors in roles and imports: one line at the file and place they are i
     ],
     [
       "an import cycle names the chain",
-      { "site.yaml": "- hosts: all\n  tasks:\n    - import_tasks: a.yaml\n", "a.yaml": "- import_tasks: b.yaml\n", "b.yaml": "- command: ls\n- import_tasks: a.yaml\n" },
+      {
+        "site.yaml": "- hosts: all\n  tasks:\n    - import_tasks: a.yaml\n",
+        "a.yaml": "- import_tasks: b.yaml\n",
+        "b.yaml": "- command: ls\n- import_tasks: a.yaml\n",
+      },
       "DIR/b.yaml:2:17: import cycle: DIR/a.yaml → DIR/b.yaml → DIR/a.yaml — remove one of these imports",
     ],
     [

@@ -41,7 +41,12 @@ describe("playbook loading", () => {
     const pb = parsePlaybook(YamlFile.parse("site.yaml", ok));
     const play = pb.plays[0]!;
     expect(play).toMatchObject({ name: "Go", hosts: "arm64", become: true, gather_facts: true, serial: [] });
-    expect(play.tasks[0]).toMatchObject({ name: "build", module: "command", notify: ["restart"], where: { file: "site.yaml", line: 6, col: 7 } });
+    expect(play.tasks[0]).toMatchObject({
+      name: "build",
+      module: "command",
+      notify: ["restart"],
+      where: { file: "site.yaml", line: 6, col: 7 },
+    });
     expect(play.handlers[0]!.args).toBe("systemctl restart app");
     expect(pb.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -49,27 +54,72 @@ describe("playbook loading", () => {
   it.each([
     ["YAML syntax", "- hosts: a\n  tasks: [\n", /^site\.yaml:\d+:\d+: YAML: /],
     ["duplicate key", "- hosts: a\n  hosts: b\n", /^site\.yaml:2:3: YAML: Map keys must be unique/],
-    ["unknown module with suggestion", "- hosts: a\n  tasks:\n    - downlaod: { url: x }\n", /^site\.yaml:3:7: unknown module 'downlaod' — did you mean 'download'\?/],
-    ["misspelt keyword", "- hosts: a\n  tasks:\n    - command: ls\n      whne: x\n", /^site\.yaml:4:7: unknown module 'whne' — did you mean 'when'\?/],
+    [
+      "unknown module with suggestion",
+      "- hosts: a\n  tasks:\n    - downlaod: { url: x }\n",
+      /^site\.yaml:3:7: unknown module 'downlaod' — did you mean 'download'\?/,
+    ],
+    [
+      "misspelt keyword",
+      "- hosts: a\n  tasks:\n    - command: ls\n      whne: x\n",
+      /^site\.yaml:4:7: unknown module 'whne' — did you mean 'when'\?/,
+    ],
     ["unknown play key", "- hosts: a\n  taks: []\n", /^site\.yaml:2:3: unknown key 'taks' — did you mean 'tasks'\?/],
     ["missing hosts", "- name: x\n  tasks: []\n", /^site\.yaml:1:3: '0' is missing required key 'hosts'/],
     ["wrong type", "- hosts: a\n  gather_facts: maybe\n", /^site\.yaml:2:17: 'gather_facts' must be boolean/],
     ["no module", "- hosts: a\n  tasks:\n    - name: nothing\n", /^site\.yaml:3:7: task has no module/],
-    ["two modules", "- hosts: a\n  tasks:\n    - command: ls\n      checksum: { path: /x, checksum: 'sha256:00' }\n", /^site\.yaml:3:7: task names 2 modules/],
-    ["two rival args", "- hosts: a\n  tasks:\n    - command: { cmd: ls, argv: [ls] }\n", /^site\.yaml:3:16: 'command' takes only one of cmd, argv: keep one$/],
-    ["module arg type", "- hosts: a\n  tasks:\n    - command: { cmd: 42 }\n", /^site\.yaml:3:23: 'cmd' must be string$/],
+    [
+      "two modules",
+      "- hosts: a\n  tasks:\n    - command: ls\n      checksum: { path: /x, checksum: 'sha256:00' }\n",
+      /^site\.yaml:3:7: task names 2 modules/,
+    ],
+    [
+      "two rival args",
+      "- hosts: a\n  tasks:\n    - command: { cmd: ls, argv: [ls] }\n",
+      /^site\.yaml:3:16: 'command' takes only one of cmd, argv: keep one$/,
+    ],
+    [
+      "module arg type",
+      "- hosts: a\n  tasks:\n    - command: { cmd: 42 }\n",
+      /^site\.yaml:3:23: 'cmd' must be string$/,
+    ],
     ["bad when", "- hosts: a\n  tasks:\n    - command: ls\n      when: a ==\n", /^site\.yaml:4:13: bad expression: /],
-    ["bad template in args", "- hosts: a\n  tasks:\n    - command: \"echo {{ a ( }}\"\n", /^site\.yaml:3:16: bad expression: /],
-    ["notify unknown handler", "- hosts: a\n  tasks:\n    - command: ls\n      notify: restrat\n  handlers:\n    - name: restart\n      command: ls\n", /^site\.yaml:3:7: notify names handler 'restrat'.*did you mean 'restart'\?/],
-    ["bad serial", "- hosts: a\n  serial: lots\n  tasks: []\n", /^site\.yaml:2:11: serial 'lots' must be a number or a percentage/],
-    ["alternatives read as one line", "- hosts: a\n  tasks:\n    - command: { chdir: /x }\n", /^site\.yaml:3:16: 'command' needs cmd, or argv$/],
-    ["register name", "- hosts: a\n  tasks:\n    - command: ls\n      register: 'a b'\n", /^site\.yaml:4:17: 'register' must match pattern/],
+    [
+      "bad template in args",
+      '- hosts: a\n  tasks:\n    - command: "echo {{ a ( }}"\n',
+      /^site\.yaml:3:16: bad expression: /,
+    ],
+    [
+      "notify unknown handler",
+      "- hosts: a\n  tasks:\n    - command: ls\n      notify: restrat\n  handlers:\n    - name: restart\n      command: ls\n",
+      /^site\.yaml:3:7: notify names handler 'restrat'.*did you mean 'restart'\?/,
+    ],
+    [
+      "bad serial",
+      "- hosts: a\n  serial: lots\n  tasks: []\n",
+      /^site\.yaml:2:11: serial 'lots' must be a number or a percentage/,
+    ],
+    [
+      "alternatives read as one line",
+      "- hosts: a\n  tasks:\n    - command: { chdir: /x }\n",
+      /^site\.yaml:3:16: 'command' needs cmd, or argv$/,
+    ],
+    [
+      "register name",
+      "- hosts: a\n  tasks:\n    - command: ls\n      register: 'a b'\n",
+      /^site\.yaml:4:17: 'register' must match pattern/,
+    ],
   ])("%s → one clear line at file:line:col", (_name, text, expected) => {
     expect(playbookError(text)).toMatch(expected);
   });
 
   it("leaves templated values to run time", () => {
-    const pb = parsePlaybook(YamlFile.parse("t.yaml", "- hosts: a\n  tasks:\n    - download: { url: 'http://127.0.0.1/go.tgz', dest: /x, checksum: 'sha256:{{ h }}', retries: '{{ n }}' }\n"));
+    const pb = parsePlaybook(
+      YamlFile.parse(
+        "t.yaml",
+        "- hosts: a\n  tasks:\n    - download: { url: 'http://127.0.0.1/go.tgz', dest: /x, checksum: 'sha256:{{ h }}', retries: '{{ n }}' }\n",
+      ),
+    );
     expect(pb.plays[0]!.tasks[0]!.module).toBe("download");
   });
 
@@ -123,10 +173,16 @@ describe("inventory loading", () => {
   });
 
   it.each([
-    ["all:\n  vars:\n    password: hunter2\n", /^hosts\.yaml:3:5: 'password' in an inventory file is refused.*password_env/],
+    [
+      "all:\n  vars:\n    password: hunter2\n",
+      /^hosts\.yaml:3:5: 'password' in an inventory file is refused.*password_env/,
+    ],
     ["all:\n  hosts:\n    h: { port: 99999 }\n", /^hosts\.yaml:3:16: 'port' must be <= 65535/],
     ["all:\n  childs: {}\n", /^hosts\.yaml:2:3: unknown key 'childs' — did you mean 'children'\?/],
-    ["plugin: aws_ec2\nregions: [eu-west-1]\n", /^hosts\.yaml:1:9: this is the configuration of inventory plugin 'aws_ec2', which armgo does not run/],
+    [
+      "plugin: aws_ec2\nregions: [eu-west-1]\n",
+      /^hosts\.yaml:1:9: this is the configuration of inventory plugin 'aws_ec2', which armgo does not run/,
+    ],
     ["all:\n  hosts:\n    h: { connection: telnet }\n", /'connection' must be one of: ssh, local/],
   ])("rejects %j", (text, expected) => {
     expect(() => parseInventory(YamlFile.parse("hosts.yaml", text))).toThrow(InputError);
@@ -140,7 +196,9 @@ describe("inventory loading", () => {
 
 describe("precompiled schemas (the build's dist/schemas.cjs)", () => {
   it("are the current schemas, and judge valid and broken documents exactly as compiling them does", () => {
-    const pre = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash: string };
+    const pre = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & {
+      schemasHash: string;
+    };
     expect(pre.schemasHash).toBe(schemasHash());
     const ajv = new Ajv(AJV_OPTIONS);
     for (const [id, schema] of Object.entries(schemaSources())) ajv.addSchema(schema, id);

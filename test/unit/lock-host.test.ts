@@ -16,10 +16,14 @@ describe("host lock", () => {
   it("one holder at a time: the second is refused naming the first; release frees it for the next", async () => {
     const path = lockAt();
     const a = await acquireHostLock(t, path, { run: "run-a" });
-    expect(readFileSync(join(path, "owner"), "utf8")).toMatch(new RegExp(`^run=run-a controller=${hostname()} pid=${process.pid} since=\\d+\\n$`));
+    expect(readFileSync(join(path, "owner"), "utf8")).toMatch(
+      new RegExp(`^run=run-a controller=${hostname()} pid=${process.pid} since=\\d+\\n$`),
+    );
     const err = await acquireHostLock(t, path, { run: "run-b" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockHeldError);
-    expect((err as Error).message).toMatch(new RegExp(`^h1: .*armgo.lock is held by run run-a from ${hostname()} \\(pid ${process.pid}\\), \\d+ s ago$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^h1: .*armgo.lock is held by run run-a from ${hostname()} \\(pid ${process.pid}\\), \\d+ s ago$`),
+    );
     await a.release();
     expect(existsSync(path)).toBe(false);
     const b = await acquireHostLock(t, path, { run: "run-b" });
@@ -75,6 +79,8 @@ describe("host lock", () => {
     ["live pid here, too old", STALE_SECONDS + 1, true],
   ])("isStale: %s, %i s → %s", (what, age, stale) => {
     const pid = what.startsWith("dead") ? deadPid() : process.pid;
-    expect(isStale(what === "no owner" ? undefined : { run: "r", controller: hostname(), pid, since: 0 }, age)).toBe(stale);
+    expect(isStale(what === "no owner" ? undefined : { run: "r", controller: hostname(), pid, since: 0 }, age)).toBe(
+      stale,
+    );
   });
 });

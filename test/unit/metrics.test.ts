@@ -6,7 +6,14 @@ import { describe, expect, it } from "vitest";
 import { metricsText, writeMetrics, type HostMetrics } from "../../src/metrics/prometheus.js";
 
 const hosts: HostMetrics[] = [
-  { host: "web-1", driftTasks: 0, success: true, timestamp: 1795000000, goVersion: "go1.22.12", releases: [{ app: "hello", release: "ab12cd34" }] },
+  {
+    host: "web-1",
+    driftTasks: 0,
+    success: true,
+    timestamp: 1795000000,
+    goVersion: "go1.22.12",
+    releases: [{ app: "hello", release: "ab12cd34" }],
+  },
   { host: 'odd"host\\name', driftTasks: 2, success: false, timestamp: 1795000001 },
 ];
 

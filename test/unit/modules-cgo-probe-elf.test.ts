@@ -34,7 +34,10 @@ describe("readElf matches readelf", () => {
   beforeAll(() => {
     dir = tempDir("armgo-elf-");
     const src = join(dir, "m.c");
-    writeFileSync(src, '#include <stdio.h>\n#include <math.h>\nint f(int c) { return (int)cos(c); }\nint main(int c, char **v) { printf("%d\\n", f(c)); return 0; }\n');
+    writeFileSync(
+      src,
+      '#include <stdio.h>\n#include <math.h>\nint f(int c) { return (int)cos(c); }\nint main(int c, char **v) { printf("%d\\n", f(c)); return 0; }\n',
+    );
     // no hidden skip: a missing cross compiler fails here, setup.sh installs it
     const build = (name: string, flags: string[]) => {
       files[name] = join(dir, name);
@@ -50,16 +53,31 @@ describe("readElf matches readelf", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(["aarch64-pie", "aarch64-no-pie", "aarch64-static", "aarch64-stripped", "aarch64-shared.so", "aarch64-libc", "x86-64-sh"])(
-    "%s: every field equal",
-    (name) => {
-      const file = files[name]!;
-      expect(readElf(readFileSync(file), file)).toEqual(readelf(file));
-    },
-  );
+  it.each([
+    "aarch64-pie",
+    "aarch64-no-pie",
+    "aarch64-static",
+    "aarch64-stripped",
+    "aarch64-shared.so",
+    "aarch64-libc",
+    "x86-64-sh",
+  ])("%s: every field equal", (name) => {
+    const file = files[name]!;
+    expect(readElf(readFileSync(file), file)).toEqual(readelf(file));
+  });
 
   it.each<[string, Partial<ElfInfo>]>([
-    ["aarch64-pie", { machine: 183, class: 64, endian: "little", interpreter: "/lib/ld-linux-aarch64.so.1", needed: ["libm.so.6", "libc.so.6"], glibc: "2.34" }],
+    [
+      "aarch64-pie",
+      {
+        machine: 183,
+        class: 64,
+        endian: "little",
+        interpreter: "/lib/ld-linux-aarch64.so.1",
+        needed: ["libm.so.6", "libc.so.6"],
+        glibc: "2.34",
+      },
+    ],
     ["aarch64-static", { machine: 183, interpreter: null, needed: [], glibc: null }],
     ["x86-64-sh", { machine: 62, interpreter: "/lib64/ld-linux-x86-64.so.2" }],
   ])("%s: the values a probe checks", (name, want) => {

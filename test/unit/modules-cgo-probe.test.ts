@@ -5,13 +5,29 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cgoProbe, unmet, type Binary, type CgoProbeArgs, type CgoProbeState, type TargetFacts } from "../../src/modules/cgo-probe/index.js";
+import {
+  cgoProbe,
+  unmet,
+  type Binary,
+  type CgoProbeArgs,
+  type CgoProbeState,
+  type TargetFacts,
+} from "../../src/modules/cgo-probe/index.js";
 import { readElf, type ElfInfo } from "../../src/modules/cgo-probe/elf.js";
 import { DONE_LINE, cgoProgram } from "../../src/modules/cgo-probe/programs.js";
 import { crossLibs } from "../../src/modules/shared/cross.js";
 import { harness, localFacts, localFleet, tempDir } from "./modules-helpers.js";
 
-const elf = (over: Partial<ElfInfo>): ElfInfo => ({ class: 64, endian: "little", machine: 183, type: 3, interpreter: null, needed: [], glibc: null, ...over });
+const elf = (over: Partial<ElfInfo>): ElfInfo => ({
+  class: 64,
+  endian: "little",
+  machine: 183,
+  type: 3,
+  interpreter: null,
+  needed: [],
+  glibc: null,
+  ...over,
+});
 const bin = (over: Partial<ElfInfo>): Binary => ({ elf: elf(over), size: 1000, bytes: Buffer.alloc(0) });
 const glibcBin = bin({ interpreter: "/lib/ld-linux-aarch64.so.1", needed: ["libz.so.1", "libc.so.6"], glibc: "2.34" });
 const host = (over: Partial<TargetFacts>): TargetFacts => ({
@@ -27,10 +43,30 @@ describe("a binary against a host", () => {
   it.each<[string, Binary, Partial<TargetFacts>, string[]]>([
     ["glibc on newer glibc", glibcBin, {}, []],
     ["glibc on the same glibc", glibcBin, { libc: { kind: "glibc", version: "2.34" } }, []],
-    ["glibc on older glibc", glibcBin, { libc: { kind: "glibc", version: "2.31" } }, ["cgo needs GLIBC_2.34, web-3 has 2.31"]],
-    ["glibc on 2.9 vs 2.17 (numeric, not text)", bin({ interpreter: "/lib/ld-linux-aarch64.so.1", glibc: "2.17" }), { libc: { kind: "glibc", version: "2.9" } }, ["cgo needs GLIBC_2.17, web-3 has 2.9"]],
-    ["glibc on musl", glibcBin, { libc: { kind: "musl", version: "1.2.4" }, loaders: ["/lib/ld-musl-aarch64.so.1"] }, ["cgo needs glibc, web-3 has musl 1.2.4", "cgo needs the loader /lib/ld-linux-aarch64.so.1, missing on web-3"]],
-    ["musl dynamic on glibc", bin({ interpreter: "/lib/ld-musl-aarch64.so.1" }), {}, ["cgo needs musl, web-3 has glibc 2.36", "cgo needs the loader /lib/ld-musl-aarch64.so.1, missing on web-3"]],
+    [
+      "glibc on older glibc",
+      glibcBin,
+      { libc: { kind: "glibc", version: "2.31" } },
+      ["cgo needs GLIBC_2.34, web-3 has 2.31"],
+    ],
+    [
+      "glibc on 2.9 vs 2.17 (numeric, not text)",
+      bin({ interpreter: "/lib/ld-linux-aarch64.so.1", glibc: "2.17" }),
+      { libc: { kind: "glibc", version: "2.9" } },
+      ["cgo needs GLIBC_2.17, web-3 has 2.9"],
+    ],
+    [
+      "glibc on musl",
+      glibcBin,
+      { libc: { kind: "musl", version: "1.2.4" }, loaders: ["/lib/ld-musl-aarch64.so.1"] },
+      ["cgo needs glibc, web-3 has musl 1.2.4", "cgo needs the loader /lib/ld-linux-aarch64.so.1, missing on web-3"],
+    ],
+    [
+      "musl dynamic on glibc",
+      bin({ interpreter: "/lib/ld-musl-aarch64.so.1" }),
+      {},
+      ["cgo needs musl, web-3 has glibc 2.36", "cgo needs the loader /lib/ld-musl-aarch64.so.1, missing on web-3"],
+    ],
     ["static anywhere arm64", bin({}), { libc: { kind: "musl", version: "1.2.4" }, loaders: [] }, []],
     ["anything on x86_64", bin({}), { arch: "x86_64", goarch: "amd64" }, ["web-3 is x86_64, the binaries are AArch64"]],
   ])("%s", (_label, b, t, want) => {
@@ -52,19 +88,67 @@ describe("cgo-probe plan", () => {
   it("passes with what it learned", () => {
     const plan = cgoProbe.plan(good, { ...args, fleet: [host({})] });
     expect(plan.steps).toEqual([]);
-    expect(plan.msg).toBe("AArch64 glibc cgo probe: /lib/ld-linux-aarch64.so.1, needs GLIBC_2.34, 1000 bytes; fits 1 target host(s)");
-    expect(plan.data).toMatchObject({ pkgconfig: { zlib: "1.2.13" }, binaries: { cgo: { static: false, glibc: "2.34" }, nocgo: { static: true } }, targets: ["web-3"] });
+    expect(plan.msg).toBe(
+      "AArch64 glibc cgo probe: /lib/ld-linux-aarch64.so.1, needs GLIBC_2.34, 1000 bytes; fits 1 target host(s)",
+    );
+    expect(plan.data).toMatchObject({
+      pkgconfig: { zlib: "1.2.13" },
+      binaries: { cgo: { static: false, glibc: "2.34" }, nocgo: { static: true } },
+      targets: ["web-3"],
+    });
   });
 
   it.each<[string, Partial<CgoProbeState>, Partial<CgoProbeArgs>, string]>([
-    ["no compiler", { missing: "compiler" }, {}, "aarch64-linux-gnu-gcc not found: add a sysroot task with install_compiler: true, or apt-get install gcc-aarch64-linux-gnu"],
-    ["no sysroot", { missing: "sysroot" }, {}, "no sysroot at /opt/sysroot/arm64-glibc — add a sysroot task for it before cgo-probe"],
+    [
+      "no compiler",
+      { missing: "compiler" },
+      {},
+      "aarch64-linux-gnu-gcc not found: add a sysroot task with install_compiler: true, or apt-get install gcc-aarch64-linux-gnu",
+    ],
+    [
+      "no sysroot",
+      { missing: "sysroot" },
+      {},
+      "no sysroot at /opt/sysroot/arm64-glibc — add a sysroot task for it before cgo-probe",
+    ],
     ["no go", { missing: "go" }, { go: "/usr/local/go/bin/go" }, "/usr/local/go/bin/go not found on the build host"],
-    ["library not in the sysroot", { pkgconfig: { zlib: "" } }, {}, "pkg-config cannot find zlib in /opt/sysroot/arm64-glibc: add it to libs"],
-    ["build error", { buildErrors: { cgo: "# x\nundefined reference to `zlibVersion'\ncollect2: error: ld returned 1 exit status\n" } }, {}, "the cgo probe did not build: # x | undefined reference to `zlibVersion' | collect2: error: ld returned 1 exit status"],
-    ["x86-64 output", { binaries: { cgo: { ...glibcBin, elf: elf({ machine: 62, interpreter: "/lib/ld-linux-aarch64.so.1" }) }, nocgo: bin({}) } }, {}, "the cgo probe is ELF64 little-endian machine 62, not AArch64"],
-    ["static asked, dynamic made", {}, { link: "static" }, "the cgo probe asks for loader /lib/ld-linux-aarch64.so.1, expected none (static)"],
-    ["older glibc on a target", {}, { fleet: [host({}), host({ host: "web-4", libc: { kind: "glibc", version: "2.31" } })] }, "cgo needs GLIBC_2.34, web-4 has 2.31"],
+    [
+      "library not in the sysroot",
+      { pkgconfig: { zlib: "" } },
+      {},
+      "pkg-config cannot find zlib in /opt/sysroot/arm64-glibc: add it to libs",
+    ],
+    [
+      "build error",
+      {
+        buildErrors: { cgo: "# x\nundefined reference to `zlibVersion'\ncollect2: error: ld returned 1 exit status\n" },
+      },
+      {},
+      "the cgo probe did not build: # x | undefined reference to `zlibVersion' | collect2: error: ld returned 1 exit status",
+    ],
+    [
+      "x86-64 output",
+      {
+        binaries: {
+          cgo: { ...glibcBin, elf: elf({ machine: 62, interpreter: "/lib/ld-linux-aarch64.so.1" }) },
+          nocgo: bin({}),
+        },
+      },
+      {},
+      "the cgo probe is ELF64 little-endian machine 62, not AArch64",
+    ],
+    [
+      "static asked, dynamic made",
+      {},
+      { link: "static" },
+      "the cgo probe asks for loader /lib/ld-linux-aarch64.so.1, expected none (static)",
+    ],
+    [
+      "older glibc on a target",
+      {},
+      { fleet: [host({}), host({ host: "web-4", libc: { kind: "glibc", version: "2.31" } })] },
+      "cgo needs GLIBC_2.34, web-4 has 2.31",
+    ],
   ])("%s fails in one line", (_label, state, extra, want) => {
     let line = "";
     try {
@@ -78,9 +162,12 @@ describe("cgo-probe plan", () => {
 
   it("an unknown library is named before anything runs", async () => {
     const h = harness();
-    await expect(cgoProbe.resolve!({ sysroot: "/s", libs: ["zlib", "png"] }, { host: "b", facts: h.facts, controller: h.controller, fleet: h.fleet })).rejects.toThrow(
-      "unknown library 'png'",
-    );
+    await expect(
+      cgoProbe.resolve!(
+        { sysroot: "/s", libs: ["zlib", "png"] },
+        { host: "b", facts: h.facts, controller: h.controller, fleet: h.fleet },
+      ),
+    ).rejects.toThrow("unknown library 'png'");
     h.cleanup();
   });
 });
@@ -115,7 +202,10 @@ describe("run_on: copy to a host, run, expect the output", () => {
   beforeAll(() => {
     dir = tempDir("armgo-run-on-");
     // an AArch64 program printing what the cgo probe prints; the controller runs it through binfmt
-    writeFileSync(join(dir, "p.c"), `#include <stdio.h>\nint main(void) { puts("zlib 1.2.13"); puts("neon 6 8 10 12"); puts("${DONE_LINE}"); return 0; }\n`);
+    writeFileSync(
+      join(dir, "p.c"),
+      `#include <stdio.h>\nint main(void) { puts("zlib 1.2.13"); puts("neon 6 8 10 12"); puts("${DONE_LINE}"); return 0; }\n`,
+    );
     execFileSync("aarch64-linux-gnu-gcc", ["-static", "-o", join(dir, "p"), join(dir, "p.c")]);
     probeBin = readFileSync(join(dir, "p"));
   });

@@ -11,11 +11,27 @@ const args = { path: "/var/cache/armgo/go.tgz", checksum: `sha256:${A}` };
 
 describe("checksum plan", () => {
   it.each<[string, object, string | RegExp]>([
-    ["match by hashing", { exists: true, sha256: A, hashed: "hash" }, "/var/cache/armgo/go.tgz has sha256 aaaaaaaaaaaa… (hash)"],
-    ["match by manifest", { exists: true, sha256: A, hashed: "manifest" }, "/var/cache/armgo/go.tgz has sha256 aaaaaaaaaaaa… (manifest)"],
-    ["mismatch", { exists: true, sha256: B, hashed: "hash" }, `/var/cache/armgo/go.tgz: sha256 mismatch: expected ${A}, actual ${B}`],
+    [
+      "match by hashing",
+      { exists: true, sha256: A, hashed: "hash" },
+      "/var/cache/armgo/go.tgz has sha256 aaaaaaaaaaaa… (hash)",
+    ],
+    [
+      "match by manifest",
+      { exists: true, sha256: A, hashed: "manifest" },
+      "/var/cache/armgo/go.tgz has sha256 aaaaaaaaaaaa… (manifest)",
+    ],
+    [
+      "mismatch",
+      { exists: true, sha256: B, hashed: "hash" },
+      `/var/cache/armgo/go.tgz: sha256 mismatch: expected ${A}, actual ${B}`,
+    ],
     ["missing", { exists: false, hashed: "none" }, `/var/cache/armgo/go.tgz: no such file (expected sha256 ${A})`],
-    ["no sha256sum", { exists: true, hashed: "none" }, "/var/cache/armgo/go.tgz: cannot hash, sha256sum is not installed"],
+    [
+      "no sha256sum",
+      { exists: true, hashed: "none" },
+      "/var/cache/armgo/go.tgz: cannot hash, sha256sum is not installed",
+    ],
   ])("%s", (_label, state, want) => {
     if (_label.startsWith("match")) {
       const plan = checksum.plan(state as never, args);
@@ -71,10 +87,18 @@ describe("checksum on a real host", () => {
     try {
       server.files.set("/go.tgz", "archive");
       const file = join(dir, "go.tgz");
-      await runModule(h, download, { url: `${server.url}/go.tgz`, dest: file, checksum: `sha256:${sha256("archive")}` });
+      await runModule(h, download, {
+        url: `${server.url}/go.tgz`,
+        dest: file,
+        checksum: `sha256:${sha256("archive")}`,
+      });
       const r = await runModule(h, checksum, { path: file, checksum: `sha256:${sha256("archive")}` });
       expect(r.state.hashed).toBe("manifest");
-      const full = await runModule(h, checksum, { path: file, checksum: `sha256:${sha256("archive")}`, verify: "full" });
+      const full = await runModule(h, checksum, {
+        path: file,
+        checksum: `sha256:${sha256("archive")}`,
+        verify: "full",
+      });
       expect(full.state.hashed).toBe("hash");
     } finally {
       await server.close();

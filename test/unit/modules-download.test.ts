@@ -6,7 +6,15 @@ import { download } from "../../src/modules/download/index.js";
 import { parseProbe } from "../../src/modules/download/probe.js";
 import { planDownload } from "../../src/modules/download/plan.js";
 import type { DownloadState } from "../../src/modules/download/types.js";
-import { fixtureServer, harness, runModule, sha256, tempDir, type FixtureServer, type Harness } from "./modules-helpers.js";
+import {
+  fixtureServer,
+  harness,
+  runModule,
+  sha256,
+  tempDir,
+  type FixtureServer,
+  type Harness,
+} from "./modules-helpers.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -16,16 +24,92 @@ const args = { url: "https://mirror.example/go.tgz", dest: "/var/cache/armgo/go.
 
 describe("download plan", () => {
   it.each<[string, DownloadState, object, string, unknown[]]>([
-    ["absent → fetch with curl", absent, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
-    ["absent, size known", absent, { size: 70 }, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (70 bytes)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
-    ["only wget", { ...absent, tools: { ...tools, curl: false } }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "wget", resumeFrom: 0 }]],
-    ["a .part to resume", { ...absent, partSize: 10 }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown, resuming at 10 bytes)", [{ action: "fetch", tool: "curl", resumeFrom: 10 }]],
-    ["wrong content → fetch", { ...absent, exists: true, sha256: B, hashed: "hash" }, {}, "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)", [{ action: "fetch", tool: "curl", resumeFrom: 0 }]],
-    ["controller mode", absent, { mode: "controller" }, "upload https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown) from the controller", [{ action: "upload" }]],
-    ["verified by manifest", { ...absent, exists: true, sha256: A, hashed: "manifest" }, {}, "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (manifest)", []],
-    ["verified by hashing", { ...absent, exists: true, sha256: A, hashed: "hash", mode: "644", owner: ["root", "0"], group: ["root", "0"] }, { file_mode: "0644", owner: "0:root" }, "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (hashed)", []],
-    ["mode differs", { ...absent, exists: true, sha256: A, hashed: "manifest", mode: "600", owner: ["root", "0"], group: ["root", "0"] }, { file_mode: "0644" }, "set mode/owner of /var/cache/armgo/go.tgz", [{ action: "attributes" }]],
-    ["owner differs", { ...absent, exists: true, sha256: A, hashed: "manifest", mode: "644", owner: ["root", "0"], group: ["root", "0"] }, { owner: "deploy" }, "set mode/owner of /var/cache/armgo/go.tgz", [{ action: "attributes" }]],
+    [
+      "absent → fetch with curl",
+      absent,
+      {},
+      "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)",
+      [{ action: "fetch", tool: "curl", resumeFrom: 0 }],
+    ],
+    [
+      "absent, size known",
+      absent,
+      { size: 70 },
+      "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (70 bytes)",
+      [{ action: "fetch", tool: "curl", resumeFrom: 0 }],
+    ],
+    [
+      "only wget",
+      { ...absent, tools: { ...tools, curl: false } },
+      {},
+      "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)",
+      [{ action: "fetch", tool: "wget", resumeFrom: 0 }],
+    ],
+    [
+      "a .part to resume",
+      { ...absent, partSize: 10 },
+      {},
+      "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown, resuming at 10 bytes)",
+      [{ action: "fetch", tool: "curl", resumeFrom: 10 }],
+    ],
+    [
+      "wrong content → fetch",
+      { ...absent, exists: true, sha256: B, hashed: "hash" },
+      {},
+      "download https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown)",
+      [{ action: "fetch", tool: "curl", resumeFrom: 0 }],
+    ],
+    [
+      "controller mode",
+      absent,
+      { mode: "controller" },
+      "upload https://mirror.example/go.tgz → /var/cache/armgo/go.tgz (size unknown) from the controller",
+      [{ action: "upload" }],
+    ],
+    [
+      "verified by manifest",
+      { ...absent, exists: true, sha256: A, hashed: "manifest" },
+      {},
+      "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (manifest)",
+      [],
+    ],
+    [
+      "verified by hashing",
+      { ...absent, exists: true, sha256: A, hashed: "hash", mode: "644", owner: ["root", "0"], group: ["root", "0"] },
+      { file_mode: "0644", owner: "0:root" },
+      "/var/cache/armgo/go.tgz already has sha256 aaaaaaaaaaaa… (hashed)",
+      [],
+    ],
+    [
+      "mode differs",
+      {
+        ...absent,
+        exists: true,
+        sha256: A,
+        hashed: "manifest",
+        mode: "600",
+        owner: ["root", "0"],
+        group: ["root", "0"],
+      },
+      { file_mode: "0644" },
+      "set mode/owner of /var/cache/armgo/go.tgz",
+      [{ action: "attributes" }],
+    ],
+    [
+      "owner differs",
+      {
+        ...absent,
+        exists: true,
+        sha256: A,
+        hashed: "manifest",
+        mode: "644",
+        owner: ["root", "0"],
+        group: ["root", "0"],
+      },
+      { owner: "deploy" },
+      "set mode/owner of /var/cache/armgo/go.tgz",
+      [{ action: "attributes" }],
+    ],
   ])("%s", (_label, state, extra, msg, steps) => {
     const plan = planDownload(state, { ...args, ...extra });
     expect(plan.msg).toBe(msg);
@@ -47,8 +131,22 @@ describe("download plan", () => {
 
 describe("download parse", () => {
   it.each<[string, Partial<DownloadState>]>([
-    ["exists=0\npart=123\ntool_curl=1\ntool_sha256sum=1\n", { exists: false, partSize: 123, tools: { curl: true, wget: false, sha256sum: true } }],
-    [`exists=1\nstat=5 1 2 3\nmanifest=5 1 2 3 ${A}\nsha256=${A}\nhashed=0\nattrs=644 root staff 0 50\n`, { exists: true, sha256: A, hashed: "manifest", size: 5, mode: "644", owner: ["root", "0"], group: ["staff", "50"] }],
+    [
+      "exists=0\npart=123\ntool_curl=1\ntool_sha256sum=1\n",
+      { exists: false, partSize: 123, tools: { curl: true, wget: false, sha256sum: true } },
+    ],
+    [
+      `exists=1\nstat=5 1 2 3\nmanifest=5 1 2 3 ${A}\nsha256=${A}\nhashed=0\nattrs=644 root staff 0 50\n`,
+      {
+        exists: true,
+        sha256: A,
+        hashed: "manifest",
+        size: 5,
+        mode: "644",
+        owner: ["root", "0"],
+        group: ["staff", "50"],
+      },
+    ],
     [`exists=1\nstat=5 1 2 3\nmanifest=\nsha256=${B}\nhashed=1\n`, { exists: true, sha256: B, hashed: "hash" }],
     ["exists=1\nstat=5 1 2 3\nhashed=none\n", { exists: true, hashed: "none" }],
     ["exists=dir\n", { exists: false, notFile: true }],
@@ -80,7 +178,12 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const dl = (extra: object = {}) => ({ url: `${server.url}/dl/go.tgz`, dest: join(dir, "cache", "go.tgz"), checksum: `sha256:${hex}`, ...extra });
+  const dl = (extra: object = {}) => ({
+    url: `${server.url}/dl/go.tgz`,
+    dest: join(dir, "cache", "go.tgz"),
+    checksum: `sha256:${hex}`,
+    ...extra,
+  });
 
   it("downloads, then a re-run is ok without fetching or re-hashing (manifest)", async () => {
     const first = await runModule(h, download, dl({ file_mode: "0640" }));
@@ -88,7 +191,9 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     expect(readFileSync(join(dir, "cache", "go.tgz")).equals(body)).toBe(true);
     expect(statSync(join(dir, "cache", "go.tgz")).mode & 0o777).toBe(0o640);
     expect(existsSync(join(dir, "cache", "go.tgz.part"))).toBe(false);
-    expect(readFileSync(join(dir, "cache", "go.tgz.armgo-sha256"), "utf8")).toMatch(new RegExp(`^300000 [\\d.]+ [\\d.]+ \\d+ ${hex}\\n$`));
+    expect(readFileSync(join(dir, "cache", "go.tgz.armgo-sha256"), "utf8")).toMatch(
+      new RegExp(`^300000 [\\d.]+ [\\d.]+ \\d+ ${hex}\\n$`),
+    );
 
     const again = await runModule(h, download, dl({ file_mode: "0640" }));
     expect(again.status).toBe("ok");
@@ -118,7 +223,11 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
 
   it("resolves sha256:URL in bare and GNU formats", async () => {
     for (const sums of ["go.tgz.sha256", "SHA256SUMS"]) {
-      const r = await runModule(h, download, dl({ checksum: `sha256:${server.url}/dl/${sums}`, dest: join(dir, sums, "go.tgz") }));
+      const r = await runModule(
+        h,
+        download,
+        dl({ checksum: `sha256:${server.url}/dl/${sums}`, dest: join(dir, sums, "go.tgz") }),
+      );
       expect(r.status).toBe("changed");
       expect(r.data.sha256).toBe(hex);
     }
@@ -136,7 +245,9 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     const dest = join(dir, "go.tgz");
     writeFileSync(dest, "previous content");
     const run = runModule(h, download, { url: `${server.url}/dl/bad.tgz`, dest, checksum: `sha256:${hex}` });
-    await expect(run).rejects.toThrow(`sha256 mismatch for ${server.url}/dl/bad.tgz: expected ${hex}, got ${sha256("not the archive")}`);
+    await expect(run).rejects.toThrow(
+      `sha256 mismatch for ${server.url}/dl/bad.tgz: expected ${hex}, got ${sha256("not the archive")}`,
+    );
     expect(readFileSync(dest, "utf8")).toBe("previous content");
     expect(existsSync(`${dest}.part`)).toBe(false);
     expect(existsSync(`${dest}.armgo-sha256`)).toBe(false);
@@ -155,7 +266,10 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     });
     server.stalls.clear();
     expect(r.status).toBe("changed");
-    expect(seen.find((t) => /^download [1-9]\d*\/300000 bytes$/.test(t)), seen.join("\n")).toBeDefined();
+    expect(
+      seen.find((t) => /^download [1-9]\d*\/300000 bytes$/.test(t)),
+      seen.join("\n"),
+    ).toBeDefined();
     expect(readFileSync(join(dir, "cache", "go.tgz")).equals(body)).toBe(true);
     // the watcher's lines are not taken for the script's own output
     expect(r.data).toMatchObject({ size: 300_000, sha256: hex });
@@ -203,7 +317,11 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
 
   it("hostile dest and url stay data", async () => {
     const dest = join(dir, "x$(touch pwned); 'q'", "go.tgz");
-    const r = await runModule(h, download, dl({ dest, url: `${server.url}/dl/go.tgz?$(touch${"$"}IFS/tmp/pwned-armgo)` }));
+    const r = await runModule(
+      h,
+      download,
+      dl({ dest, url: `${server.url}/dl/go.tgz?$(touch${"$"}IFS/tmp/pwned-armgo)` }),
+    );
     expect(r.status).toBe("changed");
     expect(readFileSync(dest).equals(body)).toBe(true);
     expect(existsSync(join(dir, "pwned"))).toBe(false);

@@ -23,7 +23,14 @@ describe("env-profile block", () => {
   it("renders GOROOT/bin before GOPATH/bin", () => expect(renderBlock(goArgs)).toBe(BLOCK));
 
   it("GOBIN replaces GOPATH/bin; extra path and env follow", () => {
-    const block = renderBlock({ name: "go", goroot: "/opt/go", gopath: "~/go", gobin: "/opt/bin", path: ["/opt/extra"], env: { GOPROXY: "off", CGO_ENABLED: 0 } });
+    const block = renderBlock({
+      name: "go",
+      goroot: "/opt/go",
+      gopath: "~/go",
+      gobin: "/opt/bin",
+      path: ["/opt/extra"],
+      env: { GOPROXY: "off", CGO_ENABLED: 0 },
+    });
     expect(block).toContain("export GOBIN=/opt/bin\nexport GOPROXY=off\nexport CGO_ENABLED=0\n");
     expect(block).not.toContain('"$HOME"/go/bin');
   });
@@ -35,16 +42,27 @@ describe("env-profile block", () => {
     ["replace in place", `a\n# BEGIN armgo go\nold\n# END armgo go\nb\n`, BLOCK, `a\n${BLOCK}b\n`],
     ["remove", `a\n${BLOCK}b\n`, undefined, "a\nb\n"],
     ["remove when absent", "a\n", undefined, "a\n"],
-    ["other blocks untouched", `# BEGIN armgo other\nx\n# END armgo other\n`, undefined, `# BEGIN armgo other\nx\n# END armgo other\n`],
+    [
+      "other blocks untouched",
+      `# BEGIN armgo other\nx\n# END armgo other\n`,
+      undefined,
+      `# BEGIN armgo other\nx\n# END armgo other\n`,
+    ],
   ])("%s", (_label, text, block, want) => expect(editText(text, "go", block, "f")).toBe(want));
 
-  it("refuses a BEGIN without END", () => expect(() => editText("# BEGIN armgo go\nx\n", "go", BLOCK, "/f")).toThrow(/has no '# END armgo go' line/));
+  it("refuses a BEGIN without END", () =>
+    expect(() => editText("# BEGIN armgo go\nx\n", "go", BLOCK, "/f")).toThrow(/has no '# END armgo go' line/));
 });
 
 describe("env-profile files and plan", () => {
   it.each<[string, object, object, string[][]]>([
     ["system", {}, {}, [["/etc/profile.d/go.sh"]]],
-    ["user bash", { scope: "user" }, { shell: "/bin/bash" }, [["/home/d/.bash_profile", "/home/d/.bash_login", "/home/d/.profile"], ["/home/d/.bashrc"]]],
+    [
+      "user bash",
+      { scope: "user" },
+      { shell: "/bin/bash" },
+      [["/home/d/.bash_profile", "/home/d/.bash_login", "/home/d/.profile"], ["/home/d/.bashrc"]],
+    ],
     ["user zsh", { scope: "user" }, { shell: "/usr/bin/zsh" }, [["/home/d/.zprofile"], ["/home/d/.zshrc"]]],
     ["user sh", { scope: "user" }, { shell: "/bin/dash" }, [["/home/d/.profile"]]],
     ["files override", { files: ["~/.config/go.sh", "/etc/x"] }, {}, [["/home/d/.config/go.sh"], ["/etc/x"]]],
@@ -53,12 +71,51 @@ describe("env-profile files and plan", () => {
   });
 
   it.each<[string, Array<{ path: string; content?: string }>, object, string, unknown[]]>([
-    ["new system file", [{ path: "/etc/profile.d/go.sh" }], {}, "write block go in /etc/profile.d/go.sh", [{ path: "/etc/profile.d/go.sh", content: BLOCK }]],
-    ["up to date", [{ path: "/etc/profile.d/go.sh", content: BLOCK }], {}, "block go up to date in /etc/profile.d/go.sh", []],
-    ["one of two user files", [{ path: "/h/.profile", content: BLOCK }, { path: "/h/.bashrc", content: "x\n" }], { scope: "user" }, "write block go in /h/.bashrc", [{ path: "/h/.bashrc", content: `x\n${BLOCK}` }]],
-    ["absent: system file goes", [{ path: "/etc/profile.d/go.sh", content: BLOCK }], { state: "absent" }, "remove block go from /etc/profile.d/go.sh", [{ path: "/etc/profile.d/go.sh", content: null }]],
-    ["absent: user file keeps the rest", [{ path: "/h/.profile", content: `x\n${BLOCK}` }, { path: "/h/.bashrc" }], { state: "absent", scope: "user" }, "remove block go from /h/.profile", [{ path: "/h/.profile", content: "x\n" }]],
-    ["absent and already gone", [{ path: "/etc/profile.d/go.sh" }], { state: "absent" }, "no block go in /etc/profile.d/go.sh", []],
+    [
+      "new system file",
+      [{ path: "/etc/profile.d/go.sh" }],
+      {},
+      "write block go in /etc/profile.d/go.sh",
+      [{ path: "/etc/profile.d/go.sh", content: BLOCK }],
+    ],
+    [
+      "up to date",
+      [{ path: "/etc/profile.d/go.sh", content: BLOCK }],
+      {},
+      "block go up to date in /etc/profile.d/go.sh",
+      [],
+    ],
+    [
+      "one of two user files",
+      [
+        { path: "/h/.profile", content: BLOCK },
+        { path: "/h/.bashrc", content: "x\n" },
+      ],
+      { scope: "user" },
+      "write block go in /h/.bashrc",
+      [{ path: "/h/.bashrc", content: `x\n${BLOCK}` }],
+    ],
+    [
+      "absent: system file goes",
+      [{ path: "/etc/profile.d/go.sh", content: BLOCK }],
+      { state: "absent" },
+      "remove block go from /etc/profile.d/go.sh",
+      [{ path: "/etc/profile.d/go.sh", content: null }],
+    ],
+    [
+      "absent: user file keeps the rest",
+      [{ path: "/h/.profile", content: `x\n${BLOCK}` }, { path: "/h/.bashrc" }],
+      { state: "absent", scope: "user" },
+      "remove block go from /h/.profile",
+      [{ path: "/h/.profile", content: "x\n" }],
+    ],
+    [
+      "absent and already gone",
+      [{ path: "/etc/profile.d/go.sh" }],
+      { state: "absent" },
+      "no block go in /etc/profile.d/go.sh",
+      [],
+    ],
   ])("%s", (_label, files, extra, msg, steps) => {
     const plan = planProfile(files, { ...goArgs, ...extra });
     expect(plan.msg).toBe(msg);
@@ -67,12 +124,20 @@ describe("env-profile files and plan", () => {
 
   it("diff shows the files before and after", () => {
     const plan = planProfile([{ path: "/h/.profile", content: "x\n" }], goArgs);
-    expect(plan.diff).toEqual({ before: "==> /h/.profile <==\nx\n", after: `==> /h/.profile <==\nx\n${BLOCK}`, beforeHeader: "/h/.profile", afterHeader: "/h/.profile" });
+    expect(plan.diff).toEqual({
+      before: "==> /h/.profile <==\nx\n",
+      after: `==> /h/.profile <==\nx\n${BLOCK}`,
+      beforeHeader: "/h/.profile",
+      afterHeader: "/h/.profile",
+    });
   });
 
   it("parses the probe's files", () => {
     const b64 = Buffer.from("é\n").toString("base64");
-    expect(parseFiles(`@file /a\n@present\n${b64}\n@end\n@file /b c\n@end\n`)).toEqual([{ path: "/a", content: "é\n" }, { path: "/b c" }]);
+    expect(parseFiles(`@file /a\n@present\n${b64}\n@end\n@file /b c\n@end\n`)).toEqual([
+      { path: "/a", content: "é\n" },
+      { path: "/b c" },
+    ]);
   });
 });
 
@@ -88,7 +153,10 @@ describe("env-profile on a real host (sh)", () => {
     rmSync(home, { recursive: true, force: true });
   });
   const source = (file: string, times: number, extra = "") =>
-    execFileSync("sh", ["-c", `${`. "$F"; `.repeat(times)}${extra}`], { env: { PATH: "/usr/bin:/bin", HOME: home, F: file }, encoding: "utf8" });
+    execFileSync("sh", ["-c", `${`. "$F"; `.repeat(times)}${extra}`], {
+      env: { PATH: "/usr/bin:/bin", HOME: home, F: file },
+      encoding: "utf8",
+    });
 
   it("creates, is idempotent, keeps the rest and mode, and removes", async () => {
     const profile = join(home, ".profile");
@@ -112,7 +180,14 @@ describe("env-profile on a real host (sh)", () => {
 
   it("sourcing twice does not duplicate PATH entries, and the order is GOROOT, GOBIN, extra", async () => {
     const file = join(home, "go.sh");
-    await runModule(h, envProfile, { name: "go", files: [file], goroot: "/usr/local/go", gopath: "$HOME/go", gobin: "$HOME/bin", path: ["/opt/x"] });
+    await runModule(h, envProfile, {
+      name: "go",
+      files: [file],
+      goroot: "/usr/local/go",
+      gopath: "$HOME/go",
+      gobin: "$HOME/bin",
+      path: ["/opt/x"],
+    });
     expect(source(file, 2, 'echo "$PATH"').trim()).toBe(`/usr/local/go/bin:${home}/bin:/opt/x:/usr/bin:/bin`);
     expect(source(file, 1, 'echo "$GOPATH"').trim()).toBe(`${home}/go`);
   });
@@ -120,7 +195,13 @@ describe("env-profile on a real host (sh)", () => {
   it("a hostile value stays data when sourced", async () => {
     const file = join(home, "go.sh");
     const hostile = `-x $(touch ${home}/pwned1) \`touch ${home}/pwned2\` '; touch ${home}/pwned3; '\n"$HOME"`;
-    await runModule(h, envProfile, { name: "go", files: [file], goroot: "/usr/local/go", env: { GOFLAGS: hostile }, path: ["/opt/$(touch pwned4)"] });
+    await runModule(h, envProfile, {
+      name: "go",
+      files: [file],
+      goroot: "/usr/local/go",
+      env: { GOFLAGS: hostile },
+      path: ["/opt/$(touch pwned4)"],
+    });
     expect(source(file, 2, 'printf %s "$GOFLAGS"')).toBe(hostile);
     expect(source(file, 1, 'echo "$PATH"').trim()).toBe("/usr/local/go/bin:/opt/$(touch pwned4):/usr/bin:/bin");
     for (const n of [1, 2, 3]) expect(existsSync(join(home, `pwned${n}`))).toBe(false);

@@ -1,5 +1,16 @@
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,22 +20,151 @@ import { planExtract } from "../../src/modules/extract/plan.js";
 import type { ExtractState } from "../../src/modules/extract/types.js";
 import { goArchive, harness, makeTarGz, runModule, tempDir, type Harness, type TarEntry } from "./modules-helpers.js";
 
-const args = { src: "/var/cache/armgo/go1.22.12.linux-arm64.tar.gz", dest: "/usr/local", version_file: "go/VERSION", version: "go1.22.12" };
+const args = {
+  src: "/var/cache/armgo/go1.22.12.linux-arm64.tar.gz",
+  dest: "/usr/local",
+  version_file: "go/VERSION",
+  version: "go1.22.12",
+};
 const fresh: ExtractState = { target: "absent", trees: [], stale: [], creates: false, src: true, tar: "gnu" };
 
 describe("extract plan", () => {
   it.each<[string, ExtractState, object, string, unknown[]]>([
-    ["fresh host", fresh, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: absent → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
-    ["already active", { ...fresh, target: "link", link: "go-1.22.12", installed: "go1.22.12", trees: [{ name: "go-1.22.12", version: "go1.22.12" }] }, {}, "go1.22.12 already at /usr/local/go", []],
-    ["manual install of the wanted version", { ...fresh, target: "dir", installed: "go1.22.12" }, {}, "go1.22.12 already at /usr/local/go", []],
-    ["upgrade", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", trees: [{ name: "go-1.21.6", version: "go1.21.6" }] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
-    ["downgrade to a kept tree: no extraction", { ...fresh, target: "link", link: "go-1.23.0", installed: "go1.23.0", trees: [{ name: "go-1.22.12", version: "go1.22.12" }, { name: "go-1.23.0", version: "go1.23.0" }] }, {}, "switch to kept go-1.22.12, /usr/local/go: go1.23.0 → go1.22.12", [{ action: "switch", to: "go-1.22.12" }]],
-    ["migrate a manual install", { ...fresh, target: "dir", installed: "go1.21.0" }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.0 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0" }]],
-    ["migrate when the name is taken", { ...fresh, target: "dir", installed: "go1.21.0", trees: [{ name: "go-1.21.0", version: "go1.21.0" }] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.0 → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0-previous" }]],
-    ["keep_previous: false prunes", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", trees: [{ name: "go-1.21.6", version: "go1.21.6" }, { name: "go-1.20.1", version: "go1.20.1" }] }, { keep_previous: false }, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12; remove go-1.21.6, go-1.20.1", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }, { action: "prune", names: ["go-1.21.6", "go-1.20.1"] }]],
-    ["keep_previous: false when already active", { ...fresh, target: "link", link: "go-1.22.12", installed: "go1.22.12", trees: [{ name: "go-1.22.12", version: "go1.22.12" }, { name: "go-1.21.6", version: "go1.21.6" }] }, { keep_previous: false }, "remove go-1.21.6 (go1.22.12 already at /usr/local/go)", [{ action: "prune", names: ["go-1.21.6"] }]],
-    ["leftovers of a killed run", { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", stale: [".armgo-extract-0a1b"] }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12; remove leftovers .armgo-extract-0a1b", [{ action: "clean" }, { action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
-    ["check mode before the download", { ...fresh, src: false }, {}, "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (archive not on the host yet), /usr/local/go: absent → go1.22.12", [{ action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }]],
+    [
+      "fresh host",
+      fresh,
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: absent → go1.22.12",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12" },
+      ],
+    ],
+    [
+      "already active",
+      {
+        ...fresh,
+        target: "link",
+        link: "go-1.22.12",
+        installed: "go1.22.12",
+        trees: [{ name: "go-1.22.12", version: "go1.22.12" }],
+      },
+      {},
+      "go1.22.12 already at /usr/local/go",
+      [],
+    ],
+    [
+      "manual install of the wanted version",
+      { ...fresh, target: "dir", installed: "go1.22.12" },
+      {},
+      "go1.22.12 already at /usr/local/go",
+      [],
+    ],
+    [
+      "upgrade",
+      {
+        ...fresh,
+        target: "link",
+        link: "go-1.21.6",
+        installed: "go1.21.6",
+        trees: [{ name: "go-1.21.6", version: "go1.21.6" }],
+      },
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12" },
+      ],
+    ],
+    [
+      "downgrade to a kept tree: no extraction",
+      {
+        ...fresh,
+        target: "link",
+        link: "go-1.23.0",
+        installed: "go1.23.0",
+        trees: [
+          { name: "go-1.22.12", version: "go1.22.12" },
+          { name: "go-1.23.0", version: "go1.23.0" },
+        ],
+      },
+      {},
+      "switch to kept go-1.22.12, /usr/local/go: go1.23.0 → go1.22.12",
+      [{ action: "switch", to: "go-1.22.12" }],
+    ],
+    [
+      "migrate a manual install",
+      { ...fresh, target: "dir", installed: "go1.21.0" },
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.0 → go1.22.12",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0" },
+      ],
+    ],
+    [
+      "migrate when the name is taken",
+      { ...fresh, target: "dir", installed: "go1.21.0", trees: [{ name: "go-1.21.0", version: "go1.21.0" }] },
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.0 → go1.22.12",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12", migrate: "go-1.21.0-previous" },
+      ],
+    ],
+    [
+      "keep_previous: false prunes",
+      {
+        ...fresh,
+        target: "link",
+        link: "go-1.21.6",
+        installed: "go1.21.6",
+        trees: [
+          { name: "go-1.21.6", version: "go1.21.6" },
+          { name: "go-1.20.1", version: "go1.20.1" },
+        ],
+      },
+      { keep_previous: false },
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12; remove go-1.21.6, go-1.20.1",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12" },
+        { action: "prune", names: ["go-1.21.6", "go-1.20.1"] },
+      ],
+    ],
+    [
+      "keep_previous: false when already active",
+      {
+        ...fresh,
+        target: "link",
+        link: "go-1.22.12",
+        installed: "go1.22.12",
+        trees: [
+          { name: "go-1.22.12", version: "go1.22.12" },
+          { name: "go-1.21.6", version: "go1.21.6" },
+        ],
+      },
+      { keep_previous: false },
+      "remove go-1.21.6 (go1.22.12 already at /usr/local/go)",
+      [{ action: "prune", names: ["go-1.21.6"] }],
+    ],
+    [
+      "leftovers of a killed run",
+      { ...fresh, target: "link", link: "go-1.21.6", installed: "go1.21.6", stale: [".armgo-extract-0a1b"] },
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (entries checked while unpacking), /usr/local/go: go1.21.6 → go1.22.12; remove leftovers .armgo-extract-0a1b",
+      [{ action: "clean" }, { action: "extract", into: "go-1.22.12" }, { action: "switch", to: "go-1.22.12" }],
+    ],
+    [
+      "check mode before the download",
+      { ...fresh, src: false },
+      {},
+      "extract /var/cache/armgo/go1.22.12.linux-arm64.tar.gz into go-1.22.12 (archive not on the host yet), /usr/local/go: absent → go1.22.12",
+      [
+        { action: "extract", into: "go-1.22.12" },
+        { action: "switch", to: "go-1.22.12" },
+      ],
+    ],
   ])("%s", (_label, state, extra, msg, steps) => {
     const plan = planExtract(state, { ...args, ...extra });
     expect(plan.msg).toBe(msg);
@@ -32,7 +172,10 @@ describe("extract plan", () => {
   });
 
   it("diff shows old → new version", () => {
-    expect(planExtract({ ...fresh, target: "link", installed: "go1.21.6" }, args).diff).toMatchObject({ before: "go1.21.6", after: "go1.22.12" });
+    expect(planExtract({ ...fresh, target: "link", installed: "go1.21.6" }, args).diff).toMatchObject({
+      before: "go1.21.6",
+      after: "go1.22.12",
+    });
   });
 
   it.each<[string, ExtractState, RegExp]>([
@@ -43,7 +186,13 @@ describe("extract plan", () => {
 
   it.each<[string, ExtractState, object, string, unknown[]]>([
     ["creates exists", { ...fresh, creates: true }, { creates: "/opt/tool/bin/tool" }, "/opt/tool/bin/tool exists", []],
-    ["creates missing", fresh, { creates: "/opt/tool/bin/tool" }, "extract /x.tgz into /opt (entries checked while unpacking)", [{ action: "unpack" }]],
+    [
+      "creates missing",
+      fresh,
+      { creates: "/opt/tool/bin/tool" },
+      "extract /x.tgz into /opt (entries checked while unpacking)",
+      [{ action: "unpack" }],
+    ],
   ])("without version: %s", (_label, state, extra, msg, steps) => {
     const plan = planExtract(state, { src: "/x.tgz", dest: "/opt", ...extra });
     expect(plan.msg).toBe(msg);
@@ -68,14 +217,20 @@ describe("extract parse", () => {
       target: "link",
       link: "go-1.21.6",
       installed: "go1.21.6",
-      trees: [{ name: "go-1.21.6", version: "go1.21.6" }, { name: "go-1.20.1", version: "go1.20.1" }],
+      trees: [
+        { name: "go-1.21.6", version: "go1.21.6" },
+        { name: "go-1.20.1", version: "go1.20.1" },
+      ],
       stale: [".armgo-extract-ab12"],
       src: true,
       tar: "gnu",
     });
   });
 
-  it.each([["tar=other", "other"], ["", "none"]])("tar: %j is %s", (line, tar) => {
+  it.each([
+    ["tar=other", "other"],
+    ["", "none"],
+  ])("tar: %j is %s", (line, tar) => {
     expect(parseProbe({ stdout: `target=absent\n${line}\n`, stderr: "", code: 0 }).tar).toBe(tar);
   });
 });
@@ -163,16 +318,44 @@ describe("extract on a real host (sh, tar)", () => {
     ["symlink to an absolute path", [link("go/l", "/etc")], "symlink to an absolute path: go/l"],
     ["outside symlink", [link("go/escape", "../../../../etc")], "symlink pointing outside: go/escape"],
     ["symlink out of the tree into a sibling", [link("go/l", "../other")], "symlink pointing outside: go/l"],
-    ["chained symlinks escaping only physically", [link("go/a", "."), link("go/b", "a/../..")], "symlink pointing outside: go/b"],
-    ["a file written through a symlink that points out", [link("go/l", "../.."), file("go/l/evil")], "symlink pointing outside: go/l"],
-    ["target escaping through another link", [link("go/l", "."), link("go/m", "l/.."), file("go/m/evil")], "symlink pointing outside: go/m"],
+    [
+      "chained symlinks escaping only physically",
+      [link("go/a", "."), link("go/b", "a/../..")],
+      "symlink pointing outside: go/b",
+    ],
+    [
+      "a file written through a symlink that points out",
+      [link("go/l", "../.."), file("go/l/evil")],
+      "symlink pointing outside: go/l",
+    ],
+    [
+      "target escaping through another link",
+      [link("go/l", "."), link("go/m", "l/.."), file("go/m/evil")],
+      "symlink pointing outside: go/m",
+    ],
     ["hardlink outside the tree", [hard("go/h", "etc/passwd")], "hardlink to outside: go/h"],
-    ["hardlink with dot-dot to a file beside the tree", [hard("go/h", "go/../../hl-target")], "hardlink to outside: go/h"],
+    [
+      "hardlink with dot-dot to a file beside the tree",
+      [hard("go/h", "go/../../hl-target")],
+      "hardlink to outside: go/h",
+    ],
     ["absolute hardlink", [hard("go/h", "/etc/hostname")], "hardlink to outside: go/h"],
-    ["hardlink through a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l/hl-target")], "symlink pointing outside: go/l"],
-    ["hardlink to a symlink that points out", [link("go/l", "../.."), hard("go/h", "go/l")], "symlink pointing outside: go/"],
+    [
+      "hardlink through a symlink that points out",
+      [link("go/l", "../.."), hard("go/h", "go/l/hl-target")],
+      "symlink pointing outside: go/l",
+    ],
+    [
+      "hardlink to a symlink that points out",
+      [link("go/l", "../.."), hard("go/h", "go/l")],
+      "symlink pointing outside: go/",
+    ],
     ["fifo", [{ type: "fifo", name: "go/p" }], "device or fifo: go/p"],
-    ["setuid file (tar keeps the bit as root)", [{ type: "file", name: "go/bin/su", content: "x", mode: 0o4755 }], "setuid or setgid file: go/bin/su"],
+    [
+      "setuid file (tar keeps the bit as root)",
+      [{ type: "file", name: "go/bin/su", content: "x", mode: 0o4755 }],
+      "setuid or setgid file: go/bin/su",
+    ],
     ["setgid file", [{ type: "file", name: "go/sg", content: "x", mode: 0o2755 }], "setuid or setgid file: go/sg"],
     ["symlink inside", [link("go/a/l", "../b")], undefined],
     ["hardlink inside", [hard("go/h", "go/VERSION")], undefined],
@@ -216,9 +399,9 @@ describe("extract on a real host (sh, tar)", () => {
     await run("go1.21.6");
     const src = join(dir, "cut.tar.gz");
     writeFileSync(src, goArchive("go1.22.12").subarray(0, 100));
-    await expect(runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" })).rejects.toThrow(
-      `extracting ${src} failed: gzip: stdin: unexpected end of file`,
-    );
+    await expect(
+      runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" }),
+    ).rejects.toThrow(`extracting ${src} failed: gzip: stdin: unexpected end of file`);
     expect(active()).toBe("go1.21.6");
     expect(listing()).toEqual(["go", "go-1.21.6"]);
   });
@@ -247,7 +430,10 @@ describe("extract on a real host (sh, tar)", () => {
     const left = join(dest, ".armgo-extract-live01");
     mkdirSync(left);
     // What sshd leaves running after the controller died: a script still writing into its temp tree.
-    const orphan = spawn("/bin/sh", ["-c", `while :; do mkdir -p '${left}/go/again'; sleep 0.05; done`], { detached: true, stdio: "ignore" });
+    const orphan = spawn("/bin/sh", ["-c", `while :; do mkdir -p '${left}/go/again'; sleep 0.05; done`], {
+      detached: true,
+      stdio: "ignore",
+    });
     const exited = new Promise((res) => orphan.once("exit", (_c, sig) => res(sig)));
     const r = await run("go1.22.12");
     expect(r.status).toBe("changed");
@@ -268,7 +454,12 @@ describe("extract on a real host (sh, tar)", () => {
     await run("go1.21.6");
     const big = join(dir, "big.tar.gz");
     // ~40 MB of incompressible payload: tar runs long enough to be killed mid-way.
-    writeFileSync(big, goArchive("go1.22.12", [{ type: "file", name: "go/pkg/big", content: randomBytes(30_000_000).toString("base64") }]));
+    writeFileSync(
+      big,
+      goArchive("go1.22.12", [
+        { type: "file", name: "go/pkg/big", content: randomBytes(30_000_000).toString("base64") },
+      ]),
+    );
     const a = { src: big, dest, version_file: "go/VERSION", version: "go1.22.12" };
     await expect(runModule(h, extract, a, { killAfterMs: 150 })).rejects.toThrow(/failed \(exit -1\)/);
     expect(active()).toBe("go1.21.6");
@@ -283,16 +474,22 @@ describe("extract on a real host (sh, tar)", () => {
     await run("go1.21.6");
     const src = join(dir, "mislabelled.tar.gz");
     writeFileSync(src, goArchive("go1.22.11"));
-    await expect(runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" })).rejects.toThrow(
-      `${src} holds go1.22.11, not go1.22.12`,
-    );
+    await expect(
+      runModule(h, extract, { src, dest, version_file: "go/VERSION", version: "go1.22.12" }),
+    ).rejects.toThrow(`${src} holds go1.22.11, not go1.22.12`);
     expect(active()).toBe("go1.21.6");
     expect(listing()).toEqual(["go", "go-1.21.6"]);
   });
 
   it("without version: unpacks into dest guarded by creates", async () => {
     const src = join(dir, "tool.tar.gz");
-    writeFileSync(src, makeTarGz([{ type: "dir", name: "tool/" }, { type: "file", name: "tool/bin/tool", content: "v2" }]));
+    writeFileSync(
+      src,
+      makeTarGz([
+        { type: "dir", name: "tool/" },
+        { type: "file", name: "tool/bin/tool", content: "v2" },
+      ]),
+    );
     mkdirSync(join(dest, "tool"), { recursive: true });
     writeFileSync(join(dest, "tool", "old"), "v1");
     const a = { src, dest, creates: join(dest, "tool", "bin", "tool") };

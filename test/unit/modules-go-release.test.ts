@@ -9,14 +9,22 @@ const file = (version: string, os: string, arch: string, kind = "archive") => ({
   os,
   arch,
   version,
-  sha256: (version + os + arch).replace(/[^0-9a-f]/g, "a").padEnd(64, "0").slice(0, 64),
+  sha256: (version + os + arch)
+    .replace(/[^0-9a-f]/g, "a")
+    .padEnd(64, "0")
+    .slice(0, 64),
   size: 1000 + version.length,
   kind,
 });
 const release = (version: string, stable = true) => ({
   version,
   stable,
-  files: [file(version, "linux", "arm64"), file(version, "linux", "amd64"), file(version, "darwin", "arm64", "installer"), { ...file(version, "", ""), kind: "source" }],
+  files: [
+    file(version, "linux", "arm64"),
+    file(version, "linux", "amd64"),
+    file(version, "darwin", "arm64", "installer"),
+    { ...file(version, "", ""), kind: "source" },
+  ],
 });
 // Unsorted on purpose: the feed's order is not relied on.
 const FEED = [
@@ -59,12 +67,16 @@ describe("selectRelease", () => {
 describe("selectArchive", () => {
   it("picks the archive for os/arch, never the installer or source", () => {
     expect(selectArchive(release("go1.22.12"), "linux", "arm64").filename).toBe("go1.22.12.linux-arm64.tar.gz");
-    expect(() => selectArchive(release("go1.22.12"), "darwin", "arm64")).toThrow("go1.22.12 has no archive for darwin/arm64");
+    expect(() => selectArchive(release("go1.22.12"), "darwin", "arm64")).toThrow(
+      "go1.22.12 has no archive for darwin/arm64",
+    );
   });
 });
 
 describe("parseFeed", () => {
-  it.each(["<html>", "{}", '[{"version":1}]'])("refuses %s", (text) => expect(() => parseFeed(text, "u")).toThrow(/feed u/));
+  it.each(["<html>", "{}", '[{"version":1}]'])("refuses %s", (text) =>
+    expect(() => parseFeed(text, "u")).toThrow(/feed u/),
+  );
 });
 
 describe("go-release module", () => {
@@ -78,16 +90,36 @@ describe("go-release module", () => {
   });
 
   it.each([
-    ["https://mirror.example/dl/", { version: "1.22" }, "https://mirror.example/dl/go1.22.12.linux-arm64.tar.gz", "arm64"],
-    ["https://mirror.example/dl", { version: "go1.22.12", arch: "amd64" }, "https://mirror.example/dl/go1.22.12.linux-amd64.tar.gz", "amd64"],
+    [
+      "https://mirror.example/dl/",
+      { version: "1.22" },
+      "https://mirror.example/dl/go1.22.12.linux-arm64.tar.gz",
+      "arm64",
+    ],
+    [
+      "https://mirror.example/dl",
+      { version: "go1.22.12", arch: "amd64" },
+      "https://mirror.example/dl/go1.22.12.linux-amd64.tar.gz",
+      "amd64",
+    ],
   ])("base_url %s", async (base_url, extra, url, arch) => {
     const fetched: string[] = [];
-    const args = await goRelease.resolve!({ feed: "https://mirror.example/feed", base_url, ...extra }, { host: "h", facts: localFacts(), controller: controller(fetched), fleet: localFleet({}) });
+    const args = await goRelease.resolve!(
+      { feed: "https://mirror.example/feed", base_url, ...extra },
+      { host: "h", facts: localFacts(), controller: controller(fetched), fleet: localFleet({}) },
+    );
     expect(goRelease.probe(args, localFacts())).toBe("");
     const plan = goRelease.plan(goRelease.parse({ stdout: "", stderr: "", code: 0 }, args), args);
     expect(plan.steps).toEqual([]);
     expect(plan.msg).toBe(`go1.22.12 linux/${arch} → go1.22.12.linux-${arch}.tar.gz`);
-    expect(plan.data).toMatchObject({ version: "go1.22.12", filename: `go1.22.12.linux-${arch}.tar.gz`, url, os: "linux", arch, size: 1009 });
+    expect(plan.data).toMatchObject({
+      version: "go1.22.12",
+      filename: `go1.22.12.linux-${arch}.tar.gz`,
+      url,
+      os: "linux",
+      arch,
+      size: 1009,
+    });
     expect(plan.data!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(fetched).toEqual(["https://mirror.example/feed"]);
   });

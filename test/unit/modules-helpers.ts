@@ -171,7 +171,8 @@ export async function runModule<A, S, St>(
     progress: opts.progress ?? (() => undefined),
   };
   // as engine/attempt.ts runs it: a change outside check mode, a checks-only module's checks always
-  const done = (changes(module, plan) && !opts.check) || checks(module, plan) ? await module.apply(ctx, args, plan) : {};
+  const done =
+    (changes(module, plan) && !opts.check) || checks(module, plan) ? await module.apply(ctx, args, plan) : {};
   msg = done.msg ?? msg;
   data = { ...data, ...done.data };
   return { args, probe, state, plan, status: changes(module, plan) ? "changed" : "ok", msg, data };
@@ -191,7 +192,11 @@ export function makeTarGz(entries: TarEntry[]): Buffer {
     const put = (s: string, off: number, len: number) => h.write(s.slice(0, len), off, "utf8");
     const oct = (n: number, off: number, len: number) => put(n.toString(8).padStart(len - 1, "0") + "\0", off, len);
     put(e.name, 0, 100);
-    oct(e.type === "file" && e.mode !== undefined ? e.mode : e.type === "dir" || e.name.includes("/bin/") ? 0o755 : 0o644, 100, 8);
+    oct(
+      e.type === "file" && e.mode !== undefined ? e.mode : e.type === "dir" || e.name.includes("/bin/") ? 0o755 : 0o644,
+      100,
+      8,
+    );
     oct(0, 108, 8);
     oct(0, 116, 8);
     oct(body.length, 124, 12);

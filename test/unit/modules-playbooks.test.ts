@@ -12,38 +12,102 @@ import { loadPlaybook } from "../../src/load/playbook.js";
 import { validator } from "../../src/load/schema.js";
 import { loadModule } from "../../src/modules/index.js";
 import { render } from "../../src/template/render.js";
-import { fixtureServer, goArchive, harness, localFacts, runModule, sha256, tempDir, type FixtureServer } from "./modules-helpers.js";
+import {
+  fixtureServer,
+  goArchive,
+  harness,
+  localFacts,
+  runModule,
+  sha256,
+  tempDir,
+  type FixtureServer,
+} from "./modules-helpers.js";
 
 /** A task's args as a run renders them: role defaults < inventory < play vars < role vars, then facts and registered results. */
-const argsOf = (play: Play, t: Task, inventory: Record<string, unknown>, facts: Facts, registered: Record<string, unknown>): unknown =>
-  render(t.args, lazyVars([play.defaults, inventory, play.vars, t.vars, { facts, ...registered }]));
+const argsOf = (
+  play: Play,
+  t: Task,
+  inventory: Record<string, unknown>,
+  facts: Facts,
+  registered: Record<string, unknown>,
+): unknown => render(t.args, lazyVars([play.defaults, inventory, play.vars, t.vars, { facts, ...registered }]));
 
 describe("shipped files", () => {
   it.each(["playbooks/site.yaml", "playbooks/user-go.yaml", "playbooks/cross-build.yaml"])("%s loads", (file) => {
     expect(() => loadPlaybook(file)).not.toThrow();
   });
-  const go = { url: "https://m/go1.22.12.linux-arm64.tar.gz", filename: "go1.22.12.linux-arm64.tar.gz", sha256: "a".repeat(64), size: 1, version: "go1.22.12" };
+  const go = {
+    url: "https://m/go1.22.12.linux-arm64.tar.gz",
+    filename: "go1.22.12.linux-arm64.tar.gz",
+    sha256: "a".repeat(64),
+    size: 1,
+    version: "go1.22.12",
+  };
   it.each([
-    ["playbooks/site.yaml", true, { cache: "/var/cache/armgo", dest: "/usr/local", keep_previous: true, scope: "system" }],
-    ["playbooks/user-go.yaml", false, { cache: "/home/deploy/.cache/armgo", dest: "/home/deploy/sdk", keep_previous: false, scope: "user" }],
+    [
+      "playbooks/site.yaml",
+      true,
+      { cache: "/var/cache/armgo", dest: "/usr/local", keep_previous: true, scope: "system" },
+    ],
+    [
+      "playbooks/user-go.yaml",
+      false,
+      { cache: "/home/deploy/.cache/armgo", dest: "/home/deploy/sdk", keep_previous: false, scope: "user" },
+    ],
   ])("%s is the go role's six tasks with become %s and %j", (file, become, want) => {
     const play = loadPlaybook(file).plays[0]!;
     expect(play.become).toBe(become);
-    expect(play.tasks.map((t) => t.module)).toEqual(["go-release", "download", "checksum", "extract", "env-profile", "command"]);
-    const args = new Map(play.tasks.map((t) => [t.module, argsOf(play, t, { go_mirror: "https://m" }, localFacts({ home: "/home/deploy" }), { go })]));
+    expect(play.tasks.map((t) => t.module)).toEqual([
+      "go-release",
+      "download",
+      "checksum",
+      "extract",
+      "env-profile",
+      "command",
+    ]);
+    const args = new Map(
+      play.tasks.map((t) => [
+        t.module,
+        argsOf(play, t, { go_mirror: "https://m" }, localFacts({ home: "/home/deploy" }), { go }),
+      ]),
+    );
     expect(args.get("go-release")).toEqual({ version: "1.22.12", feed: "https://m/feed.json", base_url: "https://m" });
-    expect(args.get("download")).toMatchObject({ url: go.url, dest: `${want.cache}/${go.filename}`, checksum: `sha256:${go.sha256}`, size: 1 });
+    expect(args.get("download")).toMatchObject({
+      url: go.url,
+      dest: `${want.cache}/${go.filename}`,
+      checksum: `sha256:${go.sha256}`,
+      size: 1,
+    });
     expect(args.get("checksum")).toEqual({ path: `${want.cache}/${go.filename}`, checksum: `sha256:${go.sha256}` });
-    expect(args.get("extract")).toEqual({ src: `${want.cache}/${go.filename}`, dest: want.dest, version_file: "go/VERSION", version: "go1.22.12", keep_previous: want.keep_previous });
-    expect(args.get("env-profile")).toEqual({ name: "go", scope: want.scope, goroot: `${want.dest}/go`, gopath: "$HOME/go" });
+    expect(args.get("extract")).toEqual({
+      src: `${want.cache}/${go.filename}`,
+      dest: want.dest,
+      version_file: "go/VERSION",
+      version: "go1.22.12",
+      keep_previous: want.keep_previous,
+    });
+    expect(args.get("env-profile")).toEqual({
+      name: "go",
+      scope: want.scope,
+      goroot: `${want.dest}/go`,
+      gopath: "$HOME/go",
+    });
     for (const [module, a] of args) expect(validator(`modules/${module}.json`)(a), module).toBe(true);
   });
 
   it("inventory.example.yaml loads", () => expect(() => loadInventory("inventory.example.yaml")).not.toThrow());
 
   it.each<[string, object, boolean]>([
-    ["download", { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "sha256:" + "a".repeat(64), file_mode: "0644" }, true],
-    ["download", { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "sha256:" + "a".repeat(64), file_mode: 644 }, false],
+    [
+      "download",
+      { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "sha256:" + "a".repeat(64), file_mode: "0644" },
+      true,
+    ],
+    [
+      "download",
+      { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "sha256:" + "a".repeat(64), file_mode: 644 },
+      false,
+    ],
     ["download", { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "md5:abc" }, false],
     ["download", { url: "https://m/x.tgz", dest: "/x.tgz", checksum: "sha256:x", mode: "0644" }, false],
     ["go-release", { version: "go1.22", feed: "https://m/feed.json", base_url: "https://m/" }, true],
@@ -56,11 +120,34 @@ describe("shipped files", () => {
     ["env-profile", { name: "go", env: { "BAD-NAME": "x" } }, false],
     ["env-profile", { name: "../x" }, false],
     ["checksum", { path: "/x", checksum: "sha256:https://m/x.sha256", verify: "full" }, true],
-    ["sysroot", { path: "/opt/sysroot/arm64-musl", libc: "musl", libs: ["zlib"], packages: ["libpng-dev"], release: "bookworm", install_compiler: true }, true],
+    [
+      "sysroot",
+      {
+        path: "/opt/sysroot/arm64-musl",
+        libc: "musl",
+        libs: ["zlib"],
+        packages: ["libpng-dev"],
+        release: "bookworm",
+        install_compiler: true,
+      },
+      true,
+    ],
     ["sysroot", { path: "/opt/sysroot/" }, false],
     ["sysroot", { path: "/s", libc: "uclibc" }, false],
     ["sysroot", { path: "/s", packages: ["x; rm -rf /"] }, false],
-    ["cgo-probe", { sysroot: "/s", libs: ["zlib"], neon: true, link: "static", go: "/usr/local/go/bin/go", targets: "arm64", run_on: "web-1" }, true],
+    [
+      "cgo-probe",
+      {
+        sysroot: "/s",
+        libs: ["zlib"],
+        neon: true,
+        link: "static",
+        go: "/usr/local/go/bin/go",
+        targets: "arm64",
+        run_on: "web-1",
+      },
+      true,
+    ],
     ["cgo-probe", { sysroot: "/s", libs: ["$(x)"] }, false],
     ["cgo-probe", { sysroot: "/s", link: "shared" }, false],
   ])("%s %j valid: %s", (module, args, valid) => {
@@ -77,7 +164,15 @@ describe("user-go.yaml (the go role, user scope) on a local host", () => {
   beforeAll(async () => {
     server = await fixtureServer();
     root = tempDir();
-    const file = { filename, os: "linux", arch: "arm64", version: "go1.22.12", sha256: sha256(archive), size: archive.length, kind: "archive" };
+    const file = {
+      filename,
+      os: "linux",
+      arch: "arm64",
+      version: "go1.22.12",
+      sha256: sha256(archive),
+      size: archive.length,
+      kind: "archive",
+    };
     server.files.set("/feed.json", JSON.stringify([{ version: "go1.22.12", stable: true, files: [file] }]));
     server.files.set(`/${filename}`, archive);
   });

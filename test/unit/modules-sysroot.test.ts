@@ -5,17 +5,32 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeb822 } from "../../src/apt/sources.js";
-import { mirrorFor, recipeId, relativeLinks, rewriteSpecs, type Manifest, type Recipe } from "../../src/modules/sysroot/build.js";
+import {
+  mirrorFor,
+  recipeId,
+  relativeLinks,
+  rewriteSpecs,
+  type Manifest,
+  type Recipe,
+} from "../../src/modules/sysroot/build.js";
 import { SYSROOT_MANIFEST } from "../../src/modules/shared/cross.js";
 import { envFile, envText, sysroot, type SysrootArgs, type SysrootState } from "../../src/modules/sysroot/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";
 
 const recipe: Recipe = { format: 1, libc: "glibc", release: "bookworm", arch: "arm64", packages: ["libc6", "zlib1g"] };
 const args: SysrootArgs = { path: "/opt/sysroot/arm64-glibc", recipe };
-const envSha = (path: string) => execFileSync("sha256sum", { input: envText(path, "glibc") }).toString().slice(0, 64);
+const envSha = (path: string) =>
+  execFileSync("sha256sum", { input: envText(path, "glibc") })
+    .toString()
+    .slice(0, 64);
 
 describe("sysroot plan", () => {
-  const ready: SysrootState = { kind: "link", recipeHash: recipeId(recipe), compiler: "/usr/bin/aarch64-linux-gnu-gcc", envSha256: envSha(args.path) };
+  const ready: SysrootState = {
+    kind: "link",
+    recipeHash: recipeId(recipe),
+    compiler: "/usr/bin/aarch64-linux-gnu-gcc",
+    envSha256: envSha(args.path),
+  };
   it.each<[string, Partial<SysrootState>, Partial<SysrootArgs>, string[]]>([
     ["up to date", {}, {}, []],
     ["nothing there", { kind: "none", recipeHash: undefined, envSha256: undefined }, {}, ["build", "env"]],
@@ -25,7 +40,11 @@ describe("sysroot plan", () => {
   ])("%s", (_label, state, extra, steps) => {
     const plan = sysroot.plan({ ...ready, ...state }, { ...args, ...extra });
     expect(plan.steps.map((s) => s.action)).toEqual(steps);
-    expect(plan.data).toMatchObject({ sysroot: args.path, env_file: "/opt/sysroot/arm64-glibc.env.sh", env: { GOARCH: "arm64", CC: "aarch64-linux-gnu-gcc" } });
+    expect(plan.data).toMatchObject({
+      sysroot: args.path,
+      env_file: "/opt/sysroot/arm64-glibc.env.sh",
+      env: { GOARCH: "arm64", CC: "aarch64-linux-gnu-gcc" },
+    });
   });
 
   it("lists the packages it would fetch", () => {
@@ -35,7 +54,11 @@ describe("sysroot plan", () => {
   });
 
   it.each<[string, Partial<SysrootState>, string]>([
-    ["no compiler", { compiler: undefined }, "aarch64-linux-gnu-gcc not found on the build host — set install_compiler: true, or apt-get install gcc-aarch64-linux-gnu"],
+    [
+      "no compiler",
+      { compiler: undefined },
+      "aarch64-linux-gnu-gcc not found on the build host — set install_compiler: true, or apt-get install gcc-aarch64-linux-gnu",
+    ],
     ["a directory not ours", { kind: "other" }, "/opt/sysroot/arm64-glibc exists and is not a sysroot armgo made"],
   ])("%s fails", (_label, state, want) => {
     expect(() => sysroot.plan({ ...ready, ...state }, args)).toThrow(want.split(" — ")[0]);
@@ -48,7 +71,12 @@ describe("sysroot plan", () => {
 });
 
 describe("sysroot resolve", () => {
-  const ctx = (facts = localFacts()) => ({ host: "build", facts, controller: harness().controller, fleet: harness().fleet });
+  const ctx = (facts = localFacts()) => ({
+    host: "build",
+    facts,
+    controller: harness().controller,
+    fleet: harness().fleet,
+  });
   it("maps libraries to packages, release from the build host", async () => {
     const r = await sysroot.resolve!({ path: "/s", libs: ["openssl", "zlib"], packages: ["zlib1g"] }, ctx());
     expect(r.recipe).toEqual({
@@ -56,12 +84,32 @@ describe("sysroot resolve", () => {
       libc: "glibc",
       release: "bookworm",
       arch: "arm64",
-      packages: ["libc6", "libc6-dev", "libcrypt-dev", "libcrypt1", "libssl-dev", "libssl3", "linux-libc-dev", "zlib1g", "zlib1g-dev"],
+      packages: [
+        "libc6",
+        "libc6-dev",
+        "libcrypt-dev",
+        "libcrypt1",
+        "libssl-dev",
+        "libssl3",
+        "linux-libc-dev",
+        "zlib1g",
+        "zlib1g-dev",
+      ],
     });
   });
   it.each<[string, SysrootArgs, ReturnType<typeof localFacts>, string]>([
-    ["unknown library", { path: "/s", libs: ["zlib", "libpng"] }, localFacts(), "unknown library 'libpng': armgo maps openssl, zlib"],
-    ["no release", { path: "/s" }, localFacts({ os: { id: "ubuntu", version_id: "24.04", pretty_name: "Ubuntu 24.04" } }), "no Debian release known for the build host (Ubuntu 24.04)"],
+    [
+      "unknown library",
+      { path: "/s", libs: ["zlib", "libpng"] },
+      localFacts(),
+      "unknown library 'libpng': armgo maps openssl, zlib",
+    ],
+    [
+      "no release",
+      { path: "/s" },
+      localFacts({ os: { id: "ubuntu", version_id: "24.04", pretty_name: "Ubuntu 24.04" } }),
+      "no Debian release known for the build host (Ubuntu 24.04)",
+    ],
   ])("%s is named, nothing changes", async (_label, a, facts, want) => {
     await expect(sysroot.resolve!(a, ctx(facts))).rejects.toThrow(want);
   });
@@ -80,7 +128,9 @@ describe("the Debian mirror for a sysroot's release", () => {
     expect(mirrorFor(sources, release)).toEqual({ uri, signedBy: "/usr/share/keyrings/debian-archive-keyring.gpg" });
   });
   it("no Debian source is one clear error", () => {
-    expect(() => mirrorFor([], "bookworm")).toThrow("no Debian apt source on the controller to fetch bookworm arm64 packages from");
+    expect(() => mirrorFor([], "bookworm")).toThrow(
+      "no Debian apt source on the controller to fetch bookworm arm64 packages from",
+    );
   });
 });
 
@@ -110,7 +160,9 @@ describe("sysroot tree fix-ups", () => {
       symlinkSync("/lib", join(root, "lib64"));
       symlinkSync("libz.so.1.2.13", join(root, "usr/lib/aarch64-linux-gnu/libz.so"));
       await relativeLinks(root);
-      expect(readlinkSync(join(root, "usr/lib/aarch64-linux-gnu/libm.so"))).toBe("../../../lib/aarch64-linux-gnu/libm.so.6");
+      expect(readlinkSync(join(root, "usr/lib/aarch64-linux-gnu/libm.so"))).toBe(
+        "../../../lib/aarch64-linux-gnu/libm.so.6",
+      );
       expect(readlinkSync(join(root, "lib64"))).toBe("lib");
       expect(readlinkSync(join(root, "usr/lib/aarch64-linux-gnu/libz.so"))).toBe("libz.so.1.2.13");
     } finally {
@@ -129,7 +181,11 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     const tree = join(dir, `tree-${marker}`);
     mkdirSync(join(tree, "usr/include"), { recursive: true });
     writeFileSync(join(tree, "usr/include", "marker.h"), marker);
-    const manifest: Manifest = { recipe: r, recipe_hash: recipeId(r), packages: r.packages.map((name) => ({ name, version: "1", deb: `${name}.deb`, sha256: "0".repeat(64) })) };
+    const manifest: Manifest = {
+      recipe: r,
+      recipe_hash: recipeId(r),
+      packages: r.packages.map((name) => ({ name, version: "1", deb: `${name}.deb`, sha256: "0".repeat(64) })),
+    };
     writeFileSync(join(tree, SYSROOT_MANIFEST), JSON.stringify(manifest, null, 2));
     mkdirSync(out, { recursive: true });
     if (broken) writeFileSync(join(out, "sysroot.tar.gz"), "not a tarball");
@@ -154,7 +210,9 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     const path = join(dir, "sr", "arm64-glibc");
     mkdirSync(join(dir, "sr"));
     const a: SysrootArgs = { path, packages: ["zlib1g"] };
-    const resolved = (await sysroot.resolve!(a, { host: "l", facts: h.facts, controller: h.controller, fleet: h.fleet })).recipe!;
+    const resolved = (
+      await sysroot.resolve!(a, { host: "l", facts: h.facts, controller: h.controller, fleet: h.fleet })
+    ).recipe!;
     seed(resolved, "first");
     // the controller has the cross compiler (setup.sh installs it)
     return { path, a, resolved, first: await runModule(h, sysroot, a) };
@@ -175,7 +233,8 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     expect(h.applied).toEqual([]);
 
     const b: SysrootArgs = { path, packages: ["zlib1g", "libssl3"] };
-    const other = (await sysroot.resolve!(b, { host: "l", facts: h.facts, controller: h.controller, fleet: h.fleet })).recipe!;
+    const other = (await sysroot.resolve!(b, { host: "l", facts: h.facts, controller: h.controller, fleet: h.fleet }))
+      .recipe!;
     seed(other, "second", true);
     await expect(runModule(h, sysroot, b)).rejects.toThrow(/exit 1/);
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("first");
@@ -186,9 +245,13 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("second");
     // the replaced tree and the failed build's leftovers are gone
     expect(existsSync(join(dir, "sr", firstTree))).toBe(false);
-    expect(execFileSync("ls", ["-A", join(dir, "sr")]).toString().trim().split("\n").sort()).toEqual(
-      [`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort(),
-    );
+    expect(
+      execFileSync("ls", ["-A", join(dir, "sr")])
+        .toString()
+        .trim()
+        .split("\n")
+        .sort(),
+    ).toEqual([`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort());
   });
 
   it("a hand-made absolute link to the live tree still protects it from the leftover cleanup", async () => {
@@ -221,9 +284,13 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     expect(readFileSync(join(path, "usr/include/marker.h"), "utf8")).toBe("second");
     expect(readlinkSync(path)).not.toBe(live);
     // the old tree, the orphan and the failed install's temp dir are gone
-    expect(execFileSync("ls", ["-A", join(dir, "sr")]).toString().trim().split("\n").sort()).toEqual(
-      [`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort(),
-    );
+    expect(
+      execFileSync("ls", ["-A", join(dir, "sr")])
+        .toString()
+        .trim()
+        .split("\n")
+        .sort(),
+    ).toEqual([`arm64-glibc`, readlinkSync(path), "arm64-glibc.env.sh"].sort());
     expect((await runModule(h, sysroot, a)).status).toBe("ok");
   });
 });

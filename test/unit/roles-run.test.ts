@@ -8,7 +8,8 @@ import { runPlaybook } from "../../src/engine/run.js";
 import type { RunEvent, TaskResult } from "../../src/engine/types.js";
 
 const files: Record<string, string> = {
-  "hosts.yaml": "all:\n  vars: { connection: local }\n  hosts:\n    h1: { inv: inventory, play: inventory, role: inventory, extra: inventory }\n",
+  "hosts.yaml":
+    "all:\n  vars: { connection: local }\n  hosts:\n    h1: { inv: inventory, play: inventory, role: inventory, extra: inventory }\n",
   "roles/r/defaults/main.yaml": "dflt: default\ninv: default\nplay: default\nrole: default\nextra: default\n",
   "roles/r/tasks/main.yaml": `- name: show
   command: "echo {{ dflt }} {{ inv }} {{ play }} {{ role }} {{ extra }} {{ role_path | basename }}"
@@ -57,7 +58,10 @@ describe("role vars in a run", () => {
     const msg = (task: string) => results.find((x) => x.task === task)?.msg;
     expect(msg("r : show")).toBe("default inventory play role extra r");
     expect(msg("own")).toBe("default play role");
-    expect(results.find((x) => x.task === "no role vars here")).toMatchObject({ status: "failed", msg: expect.stringContaining("undefined variable 'role_path'") });
+    expect(results.find((x) => x.task === "no role vars here")).toMatchObject({
+      status: "failed",
+      msg: expect.stringContaining("undefined variable 'role_path'"),
+    });
     // the role's handler ran with the role's vars
     expect(results.find((x) => x.task === "bounce")?.data).toMatchObject({ stdout: "role" });
     expect(r.recap.h1).toMatchObject({ failed: 0, ignored: 1 });

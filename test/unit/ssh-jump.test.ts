@@ -55,7 +55,12 @@ function config(name: string, jumps: JumpHop[], over: Partial<ConnectionConfig> 
   };
 }
 
-async function open(pool: JumpPool, name: string, jumps: JumpHop[], over: Partial<ConnectionConfig> = {}): Promise<Transport> {
+async function open(
+  pool: JumpPool,
+  name: string,
+  jumps: JumpHop[],
+  over: Partial<ConnectionConfig> = {},
+): Promise<Transport> {
   const t = await connect(config(name, jumps, over), pool);
   opened.push(t);
   return t;
@@ -84,7 +89,11 @@ afterAll(async () => {
 describe("one connection per jump host", () => {
   it("is opened once for 8 targets connecting at the same moment, carries each, and closes with the last", async () => {
     const pool = new JumpPool();
-    const before = { bastion: bastion.counts.connections, forwards: bastion.counts.forwards, target: target.counts.connections };
+    const before = {
+      bastion: bastion.counts.connections,
+      forwards: bastion.counts.forwards,
+      target: target.counts.connections,
+    };
     const ts = await Promise.all(Array.from({ length: 8 }, (_, i) => open(pool, `t${i}`, [hop(bastion)])));
     const out = await Promise.all(ts.map((t, i) => t.exec(`echo ${i}`)));
     expect(out.map((r) => r.stdout)).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`));
@@ -105,7 +114,11 @@ describe("one connection per jump host", () => {
 
   it("keeps distinct chains apart: a second hop is reached through the first, one connection each", async () => {
     const pool = new JumpPool();
-    const before = { bastion: bastion.counts.connections, bastionFwd: bastion.counts.forwards, inner: inner.counts.connections };
+    const before = {
+      bastion: bastion.counts.connections,
+      bastionFwd: bastion.counts.forwards,
+      inner: inner.counts.connections,
+    };
     const chain = [hop(bastion), hop(inner, { host: "inner" })];
     const ts = await Promise.all(["a", "b", "c"].map((n) => open(pool, n, chain)));
     const direct = await open(pool, "d", [hop(bastion)]);
@@ -148,14 +161,22 @@ describe("one connection per jump host", () => {
 });
 
 describe("a jump host that is not trusted or will not let us in", () => {
-  const rows: Array<{ name: string; setup: () => Promise<{ jumps: JumpHop[]; cleanup?: () => Promise<void> }>; kind: typeof UnreachableError; line: RegExp }> = [
+  const rows: Array<{
+    name: string;
+    setup: () => Promise<{ jumps: JumpHop[]; cleanup?: () => Promise<void> }>;
+    kind: typeof UnreachableError;
+    line: RegExp;
+  }> = [
     {
       name: "its key differs from known_hosts",
       setup: async () => {
         const impostor = await startFakeSshd({ authorizedKey: clientKey.public });
         const otherBlob = (utils.parseKey(newKeyPair().public) as ParsedKey).getPublicSSH() as Buffer;
         const file = join(dir, "known_hosts_changed");
-        writeFileSync(file, `[127.0.0.1]:${impostor.port} ssh-ed25519 ${otherBlob.toString("base64")}\n${knownLine(target)}`);
+        writeFileSync(
+          file,
+          `[127.0.0.1]:${impostor.port} ssh-ed25519 ${otherBlob.toString("base64")}\n${knownLine(target)}`,
+        );
         return { jumps: [hop(impostor, { knownHostsFile: file })], cleanup: () => impostor.close() };
       },
       kind: HostKeyError,
@@ -215,7 +236,11 @@ describe("a jump host that is not trusted or will not let us in", () => {
 describe("parseProxyJump", () => {
   const rows = [
     { name: "host alone", text: "bastion", hops: [{ text: "bastion", host: "bastion" }] },
-    { name: "user, host, port", text: "root@10.0.0.1:2222", hops: [{ text: "root@10.0.0.1:2222", user: "root", host: "10.0.0.1", port: 2222 }] },
+    {
+      name: "user, host, port",
+      text: "root@10.0.0.1:2222",
+      hops: [{ text: "root@10.0.0.1:2222", user: "root", host: "10.0.0.1", port: 2222 }],
+    },
     {
       name: "two hops",
       text: "a@jump1,jump2:2200",
@@ -224,7 +249,11 @@ describe("parseProxyJump", () => {
         { text: "jump2:2200", host: "jump2", port: 2200 },
       ],
     },
-    { name: "IPv6 in brackets", text: "ops@[fd00::1]:22", hops: [{ text: "ops@[fd00::1]:22", user: "ops", host: "fd00::1", port: 22 }] },
+    {
+      name: "IPv6 in brackets",
+      text: "ops@[fd00::1]:22",
+      hops: [{ text: "ops@[fd00::1]:22", user: "ops", host: "fd00::1", port: 22 }],
+    },
     { name: "none", text: "none", hops: [] },
   ];
   for (const row of rows) it(row.name, () => expect(parseProxyJump(row.text)).toEqual(row.hops));

@@ -1,7 +1,18 @@
 // A small in-process sshd on 127.0.0.1 (ssh2 Server): runs exec requests with the local /bin/sh and
 // serves SFTP from the local disk, with a MaxSessions-like cap, so the ssh transport is tested without containers.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync, chmodSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  fchmodSync,
+  chmodSync,
+} from "node:fs";
 import { type AddressInfo, connect as tcpConnect } from "node:net";
 import { type Connection, type ParsedKey, Server, type SFTPWrapper, utils } from "ssh2";
 
@@ -28,7 +39,13 @@ export interface FakeSshd {
   /** The host key's public blob, as a client sees it. */
   hostKeyBlob: Buffer;
   hostKey: string;
-  counts: { connections: number; refusedSessions: number; maxOpenSessions: number; forwards: number; refusedForwards: number };
+  counts: {
+    connections: number;
+    refusedSessions: number;
+    maxOpenSessions: number;
+    forwards: number;
+    refusedForwards: number;
+  };
   /** Client connections open now. */
   readonly live: number;
   /** Cut every client connection, as a rebooting host would. */
@@ -37,7 +54,10 @@ export interface FakeSshd {
 }
 
 // ssh2's generator emits a malformed ed25519 key about 1 time in 400 (ssh-keygen rejects it too): draw again.
-export function newKeyPair(opts: { passphrase: string; cipher: string; rounds: number } | {} = {}): { private: string; public: string } {
+export function newKeyPair(opts: { passphrase: string; cipher: string; rounds: number } | {} = {}): {
+  private: string;
+  public: string;
+} {
   for (;;) {
     const pair = utils.generateKeyPairSync("ed25519", opts);
     const passphrase = "passphrase" in opts ? opts.passphrase : undefined;
@@ -59,10 +79,15 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
     client.on("error", () => undefined);
     client.on("close", () => sockets.delete(client));
     client.on("authentication", (ctx) => {
-      if (ctx.method !== "publickey" || ctx.key.algo !== allowed.type || !ctx.key.data.equals(allowed.getPublicSSH() as Buffer)) {
+      if (
+        ctx.method !== "publickey" ||
+        ctx.key.algo !== allowed.type ||
+        !ctx.key.data.equals(allowed.getPublicSSH() as Buffer)
+      ) {
         return ctx.reject(["publickey"]);
       }
-      if (ctx.signature && ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject();
+      if (ctx.signature && ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true)
+        return ctx.reject();
       ctx.accept();
     });
     client.on("session", (accept, reject) => {
@@ -179,7 +204,9 @@ function serveSftp(sftp: SFTPWrapper): void {
     if (n === 0) sftp.status(reqid, STATUS_CODE.EOF);
     else sftp.data(reqid, buf.subarray(0, n));
   });
-  sftp.on("WRITE", (reqid, handle, offset, data) => status(reqid, () => writeSync(fd(handle), new Uint8Array(data), 0, data.length, offset)));
+  sftp.on("WRITE", (reqid, handle, offset, data) =>
+    status(reqid, () => writeSync(fd(handle), new Uint8Array(data), 0, data.length, offset)),
+  );
   sftp.on("CLOSE", (reqid, handle) =>
     status(reqid, () => {
       closeSync(fd(handle));
@@ -188,18 +215,36 @@ function serveSftp(sftp: SFTPWrapper): void {
   );
   sftp.on("FSTAT", (reqid, handle) => {
     const s = fstatSync(fd(handle));
-    sftp.attrs(reqid, { mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, atime: s.atimeMs / 1000, mtime: s.mtimeMs / 1000 });
+    sftp.attrs(reqid, {
+      mode: s.mode,
+      uid: s.uid,
+      gid: s.gid,
+      size: s.size,
+      atime: s.atimeMs / 1000,
+      mtime: s.mtimeMs / 1000,
+    });
   });
   sftp.on("STAT", (reqid, path) => {
     try {
       const s = statSync(path);
-      sftp.attrs(reqid, { mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, atime: s.atimeMs / 1000, mtime: s.mtimeMs / 1000 });
+      sftp.attrs(reqid, {
+        mode: s.mode,
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+        atime: s.atimeMs / 1000,
+        mtime: s.mtimeMs / 1000,
+      });
     } catch {
       sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
     }
   });
-  sftp.on("FSETSTAT", (reqid, handle, attrs) => status(reqid, () => attrs.mode !== undefined && fchmodSync(fd(handle), attrs.mode)));
-  sftp.on("SETSTAT", (reqid, path, attrs) => status(reqid, () => attrs.mode !== undefined && chmodSync(path, attrs.mode)));
+  sftp.on("FSETSTAT", (reqid, handle, attrs) =>
+    status(reqid, () => attrs.mode !== undefined && fchmodSync(fd(handle), attrs.mode)),
+  );
+  sftp.on("SETSTAT", (reqid, path, attrs) =>
+    status(reqid, () => attrs.mode !== undefined && chmodSync(path, attrs.mode)),
+  );
   sftp.on("REMOVE", (reqid, path) => status(reqid, () => unlinkSync(path)));
   // Plain SFTP rename must refuse an existing target, as OpenSSH's does: the transport removes it first.
   sftp.on("RENAME", (reqid, from, to) =>

@@ -120,7 +120,10 @@ describe("a channel's whole life in one socket read", () => {
   it("still reports the exit status and output of a command that finished before exec returned", async () => {
     const quick = await startFakeSshd({
       authorizedKey: clientKey.public,
-      instant: (command) => (command.includes("instant-") ? { stdout: "fast\n", code: Number(/instant-(\d+)/.exec(command)![1]) } : undefined),
+      instant: (command) =>
+        command.includes("instant-")
+          ? { stdout: "fast\n", code: Number(/instant-(\d+)/.exec(command)![1]) }
+          : undefined,
     });
     try {
       writeFileSync(knownHostsFile, knownLine(quick.port, quick.hostKeyBlob), { flag: "a" });
@@ -170,7 +173,9 @@ describe("channel refusals", () => {
       const t = await open({ port: closed.port });
       const err = await t.exec("true").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskError);
-      expect((err as TaskError).oneLine()).toMatch(/^fake1: sshd on fake1 kept refusing a new session: .*Channel open failure.* — sshd's MaxSessions/);
+      expect((err as TaskError).oneLine()).toMatch(
+        /^fake1: sshd on fake1 kept refusing a new session: .*Channel open failure.* — sshd's MaxSessions/,
+      );
       expect(closed.counts.refusedSessions).toBe(8);
     } finally {
       await closed.close();
@@ -258,7 +263,9 @@ describe("host keys", () => {
     const before = sshd.counts.connections;
     const err = await open({ knownHostsFile: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostKeyError);
-    expect((err as HostKeyError).message).toMatch(new RegExp(`CHANGED: ssh-ed25519 SHA256:\\S+ does not match ${file}:2`));
+    expect((err as HostKeyError).message).toMatch(
+      new RegExp(`CHANGED: ssh-ed25519 SHA256:\\S+ does not match ${file}:2`),
+    );
     expect((err as HostKeyError).hint).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}'`);
     expect(sshd.counts.connections - before).toBe(1);
   });
@@ -285,7 +292,9 @@ describe("unreachable", () => {
     const err = await open({ port, connectAttempts: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     expect(err).not.toBeInstanceOf(HostKeyError);
-    expect((err as UnreachableError).oneLine()).toBe(`fake1: cannot reach root@127.0.0.1:${port}: connection refused (2 attempts)`);
+    expect((err as UnreachableError).oneLine()).toBe(
+      `fake1: cannot reach root@127.0.0.1:${port}: connection refused (2 attempts)`,
+    );
   });
 
   it("a rejected key fails at once (no retry) and names what was tried, never the key", async () => {

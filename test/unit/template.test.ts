@@ -63,25 +63,61 @@ describe("when expressions", () => {
   });
 
   it.each([
-    ["n =="], ["(n"], ["n ;"], ["__import__('os')"], ["n | nosuchfilter"], ["'unterminated"],
+    ["n =="],
+    ["(n"],
+    ["n ;"],
+    ["__import__('os')"],
+    ["n | nosuchfilter"],
+    ["'unterminated"],
     // a template reads data: JavaScript's prototypes and globals stay out of reach
-    ["''.constructor.constructor('return process')()"], ["list.constructor"], ["facts.__proto__"], ["facts['__proto__']"],
-    ["n | constructor"], ["n is constructor"], ["'a'.toString()"], ["list.map"], ["process"], ["globalThis"],
+    ["''.constructor.constructor('return process')()"],
+    ["list.constructor"],
+    ["facts.__proto__"],
+    ["facts['__proto__']"],
+    ["n | constructor"],
+    ["n is constructor"],
+    ["'a'.toString()"],
+    ["list.map"],
+    ["process"],
+    ["globalThis"],
     // user mistakes are ExprErrors too, never a JavaScript exception (which would be an internal error)
-    ["n is subset([1])"], ["n is all"], ["'a' * 10**10"], ["[1] * 10**9"], ["'%1000000000s' % n"], ["empty.zfill(10**9)"],
-    ["n // 0"], ["list.index('z')"], ["n | union([1])"], ["'a' | regex_search('(a)', '\\\\3')"],
+    ["n is subset([1])"],
+    ["n is all"],
+    ["'a' * 10**10"],
+    ["[1] * 10**9"],
+    ["'%1000000000s' % n"],
+    ["empty.zfill(10**9)"],
+    ["n // 0"],
+    ["list.index('z')"],
+    ["n | union([1])"],
+    ["'a' | regex_search('(a)', '\\\\3')"],
   ])("rejects %s without running anything", (expr) => {
     expect(() => evaluate(expr, vars)).toThrow(ExprError);
   });
 
   it("a bad expression is an ArmgoError: one line for the user, never an internal error", () => {
     expect(() => evaluate("n < 'a'", vars)).toThrow(ArmgoError);
-    expect(() => evaluate("n < 'a'", vars)).toThrow("'<' not supported between instances of 'int' and 'str' in 'n < 'a''");
+    expect(() => evaluate("n < 'a'", vars)).toThrow(
+      "'<' not supported between instances of 'int' and 'str' in 'n < 'a''",
+    );
   });
 });
 
 describe("the go version type orders Go's release names as Go does", () => {
-  const order = ["go1.9", "go1.21", "go1.21rc1", "go1.21.0", "1.21.1", "go1.22.9", "go1.22.12", "go1.23beta1", "go1.23rc1", "go1.23rc2", "go1.23.0", "1.23.1"];
+  const order = [
+    "go1.9",
+    "go1.21",
+    "go1.21rc1",
+    "go1.21.0",
+    "1.21.1",
+    "go1.22.9",
+    "go1.22.12",
+    "go1.23beta1",
+    "go1.23rc1",
+    "go1.23rc2",
+    "go1.23.0",
+    "1.23.1",
+  ];
   it.each(order.slice(1).map((v, i) => [order[i]!, v]))("%s < %s", (a, b) => {
     expect(when(`'${a}' is version('${b}', '<', version_type='go')`, {})).toBe(true);
     expect(when(`'${b}' is version('${a}', 'gt', version_type='go')`, {})).toBe(true);
@@ -92,7 +128,9 @@ describe("the go version type orders Go's release names as Go does", () => {
   });
 
   it("refuses a name that is not a Go version", () => {
-    expect(() => when("'go1.x' is version('go1.22', '<', version_type='go')", {})).toThrow(/invalid Go version 'go1.x'/);
+    expect(() => when("'go1.x' is version('go1.22', '<', version_type='go')", {})).toThrow(
+      /invalid Go version 'go1.x'/,
+    );
   });
 });
 
@@ -102,7 +140,9 @@ describe("conditions are read by one function, at load time and at run time", ()
     const cond = readCondition("{{ n == 3 }}", (p) => told.push(p));
     readCondition("n == 3", (p) => told.push(p));
     expect(cond(vars)).toBe(true);
-    expect(told).toEqual(["condition '{{ n == 3 }}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}"]);
+    expect(told).toEqual([
+      "condition '{{ n == 3 }}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}",
+    ]);
   });
 
   it.each([
@@ -121,11 +161,13 @@ describe("conditions are read by one function, at load time and at run time", ()
   const load = (text: string): unknown => parsePlaybook(YamlFile.parse("play.yaml", text));
   const task = (when: string): string => `- hosts: a\n  tasks:\n    - command: ls\n      when: ${when}\n`;
 
-  it("validate accepts `when: \"{{ x == 1 }}\"` with one warning at its file:line:col, writing nothing itself", () => {
+  it('validate accepts `when: "{{ x == 1 }}"` with one warning at its file:line:col, writing nothing itself', () => {
     const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       expect(load(task(`"{{ x == 1 }}"`))).toMatchObject({
-        warnings: ["play.yaml:4:13: condition '{{ x == 1 }}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}"],
+        warnings: [
+          "play.yaml:4:13: condition '{{ x == 1 }}' is written as a template; Ansible and armgo accept it, but write it bare, without {{ }}",
+        ],
       });
       expect(write).not.toHaveBeenCalled();
     } finally {

@@ -39,7 +39,9 @@ describe("LocalTransport.exec", () => {
   it("streams stdout chunks and decodes UTF-8 split across chunks", async () => {
     const chunks: string[] = [];
     // Writes the 3 bytes of ✓ in two separate writes.
-    const r = await t.exec(`printf '\\342'; sleep 0.05; printf '\\234\\223 done\\n'`, { onStdout: (c) => chunks.push(c) });
+    const r = await t.exec(`printf '\\342'; sleep 0.05; printf '\\234\\223 done\\n'`, {
+      onStdout: (c) => chunks.push(c),
+    });
     expect(r.stdout).toBe("✓ done\n");
     expect(chunks.join("")).toBe("✓ done\n");
   });
@@ -79,7 +81,9 @@ describe("LocalTransport.exec", () => {
       const err = await t.exec("id -u", { become: "deploy" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskError);
       expect((err as TaskError).message).toMatch(/sudo on box wants a password/);
-      expect((err as TaskError).hint).toMatch(/-K \(--ask-become-pass\) or the inventory's become_password_env, or allow NOPASSWD/);
+      expect((err as TaskError).hint).toMatch(
+        /-K \(--ask-become-pass\) or the inventory's become_password_env, or allow NOPASSWD/,
+      );
     } finally {
       process.env.PATH = path;
     }

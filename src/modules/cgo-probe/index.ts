@@ -82,7 +82,8 @@ export function unmet(binaries: Record<string, Binary>, t: TargetFacts): string[
     const interp = b.elf.interpreter;
     if (!interp) continue;
     const kind = interp === INTERPRETER.musl ? "musl" : "glibc";
-    if (t.libc.kind !== kind) out.push(`${name} needs ${kind}, ${t.host} has ${t.libc.kind} ${t.libc.version}`.trimEnd());
+    if (t.libc.kind !== kind)
+      out.push(`${name} needs ${kind}, ${t.host} has ${t.libc.kind} ${t.libc.version}`.trimEnd());
     else if (b.elf.glibc && kind === "glibc" && compareVersions(t.libc.version, b.elf.glibc) < 0) {
       out.push(`${name} needs GLIBC_${b.elf.glibc}, ${t.host} has ${t.libc.version}`);
     }
@@ -114,7 +115,10 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
       ctx.fleet.hosts(args.targets).map(async (host): Promise<TargetFacts> => {
         const facts = await ctx.fleet.facts(host);
         const found = await ctx.controller.memo(`loaders:${host}`, async () => {
-          const r = await ctx.fleet.exec(host, loaders.map((l) => sh`[ -e ${l} ] && echo ${l}`).join("\n") + "\nexit 0");
+          const r = await ctx.fleet.exec(
+            host,
+            loaders.map((l) => sh`[ -e ${l} ] && echo ${l}`).join("\n") + "\nexit 0",
+          );
           return r.stdout.split("\n").filter((l) => loaders.includes(l));
         });
         return { host, arch: facts.arch, goarch: facts.goarch, libc: facts.libc, loaders: found };
@@ -129,7 +133,9 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
     const build = (name: string, src: string, cgo: boolean) =>
       [
         sh`mkdir "$tmp"/${name} && printf '%s' ${src} > "$tmp"/${name}/main.go`,
-        `if (cd "$tmp/${name}" && CGO_ENABLED=${cgo ? 1 : 0} "$go" build ` + sh`-ldflags=${cgo ? ldflags(args) : "-s -w"}` + ` -o bin main.go) 2>"$tmp/${name}.err"; then`,
+        `if (cd "$tmp/${name}" && CGO_ENABLED=${cgo ? 1 : 0} "$go" build ` +
+          sh`-ldflags=${cgo ? ldflags(args) : "-s -w"}` +
+          ` -o bin main.go) 2>"$tmp/${name}.err"; then`,
         `  echo "bin_${name}=$(base64 -w0 < "$tmp/${name}/bin")"`,
         `else echo "err_${name}=$(tail -c 1500 "$tmp/${name}.err" | base64 -w0)"; fi`,
       ].join("\n");
@@ -179,12 +185,20 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
   },
 
   plan(state, args) {
-    const fail = (msg: string, hint?: string) => new TaskError(msg, { hint, data: { pkgconfig: state.pkgconfig, cc: state.cc } });
-    if (state.missing === "sysroot") throw fail(`no sysroot at ${args.sysroot}`, "add a sysroot task for it before cgo-probe");
+    const fail = (msg: string, hint?: string) =>
+      new TaskError(msg, { hint, data: { pkgconfig: state.pkgconfig, cc: state.cc } });
+    if (state.missing === "sysroot")
+      throw fail(`no sysroot at ${args.sysroot}`, "add a sysroot task for it before cgo-probe");
     if (state.missing === "compiler") {
-      throw fail(`${CROSS_CC} not found: add a sysroot task with install_compiler: true, or apt-get install ${CROSS_CC_PACKAGE}`);
+      throw fail(
+        `${CROSS_CC} not found: add a sysroot task with install_compiler: true, or apt-get install ${CROSS_CC_PACKAGE}`,
+      );
     }
-    if (state.missing === "go") throw fail(`${args.go ?? "go"} not found on the build host`, "install a Go toolchain there or set go: to its path");
+    if (state.missing === "go")
+      throw fail(
+        `${args.go ?? "go"} not found on the build host`,
+        "install a Go toolchain there or set go: to its path",
+      );
     for (const name of args.libs ?? []) {
       if (!state.pkgconfig[name]) throw fail(`pkg-config cannot find ${name} in ${args.sysroot}: add it to libs`);
     }
@@ -198,14 +212,21 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
     for (const [name, b] of Object.entries(binaries)) {
       const e = b.elf;
       if (e.class !== 64 || e.endian !== "little" || e.machine !== EM_AARCH64) {
-        throw fail(`the ${name} probe is ELF${e.class} ${e.endian}-endian machine ${e.machine}, not AArch64 (64-bit little-endian, machine ${EM_AARCH64})`);
+        throw fail(
+          `the ${name} probe is ELF${e.class} ${e.endian}-endian machine ${e.machine}, not AArch64 (64-bit little-endian, machine ${EM_AARCH64})`,
+        );
       }
     }
     const libc = state.libc ?? "glibc";
-    const wantInterp = { cgo: args.link === "static" ? null : INTERPRETER[libc], nocgo: null } as Record<string, string | null>;
+    const wantInterp = { cgo: args.link === "static" ? null : INTERPRETER[libc], nocgo: null } as Record<
+      string,
+      string | null
+    >;
     for (const [name, b] of Object.entries(binaries)) {
       if (b.elf.interpreter !== wantInterp[name]) {
-        throw fail(`the ${name} probe asks for loader ${b.elf.interpreter ?? "none (static)"}, expected ${wantInterp[name] ?? "none (static)"}`);
+        throw fail(
+          `the ${name} probe asks for loader ${b.elf.interpreter ?? "none (static)"}, expected ${wantInterp[name] ?? "none (static)"}`,
+        );
       }
     }
     const data = {
@@ -218,12 +239,20 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
       targets: (args.fleet ?? []).map((t) => t.host),
     };
     const problems = (args.fleet ?? []).flatMap((t) => unmet(binaries, t));
-    if (problems.length > 0) throw new TaskError(problems.join("; "), { hint: "build against an older sysroot release, link statically, or update those hosts", data });
+    if (problems.length > 0)
+      throw new TaskError(problems.join("; "), {
+        hint: "build against an older sysroot release, link statically, or update those hosts",
+        data,
+      });
     const cgo = binaries.cgo!;
     const floor = cgo.elf.glibc ? `, needs GLIBC_${cgo.elf.glibc}` : "";
     const fits = args.fleet ? `; fits ${args.fleet.length} target host(s)` : "";
     const steps = args.run_on ? [{ host: args.run_on, binaries }] : [];
-    return { steps, msg: `AArch64 ${libc} cgo probe: ${cgo.elf.interpreter ?? "static"}${floor}, ${cgo.size} bytes${fits}`, data };
+    return {
+      steps,
+      msg: `AArch64 ${libc} cgo probe: ${cgo.elf.interpreter ?? "static"}${floor}, ${cgo.size} bytes${fits}`,
+      data,
+    };
   },
 
   async apply(ctx, args, plan) {
@@ -257,10 +286,14 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
         const missing = expectedLines(args, n).filter((l) => !run.output.includes(l));
         if (run.code !== 0 || missing.length > 0) {
           const last = run.output.trim().split("\n").pop() ?? "";
-          throw new TaskError(`the ${n} probe failed on ${host} (exit ${run.code}): ${missing.length ? `no '${missing[0]}' in its output` : last}`, { data });
+          throw new TaskError(
+            `the ${n} probe failed on ${host} (exit ${run.code}): ${missing.length ? `no '${missing[0]}' in its output` : last}`,
+            { data },
+          );
         }
       }
-      const libs = runs.cgo?.output.split("\n").filter((l) => (args.libs ?? []).some((n) => l.startsWith(`${n} `))) ?? [];
+      const libs =
+        runs.cgo?.output.split("\n").filter((l) => (args.libs ?? []).some((n) => l.startsWith(`${n} `))) ?? [];
       return { msg: `${plan.msg}; ran on ${host}${libs.length ? `: ${libs.join(", ")}` : ""}`, data };
     } finally {
       await rm(local, { recursive: true, force: true });

@@ -24,8 +24,8 @@ export function cgoProgram(libs: Array<CrossLib & { name: string }>, neon: boole
   ];
   const go = [
     ...libs.map((l, i) => `\tfmt.Println(${JSON.stringify(l.name)}, C.GoString(C.lib${i}()))`),
-    "\tif C.probe_add(2, 3) != 5 {\n\t\tpanic(\"cgo call returned a wrong sum\")\n\t}",
-    ...(neon ? ["\tvar v [4]C.int\n\tC.neon_add(&v[0])\n\tfmt.Println(\"neon\", v[0], v[1], v[2], v[3])"] : []),
+    '\tif C.probe_add(2, 3) != 5 {\n\t\tpanic("cgo call returned a wrong sum")\n\t}',
+    ...(neon ? ['\tvar v [4]C.int\n\tC.neon_add(&v[0])\n\tfmt.Println("neon", v[0], v[1], v[2], v[3])'] : []),
     `\tfmt.Println(${JSON.stringify(DONE_LINE)})`,
   ];
   return `package main\n\n/*\n${c.join("\n")}\n*/\nimport "C"\nimport "fmt"\n\nfunc main() {\n${go.join("\n")}\n}\n`;

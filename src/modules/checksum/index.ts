@@ -28,7 +28,12 @@ export const checksum: Module<ChecksumArgs, ChecksumState, never> = {
   },
 
   probe: (args) =>
-    [sh`if [ -f ${args.path} ]; then echo exists=1`, hashProbe(args.path, args.verify === "full"), "else echo exists=0; fi", "exit 0"].join("\n"),
+    [
+      sh`if [ -f ${args.path} ]; then echo exists=1`,
+      hashProbe(args.path, args.verify === "full"),
+      "else echo exists=0; fi",
+      "exit 0",
+    ].join("\n"),
 
   parse(out) {
     const kv = parseKv(out.stdout);
@@ -39,10 +44,16 @@ export const checksum: Module<ChecksumArgs, ChecksumState, never> = {
     const expected = resolvedSha256(args.checksum);
     const data = { path: args.path, expected, actual: state.sha256 ?? null };
     if (!state.exists) {
-      throw new TaskError(`${args.path}: no such file (expected sha256 ${expected})`, { hint: "download it first", data });
+      throw new TaskError(`${args.path}: no such file (expected sha256 ${expected})`, {
+        hint: "download it first",
+        data,
+      });
     }
     if (state.hashed === "none") {
-      throw new TaskError(`${args.path}: cannot hash, sha256sum is not installed`, { hint: "install coreutils on the host", data });
+      throw new TaskError(`${args.path}: cannot hash, sha256sum is not installed`, {
+        hint: "install coreutils on the host",
+        data,
+      });
     }
     if (state.sha256 !== expected) {
       throw new TaskError(`${args.path}: sha256 mismatch: expected ${expected}, actual ${state.sha256 ?? "unknown"}`, {
@@ -50,7 +61,11 @@ export const checksum: Module<ChecksumArgs, ChecksumState, never> = {
         data,
       });
     }
-    return { steps: [], msg: `${args.path} has sha256 ${expected.slice(0, 12)}… (${state.hashed})`, data: { ...data, verified_by: state.hashed } };
+    return {
+      steps: [],
+      msg: `${args.path} has sha256 ${expected.slice(0, 12)}… (${state.hashed})`,
+      data: { ...data, verified_by: state.hashed },
+    };
   },
 
   async apply() {

@@ -13,7 +13,8 @@ export interface CommandArgs {
   stdin?: string;
 }
 
-type State = { kind: "ran"; rc: number; stdout: string; stderr: string } | { kind: "paths"; creates: boolean; removes: boolean };
+type State =
+  { kind: "ran"; rc: number; stdout: string; stderr: string } | { kind: "paths"; creates: boolean; removes: boolean };
 
 function normalize(args: CommandArgs | string): CommandArgs {
   return typeof args === "string" ? { cmd: args } : args;
@@ -65,7 +66,12 @@ export const command: Module<CommandArgs | string, State, "run"> = {
   plan(state, raw): Plan<"run"> {
     const a = normalize(raw);
     // a read-only command is usually asked for its answer: show the first line of it
-    if (state.kind === "ran") return { steps: [], msg: state.stdout.split("\n")[0]!.slice(0, 160) || "ran read-only", data: resultData(state.rc, state.stdout, state.stderr) };
+    if (state.kind === "ran")
+      return {
+        steps: [],
+        msg: state.stdout.split("\n")[0]!.slice(0, 160) || "ran read-only",
+        data: resultData(state.rc, state.stdout, state.stderr),
+      };
     if (a.creates && state.creates) return { steps: [], msg: `${a.creates} exists` };
     if (a.removes && !state.removes) return { steps: [], msg: `${a.removes} does not exist` };
     const what = a.argv ? a.argv.join(" ") : a.cmd!;

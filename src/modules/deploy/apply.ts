@@ -10,9 +10,26 @@ import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
 import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
-import { lastGood, manifestPath, parseManifest, pruneReleases, withRelease, withStatus, writeManifestScript, type Manifest } from "./manifest.js";
+import {
+  lastGood,
+  manifestPath,
+  parseManifest,
+  pruneReleases,
+  withRelease,
+  withStatus,
+  writeManifestScript,
+  type Manifest,
+} from "./manifest.js";
 import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
-import { journalScript, releaseDir, restartScript, runningScript, stopScript, userCommand, type Place } from "./service.js";
+import {
+  journalScript,
+  releaseDir,
+  restartScript,
+  runningScript,
+  stopScript,
+  userCommand,
+  type Place,
+} from "./service.js";
 import type { DeployArgs, DeployData, DeployStep } from "./types.js";
 import { envPath, envText, renderSocket, renderUnit, socketName, socketPath, unitName, unitPath } from "./unit.js";
 
@@ -22,7 +39,11 @@ export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
 /** Beside a file this run replaces (unit, env file): the old one, until the new one is proven. */
 const OLD = ".armgo-old";
 
-export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Plan<DeployStep, DeployData>): Promise<ApplyResult> {
+export async function applyDeploy(
+  ctx: ModuleContext,
+  args: DeployArgs,
+  plan: Plan<DeployStep, DeployData>,
+): Promise<ApplyResult> {
   const p: Place = { app: args.app, appDir: appDir(args) };
   await ctx.runOk(sh`mkdir -p ${p.appDir}/releases`);
   const notices: string[] = [];
@@ -43,7 +64,8 @@ export async function applyDeploy(ctx: ModuleContext, args: DeployArgs, plan: Pl
     if (e instanceof TaskError) {
       if (notices.length > 0) e.message = `${notices.join("; ")}; ${e.message}`;
       // whatever failed, the recap can still say which release the host runs
-      if (deployment && e.data.deployed === undefined) e.data.deployed = { app: args.app, release: deployment.current ?? null };
+      if (deployment && e.data.deployed === undefined)
+        e.data.deployed = { app: args.app, release: deployment.current ?? null };
     }
     throw e;
   } finally {
@@ -89,7 +111,15 @@ class Deployment {
           const v = await this.verify(step.sha);
           const status = v.ok ? "good" : "bad";
           const known = this.m.releases.some((r) => r.sha === step.sha);
-          this.m = known ? withStatus(this.m, step.sha, status) : withRelease(this.m, { sha: step.sha, artifact: "", status, deployed_at: new Date().toISOString(), run: this.ctx.runId });
+          this.m = known
+            ? withStatus(this.m, step.sha, status)
+            : withRelease(this.m, {
+                sha: step.sha,
+                artifact: "",
+                status,
+                deployed_at: new Date().toISOString(),
+                run: this.ctx.runId,
+              });
           this.settled[step.sha] = v.ok ? "good" : "bad";
           await this.write();
           break;
@@ -108,9 +138,12 @@ class Deployment {
           break;
         case "restart":
           {
-            const r = await this.ctx.run(this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha));
+            const r = await this.ctx.run(
+              this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha),
+            );
             this.restarted = true;
-            if (r.code !== 0) await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${restartOutput(r)}`);
+            if (r.code !== 0)
+              await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${restartOutput(r)}`);
           }
           break;
         case "verify": {
@@ -134,7 +167,9 @@ class Deployment {
     }
     await this.dropOldFiles();
     const release = this.m.current ?? null;
-    const what = target ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}` : `${this.args.app} ${release}: manifest updated`;
+    const what = target
+      ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}`
+      : `${this.args.app} ${release}: manifest updated`;
     const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
     return {
       msg: [...settled, what].join("; "),
@@ -152,7 +187,13 @@ class Deployment {
   private async upload(sha: string): Promise<void> {
     const art = this.args.resolved!;
     // recorded before the bytes move: a killed run leaves an `unfinished` entry, never an unknown directory
-    this.m = withRelease(this.m, { sha, artifact: art.name, status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId });
+    this.m = withRelease(this.m, {
+      sha,
+      artifact: art.name,
+      status: "unfinished",
+      deployed_at: new Date().toISOString(),
+      run: this.ctx.runId,
+    });
     const dir = releaseDir(this.p, sha);
     const stage = `${this.p.appDir}/releases/.staging-${sha}`;
     await this.write(sh`rm -rf ${stage} && mkdir -p ${stage}`);
@@ -173,10 +214,13 @@ class Deployment {
       if (r.code !== 0) {
         this.m = withStatus(this.m, sha, "bad");
         await this.write();
-        throw new TaskError(`precheck of release ${sha} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(-500)}`, {
-          hint: "current was not touched; fix the artifact or the precheck",
-          data: { deployed: { app: this.args.app, release: this.m.current ?? null }, restarted: false, failed: sha },
-        });
+        throw new TaskError(
+          `precheck of release ${sha} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(-500)}`,
+          {
+            hint: "current was not touched; fix the artifact or the precheck",
+            data: { deployed: { app: this.args.app, release: this.m.current ?? null }, restarted: false, failed: sha },
+          },
+        );
       }
     }
   }
@@ -185,14 +229,29 @@ class Deployment {
     const service = serviceOf(this.args);
     if (service.type !== "systemd") return;
     const path = unitPath(service, this.args.app);
-    const [name, sock, sockPath] = [unitName(service, this.args.app), socketName(service, this.args.app), socketPath(service, this.args.app)];
+    const [name, sock, sockPath] = [
+      unitName(service, this.args.app),
+      socketName(service, this.args.app),
+      socketPath(service, this.args.app),
+    ];
     const text = renderSocket(service, this.args.app);
-    if (socket) await this.replace(sockPath, text === undefined ? sh`systemctl disable --quiet ${sock}; rm -f ${sockPath}` : writeFileScript(sockPath, text));
-    const enable = text === undefined ? sh`systemctl enable --quiet ${name}` : sh`systemctl enable --quiet ${name} ${sock}`;
+    if (socket)
+      await this.replace(
+        sockPath,
+        text === undefined ? sh`systemctl disable --quiet ${sock}; rm -f ${sockPath}` : writeFileScript(sockPath, text),
+      );
+    const enable =
+      text === undefined ? sh`systemctl enable --quiet ${name}` : sh`systemctl enable --quiet ${name} ${sock}`;
     // a new, moved or removed socket needs its address free: the service and the old socket stop once the
     // reload is through; the restart step starts both
     const free = socket ? sh` && { systemctl stop ${name}; systemctl stop ${sock} 2>/dev/null; true; }` : "";
-    await this.replace(path, writeFileScript(path, renderUnit(service, this.args.app, this.p.appDir)) + " && systemctl daemon-reload && " + enable + free);
+    await this.replace(
+      path,
+      writeFileScript(path, renderUnit(service, this.args.app, this.p.appDir)) +
+        " && systemctl daemon-reload && " +
+        enable +
+        free,
+    );
   }
 
   private async env(): Promise<void> {
@@ -201,7 +260,11 @@ class Deployment {
     const path = envPath(this.p.appDir);
     const tmp = path + ".armgo-tmp";
     // the values come on stdin, never in the script (which the audit log records); umask: 0600 from the first byte
-    await this.replace(path, sh`rm -f ${tmp} && (umask 077 && cat > ${tmp}) && chmod 600 ${tmp} && mv -f ${tmp} ${path}`, envText(service.environment));
+    await this.replace(
+      path,
+      sh`rm -f ${tmp} && (umask 077 && cat > ${tmp}) && chmod 600 ${tmp} && mv -f ${tmp} ${path}`,
+      envText(service.environment),
+    );
   }
 
   /**
@@ -209,12 +272,20 @@ class Deployment {
    * back over the wire: it may hold secrets), so a failing change is put back (restoreFiles).
    */
   private async replace(path: string, write: string, stdin?: string): Promise<void> {
-    const r = await this.ctx.run([sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo had=1 || exit 1; else rm -f ${path + OLD}; fi`, write].join("\n"), stdin === undefined ? {} : { stdin });
+    const r = await this.ctx.run(
+      [
+        sh`if [ -e ${path} ]; then cp -p ${path} ${path + OLD} && echo had=1 || exit 1; else rm -f ${path + OLD}; fi`,
+        write,
+      ].join("\n"),
+      stdin === undefined ? {} : { stdin },
+    );
     this.replaced.set(path, parseKv(r.stdout).had === "1");
     if (r.code !== 0) {
       // nothing restarted yet: the running units still have the old files' settings
       const note = await this.restoreFiles({ restarted: false });
-      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old file is restored${note}`, { hint: "check the service spec and the host" });
+      throw new TaskError(`writing ${path} failed: ${oneLine(r.stderr).slice(-300)}; the old file is restored${note}`, {
+        hint: "check the service spec and the host",
+      });
     }
   }
 
@@ -226,7 +297,12 @@ class Deployment {
     const service = serviceOf(this.args);
     if (this.replaced.size === 0) return "";
     const sys = service.type === "systemd" ? service : undefined;
-    const units = sys ? new Map([[unitPath(sys, this.args.app), unitName(sys, this.args.app)], [socketPath(sys, this.args.app), socketName(sys, this.args.app)]]) : new Map<string, string>();
+    const units = sys
+      ? new Map([
+          [unitPath(sys, this.args.app), unitName(sys, this.args.app)],
+          [socketPath(sys, this.args.app), socketName(sys, this.args.app)],
+        ])
+      : new Map<string, string>();
     const back = [...this.replaced].map(([path, had]) => {
       const name = units.get(path);
       // after a restart a socket stops first (its service with it), so the next restart binds the old address
@@ -234,12 +310,21 @@ class Deployment {
       if (had) return stop + sh`mv -f ${path + OLD} ${path}`;
       return stop + (name ? sh`systemctl disable --quiet ${name}; ` : "") + sh`rm -f ${path}`;
     });
-    const restored = [...this.replaced].filter(([path, had]) => had && units.has(path)).map(([path]) => units.get(path)!);
-    const reload = sys ? ` && { systemctl daemon-reload || exit 3; }` + (restored.length ? sh` && systemctl enable --quiet ${restored}` : "") : "";
+    const restored = [...this.replaced]
+      .filter(([path, had]) => had && units.has(path))
+      .map(([path]) => units.get(path)!);
+    const reload = sys
+      ? ` && { systemctl daemon-reload || exit 3; }` +
+        (restored.length ? sh` && systemctl enable --quiet ${restored}` : "")
+      : "";
     const r = await this.ctx.run(back.join(" && ") + reload);
     this.replaced.clear();
-    if (r.code === 3) return `; daemon-reload after the restore failed too (${oneLine(r.stderr).slice(-200)}): systemd still runs the units it had loaded`;
-    if (r.code !== 0) throw new TaskError(`putting back the files of ${this.args.app} failed: ${oneLine(r.stderr).slice(-300)}`, { hint: "check the host's unit and env files" });
+    if (r.code === 3)
+      return `; daemon-reload after the restore failed too (${oneLine(r.stderr).slice(-200)}): systemd still runs the units it had loaded`;
+    if (r.code !== 0)
+      throw new TaskError(`putting back the files of ${this.args.app} failed: ${oneLine(r.stderr).slice(-300)}`, {
+        hint: "check the host's unit and env files",
+      });
     return "";
   }
 
@@ -253,10 +338,25 @@ class Deployment {
   private async switchTo(sha: string): Promise<void> {
     const rel = this.m.releases.find((r) => r.sha === sha);
     // a release not yet proven here is unfinished until its health check passes
-    const before = !rel || rel.status === "bad" ? withRelease(this.m, { sha, artifact: rel?.artifact ?? this.args.resolved?.name ?? "", status: "unfinished", deployed_at: new Date().toISOString(), run: this.ctx.runId }) : this.m;
+    const before =
+      !rel || rel.status === "bad"
+        ? withRelease(this.m, {
+            sha,
+            artifact: rel?.artifact ?? this.args.resolved?.name ?? "",
+            status: "unfinished",
+            deployed_at: new Date().toISOString(),
+            run: this.ctx.runId,
+          })
+        : this.m;
     const after = { ...before, current: sha };
     // one exec: the release recorded, the link switched, the new current recorded
-    await this.ctx.runOk([...(before === this.m ? [] : [writeManifestScript(this.p.appDir, before)]), switchLink(`${this.p.appDir}/current`, `releases/${sha}`), writeManifestScript(this.p.appDir, after)].join("\n"));
+    await this.ctx.runOk(
+      [
+        ...(before === this.m ? [] : [writeManifestScript(this.p.appDir, before)]),
+        switchLink(`${this.p.appDir}/current`, `releases/${sha}`),
+        writeManifestScript(this.p.appDir, after),
+      ].join("\n"),
+    );
     this.m = after;
   }
 
@@ -271,15 +371,25 @@ class Deployment {
     if (h) {
       this.ctx.progress(`health check of ${sha}`);
       // the proof rides in the health check's exec: read once the service answers
-      const r = await this.ctx.run(`( ${healthScript(h, this.p, sha)}\n)\n${running}\n${journal}`, { timeoutMs: healthTimeoutMs(h) });
-      health = r.timedOut ? { ok: false, attempts: 0, output: `no healthy answer within ${healthTimeoutMs(h) / 1000} s` } : parseHealth(r.stdout);
-      if (!health.ok) return { ok: false, why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}${journalOf(r.stdout)}`, health };
+      const r = await this.ctx.run(`( ${healthScript(h, this.p, sha)}\n)\n${running}\n${journal}`, {
+        timeoutMs: healthTimeoutMs(h),
+      });
+      health = r.timedOut
+        ? { ok: false, attempts: 0, output: `no healthy answer within ${healthTimeoutMs(h) / 1000} s` }
+        : parseHealth(r.stdout);
+      if (!health.ok)
+        return {
+          ok: false,
+          why: `health check failed after ${health.attempts} attempt(s): ${health.output || "(no output)"}${journalOf(r.stdout)}`,
+          health,
+        };
       out = r.stdout;
     } else out = (await this.ctx.run(`${running}\n${journal}`)).stdout;
     const kv = parseKv(out);
     const pid = kv.pid ? Number(kv.pid) : undefined;
     if (kv.running !== sha) {
-      const runs = pid === undefined ? "no process runs" : `pid ${pid} runs ${kv.running || "a binary outside releases/"}`;
+      const runs =
+        pid === undefined ? "no process runs" : `pid ${pid} runs ${kv.running || "a binary outside releases/"}`;
       return { ok: false, why: `${runs}, not release ${sha}${journalOf(out)}`, health, pid };
     }
     return { ok: true, why: "", health, pid };
@@ -290,16 +400,28 @@ class Deployment {
     // a health body or a command's stderr may hold line breaks: the failure is one line
     const why = oneLine(reason);
     // only the unit changed under a good release: the unit failed, not the binary
-    const unitOnly = this.replaced.size > 0 && failed === previous && this.m.releases.some((r) => r.sha === failed && r.status === "good");
+    const unitOnly =
+      this.replaced.size > 0 &&
+      failed === previous &&
+      this.m.releases.some((r) => r.sha === failed && r.status === "good");
     const note = await this.restoreFiles({ restarted: true });
     const service = serviceOf(this.args);
-    const data = (release: string | null, extra: Record<string, unknown> = {}) => ({ deployed: { app: this.args.app, release }, previous, restarted: true, failed, ...extra });
+    const data = (release: string | null, extra: Record<string, unknown> = {}) => ({
+      deployed: { app: this.args.app, release },
+      previous,
+      restarted: true,
+      failed,
+      ...extra,
+    });
     if (unitOnly) {
       const back = await this.restartAndVerify(failed);
-      throw new TaskError(`the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored${note} and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`, {
-        hint: `release ${failed} stays good; fix the service spec and deploy again`,
-        data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
-      });
+      throw new TaskError(
+        `the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored${note} and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`,
+        {
+          hint: `release ${failed} stays good; fix the service spec and deploy again`,
+          data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
+        },
+      );
     }
     this.m = withStatus(this.m, failed, "bad");
     const good = lastGood(this.m, failed);
@@ -307,12 +429,21 @@ class Deployment {
       await this.ctx.run(stopScript(service, this.p, failed));
       this.m = { ...this.m, current: undefined };
       await this.write(sh`rm -f ${this.p.appDir}/current`);
-      throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; no good release to go back to, the service is stopped`, { data: data(null) });
+      throw new TaskError(
+        `release ${failed} of ${this.args.app} is bad: ${why}; no good release to go back to, the service is stopped`,
+        { data: data(null) },
+      );
     }
     const marked = this.m;
     this.m = { ...marked, current: good.sha };
     // the bad mark and the switch back in one exec, the mark first: a kill between leaves it bad, not unfinished
-    await this.ctx.runOk([writeManifestScript(this.p.appDir, marked), switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`), writeManifestScript(this.p.appDir, this.m)].join("\n"));
+    await this.ctx.runOk(
+      [
+        writeManifestScript(this.p.appDir, marked),
+        switchLink(`${this.p.appDir}/current`, `releases/${good.sha}`),
+        writeManifestScript(this.p.appDir, this.m),
+      ].join("\n"),
+    );
     const back = await this.restartAndVerify(good.sha);
     const state = back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`;
     throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}`, {
@@ -324,14 +455,17 @@ class Deployment {
   /** Shell: stop by the recorded command spec when the task's differs (another pidfile or stop command), then go on. */
   private stopOld(sha: string): string {
     const old = this.m.service;
-    if (old.type !== "command" || !old.pidfile || JSON.stringify(old) === JSON.stringify(serviceOf(this.args))) return "";
+    if (old.type !== "command" || !old.pidfile || JSON.stringify(old) === JSON.stringify(serviceOf(this.args)))
+      return "";
     return `( ${stopScript(old, this.p, sha)}\n )\n`;
   }
 
   /** Restart on release `sha` (current already), then health check and proof. */
   private async restartAndVerify(sha: string): Promise<{ ok: boolean; why: string }> {
     const restart = await this.ctx.run(restartScript(serviceOf(this.args), this.p, sha));
-    return restart.code === 0 ? await this.verify(sha) : { ok: false, why: `its restart failed: ${restartOutput(restart)}` };
+    return restart.code === 0
+      ? await this.verify(sha)
+      : { ok: false, why: `its restart failed: ${restartOutput(restart)}` };
   }
 
   private async prune(): Promise<void> {
@@ -350,6 +484,13 @@ function restartOutput(r: { stdout: string; stderr: string }): string {
 
 /** `; journal: ...` from a `journal=` line (base64), or "" when there is none. */
 function journalOf(stdout: string): string {
-  const text = Buffer.from(parseKv(stdout).journal ?? "", "base64").toString("utf8").trim();
-  return text ? `; journal: ${text.split("\n").map((l) => l.trim()).join(" | ")}` : "";
+  const text = Buffer.from(parseKv(stdout).journal ?? "", "base64")
+    .toString("utf8")
+    .trim();
+  return text
+    ? `; journal: ${text
+        .split("\n")
+        .map((l) => l.trim())
+        .join(" | ")}`
+    : "";
 }

@@ -36,8 +36,15 @@ export async function goBuild(b: BuildSpec, t: Target, app: string): Promise<Art
       GOTOOLCHAIN: "local",
     };
     // -trimpath and no VCS stamp: the same source gives the same sha256, so a rerun deploys nothing
-    await run(b.go ?? "go", ["build", "-trimpath", "-buildvcs=false", `-ldflags=${b.ldflags ?? "-s -w"}`, "-o", out, "."], { cwd: pkg, env }).catch((e: unknown) => {
-      throw new TaskError(`go build of ${pkg} for ${t.goos}/${t.goarch} failed: ${e instanceof ArmgoError ? e.message : String(e)}`, { cause: e, hint: "fix the build on the controller (build.go names the go command)" });
+    await run(
+      b.go ?? "go",
+      ["build", "-trimpath", "-buildvcs=false", `-ldflags=${b.ldflags ?? "-s -w"}`, "-o", out, "."],
+      { cwd: pkg, env },
+    ).catch((e: unknown) => {
+      throw new TaskError(
+        `go build of ${pkg} for ${t.goos}/${t.goarch} failed: ${e instanceof ArmgoError ? e.message : String(e)}`,
+        { cause: e, hint: "fix the build on the controller (build.go names the go command)" },
+      );
     });
     const { sha256 } = await sha256File(out);
     const dir = join(root, sha256);

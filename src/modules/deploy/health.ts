@@ -71,7 +71,11 @@ export function oneLine(text: string): string {
 
 export function parseHealth(stdout: string): HealthResult {
   const kv = parseKv(stdout);
-  return { ok: kv.health === "ok", attempts: Number(kv.attempts ?? 0), output: oneLine(Buffer.from(kv.out ?? "", "base64").toString("utf8")) };
+  return {
+    ok: kv.health === "ok",
+    attempts: Number(kv.attempts ?? 0),
+    output: oneLine(Buffer.from(kv.out ?? "", "base64").toString("utf8")),
+  };
 }
 
 /** The exec limit: the script's own deadline plus a margin for the last attempt's ending and the proof, in ms. */

@@ -37,14 +37,20 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       const path = resolvePath(args.artifact);
       const { sha256 } = await ctx.controller.memo(`deploy-artifact:${path}`, () =>
         sha256File(path).catch((e: unknown) => {
-          throw new TaskError(`artifact ${path} cannot be read: ${(e as Error).message}`, { cause: e, hint: "build it first, or give build: instead" });
+          throw new TaskError(`artifact ${path} cannot be read: ${(e as Error).message}`, {
+            cause: e,
+            hint: "build it first, or give build: instead",
+          });
         }),
       );
       return { ...args, resolved: { path, sha256, name: basename(path) } };
     }
     const b = args.build!;
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
-    if (!target.goarch) throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, { hint: "set build.goarch, or gather_facts: true" });
+    if (!target.goarch)
+      throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, {
+        hint: "set build.goarch, or gather_facts: true",
+      });
     const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app));
     return { ...args, resolved: built };
   },
@@ -60,9 +66,23 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       `echo "dirs=$(ls -1 "$d/releases" 2>/dev/null | tr '\\n' ' ')"`,
       ...(args.resolved ? [sh`if [ -f ${wanted} ]; then ` + hashInto(wanted) + ` && echo "wanted_sha256=$h"; fi`] : []),
       ...(service ? [runningScript(service, p)] : []),
-      ...(service?.type === "systemd" ? [sh`if [ -r ${unitPath(service, args.app)} ]; then ` + hashInto(unitPath(service, args.app)) + ` && echo "unit_sha256=$h"; fi`] : []),
-      ...(service?.type === "systemd" ? [sh`if [ -r ${socketPath(service, args.app)} ]; then ` + hashInto(socketPath(service, args.app)) + ` && echo "socket_sha256=$h"; fi`] : []),
-      ...(service?.environment ? [sh`if [ -r ${envPath(p.appDir)} ]; then ` + hashInto(envPath(p.appDir)) + ` && echo "env_sha256=$h"; fi`] : []),
+      ...(service?.type === "systemd"
+        ? [
+            sh`if [ -r ${unitPath(service, args.app)} ]; then ` +
+              hashInto(unitPath(service, args.app)) +
+              ` && echo "unit_sha256=$h"; fi`,
+          ]
+        : []),
+      ...(service?.type === "systemd"
+        ? [
+            sh`if [ -r ${socketPath(service, args.app)} ]; then ` +
+              hashInto(socketPath(service, args.app)) +
+              ` && echo "socket_sha256=$h"; fi`,
+          ]
+        : []),
+      ...(service?.environment
+        ? [sh`if [ -r ${envPath(p.appDir)} ]; then ` + hashInto(envPath(p.appDir)) + ` && echo "env_sha256=$h"; fi`]
+        : []),
       "exit 0",
     ].join("\n");
   },
@@ -70,9 +90,15 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   parse(out, args) {
     const kv = parseKv(out.stdout);
     const dir = appDir(args);
-    if (kv.current_other) throw new TaskError(`${dir}/current exists and is not a symlink armgo made`, { hint: "move it away: armgo switches releases by renaming a symlink over it" });
+    if (kv.current_other)
+      throw new TaskError(`${dir}/current exists and is not a symlink armgo made`, {
+        hint: "move it away: armgo switches releases by renaming a symlink over it",
+      });
     const current = kv.current ? basename(kv.current) : undefined;
-    if (current !== undefined && !SHA12.test(current)) throw new TaskError(`${dir}/current points to ${kv.current}, not to a release under releases/`, { hint: "move it away, or point it at one of releases/<sha>" });
+    if (current !== undefined && !SHA12.test(current))
+      throw new TaskError(`${dir}/current points to ${kv.current}, not to a release under releases/`, {
+        hint: "move it away, or point it at one of releases/<sha>",
+      });
     const state: DeployState = {
       manifest: parseManifest(Buffer.from(kv.manifest ?? "", "base64").toString("utf8"), args.app),
       current,

@@ -105,8 +105,14 @@ const SHA = /^[0-9a-f]{12}$/;
 function isRelease(r: unknown): r is Release {
   const o = r as Record<string, unknown>;
   return (
-    typeof o === "object" && o !== null && typeof o.sha === "string" && SHA.test(o.sha) && typeof o.artifact === "string" &&
-    STATUSES.has(o.status as ReleaseStatus) && typeof o.deployed_at === "string" && typeof o.run === "string"
+    typeof o === "object" &&
+    o !== null &&
+    typeof o.sha === "string" &&
+    SHA.test(o.sha) &&
+    typeof o.artifact === "string" &&
+    STATUSES.has(o.status as ReleaseStatus) &&
+    typeof o.deployed_at === "string" &&
+    typeof o.run === "string"
   );
 }
 
@@ -117,24 +123,51 @@ export function parseManifest(text: string, app: string): Manifest {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ManifestError(`releases.json of ${app} is not JSON: ${(e as Error).message}`, { cause: e, hint: "restore it from the audit log or move it away; armgo will not guess the releases" });
+    throw new ManifestError(`releases.json of ${app} is not JSON: ${(e as Error).message}`, {
+      cause: e,
+      hint: "restore it from the audit log or move it away; armgo will not guess the releases",
+    });
   }
   const o = raw as Record<string, unknown>;
-  const bad = (what: string) => new ManifestError(`releases.json of ${app}: ${what}`, { hint: "restore it from the audit log or move it away; armgo will not guess the releases" });
+  const bad = (what: string) =>
+    new ManifestError(`releases.json of ${app}: ${what}`, {
+      hint: "restore it from the audit log or move it away; armgo will not guess the releases",
+    });
   if (typeof o !== "object" || o === null || Array.isArray(o)) throw bad("not an object");
   if (o.app !== app) throw bad(`it belongs to app '${String(o.app)}'`);
-  if (!Array.isArray(o.releases) || !o.releases.every(isRelease)) throw bad("a release entry lacks sha, artifact, status, deployed_at or run");
-  if (o.current !== undefined && (typeof o.current !== "string" || !o.releases.some((r) => r.sha === o.current))) throw bad(`current '${String(o.current)}' is not among its releases`);
+  if (!Array.isArray(o.releases) || !o.releases.every(isRelease))
+    throw bad("a release entry lacks sha, artifact, status, deployed_at or run");
+  if (o.current !== undefined && (typeof o.current !== "string" || !o.releases.some((r) => r.sha === o.current)))
+    throw bad(`current '${String(o.current)}' is not among its releases`);
   const service = o.service as ServiceSpec | undefined;
-  if (typeof service !== "object" || service === null || (service.type !== "command" && service.type !== "systemd")) throw bad("no service spec");
-  return { app, current: o.current as string | undefined, service, health: o.health as HealthSpec | undefined, releases: o.releases };
+  if (typeof service !== "object" || service === null || (service.type !== "command" && service.type !== "systemd"))
+    throw bad("no service spec");
+  return {
+    app,
+    current: o.current as string | undefined,
+    service,
+    health: o.health as HealthSpec | undefined,
+    releases: o.releases,
+  };
 }
 
 /** The text armgo writes: stable key order, one release per line for a readable diff. */
 export function manifestText(m: Manifest): string {
-  const head = { format: MANIFEST_FORMAT, app: m.app, ...(m.current ? { current: m.current } : {}), service: m.service, ...(m.health ? { health: m.health } : {}) };
+  const head = {
+    format: MANIFEST_FORMAT,
+    app: m.app,
+    ...(m.current ? { current: m.current } : {}),
+    service: m.service,
+    ...(m.health ? { health: m.health } : {}),
+  };
   const body = JSON.stringify(head, null, 2).replace(/\n}$/, "");
-  const releases = m.releases.map((r) => "    " + JSON.stringify({ sha: r.sha, artifact: r.artifact, status: r.status, deployed_at: r.deployed_at, run: r.run })).join(",\n");
+  const releases = m.releases
+    .map(
+      (r) =>
+        "    " +
+        JSON.stringify({ sha: r.sha, artifact: r.artifact, status: r.status, deployed_at: r.deployed_at, run: r.run }),
+    )
+    .join(",\n");
   return `${body},\n  "releases": [${releases ? `\n${releases}\n  ` : ""}]\n}\n`;
 }
 

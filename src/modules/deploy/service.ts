@@ -13,7 +13,12 @@ export const releaseDir = (p: Place, sha: string): string => `${p.appDir}/releas
 
 /** What every user command (start, stop, restart, precheck, health command) sees of the release. */
 export function releaseEnv(p: Place, sha: string): string {
-  return exportLines({ ARMGO_APP: p.app, ARMGO_APP_DIR: p.appDir, ARMGO_RELEASE: sha, ARMGO_RELEASE_DIR: releaseDir(p, sha) });
+  return exportLines({
+    ARMGO_APP: p.app,
+    ARMGO_APP_DIR: p.appDir,
+    ARMGO_RELEASE: sha,
+    ARMGO_RELEASE_DIR: releaseDir(p, sha),
+  });
 }
 
 /** Shell: alive PID (a zombie, left for a PID 1 that does not reap, counts as gone). */
@@ -21,7 +26,10 @@ const ALIVE = `alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[
 
 /** Shell: sets $pid to the service's PID, "" when it does not run. */
 export function pidScript(service: ServiceSpec, app: string): string {
-  const read = service.type === "command" ? sh`pid=$(head -n 1 ${service.pidfile} 2>/dev/null | tr -cd 0-9)` : sh`pid=$(systemctl show -p MainPID --value ${unitName(service, app)} 2>/dev/null | tr -cd 0-9)`;
+  const read =
+    service.type === "command"
+      ? sh`pid=$(head -n 1 ${service.pidfile} 2>/dev/null | tr -cd 0-9)`
+      : sh`pid=$(systemctl show -p MainPID --value ${unitName(service, app)} 2>/dev/null | tr -cd 0-9)`;
   return `${ALIVE}\n${read}\nalive "$pid" || pid=`;
 }
 
@@ -82,7 +90,9 @@ export function restartScript(service: ServiceSpec, p: Place, sha: string): stri
     return [
       // a unit that hit its start limit (a crashing release) would refuse the restart a deploy asks for
       sh`systemctl reset-failed ${name} ${sock} 2>/dev/null`,
-      sh`if [ -e ${socketPath(service, p.app)} ]; then systemctl start ${sock} || { rc=$?; ` + journalEcho(sock) + `; exit $rc; }; fi`,
+      sh`if [ -e ${socketPath(service, p.app)} ]; then systemctl start ${sock} || { rc=$?; ` +
+        journalEcho(sock) +
+        `; exit $rc; }; fi`,
       sh`systemctl restart ${name} || { rc=$?; ` + journalEcho(name) + `; exit $rc; }`,
     ].join("\n");
   }

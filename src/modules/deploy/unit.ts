@@ -27,7 +27,9 @@ export const envPath = (appDir: string): string => `${appDir}/service.env`;
 
 /** The env file, read alike by systemd's EnvironmentFile= parser and by sh. */
 export function envText(env: Record<string, string>): string {
-  return Object.entries(env).map(([k, v]) => envFileLine(k, v)).join("");
+  return Object.entries(env)
+    .map(([k, v]) => envFileLine(k, v))
+    .join("");
 }
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");

@@ -29,7 +29,10 @@ function fetchCommand(args: DownloadArgs, tool: "curl" | "wget", resume: boolean
   if (tool === "curl") {
     // --speed-time: `timeout` is "no progress for N s", so a slow but moving transfer is not killed.
     const cont = resume ? " -C -" : "";
-    return `curl -fsSL${cont} ` + sh`--connect-timeout ${timeout} --speed-limit 1 --speed-time ${timeout} --retry ${retries} --retry-delay 1 -o "$part" ${args.url}`;
+    return (
+      `curl -fsSL${cont} ` +
+      sh`--connect-timeout ${timeout} --speed-limit 1 --speed-time ${timeout} --retry ${retries} --retry-delay 1 -o "$part" ${args.url}`
+    );
   }
   const cont = resume ? " -c" : "";
   return `wget -q${cont} ` + sh`-T ${timeout} -t ${retries + 1} -O "$part" ${args.url}`;
@@ -60,7 +63,9 @@ function partProgress(ctx: ModuleContext, total: number | undefined): (chunk: st
   return (chunk) => {
     const lines = (rest + chunk).split("\n");
     rest = lines.pop()!;
-    for (const l of lines) if (l.startsWith(PART_BYTES)) ctx.progress(`download ${l.slice(PART_BYTES.length)}${total ? `/${total}` : ""} bytes`);
+    for (const l of lines)
+      if (l.startsWith(PART_BYTES))
+        ctx.progress(`download ${l.slice(PART_BYTES.length)}${total ? `/${total}` : ""} bytes`);
   };
 }
 
@@ -96,12 +101,19 @@ function scriptFor(args: DownloadArgs, step: DownloadStep): string {
   }
 }
 
-export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan: Plan<DownloadStep>): Promise<ApplyResult> {
+export async function applyDownload(
+  ctx: ModuleContext,
+  args: DownloadArgs,
+  plan: Plan<DownloadStep>,
+): Promise<ApplyResult> {
   const want = resolvedSha256(args.checksum);
   const data: Record<string, unknown> = { dest: args.dest, url: args.url, sha256: want };
   for (const step of plan.steps) {
     if (step.action === "upload") await upload(ctx, args, want);
-    const res = await ctx.run(scriptFor(args, step), step.action === "fetch" ? { onStdout: partProgress(ctx, args.size) } : {});
+    const res = await ctx.run(
+      scriptFor(args, step),
+      step.action === "fetch" ? { onStdout: partProgress(ctx, args.size) } : {},
+    );
     const out = parseKv(res.stdout);
     if (res.code === EXIT_MISMATCH) {
       throw new TaskError(`sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}`, {
@@ -110,22 +122,31 @@ export async function applyDownload(ctx: ModuleContext, args: DownloadArgs, plan
       });
     }
     if (res.code === EXIT_FETCH) {
-      throw new TaskError(`download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`, {
-        hint: "check that the host reaches the URL, or set mode: controller; a partial .part is kept and resumed next run",
-        data,
-      });
+      throw new TaskError(
+        `download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`,
+        {
+          hint: "check that the host reaches the URL, or set mode: controller; a partial .part is kept and resumed next run",
+          data,
+        },
+      );
     }
     if (res.code !== 0) {
-      throw new TaskError(`download to ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`, { data });
+      throw new TaskError(
+        `download to ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`,
+        { data },
+      );
     }
     if (out.size) data.size = Number(out.size);
   }
-  const action = plan.steps.some((s) => s.action === "attributes") && plan.steps.length === 1 ? "set mode/owner of" : "downloaded";
+  const action =
+    plan.steps.some((s) => s.action === "attributes") && plan.steps.length === 1 ? "set mode/owner of" : "downloaded";
   return { msg: `${action} ${args.dest} (sha256 ${want.slice(0, 12)}…)`, data };
 }
 
 /** Controller mode: fetch once per run (verified, cached), then upload to .part as the task's user. */
 async function upload(ctx: ModuleContext, args: DownloadArgs, want: string): Promise<void> {
-  const local = await ctx.controller.fetchFile(args.url, want, (done, total) => ctx.progress(`fetch ${done}/${total} bytes`));
+  const local = await ctx.controller.fetchFile(args.url, want, (done, total) =>
+    ctx.progress(`fetch ${done}/${total} bytes`),
+  );
   await uploadAs(ctx, local, partPath(args.dest));
 }

@@ -19,7 +19,11 @@ export const download: Module<DownloadArgs, DownloadState, DownloadStep> = {
 
   async resolve(args, ctx) {
     // A checksum URL is fetched once per run for all hosts (memoised), never once per host.
-    const sha256 = await resolveChecksum(args.checksum, [urlBasename(args.url), posix.basename(args.dest)], ctx.controller);
+    const sha256 = await resolveChecksum(
+      args.checksum,
+      [urlBasename(args.url), posix.basename(args.dest)],
+      ctx.controller,
+    );
     return { ...args, checksum: `sha256:${sha256}` };
   },
 

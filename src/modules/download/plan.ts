@@ -22,10 +22,16 @@ export function planDownload(state: DownloadState, args: DownloadArgs): Plan<Dow
   const want = resolvedSha256(args.checksum);
   const data: Record<string, unknown> = { dest: args.dest, url: args.url, sha256: want };
   if (state.notFile) {
-    throw new TaskError(`${args.dest} exists and is not a regular file`, { hint: "remove it or choose another dest", data });
+    throw new TaskError(`${args.dest} exists and is not a regular file`, {
+      hint: "remove it or choose another dest",
+      data,
+    });
   }
   if (state.exists && state.hashed === "none") {
-    throw new TaskError(`cannot verify ${args.dest}: sha256sum is not installed`, { hint: "install coreutils on the host", data });
+    throw new TaskError(`cannot verify ${args.dest}: sha256sum is not installed`, {
+      hint: "install coreutils on the host",
+      data,
+    });
   }
   if (state.exists && state.sha256 === want) {
     const how = state.hashed === "manifest" ? "manifest" : "hashed";
@@ -36,12 +42,20 @@ export function planDownload(state: DownloadState, args: DownloadArgs): Plan<Dow
     return { steps: [], msg: `${args.dest} already has sha256 ${short(want)}… (${how})`, data: dataOk };
   }
   if (!state.tools.sha256sum) {
-    throw new TaskError(`cannot verify a download on this host: sha256sum is not installed`, { hint: "install coreutils on the host", data });
+    throw new TaskError(`cannot verify a download on this host: sha256sum is not installed`, {
+      hint: "install coreutils on the host",
+      data,
+    });
   }
   const size = args.size === undefined ? "size unknown" : `${args.size} bytes`;
   const diff = { before: state.sha256 ?? "absent", after: want, beforeHeader: args.dest, afterHeader: args.dest };
   if (args.mode === "controller") {
-    return { steps: [{ action: "upload" }], msg: `upload ${args.url} → ${args.dest} (${size}) from the controller`, diff, data };
+    return {
+      steps: [{ action: "upload" }],
+      msg: `upload ${args.url} → ${args.dest} (${size}) from the controller`,
+      diff,
+      data,
+    };
   }
   const tool = state.tools.curl ? "curl" : state.tools.wget ? "wget" : undefined;
   if (!tool) {

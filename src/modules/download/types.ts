@@ -32,6 +32,4 @@ export interface DownloadState extends HashState {
 }
 
 export type DownloadStep =
-  | { action: "fetch"; tool: "curl" | "wget"; resumeFrom: number }
-  | { action: "upload" }
-  | { action: "attributes" };
+  { action: "fetch"; tool: "curl" | "wget"; resumeFrom: number } | { action: "upload" } | { action: "attributes" };

@@ -53,7 +53,11 @@ export function parseFiles(stdout: string): ProfileFile[] {
     else if (!current) continue;
     else if (line === "@present") current.present = true;
     else if (line === "@end") {
-      files.push(current.present ? { path: current.path, content: Buffer.from(current.b64.join(""), "base64").toString("utf8") } : { path: current.path });
+      files.push(
+        current.present
+          ? { path: current.path, content: Buffer.from(current.b64.join(""), "base64").toString("utf8") }
+          : { path: current.path },
+      );
       current = undefined;
     } else current.b64.push(line.trim());
   }
@@ -75,10 +79,16 @@ export function planProfile(files: ProfileFile[], args: EnvProfileArgs): Plan<Pr
   const paths = files.map((f) => f.path).join(", ");
   const data = { files: files.map((f) => f.path), block: block ?? null };
   if (steps.length === 0) {
-    return { steps, msg: absent ? `no block ${args.name} in ${paths}` : `block ${args.name} up to date in ${paths}`, data };
+    return {
+      steps,
+      msg: absent ? `no block ${args.name} in ${paths}` : `block ${args.name} up to date in ${paths}`,
+      data,
+    };
   }
   const changed = steps.map((s) => s.path);
-  const before = steps.map((s) => `==> ${s.path} <==\n${files.find((f) => f.path === s.path)?.content ?? ""}`).join("\n");
+  const before = steps
+    .map((s) => `==> ${s.path} <==\n${files.find((f) => f.path === s.path)?.content ?? ""}`)
+    .join("\n");
   const after = steps.map((s) => `==> ${s.path} <==\n${s.content ?? ""}`).join("\n");
   return {
     steps,
@@ -121,10 +131,13 @@ export const envProfile: Module<EnvProfileArgs, ProfileFile[], ProfileStep> = {
   async apply(ctx, _args, plan) {
     const res = await ctx.run(["set -u", ...plan.steps.map(writeScript)].join("\n"));
     if (res.code !== 0) {
-      throw new TaskError(`writing ${plan.steps.map((s) => s.path).join(", ")} failed: ${lastLine(res.stderr) || `exit ${res.code}`}`, {
-        hint: "check permissions (system scope needs become)",
-        data: plan.data ?? {},
-      });
+      throw new TaskError(
+        `writing ${plan.steps.map((s) => s.path).join(", ")} failed: ${lastLine(res.stderr) || `exit ${res.code}`}`,
+        {
+          hint: "check permissions (system scope needs become)",
+          data: plan.data ?? {},
+        },
+      );
     }
     return { msg: plan.msg.replace(/^write/, "wrote").replace(/^remove/, "removed"), data: plan.data ?? {} };
   },

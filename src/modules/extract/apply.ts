@@ -59,7 +59,11 @@ function stopLeftovers(): string {
   ].join("\n");
 }
 
-export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: Plan<ExtractStep>): Promise<ApplyResult> {
+export async function applyExtract(
+  ctx: ModuleContext,
+  args: ExtractArgs,
+  plan: Plan<ExtractStep>,
+): Promise<ApplyResult> {
   const l = layout(args);
   const tmpName = TEMP_PREFIX + randomBytes(6).toString("hex");
   const unpacks = plan.steps.some((s) => s.action === "extract" || s.action === "unpack");
@@ -105,7 +109,9 @@ export async function applyExtract(ctx: ModuleContext, args: ExtractArgs, plan: 
     });
   }
   if (res.code !== 0) {
-    throw new TaskError(`extract into ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`, { data });
+    throw new TaskError(`extract into ${args.dest} failed (exit ${res.code}): ${lastLine(res.stderr) || "no output"}`, {
+      data,
+    });
   }
   if (!l) return { msg: `extracted ${args.src} into ${args.dest}`, data };
   return { msg: `${out.installed} active at ${l.target}`, data: { ...data, installed: out.installed } };

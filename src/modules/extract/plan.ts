@@ -10,10 +10,13 @@ import type { ExtractArgs, ExtractState, ExtractStep } from "./types.js";
 function checkArchive(state: ExtractState, data: Record<string, unknown>): string {
   if (state.tar === "none") throw new TaskError("tar is not installed on the host", { hint: "install GNU tar", data });
   if (state.tar === "other") {
-    throw new TaskError("extract needs GNU tar on the host: its checks keep every entry inside the directory it unpacks into", {
-      hint: "install GNU tar (BusyBox tar is not enough)",
-      data,
-    });
+    throw new TaskError(
+      "extract needs GNU tar on the host: its checks keep every entry inside the directory it unpacks into",
+      {
+        hint: "install GNU tar (BusyBox tar is not enough)",
+        data,
+      },
+    );
   }
   return state.src ? " (entries checked while unpacking)" : " (archive not on the host yet)";
 }
@@ -40,7 +43,9 @@ function planVersioned(state: ExtractState, args: ExtractArgs, l: Layout): Plan<
     throw new TaskError(`${l.target} exists and is neither a directory nor a symlink`, { hint: "remove it", data });
   }
   const active = state.installed === version;
-  const kept = state.trees.find((t) => t.version === version && t.name === l.tree) ?? state.trees.find((t) => t.version === version);
+  const kept =
+    state.trees.find((t) => t.version === version && t.name === l.tree) ??
+    state.trees.find((t) => t.version === version);
   const steps: ExtractStep[] = [];
   // What each step does, in words; the msg joins them (engine prefixes "would " under --check).
   const actions: string[] = [];
@@ -74,7 +79,8 @@ function planVersioned(state: ExtractState, args: ExtractArgs, l: Layout): Plan<
   const ok = `${version} already at ${l.target}`;
   const msg = actions.length === 0 ? ok : actions.join("; ") + (active ? ` (${ok})` : "");
   const plan: Plan<ExtractStep> = { steps, msg, data };
-  if (!active) plan.diff = { before: state.installed ?? "absent", after: version, beforeHeader: l.target, afterHeader: l.target };
+  if (!active)
+    plan.diff = { before: state.installed ?? "absent", after: version, beforeHeader: l.target, afterHeader: l.target };
   return plan;
 }
 

@@ -23,11 +23,16 @@ export function parseFeed(text: string, url: string): FeedRelease[] {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new TaskError(`feed ${url} is not JSON`, { hint: "feed must be the Go download feed with ?mode=json&include=all", cause: err });
+    throw new TaskError(`feed ${url} is not JSON`, {
+      hint: "feed must be the Go download feed with ?mode=json&include=all",
+      cause: err,
+    });
   }
   const ok =
     Array.isArray(data) &&
-    (data as Array<Partial<Record<"version" | "files", unknown>> | null>).every((r) => r && typeof r.version === "string" && Array.isArray(r.files));
+    (data as Array<Partial<Record<"version" | "files", unknown>> | null>).every(
+      (r) => r && typeof r.version === "string" && Array.isArray(r.files),
+    );
   if (!ok) throw new TaskError(`feed ${url} is not a Go release feed (array of {version, stable, files})`);
   return data as FeedRelease[];
 }
@@ -71,7 +76,9 @@ export function selectRelease(feed: FeedRelease[], version: string): FeedRelease
   const newest = stable[0]?.version ?? "none";
   if (wanted.kind === "latest") {
     if (stable[0]) return stable[0];
-    throw new TaskError("feed has no stable release", { hint: "check the feed URL (it needs include=all or a current feed)" });
+    throw new TaskError("feed has no stable release", {
+      hint: "check the feed URL (it needs include=all or a current feed)",
+    });
   }
   if (wanted.kind === "exact") {
     // Before 1.21 a line's first release is named go1.20, not go1.20.0.
@@ -81,7 +88,10 @@ export function selectRelease(feed: FeedRelease[], version: string): FeedRelease
     const sameLine = sorted.filter((r) => r.version === line || r.version.startsWith(`${line}.`)).map((r) => r.version);
     throw new TaskError(
       `no ${wanted.version} in feed; ${sameLine.length ? `${line} has: ${sameLine.slice(0, 5).join(", ")}` : `newest stable: ${newest}`}`,
-      { hint: "pick a version the feed lists, or use the minor line (e.g. 1.22) for its newest patch", data: { newest_stable: newest } },
+      {
+        hint: "pick a version the feed lists, or use the minor line (e.g. 1.22) for its newest patch",
+        data: { newest_stable: newest },
+      },
     );
   }
   const hit = stable.find((r) => r.version === wanted.version || r.version.startsWith(`${wanted.version}.`));

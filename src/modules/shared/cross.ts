@@ -42,7 +42,12 @@ export interface CrossLib {
 
 export const LIBS: Record<string, CrossLib> = {
   zlib: { packages: ["zlib1g-dev", "zlib1g"], pc: "zlib", include: "zlib.h", version: "zlibVersion()" },
-  openssl: { packages: ["libssl-dev", "libssl3"], pc: "openssl", include: "openssl/crypto.h", version: "OpenSSL_version(OPENSSL_VERSION)" },
+  openssl: {
+    packages: ["libssl-dev", "libssl3"],
+    pc: "openssl",
+    include: "openssl/crypto.h",
+    version: "OpenSSL_version(OPENSSL_VERSION)",
+  },
 };
 
 /** The libraries asked for, or a TaskError naming the first unknown one. */
@@ -70,7 +75,9 @@ export function crossEnv(root: string, libc: Libc): Record<string, string> {
     CGO_CFLAGS: sysroot,
     CGO_LDFLAGS: sysroot,
     // Only the sysroot's .pc files: the build host's own would hand x86-64 libraries to the linker.
-    PKG_CONFIG_LIBDIR: [`usr/lib/${TRIPLE.glibc}/pkgconfig`, "usr/lib/pkgconfig", "usr/share/pkgconfig"].map((d) => posix.join(root, d)).join(":"),
+    PKG_CONFIG_LIBDIR: [`usr/lib/${TRIPLE.glibc}/pkgconfig`, "usr/lib/pkgconfig", "usr/share/pkgconfig"]
+      .map((d) => posix.join(root, d))
+      .join(":"),
     PKG_CONFIG_SYSROOT_DIR: root,
   };
 }

@@ -51,5 +51,9 @@ export function parseHashProbe(kv: Record<string, string>): HashState {
 /** Apply fragment: record the manifest for `path` whose verified hash is in $got (temp + rename). */
 export function writeManifest(path: string): string {
   const man = manifestPath(path);
-  return STAT_FORMAT + "\n" + sh`st=$(stat -c "$stf" ${path}) && printf '%s %s\n' "$st" "$got" > ${man + ".tmp"} && mv -f ${man + ".tmp"} ${man}`;
+  return (
+    STAT_FORMAT +
+    "\n" +
+    sh`st=$(stat -c "$stf" ${path}) && printf '%s %s\n' "$st" "$got" > ${man + ".tmp"} && mv -f ${man + ".tmp"} ${man}`
+  );
 }

@@ -11,7 +11,9 @@ export function editText(text: string, name: string, block: string | undefined, 
   const from = lines.indexOf(begin(name));
   const to = from < 0 ? -1 : lines.indexOf(end(name), from + 1);
   if (from >= 0 && to < 0) {
-    throw new TaskError(`${file}: '${begin(name)}' has no '${end(name)}' line`, { hint: "fix the file by hand; armgo will not guess where the block ends" });
+    throw new TaskError(`${file}: '${begin(name)}' has no '${end(name)}' line`, {
+      hint: "fix the file by hand; armgo will not guess where the block ends",
+    });
   }
   if (from >= 0) {
     const after = lines.slice(to + 1);

@@ -1,6 +1,19 @@
 // The sysroot tree, built on the controller from Debian's arm64 packages under a private apt
 // config (never the machine's own), cached by recipe hash: the same recipe is fetched once, ever.
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { TaskError } from "../../errors.js";
 import { sha256File } from "../../hash.js";
@@ -75,14 +88,23 @@ export function mirrorFor(sources: AptSource[], release: string): DebianMirror {
 
 async function buildInto(work: string, recipe: Recipe, progress: (text: string) => void): Promise<void> {
   progress(`apt-get update (${recipe.release}, arm64)`);
-  const apt = await privateApt(join(work, "apt"), mirrorFor(await readAptSources(), recipe.release), recipe.release, [recipe.arch]);
+  const apt = await privateApt(join(work, "apt"), mirrorFor(await readAptSources(), recipe.release), recipe.release, [
+    recipe.arch,
+  ]);
   const debs = join(work, "debs");
   progress(`downloading ${recipe.packages.join(" ")}`);
-  await download(apt, recipe.packages.map((p) => `${p}:${recipe.arch}`), debs).catch((cause: unknown) => {
-    throw new TaskError(`cannot fetch ${recipe.packages.join(", ")} for ${recipe.release} arm64: ${(cause as Error).message}`, {
-      hint: "check the package names (apt-cache show NAME:arm64) and the release",
-      cause,
-    });
+  await download(
+    apt,
+    recipe.packages.map((p) => `${p}:${recipe.arch}`),
+    debs,
+  ).catch((cause: unknown) => {
+    throw new TaskError(
+      `cannot fetch ${recipe.packages.join(", ")} for ${recipe.release} arm64: ${(cause as Error).message}`,
+      {
+        hint: "check the package names (apt-cache show NAME:arm64) and the release",
+        cause,
+      },
+    );
   });
   const out = join(work, "out");
   const root = join(work, "root");
@@ -90,7 +112,10 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
   const packages: Manifest["packages"] = [];
   for (const deb of (await readdir(debs)).filter((n) => n.endsWith(".deb")).sort()) {
     const file = join(debs, deb);
-    const [name, version] = (await run("dpkg-deb", ["-f", file, "Package", "Version"])).trim().split("\n").map((l) => l.replace(/^\w+:\s*/, ""));
+    const [name, version] = (await run("dpkg-deb", ["-f", file, "Package", "Version"]))
+      .trim()
+      .split("\n")
+      .map((l) => l.replace(/^\w+:\s*/, ""));
     packages.push({ name: name!, version: version!, deb, sha256: (await sha256File(file)).sha256 });
     await run("dpkg-deb", ["-x", file, root]);
   }

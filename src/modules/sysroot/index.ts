@@ -6,7 +6,15 @@ import { posix } from "node:path";
 import { TaskError } from "../../errors.js";
 import { exportLines, quote, sh } from "../../transport/quote.js";
 import { parseKv, type Module, type ModuleContext } from "../contract.js";
-import { CROSS_CC, CROSS_CC_PACKAGE, LIBC_PACKAGES, SYSROOT_MANIFEST, crossEnv, crossLibs, type Libc } from "../shared/cross.js";
+import {
+  CROSS_CC,
+  CROSS_CC_PACKAGE,
+  LIBC_PACKAGES,
+  SYSROOT_MANIFEST,
+  crossEnv,
+  crossLibs,
+  type Libc,
+} from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
@@ -61,13 +69,16 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
   async resolve(args, ctx) {
     const libc = args.libc ?? "glibc";
     const libs = crossLibs(args.libs ?? []);
-    const release = args.release ?? (ctx.facts.os.id === "debian" ? DEBIAN_RELEASES[ctx.facts.os.version_id] : undefined);
+    const release =
+      args.release ?? (ctx.facts.os.id === "debian" ? DEBIAN_RELEASES[ctx.facts.os.version_id] : undefined);
     if (!release) {
       throw new TaskError(`no Debian release known for the build host (${ctx.facts.os.pretty_name || "unknown OS"})`, {
         hint: "set release: (e.g. bookworm) to the Debian release whose arm64 packages the fleet matches",
       });
     }
-    const packages = [...new Set([...LIBC_PACKAGES[libc], ...libs.flatMap((l) => l.packages), ...(args.packages ?? [])])].sort();
+    const packages = [
+      ...new Set([...LIBC_PACKAGES[libc], ...libs.flatMap((l) => l.packages), ...(args.packages ?? [])]),
+    ].sort();
     return { ...args, libc, recipe: { format: 1, libc, release, arch: "arm64", packages } };
   },
 
@@ -94,12 +105,22 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
   plan(state, args) {
     const r = recipe(args);
     const env = crossEnv(args.path, r.libc);
-    const data = { sysroot: args.path, libc: r.libc, release: r.release, packages: r.packages, env, env_file: envFile(args.path) };
+    const data = {
+      sysroot: args.path,
+      libc: r.libc,
+      release: r.release,
+      packages: r.packages,
+      env,
+      env_file: envFile(args.path),
+    };
     if (state.kind === "other") {
-      throw new TaskError(`${args.path} exists and is not a sysroot armgo made (armgo keeps it as a symlink to a versioned tree)`, {
-        hint: "move it away or choose another path",
-        data,
-      });
+      throw new TaskError(
+        `${args.path} exists and is not a sysroot armgo made (armgo keeps it as a symlink to a versioned tree)`,
+        {
+          hint: "move it away or choose another path",
+          data,
+        },
+      );
     }
     const steps: SysrootStep[] = [];
     const what: string[] = [];
@@ -122,7 +143,11 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
       what.push(`write ${envFile(args.path)}`);
     }
     if (steps.length === 0) {
-      return { steps, msg: `${r.libc} sysroot at ${args.path} is up to date (${r.release}, ${r.packages.length} packages)`, data };
+      return {
+        steps,
+        msg: `${r.libc} sysroot at ${args.path} is up to date (${r.release}, ${r.packages.length} packages)`,
+        data,
+      };
     }
     return { steps, msg: what.join("; "), data };
   },
@@ -136,7 +161,9 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
         // a fresh machine may have no package lists yet
         await ctx.runOk(`${install} || { apt-get update -q && ${install}; }`);
       } else if (step.action === "build") {
-        const built = await ctx.controller.memo(`sysroot:${recipeId(r)}`, () => buildSysroot(r, (t) => ctx.progress(t)));
+        const built = await ctx.controller.memo(`sysroot:${recipeId(r)}`, () =>
+          buildSysroot(r, (t) => ctx.progress(t)),
+        );
         await install(ctx, args.path, built.tarball, recipeId(r));
       } else {
         const file = envFile(args.path);
