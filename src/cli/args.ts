@@ -103,18 +103,21 @@ export function required(v: unknown, flag: string, spec: CommandSpec): string {
   return v;
 }
 
+/** A flag's value as the user typed it, for messages. */
+const shown = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
 /** An option that takes one of a few words; undefined when not given. */
 export function choice<T extends string>(v: unknown, flag: string, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if ((allowed as readonly unknown[]).includes(v)) return v as T;
   const words = `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
-  throw new InputError(`${flag} must be ${words}, not '${String(v)}'`);
+  throw new InputError(`${flag} must be ${words}, not '${shown(v)}'`);
 }
 
 export function forks(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`--forks must be a whole number of at least 1, not '${String(v)}'`);
+    throw new InputError(`--forks must be a whole number of at least 1, not '${shown(v)}'`);
   return n;
 }

@@ -29,7 +29,7 @@ const READ = `{ readlink "$2" || echo; } 2>/dev/null\n[ ! -f "$1" ] || cat "$1"`
 function hostReleases(r: TaskResult, app: string): HostReleases {
   if (r.status === "unreachable") return { unreachable: r.msg };
   if (r.status !== "ok") return { failed: r.msg };
-  const out = String(r.data?.stdout ?? "");
+  const out = typeof r.data?.stdout === "string" ? r.data.stdout : "";
   const nl = out.indexOf("\n");
   const link = nl < 0 ? out : out.slice(0, nl);
   try {

@@ -70,7 +70,7 @@ export function connectionConfig(
   ssh: SshConfigContext = contextFor(opts),
 ): ConnectionConfig {
   if ((vars.connection ?? vars.ansible_connection) === "local") {
-    const address = String(vars.host ?? vars.ansible_host ?? name);
+    const address = [vars.host, vars.ansible_host].find((v): v is string => typeof v === "string") ?? name;
     return {
       host: name,
       address,
@@ -147,7 +147,7 @@ export function sshRoute(
   let argsConfig: string | undefined;
   const addArgs = (n: string): void => {
     if (typeof vars[n] !== "string") return;
-    const parsed = parseSshArgs(vars[n] as string, { var: n, host: name });
+    const parsed = parseSshArgs(vars[n], { var: n, host: name });
     commandLine.push(...parsed.lines);
     argsConfig = parsed.configFile ?? argsConfig;
   };

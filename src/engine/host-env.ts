@@ -39,7 +39,7 @@ export interface HostEffects {
   /** Other inventory hosts, for modules that check against the fleet. */
   fleet: Fleet;
   recorder: Pick<Recorder, "record" | "show">;
-  emit(e: RunEvent): void;
+  emit: (e: RunEvent) => void;
   /** delegate_to's target: the controller for localhost, else that host's one connection of the run. */
   delegate(name: string): Promise<Transport>;
   /** Shared by the hosts of a batch, for run_once. */

@@ -46,9 +46,9 @@ export interface PrepareContext {
 /** The task's units: one per loop item, or the task alone. */
 export function units(task: Task, vars: Record<string, unknown>): Unit[] {
   if (task.loop === undefined) return [{ task, hasItem: false }];
-  const items = render(task.loop, vars);
+  const items: unknown = render(task.loop, vars);
   if (!Array.isArray(items)) throw new TaskError(`loop must be a list, got ${typeof items}`, { where: task.where });
-  return items.map((item) => ({ task, item, hasItem: true }));
+  return (items as unknown[]).map((item) => ({ task, item, hasItem: true }));
 }
 
 /** A rendered value checked against a schema, in the words load time uses; `prefix` leads the message. */

@@ -119,7 +119,12 @@ export interface ApplyResult {
   data?: Record<string, unknown>;
 }
 
-export interface Module<Args = any, State = any, Step = any, Data extends object = any> {
+export interface Module<
+  Args = unknown,
+  State = unknown,
+  Step = unknown,
+  Data extends object = Record<string, unknown>,
+> {
   readonly name: string;
   readonly capabilities?: Capabilities;
   /**

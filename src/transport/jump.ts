@@ -1,6 +1,5 @@
 // Jump hosts (ProxyJump): one ssh2 connection per hop chain, shared by every target behind it for the
 // run, and the byte streams (direct-tcpip channels) that carry each target's own ssh connection.
-import type { Duplex } from "node:stream";
 import type { Client, ClientChannel } from "ssh2";
 import { ArmgoError, HostKeyError, InputError, UnreachableError, type Where } from "../errors.js";
 import { isChannelRefusal } from "./channels.js";
@@ -110,7 +109,7 @@ export class JumpPool {
         }
         stream.once("close", () => this.release(entry));
         return {
-          sock: stream as Duplex,
+          sock: stream,
           lost: () => (entry.dropped ? `jump host ${hopName(last)} closed its connection` : undefined),
         };
       },

@@ -3,7 +3,6 @@ import type { Duplex } from "node:stream";
 // ssh2 is CommonJS: Node's ESM loader only offers its default export at run time.
 import ssh2, {
   type Algorithms,
-  type AnyAuthMethod,
   type AuthenticationType,
   type AuthHandlerMiddleware,
   type Client as SshClient,
@@ -200,7 +199,7 @@ function authHandler(creds: Credentials): AuthHandlerMiddleware {
       const method = a.type === "password" ? "password" : "publickey";
       if (methodsLeft && !methodsLeft.includes(method)) continue;
       const { label: _label, ...attempt } = a;
-      next(attempt as AnyAuthMethod);
+      next(attempt);
       return;
     }
     (next as unknown as (nothing: false) => void)(false);

@@ -127,7 +127,12 @@ describe("deploy.yaml: hello onto 3 ARM64 hosts, canary first", () => {
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     let gone = false;
-    const exited = new Promise<void>((res) => child.on("exit", () => res((gone = true) && undefined)));
+    const exited = new Promise<void>((res) =>
+      child.on("exit", () => {
+        gone = true;
+        res();
+      }),
+    );
     let seen = false;
     for (let i = 0; i < 600 && !seen && !gone; i++) {
       seen = (await fleet.exec(canary, `test -e ${marker}`)).code === 0;

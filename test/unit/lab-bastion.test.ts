@@ -90,7 +90,8 @@ describe("the two relay halves", () => {
 
   beforeAll(async () => {
     // stands in for both the bastion's sshd and the Go mirror: answers each line with "<who> <line>"
-    const answer = (who: string) => (s: import("node:net").Socket) => s.on("data", (d) => s.write(`${who} ${d}`));
+    const answer = (who: string) => (s: import("node:net").Socket) =>
+      s.on("data", (d: Buffer) => s.write(`${who} ${d.toString()}`));
     echo = createServer(answer("sshd"));
     const mirror = createServer(answer("mirror"));
     await Promise.all([echo, mirror].map((srv) => new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok))));

@@ -171,7 +171,7 @@ describe("a jump host that is not trusted or will not let us in", () => {
       name: "its key differs from known_hosts",
       setup: async () => {
         const impostor = await startFakeSshd({ authorizedKey: clientKey.public });
-        const otherBlob = (utils.parseKey(newKeyPair().public) as ParsedKey).getPublicSSH() as Buffer;
+        const otherBlob = (utils.parseKey(newKeyPair().public) as ParsedKey).getPublicSSH();
         const file = join(dir, "known_hosts_changed");
         writeFileSync(
           file,

@@ -54,7 +54,7 @@ export interface FakeSshd {
 }
 
 // ssh2's generator emits a malformed ed25519 key about 1 time in 400 (ssh-keygen rejects it too): draw again.
-export function newKeyPair(opts: { passphrase: string; cipher: string; rounds: number } | {} = {}): {
+export function newKeyPair(opts: { passphrase: string; cipher: string; rounds: number } | Record<string, never> = {}): {
   private: string;
   public: string;
 } {
@@ -79,11 +79,7 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
     client.on("error", () => undefined);
     client.on("close", () => sockets.delete(client));
     client.on("authentication", (ctx) => {
-      if (
-        ctx.method !== "publickey" ||
-        ctx.key.algo !== allowed.type ||
-        !ctx.key.data.equals(allowed.getPublicSSH() as Buffer)
-      ) {
+      if (ctx.method !== "publickey" || ctx.key.algo !== allowed.type || !ctx.key.data.equals(allowed.getPublicSSH())) {
         return ctx.reject(["publickey"]);
       }
       if (ctx.signature && ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true)
@@ -153,7 +149,7 @@ export async function startFakeSshd(opts: FakeSshdOptions): Promise<FakeSshd> {
   return {
     port,
     hostKey,
-    hostKeyBlob: (utils.parseKey(hostKey) as ParsedKey).getPublicSSH() as Buffer,
+    hostKeyBlob: (utils.parseKey(hostKey) as ParsedKey).getPublicSSH(),
     counts,
     get live() {
       return sockets.size;

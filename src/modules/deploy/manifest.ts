@@ -138,13 +138,15 @@ export function parseManifest(text: string, app: string): Manifest {
   if (!Array.isArray(o.releases) || !o.releases.every(isRelease))
     throw bad("a release entry lacks sha, artifact, status, deployed_at or run");
   if (o.current !== undefined && (typeof o.current !== "string" || !o.releases.some((r) => r.sha === o.current)))
-    throw bad(`current '${String(o.current)}' is not among its releases`);
+    throw bad(
+      `current '${typeof o.current === "string" ? o.current : JSON.stringify(o.current)}' is not among its releases`,
+    );
   const service = o.service as ServiceSpec | undefined;
   if (typeof service !== "object" || service === null || (service.type !== "command" && service.type !== "systemd"))
     throw bad("no service spec");
   return {
     app,
-    current: o.current as string | undefined,
+    current: o.current,
     service,
     health: o.health as HealthSpec | undefined,
     releases: o.releases,

@@ -189,7 +189,7 @@ function matchApplies(b: Extract<Block, { kind: "match" }>, original: string, ho
     }
     const value = b.args[i + 1];
     if (value === undefined) fail(l, `Match ${criterion} needs a pattern list`);
-    const hit = patternListMatches(value!, criterion === "host" ? host : original);
+    const hit = patternListMatches(value, criterion === "host" ? host : original);
     if (hit === negated) return false;
   }
   return true;

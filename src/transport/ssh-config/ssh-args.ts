@@ -75,7 +75,7 @@ export function parseSshArgs(text: string, from: { var: string; host: string }):
         if (!split || !split.args) fail(`-o "${arg}" is not an option line`, "write -o Keyword=value");
         if (/^(host|match|include)$/i.test(split!.name)) fail(`-o ${split!.name} is not allowed on the command line`);
         add(split!.name, split!.args!);
-      } else if (WITH_ARG_OPTION[flag]) add(WITH_ARG_OPTION[flag]!, [arg]);
+      } else if (WITH_ARG_OPTION[flag]) add(WITH_ARG_OPTION[flag], [arg]);
       break;
     }
   }
