@@ -101,7 +101,7 @@ export function connection(v: Parsed["values"]) {
     hostKeyChecking: choice(v["host-key-checking"], "--host-key-checking", HOST_KEY_CHECKING),
     knownHosts: v["known-hosts"] as string | undefined,
     sshConfig: v["ssh-config"] as string | undefined,
-    onNotice: notice,
+    onNotice: noticeOnce,
     user: v.user as string | undefined,
     privateKey: v["private-key"] as string | undefined,
     become: Boolean(v.become),
@@ -165,6 +165,14 @@ export function runOptionsOf(
 }
 
 const notice = (line: string): void => void process.stderr.write(`armgo: ${line}\n`);
+
+// A command may resolve the ssh config more than once (routes checked, then connected; drift's runs): each line once.
+const noticed = new Set<string>();
+const noticeOnce = (line: string): void => {
+  if (noticed.has(line)) return;
+  noticed.add(line);
+  notice(line);
+};
 
 /** Run-lock options from argv: wait unless --no-wait; say on stderr whom we wait for. */
 export function lockOptions(v: Parsed["values"]) {

@@ -13,6 +13,7 @@ import {
   interruptible,
   inventoryOption,
   lockOptions,
+  printWarnings,
   renderer,
 } from "./command.js";
 import { exitForRecap, exitForReleases } from "./exit.js";
@@ -34,6 +35,7 @@ function appOf(v: Parsed["values"], spec: Command["spec"]) {
     appDir: v["app-dir"] as string | undefined,
     auditDir: v["audit-dir"] as string | undefined,
     ...connection(v),
+    onWarnings: printWarnings,
   };
 }
 

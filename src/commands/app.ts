@@ -13,6 +13,8 @@ export interface AppOptions extends BecomeFlags {
   /** Default /opt/<app>, as the deploy module's. */
   appDir?: string;
   limit?: string;
+  /** Told the inventory's warnings (vars armgo ignores) once it is loaded, as play and facts are. */
+  onWarnings?: (lines: string[]) => void;
 }
 
 /** The deploy task's args for `rollback`; InputError (exit 5, nothing contacted) when deploy would refuse them. */
@@ -42,5 +44,7 @@ export function appRun(
   const where = { file: source };
   const t: Task = { tags: [], notify: [], ignore_errors: false, no_log: false, where, ...task };
   const built: Play = { hosts: "all", vars: {}, become: false, tags: [], handlers: [], where, ...play, tasks: [t] };
-  return loadBuilt(o, source, [applyBecomeFlags(built, play.become !== undefined, o)]);
+  const loaded = loadBuilt(o, source, [applyBecomeFlags(built, play.become !== undefined, o)]);
+  o.onWarnings?.(loaded.inventory.warnings ?? []);
+  return loaded;
 }

@@ -4,6 +4,7 @@ import { factsScript, parseFacts } from "../facts/gather.js";
 import { badDelegate, type Loaded } from "../load/run.js";
 import { selectOrFail } from "../load/select.js";
 import type { Controller, Fleet } from "../modules/contract.js";
+import { becomeAuth } from "../transport/connect.js";
 import { JumpPool } from "../transport/jump.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
@@ -41,7 +42,8 @@ export class Connections {
     if (bad) return Promise.reject(new TaskError(bad, { hint: "add it to the inventory" }));
     let t = this.conns.get(name);
     if (!t) {
-      t = Promise.resolve(new LocalTransport(name));
+      // -K's password serves sudo on the controller too, as Ansible's play password does
+      t = Promise.resolve(new LocalTransport(name, becomeAuth({ becomePassword: this.opts.becomePassword })));
       this.conns.set(name, t);
     }
     return t;

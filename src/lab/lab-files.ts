@@ -30,7 +30,10 @@ export function inventoryText(
 ): string {
   const group = (arch: LabArch) => ({
     hosts: Object.fromEntries(
-      hosts.filter((h) => h.arch === arch).map((h) => [h.name, { host: "127.0.0.1", port: h.port }]),
+      // behind a bastion a host is its ssh config alias (HostName, Port, ProxyJump there), as a user's would be
+      hosts
+        .filter((h) => h.arch === arch)
+        .map((h) => [h.name, vars.sshConfig ? null : { host: "127.0.0.1", port: h.port }]),
     ),
   });
   return stringify({
@@ -40,8 +43,7 @@ export function inventoryText(
         identity_file: vars.identityFile,
         known_hosts: vars.knownHosts,
         go_mirror: vars.goMirror,
-        // behind a bastion, hosts are reached as a user's ssh config has them: the bastion is an alias there
-        ...(vars.sshConfig ? { ssh_config: vars.sshConfig, proxy_jump: BASTION_NAME } : {}),
+        ...(vars.sshConfig ? { ssh_config: vars.sshConfig } : {}),
       },
       children: { arm64: group("arm64"), amd64: group("amd64") },
     },

@@ -10,6 +10,7 @@ import { moduleSchemaNames, TASK_LIST, validate } from "./schema.js";
 import { findRole, roleFiles } from "./roles.js";
 import { didYouMean, nearest } from "./suggest.js";
 import { applyBecomeFlags, type BecomeFlags } from "./become.js";
+import { refuseRouteVar } from "./inventory/connection-vars.js";
 import { YamlFile, type Path } from "./yaml.js";
 
 export const TASK_KEYWORDS = [
@@ -256,14 +257,17 @@ function toPlay(
   loaded: Pick<Play, "tasks" | "handlers" | "defaults" | "roleVars">,
 ): Play {
   const vars = { ...(p.vars as Record<string, unknown> | undefined) };
+  for (const k of Object.keys(vars)) refuseRouteVar(k, yaml.where([i, "vars", k], true), "a play's vars");
   for (const [j, vf] of list(p.vars_files).entries()) {
     const vfile = resolve(dirname(yaml.file), vf);
-    const loaded = YamlFile.read(vfile).data;
+    const file = YamlFile.read(vfile);
+    const loaded = file.data;
     if (!loaded || typeof loaded !== "object" || Array.isArray(loaded)) {
       throw new InputError(`vars file ${vf} must hold a mapping of names to values`, {
         where: yaml.where([i, "vars_files", j]),
       });
     }
+    for (const k of Object.keys(loaded)) refuseRouteVar(k, file.where([k], true), "a vars file");
     Object.assign(vars, loaded);
   }
   const { tasks, handlers } = loaded;

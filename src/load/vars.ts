@@ -1,5 +1,6 @@
 // `-e key=value` and `-e @file.yaml`: extra vars, the highest precedence.
 import { InputError } from "../errors.js";
+import { checkExtraVars } from "./inventory/connection-vars.js";
 import { YamlFile } from "./yaml.js";
 
 export function parseExtraVars(items: string[]): Record<string, unknown> {
@@ -23,5 +24,6 @@ export function parseExtraVars(items: string[]): Record<string, unknown> {
     }
     vars[item.slice(0, eq)] = item.slice(eq + 1);
   }
+  checkExtraVars(vars);
   return vars;
 }

@@ -217,8 +217,11 @@ function hopName(hop: JumpHop): string {
 }
 
 /** One connection per distinct chain: user@address:port of each hop, upstream first. */
+// Targets share a hop's connection only when they would check and log in to it the same way.
 function chainKey(chain: JumpHop[]): string {
-  return chain.map((h) => `${h.user}@${h.address}:${h.port}`).join(" > ");
+  return chain
+    .map((h) => [`${h.user}@${h.address}:${h.port}`, h.hostKeyChecking, h.knownHostsFile, ...h.identityFiles].join(" "))
+    .join(" > ");
 }
 
 function forwardOut(client: Client, address: string, port: number): Promise<ClientChannel> {

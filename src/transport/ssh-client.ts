@@ -131,9 +131,21 @@ function attemptConnect<T>(t: SshTarget, wire: (client: SshClient, via?: RouteSt
     const onEarlyClose = (): void => fail(new TransientConnectError("connection closed during handshake"));
     client.once("close", onEarlyClose);
 
-    void Promise.all([hostKeyAlgorithms(t), t.route?.open()]).then(([algorithms, stream]) => {
-      via = stream;
-      if (settled) return void stream?.sock.destroy();
+    const opening = t.route?.open();
+    // a forwarded stream that opened is closed however the rest fails (an unreadable known_hosts, say)
+    void opening?.then(
+      (stream) => {
+        via = stream;
+        if (settled) stream.sock.destroy();
+      },
+      () => undefined,
+    );
+    const algorithms = hostKeyAlgorithms(t).catch((err: unknown) => {
+      refusal = hostKeyIoError(t, err);
+      throw err;
+    });
+    void Promise.all([algorithms, opening]).then(([algorithms, stream]) => {
+      if (settled) return;
       client.connect({
         ...(stream ? { sock: stream.sock } : { host: t.address, port: t.port }),
         username: t.user,

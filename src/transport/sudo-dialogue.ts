@@ -73,6 +73,10 @@ export class SudoDialogue {
     const partial = this.partial;
     this.partial = "";
     const talk = SUDO_TALK.test(partial) || talkPrefixes.some((p) => p.startsWith(partial));
+    // sudo set to one try (passwd_tries=1) gives up after a wrong password without asking again
+    if (this.single && this.sent && !this.ran && !this.refusal && /incorrect password attempt/.test(this.beforeOk)) {
+      this.refusal = "wrong";
+    }
     return tail + (talk ? "" : partial) + (this.single && !this.ran ? this.beforeOk : "");
   }
 

@@ -139,7 +139,7 @@ describe("hosts behind a bastion", () => {
     expect((await fleet.exec("lab-arm64-1", "test -e /usr/local/go && echo yes || echo no")).stdout).toBe("no\n");
   });
 
-  it(`the go role (site.yaml) converges ${ARM64} arm64 hosts reached only through the bastion; a rerun changes nothing`, async () => {
+  it(`the go role (site.yaml) converges ${ARM64} arm64 hosts reached only through the bastion, each named by its ssh config alias; a rerun changes nothing`, async () => {
     const first = await play(SITE);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     for (const h of fleet.hosts.filter((x) => x.arch === "arm64")) {

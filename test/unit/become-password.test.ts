@@ -278,6 +278,20 @@ describe("the dialogue reads sudo's prompt and OK line however stderr is cut", (
       refusal: undefined,
     });
   });
+
+  it("sudo allowed one try (passwd_tries=1): a wrong password is a refusal, not a failed command", () => {
+    const d = new SudoDialogue(
+      { password: "bad", from: "-K" },
+      { write: () => undefined, proceed: () => undefined, refuse: () => undefined },
+      true,
+      undefined,
+      String,
+    );
+    d.stderr(`${SUDO_PROMPT}`);
+    d.stderr("sudo: 1 incorrect password attempt\n");
+    d.end();
+    expect(d.refusal).toBe("wrong");
+  });
 });
 
 describe("-K", () => {

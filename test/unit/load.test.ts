@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseInventory } from "../../src/load/inventory.js";
 import { parsePlaybook } from "../../src/load/playbook.js";
+import { parseExtraVars } from "../../src/load/vars.js";
 import { moduleSchemaNames } from "../../src/load/schema.js";
 import { YamlFile } from "../../src/load/yaml.js";
 import { moduleNames } from "../../src/modules/index.js";
@@ -65,6 +66,16 @@ describe("playbook loading", () => {
       /^site\.yaml:4:7: unknown module 'whne' — did you mean 'when'\?/,
     ],
     ["unknown play key", "- hosts: a\n  taks: []\n", /^site\.yaml:2:3: unknown key 'taks' — did you mean 'tasks'\?/],
+    [
+      "a play's vars saying how to reach a host (armgo reads that from the inventory only)",
+      "- hosts: a\n  vars:\n    ansible_ssh_common_args: -J bastion\n",
+      /^site\.yaml:3:5: 'ansible_ssh_common_args' in a play's vars is not read: armgo takes how to reach a host from the inventory and -e — set it in the inventory/,
+    ],
+    [
+      "a play's vars naming a connection armgo does not speak",
+      "- hosts: a\n  vars: { ansible_connection: docker }\n",
+      /^site\.yaml:2:11: 'ansible_connection' in a play's vars is not read/,
+    ],
     ["missing hosts", "- name: x\n  tasks: []\n", /^site\.yaml:1:3: '0' is missing required key 'hosts'/],
     ["wrong type", "- hosts: a\n  gather_facts: maybe\n", /^site\.yaml:2:17: 'gather_facts' must be boolean/],
     ["no module", "- hosts: a\n  tasks:\n    - name: nothing\n", /^site\.yaml:3:7: task has no module/],
@@ -155,6 +166,38 @@ const inventoryText = `all:
       hosts:
         x1: { ansible_host: 10.0.0.1, ansible_user: deploy }
 `;
+
+describe("-e: connection vars read as the inventory's are, passwords refused", () => {
+  const rows = [
+    {
+      name: "a password",
+      items: ["ansible_become_password=x"],
+      want: /^-e: 'ansible_become_password' in -e is refused: passwords are read only from the environment — set become_password_env/,
+    },
+    {
+      name: "a connection armgo does not speak",
+      items: ["ansible_connection=docker"],
+      want: /^-e: 'ansible_connection' must be one of: ssh, local, smart/,
+    },
+    {
+      name: "a refused var",
+      items: ["ansible_ssh_executable=/usr/bin/ssh"],
+      want: /^-e: 'ansible_ssh_executable' is not supported/,
+    },
+    { name: "an honoured one passes", items: ["ansible_user=ops", "go_version=1.22.12"], want: undefined },
+  ];
+  it.each(rows)("$name", ({ items, want }) => {
+    let line: string | undefined;
+    try {
+      parseExtraVars(items);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      line = e.oneLine();
+    }
+    if (want) expect(line).toMatch(want);
+    else expect(line).toBeUndefined();
+  });
+});
 
 describe("inventory loading", () => {
   const inv = parseInventory(YamlFile.parse("hosts.yaml", inventoryText));

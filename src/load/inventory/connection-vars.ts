@@ -143,7 +143,8 @@ export const PASSWORD_KEYS = [
 export function checkPassword(key: string, where: Where): void {
   if (!PASSWORD_KEYS.includes(key)) return;
   const become = /become|sudo|su_/.test(key);
-  throw new InputError(`'${key}' in an inventory file is refused: passwords are read only from the environment`, {
+  const source = where.file === "-e" ? "-e" : "an inventory file";
+  throw new InputError(`'${key}' in ${source} is refused: passwords are read only from the environment`, {
     where,
     hint: `set ${become ? "become_password_env" : "password_env"}: NAME_OF_ENV_VAR instead`,
   });
@@ -175,6 +176,39 @@ export function checkConnectionVars(vars: Map<string, Placed>, ignored: Set<stri
       });
     if (/^ansible_\w+_interpreter$/.test(key)) ignored.add(key);
   }
+}
+
+// How a host is reached comes from the inventory (and -e) alone: elsewhere these would be read by nobody.
+const ROUTE_VARS = new Set([
+  ...Object.keys(HONOURED).filter((k) => k.startsWith("ansible_") && !k.startsWith("ansible_become")),
+  "proxy_jump",
+  "ssh_config",
+  "password_env",
+  "become_password_env",
+]);
+
+/**
+ * A playbook's vars (play vars, vars_files) may not say how a host is reached: armgo reads that from
+ * the inventory only, and a var it would not read must not look as if it were honoured.
+ */
+export function refuseRouteVar(key: string, where: Where, place: string): void {
+  const refused =
+    ROUTE_VARS.has(key) ||
+    key in REFUSED ||
+    REFUSED_PREFIXES.some((p) => key.startsWith(p)) ||
+    (key.startsWith("ansible_") && PASSWORD_KEYS.includes(key));
+  if (!refused) return;
+  throw new InputError(`'${key}' in ${place} is not read: armgo takes how to reach a host from the inventory and -e`, {
+    where,
+    hint: "set it in the inventory, group_vars/ or host_vars/",
+  });
+}
+
+/** -e vars are read like the inventory's: a refused var or a password is one line, before anything runs. */
+export function checkExtraVars(vars: Record<string, unknown>): void {
+  const where = { file: "-e" };
+  for (const key of Object.keys(vars)) checkPassword(key, where);
+  checkConnectionVars(new Map(Object.entries(vars).map(([k, value]) => [k, { value, where }])), new Set());
 }
 
 /** The warning line for an ignored var. */

@@ -39,7 +39,7 @@ const WARN = [
   "controlpath", "localcommand", "remotecommand", "tunnel", "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms",
   "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "casignaturealgorithms", "hostbasedauthentication",
   "hostbasedacceptedalgorithms", "hostbasedkeytypes", "certificatefile", "identityagent", "pkcs11provider",
-  "securitykeyprovider", "smartcarddevice", "globalknownhostsfile", "revokedhostkeys", "knownhostscommand", "setenv",
+  "securitykeyprovider", "smartcarddevice", "globalknownhostsfile", "knownhostscommand", "setenv",
   "addressfamily", "preferredauthentications", "pubkeyauthentication", "passwordauthentication", "requiredrsasize",
 ];
 
@@ -48,6 +48,7 @@ const REFUSE: Record<string, string> = {
   canonicalizehostname: "armgo does not canonicalize names: set HostName to the full name instead",
   bindaddress: "armgo connects from the default address: remove BindAddress for this host",
   bindinterface: "armgo connects from the default interface: remove BindInterface for this host",
+  revokedhostkeys: "armgo would not read the file: mark revoked keys with @revoked lines in known_hosts instead",
 };
 
 const SUPPORT = new Map<string, Support>([
