@@ -2,61 +2,36 @@
 // examples/hello, `armgo releases` (table and --json), `armgo rollback` back to the first, and a
 // bad release in a [1, "50%", "100%"] rollout that stops after the canary, with the recap's
 // releases block naming which host runs which release.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { ReleasesReport } from "../../src/commands/releases.js";
-import { ensureControllerGo } from "../../src/lab/controller-go.js";
-import { freePorts } from "../../src/lab/ports.js";
 import { armgo, recap } from "./cli.js";
-import { startFleet, type Fleet } from "./fleet.js";
+import type { Fleet } from "./fleet.js";
+import { type HelloFleet, startHelloFleet } from "./hello-fleet.js";
 
 const PLAYBOOK = join(import.meta.dirname, "../../playbooks/deploy.yaml");
-const HELLO = join(import.meta.dirname, "../../examples/hello");
 
 describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts", () => {
   let fleet: Fleet;
   let dir: string;
-  let go: string;
   let hosts: string[];
-  let inventory: string;
   /** The lab's hosts share the machine's network (host networking): each serves hello on its own port. */
   const port: Record<string, number> = {};
   const sha = { v1: "", v2: "" };
 
-  beforeAll(async () => {
-    [fleet, go] = await Promise.all([startFleet({ arm64: 3 }), ensureControllerGo()]);
-    hosts = fleet.hosts.map((h) => h.name);
-    dir = mkdtempSync(join(tmpdir(), "armgo-deploy-commands-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
-      all: { children: { arm64: { hosts: Record<string, Record<string, unknown>> } } };
-    };
-    const ports = await freePorts(hosts.length);
-    hosts.forEach((h, i) => (inv.all.children.arm64.hosts[h]!.hello_port = port[h] = ports[i]!));
-    inventory = join(dir, "inventory.yaml");
-    writeFileSync(inventory, stringify(inv));
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  let hello: HelloFleet;
 
-  const common = () => ["-i", inventory, "--audit-dir", join(dir, "audit")];
-  const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo([
-      "play",
-      playbook,
-      ...common(),
-      "-e",
-      `go=${go}`,
-      "-e",
-      `hello_dir=${HELLO}`,
-      "-e",
-      `hello_version=${version}`,
-      ...extra,
-    ]);
+  beforeAll(async () => {
+    hello = await startHelloFleet({ arm64: 3, name: "deploy-commands" });
+    ({ fleet, dir, hosts } = hello);
+    Object.assign(port, hello.ports.hello_port);
+  });
+  afterAll(() => hello?.stop());
+
+  const common = () => hello.common();
+  const play = (playbook: string, version: string, ...extra: string[]) => hello.play(playbook, version, ...extra);
   const serves = async (host: string) =>
     (await fleet.exec(host, `curl -sS --max-time 10 http://127.0.0.1:${port[host]}/`)).stdout;
   const releasesJson = async () => {

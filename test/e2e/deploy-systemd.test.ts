@@ -3,64 +3,39 @@
 // deploy, an unchanged rerun, v2, a failing v3 rolled back to v2 with the unit's journal in the
 // failure line, a unit change undone, a socket that cannot listen undone, a daemon-reload that fails,
 // and `armgo rollback`.
-import { readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { ensureControllerGo } from "../../src/lab/controller-go.js";
-import { freePorts } from "../../src/lab/ports.js";
 import type { Manifest } from "../../src/modules/deploy/manifest.js";
 import { armgo, recap } from "./cli.js";
-import { startFleet, type Fleet } from "./fleet.js";
+import type { Fleet } from "./fleet.js";
+import { type HelloFleet, startHelloFleet } from "./hello-fleet.js";
 
 const PLAYBOOK = join(import.meta.dirname, "../../playbooks/deploy-systemd.yaml");
-const HELLO = join(import.meta.dirname, "../../examples/hello");
 const UNIT = "/etc/systemd/system/hello.service";
 
 describe("deploy on systemd: hello.service + hello.socket on 3 amd64 hosts, canary first", () => {
   let fleet: Fleet;
   let dir: string;
-  let go: string;
   let hosts: string[];
   let canary: string;
   let others: string[];
-  let inventory: string;
   const port: Record<string, number> = {};
   const sha = { v1: "", v2: "" };
 
-  beforeAll(async () => {
-    [fleet, go] = await Promise.all([startFleet({ amd64: 3, init: "systemd" }), ensureControllerGo()]);
-    hosts = fleet.hosts.map((h) => h.name);
-    [canary, ...others] = hosts as [string, ...string[]];
-    dir = mkdtempSync(join(tmpdir(), "armgo-deploy-systemd-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
-      all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } };
-    };
-    const ports = await freePorts(hosts.length);
-    hosts.forEach((h, i) => (inv.all.children.amd64.hosts[h]!.hello_port = port[h] = ports[i]!));
-    inventory = join(dir, "inventory.yaml");
-    writeFileSync(inventory, stringify(inv));
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  let hello: HelloFleet;
 
-  const common = () => ["-i", inventory, "--audit-dir", join(dir, "audit")];
-  const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo([
-      "play",
-      playbook,
-      ...common(),
-      "-e",
-      `go=${go}`,
-      "-e",
-      `hello_dir=${HELLO}`,
-      "-e",
-      `hello_version=${version}`,
-      ...extra,
-    ]);
+  beforeAll(async () => {
+    hello = await startHelloFleet({ amd64: 3, init: "systemd", name: "deploy-systemd" });
+    ({ fleet, dir, hosts } = hello);
+    Object.assign(port, hello.ports.hello_port);
+    [canary, ...others] = hosts as [string, ...string[]];
+  });
+  afterAll(() => hello?.stop());
+
+  const common = () => hello.common();
+  const play = (playbook: string, version: string, ...extra: string[]) => hello.play(playbook, version, ...extra);
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
   const serves = (host: string) => on(host, `curl -sS --max-time 10 http://127.0.0.1:${port[host]}/`);
   const mainPid = async (host: string) => (await on(host, "systemctl show -p MainPID --value hello.service")).trim();

@@ -2,20 +2,16 @@
 // requests on loopback (20/s each) through a canary rollout of v2 and a failing v3 that is rolled
 // back: with socket activation (hello.socket) not one request is refused or fails. The same without
 // the socket, and with `type: command`, is measured and printed (not asserted): the restart gap.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { ensureControllerGo } from "../../src/lab/controller-go.js";
-import { freePorts } from "../../src/lab/ports.js";
-import { armgo } from "./cli.js";
-import { startFleet, type Fleet } from "./fleet.js";
+import type { Fleet } from "./fleet.js";
+import { type HelloFleet, startHelloFleet } from "./hello-fleet.js";
 
 const PLAYBOOK = join(import.meta.dirname, "../../playbooks/deploy-systemd.yaml");
-const HELLO = join(import.meta.dirname, "../../examples/hello");
 
 /** The fields of the playbook's deploy task a variant changes. */
 interface DeployTask {
@@ -101,51 +97,29 @@ function hammer(port: number, opts: { rate: number; maxSeconds: number; probe?: 
 describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", () => {
   let fleet: Fleet;
   let dir: string;
-  let go: string;
   let hosts: string[];
-  let inventory: string;
   const port: Record<string, number> = {};
   /** The command service's own port (another app beside hello). */
   const cmdPort: Record<string, number> = {};
 
+  let hello: HelloFleet;
+
   beforeAll(async () => {
-    [fleet, go] = await Promise.all([startFleet({ amd64: 3, init: "systemd" }), ensureControllerGo()]);
-    hosts = fleet.hosts.map((h) => h.name);
-    dir = mkdtempSync(join(tmpdir(), "armgo-zero-downtime-"));
-    const inv = parse(readFileSync(fleet.inventoryPath, "utf8")) as {
-      all: { children: { amd64: { hosts: Record<string, Record<string, unknown>> } } };
-    };
-    const ports = await freePorts(hosts.length * 2);
-    hosts.forEach((h, i) => {
-      inv.all.children.amd64.hosts[h]!.hello_port = port[h] = ports[i]!;
-      inv.all.children.amd64.hosts[h]!.cmd_port = cmdPort[h] = ports[hosts.length + i]!;
+    hello = await startHelloFleet({
+      amd64: 3,
+      init: "systemd",
+      name: "zero-downtime",
+      portVars: ["hello_port", "cmd_port"],
     });
-    inventory = join(dir, "inventory.yaml");
-    writeFileSync(inventory, stringify(inv));
+    ({ fleet, dir, hosts } = hello);
+    Object.assign(port, hello.ports.hello_port);
+    Object.assign(cmdPort, hello.ports.cmd_port);
     const r = await play(PLAYBOOK, "1.0.0");
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
-  afterAll(async () => {
-    await fleet?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => hello?.stop());
 
-  const play = (playbook: string, version: string, ...extra: string[]) =>
-    armgo([
-      "play",
-      playbook,
-      "-i",
-      inventory,
-      "--audit-dir",
-      join(dir, "audit"),
-      "-e",
-      `go=${go}`,
-      "-e",
-      `hello_dir=${HELLO}`,
-      "-e",
-      `hello_version=${version}`,
-      ...extra,
-    ]);
+  const play = (playbook: string, version: string, ...extra: string[]) => hello.play(playbook, version, ...extra);
   const on = async (host: string, script: string) => (await fleet.exec(host, script)).stdout;
   const socketSince = (host: string) =>
     on(host, "systemctl show -p ActiveEnterTimestampMonotonic --value hello.socket");
