@@ -1,9 +1,9 @@
 // What every entry of the command table shares: its shape, and the options runs have in common.
 import { parseShard } from "../engine/shard.js";
-import type { RunOptions } from "../engine/types.js";
+import type { RunOptions, RunResult } from "../engine/types.js";
 import { parseExtraVars } from "../load/vars.js";
 import { choice, forks, inventories, list, type CommandSpec, type OptionSpec, type Parsed } from "./args.js";
-import { EXIT } from "./exit.js";
+import { EXIT, exitForRecap } from "./exit.js";
 import { createRenderer, warningLine } from "./render.js";
 
 /** Where a handler prints its result (stdout in the CLI). */
@@ -30,14 +30,20 @@ export const inventoryOption: OptionSpec = {
   help: "inventory: an INI, YAML or JSON file, an executable script or a directory (required; repeatable)",
 };
 
-/** Each inventory warning (a var armgo ignores) once per process, on stderr. */
-const warned = new Set<string>();
+/** `write`, for each distinct line once per process: a command may load or resolve the same thing more than once. */
+function onceEach(write: (line: string) => void): (line: string) => void {
+  const said = new Set<string>();
+  return (line) => {
+    if (said.has(line)) return;
+    said.add(line);
+    write(line);
+  };
+}
+
+const warnOnce = onceEach((line) => process.stderr.write(warningLine(line)));
+/** Each warning (the playbook's, a var the inventory sets that armgo ignores) once per process, on stderr. */
 export function printWarnings(lines: readonly string[] = []): void {
-  for (const line of lines) {
-    if (warned.has(line)) continue;
-    warned.add(line);
-    process.stderr.write(warningLine(line));
-  }
+  lines.forEach(warnOnce);
 }
 
 export const connectionOptions: Record<string, OptionSpec> = {
@@ -165,14 +171,8 @@ export function runOptionsOf(
 }
 
 const notice = (line: string): void => void process.stderr.write(`armgo: ${line}\n`);
-
-// A command may resolve the ssh config more than once (routes checked, then connected; drift's runs): each line once.
-const noticed = new Set<string>();
-const noticeOnce = (line: string): void => {
-  if (noticed.has(line)) return;
-  noticed.add(line);
-  notice(line);
-};
+// the ssh config is resolved more than once per command (routes checked, then connected; drift's runs)
+const noticeOnce = onceEach(notice);
 
 /** Run-lock options from argv: wait unless --no-wait; say on stderr whom we wait for. */
 export function lockOptions(v: Parsed["values"]) {
@@ -194,4 +194,22 @@ export function interruptible(): AbortSignal {
 
 export function renderer(v: Parsed["values"], opts: Pick<RunOptions, "diff" | "verbose">) {
   return createRenderer({ json: Boolean(v.json), diff: Boolean(opts.diff), verbose: Boolean(opts.verbose) });
+}
+
+/** A run's exit code, and under --json its summary line: what play and rollback end with. */
+export function finishRun(result: RunResult, json: boolean, print: Print): number {
+  const code = exitForRecap(result.recap, result.interrupted);
+  if (json)
+    print(
+      JSON.stringify({
+        type: "summary",
+        run_id: result.runId,
+        recap: result.recap,
+        deployed: result.deployed,
+        exit_code: code,
+        stats: result.stats,
+        audit_heads: result.auditHeads,
+      }),
+    );
+  return code;
 }

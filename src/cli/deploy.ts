@@ -10,13 +10,14 @@ import {
   type Command,
   connection,
   connectionOptions,
+  finishRun,
   interruptible,
   inventoryOption,
   lockOptions,
   printWarnings,
   renderer,
 } from "./command.js";
-import { exitForRecap, exitForReleases } from "./exit.js";
+import { exitForReleases } from "./exit.js";
 import { colors } from "./render.js";
 
 const appOptions: Record<string, OptionSpec> = {
@@ -155,19 +156,6 @@ export const rollbackCommand: Command = {
       onEvent: renderer(v, opts),
       lock: lockOptions(v),
     });
-    const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json)
-      print(
-        JSON.stringify({
-          type: "summary",
-          run_id: result.runId,
-          recap: result.recap,
-          deployed: result.deployed,
-          exit_code: code,
-          stats: result.stats,
-          audit_heads: result.auditHeads,
-        }),
-      );
-    return code;
+    return finishRun(result, Boolean(v.json), print);
   },
 };

@@ -2,6 +2,7 @@
 import {
   type Command,
   becomePassword,
+  finishRun,
   interruptible,
   lockOptions,
   printWarnings,
@@ -9,7 +10,7 @@ import {
   runOptions,
   runOptionsOf,
 } from "./command.js";
-import { EXIT, exitForRecap } from "./exit.js";
+import { EXIT } from "./exit.js";
 
 export const playCommand: Command = {
   spec: {
@@ -67,19 +68,6 @@ export const playCommand: Command = {
       },
       loaded,
     );
-    const code = exitForRecap(result.recap, result.interrupted);
-    if (v.json)
-      print(
-        JSON.stringify({
-          type: "summary",
-          run_id: result.runId,
-          recap: result.recap,
-          deployed: result.deployed,
-          exit_code: code,
-          stats: result.stats,
-          audit_heads: result.auditHeads,
-        }),
-      );
-    return code;
+    return finishRun(result, Boolean(v.json), print);
   },
 };
