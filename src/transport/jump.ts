@@ -1,7 +1,7 @@
 // Jump hosts (ProxyJump): one ssh2 connection per hop chain, shared by every target behind it for the
 // run, and the byte streams (direct-tcpip channels) that carry each target's own ssh connection.
 import type { Client, ClientChannel } from "ssh2";
-import { ArmgoError, HostKeyError, InputError, UnreachableError, type Where } from "../errors.js";
+import { ArmgoError, HostKeyError, UnreachableError } from "../errors.js";
 import { isChannelRefusal } from "./channels.js";
 import { credentialSource, gatherCredentials } from "./credentials.js";
 import type { HostKeyChecking } from "./known-hosts.js";
@@ -22,32 +22,6 @@ export interface JumpHop {
 }
 
 /** One hop of a `-J` / ProxyJump / proxy_jump string: `[user@]host[:port]`, as written. */
-export interface JumpSpec {
-  text: string;
-  user?: string;
-  host: string;
-  port?: number;
-}
-
-/** `[user@]host[:port]` hops separated by commas (IPv6 as `[addr]:port`); `none` is no hop, as in OpenSSH. */
-export function parseProxyJump(text: string, where: Where = {}): JumpSpec[] {
-  const trimmed = text.trim();
-  if (trimmed === "none") return [];
-  return trimmed.split(",").map((raw) => {
-    const hop = raw.trim();
-    const m = /^(?:([^@\s]+)@)?(\[[0-9A-Fa-f:.]+\]|[^@:\s[\]]+)(?::(\d+))?$/.exec(hop);
-    const port = m?.[3] === undefined ? undefined : Number(m[3]);
-    if (!m || (port !== undefined && (port < 1 || port > 65535))) {
-      throw new InputError(`jump host "${hop}" in "${text}" is not [user@]host[:port]`, {
-        where,
-        hint: "write hops as user@host:port, several separated by commas (as ssh -J takes them)",
-      });
-    }
-    const host = m[2]!.replace(/^\[(.*)\]$/, "$1");
-    return { text: hop, host, ...(m[1] ? { user: m[1] } : {}), ...(port !== undefined ? { port } : {}) };
-  });
-}
-
 /** Settings every hop needs that the caller's defaults fill in (connect.ts owns them). */
 export interface HopDefaults {
   connectTimeoutMs: number;

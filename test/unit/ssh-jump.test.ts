@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ParsedKey, utils } from "ssh2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HostKeyError, InputError, UnreachableError } from "../../src/errors.js";
+import { HostKeyError, UnreachableError } from "../../src/errors.js";
 import { type ConnectionConfig, connect, type JumpHop } from "../../src/transport/connect.js";
-import { JumpPool, parseProxyJump } from "../../src/transport/jump.js";
+import { JumpPool } from "../../src/transport/jump.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { type FakeSshd, newKeyPair, startFakeSshd } from "./ssh-server.js";
 
@@ -231,48 +231,4 @@ describe("a jump host that is not trusted or will not let us in", () => {
     expect((await t.exec("echo ok")).stdout).toBe("ok\n");
     expect(readFileSync(file, "utf8")).toContain(knownLine(bastion));
   });
-});
-
-describe("parseProxyJump", () => {
-  const rows = [
-    { name: "host alone", text: "bastion", hops: [{ text: "bastion", host: "bastion" }] },
-    {
-      name: "user, host, port",
-      text: "root@10.0.0.1:2222",
-      hops: [{ text: "root@10.0.0.1:2222", user: "root", host: "10.0.0.1", port: 2222 }],
-    },
-    {
-      name: "two hops",
-      text: "a@jump1,jump2:2200",
-      hops: [
-        { text: "a@jump1", user: "a", host: "jump1" },
-        { text: "jump2:2200", host: "jump2", port: 2200 },
-      ],
-    },
-    {
-      name: "IPv6 in brackets",
-      text: "ops@[fd00::1]:22",
-      hops: [{ text: "ops@[fd00::1]:22", user: "ops", host: "fd00::1", port: 22 }],
-    },
-    { name: "none", text: "none", hops: [] },
-  ];
-  for (const row of rows) it(row.name, () => expect(parseProxyJump(row.text)).toEqual(row.hops));
-
-  const bad = [
-    { name: "port out of range", text: "bastion:70000" },
-    { name: "empty hop", text: "a,,b" },
-    { name: "space inside", text: "root@bas tion" },
-  ];
-  for (const row of bad) {
-    it(`refuses ${row.name} with one line`, () => {
-      let err: unknown;
-      try {
-        parseProxyJump(row.text, { host: "web1" });
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).oneLine()).toMatch(/^web1: jump host ".*" in ".*" is not \[user@\]host\[:port\] — /);
-    });
-  }
 });
