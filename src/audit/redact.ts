@@ -25,11 +25,28 @@ export function secretValues(vars: Record<string, unknown>): string[] {
 }
 
 /**
+ * The base64 characters that encode `text` wherever it sits in a larger base64 payload: one core per
+ * byte alignment (0, 1, 2), each holding only the characters made wholly of `text`'s bits.
+ */
+function base64Cores(text: string): string[] {
+  const bytes = Buffer.from(text, "utf8");
+  return [0, 1, 2].flatMap((pad) => {
+    const chars = Buffer.concat([Buffer.alloc(pad), bytes, Buffer.alloc(2)]).toString("base64");
+    const first = Math.ceil((pad * 8) / 6);
+    const last = Math.floor(((pad + bytes.length) * 8) / 6);
+    // too short a core would mask unrelated base64 text, and hides no secret anyway
+    return last - first >= 4 ? [chars.slice(first, last)] : [];
+  });
+}
+
+/**
  * A value as it appears raw, inside the one quoting helper's single quotes (`'` becomes `'\''`; the
- * rest of the word is the value itself), and inside a JSON string.
+ * rest of the word is the value itself), inside a JSON string, and each of these in base64 (a file's
+ * content travels so: env-profile's `printf '%s' <base64> | base64 -d`).
  */
 export function secretForms(value: string): string[] {
-  return [...new Set([value, value.replace(/'/g, `'\\''`), JSON.stringify(value).slice(1, -1)])];
+  const text = [value, value.replace(/'/g, `'\\''`), JSON.stringify(value).slice(1, -1)];
+  return [...new Set([...text, ...text.flatMap(base64Cores)])];
 }
 
 export function redact<T>(value: T, secrets: string[]): T {

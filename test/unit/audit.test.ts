@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, auditPath, readAudit } from "../../src/audit/log.js";
+import { renderBlock } from "../../src/modules/env-profile/block.js";
 import { MASK, redact, secretForms, Secrets, secretValues } from "../../src/audit/redact.js";
 import { verifyLog } from "../../src/audit/verify.js";
 import { lazyVars } from "../../src/engine/vars.js";
@@ -51,6 +52,10 @@ describe("a host's secrets, in every form a record holds them", () => {
     ["an environment export line", (s) => exportLines({ API_TOKEN: s })],
     ["the stdin printf word", (s) => commandScript({ cmd: "cat", stdin: s })],
     ["JSON output", (s) => JSON.stringify({ value: s })],
+    [
+      "a file's content in base64",
+      (s) => sh`printf '%s' ${Buffer.from(renderBlock({ name: "go", env: { API_TOKEN: s } })).toString("base64")}`,
+    ],
   ];
   const secrets = new Secrets().add(SECRETS);
 

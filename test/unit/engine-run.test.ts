@@ -191,6 +191,8 @@ describe("a run on local hosts", () => {
   vars: { task_token: task-7777 }
 - name: stdin
   command: { cmd: "cat >> ${dir}/seen", stdin: "{{ play_password }}" }
+- name: a file's content travels in base64
+  env-profile: { name: go, files: ["${dir}/profile"], env: { API_TOKEN: "{{ secret_token }}", ROLE_KEY: "{{ role_secret }}" } }
 - name: stderr
   command: "echo {{ vf_secret }} >&2; exit 3"
   ignore_errors: true
@@ -217,6 +219,7 @@ describe("a run on local hosts", () => {
     // every secret did reach the host
     const seen = readFileSync(join(dir, "seen"), "utf8").trim().split("\n");
     expect(seen.sort()).toEqual(Object.values(secrets).sort());
+    expect(readFileSync(join(dir, "profile"), "utf8")).toContain("export API_TOKEN=tok-9876543");
     expect(r.result.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
     expect(r.events.some((e) => e.type === "command" && e.command.script === "(no_log)")).toBe(true);
 
@@ -227,6 +230,12 @@ describe("a run on local hosts", () => {
     const strings = (v: unknown): string[] =>
       typeof v === "string" ? [v] : v && typeof v === "object" ? Object.values(v).flatMap(strings) : [];
     const haystacks = [text, ...strings(readAudit(path)), ...strings(r.events)];
+    // and every base64 run in them, decoded (env-profile writes a file's content so)
+    const decoded = haystacks.flatMap((h) =>
+      (h.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []).map((b) => Buffer.from(b, "base64").toString("latin1")),
+    );
+    expect(haystacks.some((h) => h.includes("| base64 -d"))).toBe(true);
+    haystacks.push(...decoded);
     for (const value of [...Object.values(secrets), ...hidden]) {
       for (const form of new Set([...secretForms(value), quote(value)])) {
         expect(

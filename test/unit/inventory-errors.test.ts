@@ -242,4 +242,21 @@ describe("inventory warnings and several -i on the command line", () => {
     const list = JSON.parse(out.join("\n")) as Record<string, { hosts?: string[] }>;
     expect(list.web!.hosts).toEqual(["w1", "w2"]);
   });
+
+  it("armgo inventory --list masks secret-named vars and their values wherever they appear", async () => {
+    const dir = tree({
+      "hosts.yml":
+        "web:\n  vars: { api_token: tok-inv-4242, db: { password: pw-inv-4343 } }\n  hosts:\n    w1: { url: 'https://x:tok-inv-4242@h' }\n",
+    });
+    const out: string[] = [];
+    expect(await dispatch(["inventory", "-i", join(dir, "hosts.yml"), "--list"], (t) => out.push(t))).toBe(0);
+    const text = out.join("\n");
+    expect(text).not.toMatch(/tok-inv-4242|pw-inv-4343/);
+    const list = JSON.parse(text) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    expect(list._meta.hostvars.w1).toEqual({
+      api_token: "********",
+      db: { password: "********" },
+      url: "https://x:********@h",
+    });
+  });
 });
