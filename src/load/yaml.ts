@@ -8,6 +8,7 @@ import {
   LineCounter,
   parseDocument,
   Scalar,
+  visit,
   type Document,
   type Node as YNode,
   type Tags,
@@ -71,6 +72,39 @@ function ansibleTags(tags: Tags): Tags {
   ];
 }
 
+/**
+ * What the yaml package would not catch or would choke on: a repeated key (its own check compares each
+ * key with every earlier one, quadratic in a map's size, so it is off and done here with one set per
+ * map) and an alias inside the node its anchor names (as data it is endless: toJS would recurse).
+ */
+function structureError(doc: Document.Parsed): { at: YNode; message: string; hint?: string } | undefined {
+  let found: { at: YNode; message: string; hint?: string } | undefined;
+  visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<unknown>();
+      for (const { key } of node.items) {
+        if (!isScalar(key)) continue;
+        if (seen.has(key.value)) {
+          found = { at: key, message: "YAML: Map keys must be unique" };
+          return visit.BREAK;
+        }
+        seen.add(key.value);
+      }
+      return undefined;
+    },
+    Alias(_key, node, path) {
+      if (!path.includes(node.resolve(doc) as YNode)) return undefined;
+      found = {
+        at: node,
+        message: `YAML: alias *${node.source} is inside the node its anchor names, a loop`,
+        hint: "write the value out, or point the alias at a node outside itself",
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
 export class YamlFile {
   private constructor(
     readonly file: string,
@@ -100,7 +134,7 @@ export class YamlFile {
     const doc = parseDocument(text, {
       lineCounter: lc,
       prettyErrors: false,
-      uniqueKeys: true,
+      uniqueKeys: false,
       ...(dialect.ansible ? { version: "1.1" as const, customTags: ansibleTags } : {}),
     });
     // Ansible's own tags (!vault, !unsafe) mean something armgo does not do: never read them as plain text
@@ -121,6 +155,11 @@ export class YamlFile {
       const { line, col } = lc.linePos(err.pos[0]);
       const what = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       throw new InputError(`YAML: ${what}`, { where: { file, line, col }, cause: err });
+    }
+    const bad = structureError(doc);
+    if (bad) {
+      const { line, col } = lc.linePos(bad.at.range![0]);
+      throw new InputError(bad.message, { where: { file, line, col }, ...(bad.hint ? { hint: bad.hint } : {}) });
     }
     return new YamlFile(file, text, doc, lc, doc.toJS({ maxAliasCount: 100 }));
   }

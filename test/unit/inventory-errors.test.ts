@@ -37,6 +37,33 @@ const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const ROWS: Row[] = [
   {
+    name: "a group loop by name in INI (a → b → a)",
+    files: { "hosts.ini": "[a:children]\nb\n[b:children]\na\n[b]\nh1\n" },
+    sources: ["hosts.ini"],
+    error: /hosts\.ini:4:1: adding group 'a' as a child of 'b' makes a loop of groups$/,
+  },
+  {
+    name: "a group loop by name in YAML (a → b → a)",
+    files: {
+      "hosts.yml":
+        "all:\n  children:\n    a:\n      children:\n        b:\n    b:\n      hosts: { h1: }\n      children:\n        a:\n",
+    },
+    sources: ["hosts.yml"],
+    error: /hosts\.yml:9:9: adding group 'a' as a child of 'b' makes a loop of groups$/,
+  },
+  {
+    name: "a group loop by name across two -i sources",
+    files: { "a.ini": "[a:children]\nb\n[b]\nh1\n", "b.yml": "b:\n  children:\n    a: {}\n" },
+    sources: ["a.ini", "b.yml"],
+    error: /b\.yml:3:5: adding group 'a' as a child of 'b' makes a loop of groups$/,
+  },
+  {
+    name: "a group that holds itself through a YAML alias",
+    files: { "hosts.yml": "all:\n  children:\n    a: &g\n      hosts: { h1: }\n      children:\n        b: *g\n" },
+    sources: ["hosts.yml"],
+    error: /hosts\.yml:6:12: YAML: alias \*g is inside the node its anchor names, a loop — write the value out/,
+  },
+  {
     name: "a refused connection value in an INI host line",
     files: { "hosts.ini": "[win]\nw1 ansible_connection=winrm\n" },
     sources: ["hosts.ini"],

@@ -9,7 +9,10 @@ import { parseExtraVars } from "../../src/load/vars.js";
 import { moduleSchemaNames } from "../../src/load/schema.js";
 import { YamlFile } from "../../src/load/yaml.js";
 import { moduleNames } from "../../src/modules/index.js";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expectLinear } from "./linear-cost.js";
 
 function playbookError(text: string): string {
   try {
@@ -55,6 +58,16 @@ describe("playbook loading", () => {
   it.each([
     ["YAML syntax", "- hosts: a\n  tasks: [\n", /^site\.yaml:\d+:\d+: YAML: /],
     ["duplicate key", "- hosts: a\n  hosts: b\n", /^site\.yaml:2:3: YAML: Map keys must be unique/],
+    [
+      "an alias inside its own anchor (a loop as data)",
+      "- hosts: a\n  vars: &v\n    again: *v\n",
+      /^site\.yaml:3:12: YAML: alias \*v is inside the node its anchor names, a loop — write the value out/,
+    ],
+    [
+      "a play that holds itself through an alias",
+      "- &p\n  hosts: a\n  tasks:\n    - command: ls\n      vars: { p: [*p] }\n",
+      /^site\.yaml:5:19: YAML: alias \*p is inside the node its anchor names, a loop/,
+    ],
     [
       "unknown module with suggestion",
       "- hosts: a\n  tasks:\n    - downlaod: { url: x }\n",
@@ -166,6 +179,51 @@ const inventoryText = `all:
       hosts:
         x1: { ansible_host: 10.0.0.1, ansible_user: deploy }
 `;
+
+describe("-e @file: bad or huge files", () => {
+  const file = (name: string, text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), "armgo-evars-")), name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  const oneLine = (arg: string): string => {
+    try {
+      parseExtraVars([arg]);
+    } catch (e) {
+      if (e instanceof InputError) return e.oneLine();
+      throw e;
+    }
+    return "no error";
+  };
+
+  it("an anchor loop is one line at the alias, not a stack overflow", () => {
+    const path = file("loop.yml", "x: &v\n  y: *v\n");
+    expect(oneLine(`@${path}`)).toMatch(/loop\.yml:2:6: YAML: alias \*v is inside the node its anchor names/);
+  });
+
+  it("a repeated key is still refused at the repeat", () => {
+    const path = file("dup.yml", "a: 1\nb: 2\na: 3\n");
+    expect(oneLine(`@${path}`)).toMatch(/dup\.yml:3:1: YAML: Map keys must be unique/);
+  });
+
+  it("costs linear time in the number of keys (200,000 keys of 10 MB hung: each key was compared with every earlier one)", () => {
+    const keys = (n: number): string => {
+      const path = file(
+        `k${n}.yml`,
+        Array.from({ length: n }, (_, i) => `key_${i}: value_${i}_xxxxxxxxxxxxxxxxxxxx\n`).join(""),
+      );
+      return `@${path}`;
+    };
+    expectLinear(
+      keys,
+      (arg) => expect(Object.keys(parseExtraVars([arg]))).toHaveLength(Number(/k(\d+)/.exec(arg)![1])),
+      {
+        n: 500,
+      },
+    );
+  });
+});
 
 describe("-e: connection vars read as the inventory's are, passwords refused", () => {
   const rows = [
