@@ -1,6 +1,7 @@
 // Which probes go out when: a unit's output from the batch while still valid, else a new batch of
 // it and the units prepared ahead of it; for a run ahead of the facts, the batch it would send first.
 import type { ProbeOutput } from "../modules/contract.js";
+import { sectionRefused } from "../transport/output.js";
 import type { Cursor, Turn } from "./cursor.js";
 import type { Executor } from "./exec.js";
 import type { HostVars } from "./host-vars.js";
@@ -56,8 +57,15 @@ export class ProbePlanner {
       const r = await exec.exec(first.section.script, log, { become: first.section.become }, at.task.no_log);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     }
-    const hit = this.cache.get(first.id, first.key, log);
-    if (hit) return hit;
+    const out = this.cache.get(first.id, first.key, log) ?? (await this.batch(turn, first, exec));
+    // sudo's refusal in the section: the probe never ran, so its output must not be read as the host's state
+    const refused = first.section.become ? sectionRefused(out.stderr, exec.transport.host) : undefined;
+    if (refused) throw refused;
+    return out;
+  }
+
+  /** A new batch: the unit's probe and those of the units prepared ahead of it. */
+  private async batch({ at, log }: Turn, first: Pending, exec: Executor): Promise<ProbeOutput> {
     const batch: Pending[] = [first];
     await this.lookahead.collect(at.item(at.itemIndex + 1), batch);
     if (this.speculation) this.speculation(await this.aheadOfFacts(at, batch));

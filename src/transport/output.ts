@@ -85,6 +85,18 @@ export function becomeSays(refusal: SudoRefusal, host: string, user: string, aut
   return `${becomeRefused(refusal, host, user)} — ${becomeHint(refusal, user, auth)}`;
 }
 
+// becomeSays' line as it stands in a section's stderr
+const SAYS = /^(sudo on .+? (?:wants a password|did not accept the become password) for .*?) — (.+)$/m;
+
+/**
+ * A batch section that sudo refused (its exit code and stdout are sudo's, not the probe's), as the
+ * error a become exec throws: a probe then fails as a plain command task does, never parsed as a result.
+ */
+export function sectionRefused(stderr: string, host: string): TaskError | undefined {
+  const m = SAYS.exec(stderr);
+  return m ? new TaskError(m[1]!, { where: { host }, hint: m[2]!, data: { stderr } }) : undefined;
+}
+
 export function becomeHint(refusal: SudoRefusal, user: string, auth: BecomeAuth): string {
   if (refusal === "wrong") return `check the password given by ${auth.from ?? "-K or become_password_env"}`;
   if (auth.unsetEnv) return `become_password_env names ${auth.unsetEnv}, which is not set in armgo's environment`;

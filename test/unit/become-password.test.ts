@@ -14,6 +14,7 @@ import { becomeAuth, type ConnectionConfig, connect } from "../../src/transport/
 import { SudoDialogue } from "../../src/transport/sudo-dialogue.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { ansiblePlaybook } from "./ansible-oracle.js";
+import { setup } from "./engine-local.js";
 import { newKeyPair, startFakeSshd, type FakeSshd } from "./ssh-server.js";
 
 const PASSWORD = "s3cret pass'word";
@@ -485,6 +486,47 @@ describe("who a task becomes: -b, --become-user < play < task < vars, as ansible
       expect(compared.map((r) => [r.name, armgoSays(r)])).toEqual(compared.map((r) => [r.name, ansible.get(r)]));
     } finally {
       rmSync(oracle, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a probe that sudo refused fails as a plain command task does, on every probe path", () => {
+  const SUM = "sha256:" + "0".repeat(64);
+  const rows = [
+    { name: "the probe sent with the facts", gather: true },
+    { name: "a batch of probes on their own", gather: false },
+  ];
+  it.each(rows)("$name", async ({ gather }) => {
+    rmSync(join(dir, "nopasswd"), { force: true });
+    const { dir: d, run } = setup(
+      `
+- hosts: g
+  gather_facts: ${gather}
+  become: true
+  vars: { become_user: app }
+  tasks:
+    - name: sum
+      checksum: { path: DIR/f, checksum: "${SUM}" }
+      ignore_errors: true
+    - name: plain
+      command: "true"
+      ignore_errors: true
+`,
+      ["h1"],
+    );
+    writeFileSync(join(d, "f"), "x");
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const r = await run();
+      expect(r.of("h1", "plain")!.msg).toMatch(
+        /^h1: sudo on h1 wants a password for \S+ — give it with -K \(--ask-become-pass\)/,
+      );
+      expect(r.of("h1", "sum")).toMatchObject({ status: "failed", msg: r.of("h1", "plain")!.msg });
+      // sudo asked (the fake counts its prompts), nothing was run as app
+      expect(readFileSync(prompts, "utf8").length).toBeGreaterThan(0);
+    } finally {
+      process.env.PATH = path;
     }
   });
 });
