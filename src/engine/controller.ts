@@ -1,6 +1,6 @@
 // Controller-side fetches shared by every host of a run: each URL is fetched once.
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -9,21 +9,70 @@ import { sha256File } from "../hash.js";
 import type { Controller } from "../modules/contract.js";
 import { cacheDir } from "../paths.js";
 
-async function get(url: string): Promise<Response> {
+/** Aborts a fetch after `seconds` without a byte; each chunk starts the wait again. */
+class StallWatch {
+  readonly control = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly seconds: number) {
+    this.kick();
+  }
+
+  kick(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.control.abort(), this.seconds * 1000);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** What a failed fetch of `url` means, one line: a stall when the watch fired. */
+  failure(url: string, e: unknown, done?: number): TaskError {
+    const after = done === undefined ? "" : ` after ${done} bytes`;
+    if (this.control.signal.aborted)
+      return new TaskError(`fetching ${url} stalled: no data for ${this.seconds} s${after}`, {
+        hint: "the download's timeout is the time without progress: raise it for a slow server, or check the server",
+        cause: e,
+      });
+    const why = (e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message;
+    return new TaskError(`cannot fetch ${url}${after}: ${why}`, {
+      hint: "check the URL and that the controller can reach it",
+      cause: e,
+    });
+  }
+}
+
+async function get(url: string, watch: StallWatch): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+    res = await fetch(url, { signal: watch.control.signal });
   } catch (e) {
-    throw new TaskError(
-      `cannot fetch ${url}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message}`,
-      {
-        hint: "check the URL and that the controller can reach it",
-        cause: e,
-      },
-    );
+    watch.stop();
+    throw watch.failure(url, e);
   }
-  if (!res.ok) throw new TaskError(`fetching ${url} answered HTTP ${res.status}`, { hint: "check the URL" });
+  if (!res.ok) {
+    watch.stop();
+    throw new TaskError(`fetching ${url} answered HTTP ${res.status}`, { hint: "check the URL" });
+  }
   return res;
+}
+
+/** Bytes free for an unprivileged writer in `dir`. */
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+function diskFull(dir: string, url: string, total: number, done: number, cause?: unknown): TaskError {
+  const need = total > 0 ? `${total} bytes` : `more than ${done} bytes`;
+  return new TaskError(
+    `the controller's disk is full: ${url} needs ${need} in ${dir}, ${freeBytes(dir)} bytes are free`,
+    {
+      hint: "free space there or point $ARMGO_CACHE elsewhere; no partial file was kept",
+      cause,
+    },
+  );
 }
 
 export function createController(dir = cacheDir()): Controller {
@@ -40,25 +89,49 @@ export function createController(dir = cacheDir()): Controller {
   };
   return {
     memo,
-    fetchText: (url) => memo(`text:${url}`, async () => (await get(url)).text()),
-    fetchFile: (url, sha256, onProgress) =>
+    fetchText: (url) =>
+      memo(`text:${url}`, async () => {
+        const watch = new StallWatch(120);
+        try {
+          return await (await get(url, watch)).text();
+        } catch (e) {
+          throw e instanceof TaskError ? e : watch.failure(url, e);
+        } finally {
+          watch.stop();
+        }
+      }),
+    fetchFile: (url, sha256, opts = {}) =>
       memo(`file:${url}:${sha256}`, async () => {
         const dl = join(dir, "downloads");
         mkdirSync(dl, { recursive: true });
         const path = join(dl, sha256.toLowerCase());
         if (existsSync(path) && (await sha256File(path)).sha256 === sha256.toLowerCase()) return path;
-        const res = await get(url);
+        const watch = new StallWatch(opts.stallSeconds ?? 30);
+        const res = await get(url, watch);
         const total = Number(res.headers.get("content-length") ?? 0);
+        // the part is this process's own (its name holds the pid): one that fails is never resumed, so never kept
         const part = `${path}.part-${process.pid}`;
         const hash = createHash("sha256");
         let done = 0;
         const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
         body.on("data", (c: Buffer) => {
+          watch.kick();
           hash.update(c);
           done += c.length;
-          onProgress?.(done, total);
+          opts.onProgress?.(done, total);
         });
-        await pipeline(body, createWriteStream(part));
+        try {
+          if (total > freeBytes(dl)) throw diskFull(dl, url, total, 0);
+          await pipeline(body, createWriteStream(part));
+        } catch (e) {
+          body.destroy();
+          rmSync(part, { force: true });
+          if (e instanceof TaskError) throw e;
+          if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw diskFull(dl, url, total, done, e);
+          throw watch.failure(url, e, done);
+        } finally {
+          watch.stop();
+        }
         const actual = hash.digest("hex");
         if (actual !== sha256.toLowerCase()) {
           rmSync(part, { force: true });

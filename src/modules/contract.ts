@@ -41,12 +41,18 @@ export interface ProbeOutput {
   code: number;
 }
 
+export interface FetchOptions {
+  onProgress?: (done: number, total: number) => void;
+  /** Seconds without a byte before the fetch is given up (a slow but moving transfer goes on); default 30. */
+  stallSeconds?: number;
+}
+
 /** Controller-side services shared by all hosts and tasks of one run (memoised per run). */
 export interface Controller {
   /** GET a URL once per run, as text (feeds, checksum files). */
   fetchText(url: string): Promise<string>;
   /** Fetch a URL once per run into the controller cache and verify its sha256; returns the local path. */
-  fetchFile(url: string, sha256: string, onProgress?: (done: number, total: number) => void): Promise<string>;
+  fetchFile(url: string, sha256: string, opts?: FetchOptions): Promise<string>;
   /** Per-run memo for anything else a module resolves once (key -> promise). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }

@@ -1,8 +1,14 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createController } from "../../src/engine/controller.js";
+import { TaskError } from "../../src/errors.js";
 import { download } from "../../src/modules/download/index.js";
+import { quote } from "../../src/transport/quote.js";
 import { parseProbe } from "../../src/modules/download/probe.js";
 import { planDownload } from "../../src/modules/download/plan.js";
 import type { DownloadState } from "../../src/modules/download/types.js";
@@ -326,5 +332,108 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
     expect(readFileSync(dest).equals(body)).toBe(true);
     expect(existsSync(join(dir, "pwned"))).toBe(false);
     expect(existsSync("/tmp/pwned-armgo")).toBe(false);
+  });
+});
+
+describe("download faults: a stalled or slow server, a full disk", () => {
+  const body = randomBytes(1_500_000);
+  const hex = sha256(body);
+  let server: Server;
+  let url: string;
+  let mnt: string;
+  let h: Harness;
+  beforeAll(async () => {
+    // /slow trickles the file in 8 pieces 400 ms apart (past a 1 s timeout in all), /stall stops midway
+    server = createServer((req, res) => {
+      res.writeHead(200, { "Content-Length": body.length });
+      if (req.url === "/stall") return void res.write(body.subarray(0, 100_000));
+      const piece = Math.ceil(body.length / 8);
+      let i = 0;
+      const next = (): void => {
+        if (i * piece >= body.length) return void res.end();
+        res.write(body.subarray(i * piece, ++i * piece));
+        setTimeout(next, 400);
+      };
+      next();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  beforeEach(() => {
+    mnt = tempDir();
+    h = harness();
+  });
+  afterEach(() => {
+    h.cleanup();
+    execFileSync("sh", ["-c", `umount ${quote(mnt)} 2>/dev/null; rm -rf ${quote(mnt)}`]);
+  });
+  /** A 512 KiB filesystem: a 1.5 MB download fills it. */
+  const smallDisk = (): string => {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]);
+    return mnt;
+  };
+  const failure = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => "no failure",
+      (e: unknown) => (e instanceof TaskError ? e.oneLine() : `not a TaskError: ${String(e)}`),
+    );
+  const parts = (d: string): string[] =>
+    readdirSync(d, { recursive: true })
+      .map(String)
+      .filter((f) => f.includes(".part"));
+
+  it("controller mode: a slow but moving server is not cut by `timeout` (the time without progress)", async () => {
+    const dest = join(mnt, "go.tgz");
+    const r = await runModule(h, download, {
+      url: `${url}/slow`,
+      dest,
+      checksum: `sha256:${hex}`,
+      mode: "controller",
+      timeout: 1,
+    });
+    expect(r.status).toBe("changed");
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
+  it("controller mode: a stalled server fails in one line after `timeout` without data, and no .part is kept", async () => {
+    const dest = join(mnt, "go.tgz");
+    const said = await failure(
+      runModule(h, download, { url: `${url}/stall`, dest, checksum: `sha256:${hex}`, mode: "controller", timeout: 1 }),
+    );
+    expect(said).toBe(
+      `fetching ${url}/stall stalled: no data for 1 s after 100000 bytes — the download's timeout is the time without progress: raise it for a slow server, or check the server`,
+    );
+    expect(existsSync(dest)).toBe(false);
+    expect(parts(h.cacheDir)).toEqual([]);
+  });
+
+  it("controller mode: a full controller disk is named with the bytes needed and free, and no part is kept", async () => {
+    const cache = smallDisk();
+    const c = createController(cache);
+    const said = await failure(c.fetchFile(`${url}/slow`, hex));
+    expect(said).toMatch(
+      new RegExp(
+        `^the controller's disk is full: ${url}/slow needs 1500000 bytes in ${cache}/downloads, \\d+ bytes are free — free space there`,
+      ),
+    );
+    expect(parts(cache)).toEqual([]);
+  });
+
+  it("host mode: a disk that fills up is named with what is needed and free, and the .part is removed", async () => {
+    const dest = join(smallDisk(), "cache", "go.tgz");
+    const said = await failure(
+      runModule(h, download, { url: `${url}/slow`, dest, checksum: `sha256:${hex}`, size: body.length }),
+    );
+    expect(said).toMatch(
+      new RegExp(
+        `^the disk is full on the host: ${dest} needs 1500000 bytes in ${mnt}/cache, \\d+ bytes are free — free space there`,
+      ),
+    );
+    expect(parts(mnt)).toEqual([]);
+    expect(existsSync(dest)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 // Carry out a download plan: fetch (or upload) to dest.part, verify, set attributes, rename, record
 // the manifest. A file failing verification never reaches dest, and its .part is removed.
+import { posix } from "node:path";
 import { TaskError, lastLine } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
@@ -38,6 +39,11 @@ function fetchCommand(args: DownloadArgs, tool: "curl" | "wget", resume: boolean
   return `wget -q${cont} ` + sh`-T ${timeout} -t ${retries + 1} -O "$part" ${args.url}`;
 }
 
+// After a failed fetch: what the .part holds and what its filesystem has left, to tell a full disk
+const spaceReport = `echo "part_size=$(stat -c %s "$part" 2>/dev/null || echo 0)"; echo "avail_kb=$(df -Pk "$(dirname -- "$part")" | awk 'NR==2 {print $4}')"`;
+// Below this a filesystem is full for a download: curl and wget stop at their first failed write
+const FULL_KB = 1024;
+
 /** Prefix of the lines the watcher prints while the host fetches. */
 const PART_BYTES = "part_bytes=";
 
@@ -52,7 +58,7 @@ function fetchScript(args: DownloadArgs, tool: "curl" | "wget"): string {
     `trap 'kill $watcher 2>/dev/null' EXIT`,
     `got=; if [ -s "$part" ]; then got=$(h); fi`,
     `if [ -n "$got" ] && [ "$got" != "$want" ]; then ${fetchCommand(args, tool, true)} && got=$(h); fi`,
-    `if [ "$got" != "$want" ]; then rm -f "$part"; ${fetchCommand(args, tool, false)} || { rc=$?; echo "fetch_exit=$rc"; exit ${EXIT_FETCH}; }; got=$(h); fi`,
+    `if [ "$got" != "$want" ]; then rm -f "$part"; ${fetchCommand(args, tool, false)} || { rc=$?; echo "fetch_exit=$rc"; ${spaceReport}; exit ${EXIT_FETCH}; }; got=$(h); fi`,
     `kill $watcher 2>/dev/null; trap - EXIT`,
   ].join("\n");
 }
@@ -121,6 +127,15 @@ export async function applyDownload(
         data: { ...data, actual: out.actual },
       });
     }
+    if (res.code === EXIT_FETCH && Number(out.avail_kb ?? FULL_KB) < FULL_KB) {
+      // a part that filled the disk cannot be finished there: it only keeps the disk full
+      await ctx.run(sh`rm -f ${partPath(args.dest)}`);
+      const need = args.size ? `${args.size} bytes` : `more than ${out.part_size} bytes`;
+      throw new TaskError(
+        `the disk is full on the host: ${args.dest} needs ${need} in ${posix.dirname(args.dest)}, ${Number(out.avail_kb) * 1024} bytes are free`,
+        { hint: "free space there or choose another dest; the partial .part was removed", data },
+      );
+    }
     if (res.code === EXIT_FETCH) {
       throw new TaskError(
         `download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`,
@@ -145,8 +160,9 @@ export async function applyDownload(
 
 /** Controller mode: fetch once per run (verified, cached), then upload to .part as the task's user. */
 async function upload(ctx: ModuleContext, args: DownloadArgs, want: string): Promise<void> {
-  const local = await ctx.controller.fetchFile(args.url, want, (done, total) =>
-    ctx.progress(`fetch ${done}/${total} bytes`),
-  );
+  const local = await ctx.controller.fetchFile(args.url, want, {
+    onProgress: (done, total) => ctx.progress(`fetch ${done}/${total} bytes`),
+    ...(args.timeout !== undefined ? { stallSeconds: args.timeout } : {}),
+  });
   await uploadAs(ctx, local, partPath(args.dest));
 }
