@@ -6,12 +6,14 @@ import {
   isScalar,
   isSeq,
   LineCounter,
+  type Pair,
   parseDocument,
   Scalar,
   visit,
   type Document,
   type Node as YNode,
   type Tags,
+  type YAMLMap,
 } from "yaml";
 import { InputError, type Where } from "../errors.js";
 
@@ -161,7 +163,14 @@ export class YamlFile {
       const { line, col } = lc.linePos(bad.at.range![0]);
       throw new InputError(bad.message, { where: { file, line, col }, ...(bad.hint ? { hint: bad.hint } : {}) });
     }
-    return new YamlFile(file, text, doc, lc, doc.toJS({ maxAliasCount: 100 }));
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // the yaml package's own refusals while building data (a bad `<<` merge, too many aliases)
+      throw new InputError(`YAML: ${(e as Error).message}`, { where: { file, line: 1, col: 1 }, cause: e });
+    }
+    return new YamlFile(file, text, doc, lc, data);
   }
 
   /** Position of the value at `path`; `key: true` points at the map key instead. Falls back to the nearest parent. */
@@ -176,12 +185,28 @@ export class YamlFile {
     return { file: this.file, line: 1, col: 1 };
   }
 
+  // a map's pairs by key, made on first use: a where() per entry of a 10,000-host map must not scan it each time
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private pairs(map: YAMLMap): Map<string, Pair> {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) && isScalar(p.key) ? String(p.key.value) : undefined;
+        if (k !== undefined && !byKey.has(k)) byKey.set(k, p);
+      }
+      this.index.set(map, byKey);
+    }
+    return byKey;
+  }
+
   private nodeAt(path: Path, key: boolean): YNode | undefined {
     let node: unknown = this.doc.contents;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = this.pairs(node).get(String(seg));
         if (!pair) return undefined;
         node = key && i === path.length - 1 ? pair.key : pair.value;
       } else if (isSeq(node)) {

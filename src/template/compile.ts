@@ -10,15 +10,31 @@ const cache = new Map<string, Node>();
 export function compile(src: string): Node {
   let n = cache.get(src);
   if (!n) {
-    n = new Parser(src).parse();
+    n = deepGuard(src, () => new Parser(src).parse());
     cache.set(src, n);
   }
   return n;
 }
 
+/** Parser and evaluator recurse on nesting: an expression nested past the stack is refused, in one line. */
+function deepGuard<T>(src: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ExprError(`expression nested too deeply: '${src.length > 60 ? `${src.slice(0, 60)}…` : src}'`, {
+      cause: e,
+    });
+  }
+}
+
 /** Evaluate an expression to its value. Throws UndefinedError or ExprError. */
 export function evaluate(src: string, vars: Record<string, unknown>): unknown {
   const node = compile(src);
+  return deepGuard(src, () => evaluateNode(src, node, vars));
+}
+
+function evaluateNode(src: string, node: Node, vars: Record<string, unknown>): unknown {
   try {
     return use(evalNode(node, vars));
   } catch (e) {

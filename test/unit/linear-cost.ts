@@ -21,17 +21,22 @@ function cpuCost(run: () => void, tries: number): number {
 export function expectLinear<T>(
   make: (n: number) => T,
   run: (input: T) => void,
-  { n, k = 16, slack = 4, tries = 3 }: { n: number; k?: number; slack?: number; tries?: number },
+  {
+    n,
+    k = 16,
+    slack = 4,
+    tries = 3,
+    what = "",
+  }: { n: number; k?: number; slack?: number; tries?: number; what?: string },
 ): void {
   const small = make(n);
   const large = make(n * k);
   // warm the JIT on the small input first, so the ratio compares steady states
   run(small);
-  const ratio =
-    cpuCost(() => run(large), tries) /
-    Math.max(
-      cpuCost(() => run(small), tries),
-      1,
-    );
-  expect(ratio, `cost grew ${ratio.toFixed(1)}× for ${k}× the input`).toBeLessThan(k * slack);
+  // the small input k times over: the same work as one linear large run, and above the clock's grain
+  const smallTimesK = cpuCost(() => {
+    for (let i = 0; i < k; i++) run(small);
+  }, tries);
+  const ratio = (cpuCost(() => run(large), tries) / Math.max(smallTimesK, 1)) * k;
+  expect(ratio, `${what}: cost grew ${ratio.toFixed(1)}× for ${k}× the input`).toBeLessThan(k * slack);
 }
