@@ -423,6 +423,14 @@ describe("download faults: a stalled or slow server, a full disk", () => {
     expect(parts(cache)).toEqual([]);
   });
 
+  it("host mode: a read-only filesystem fails in one line naming it, and nothing is written", async () => {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k,ro", "tmpfs", mnt]);
+    const dest = join(mnt, "cache", "go.tgz");
+    const said = await failure(runModule(h, download, { url: `${url}/slow`, dest, checksum: `sha256:${hex}` }));
+    expect(said).toMatch(new RegExp(`^download to ${dest} failed \\(exit 1\\): .*Read-only file system`));
+    expect(readdirSync(mnt)).toEqual([]);
+  });
+
   it("host mode: a disk that fills up is named with what is needed and free, and the .part is removed", async () => {
     const dest = join(smallDisk(), "cache", "go.tgz");
     const said = await failure(
