@@ -19,10 +19,11 @@ export function diffLines(before: string, after: string): Array<{ op: " " | "-" 
       out.push({ op: " ", line: a[i]! });
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push({ op: "+", line: b[j++]! });
-    } else {
+    } else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // on a tie the old line goes first: a changed line reads `-old` then `+new`, as diff -u prints it
       out.push({ op: "-", line: a[i++]! });
+    } else {
+      out.push({ op: "+", line: b[j++]! });
     }
   }
   return out;

@@ -225,8 +225,9 @@ describe("become when logged in as root", () => {
 });
 
 describe("--diff lines", () => {
-  it("marks removed and added lines around the common ones", () => {
-    expect(diffLines("a\nb\nc\n", "a\nB\nc\nd\n").map((l) => l.op + l.line)).toEqual([" a", "+B", "-b", " c", "+d"]);
+  it("marks removed and added lines around the common ones, each removed line before its replacement", () => {
+    expect(diffLines("a\nb\nc\n", "a\nB\nc\nd\n").map((l) => l.op + l.line)).toEqual([" a", "-b", "+B", " c", "+d"]);
+    expect(diffLines("x\ny\n", "X\nY\n").map((l) => l.op + l.line)).toEqual(["-x", "-y", "+X", "+Y"]);
     expect(diffLines("", "x\n").map((l) => l.op + l.line)).toEqual(["+x"]);
   });
 });
