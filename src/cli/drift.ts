@@ -78,8 +78,11 @@ export function driftLines(report: DriftReport, diff: boolean, c: ChalkInstance)
       out.push(c.red(`${d.state === "failed" ? "FAILED" : "UNREACHABLE"} [${host}] ${d.error ?? ""}`));
     for (const t of d.drifted) {
       const left = d.remaining.some((r) => r.play === t.play && r.task === t.task);
+      // the check's "would switch …" is what --fix then did: a fixed line says it as done
       out.push(
-        left ? c.yellow(`drifted: [${host}] ${t.task}: ${t.msg}`) : c.green(`fixed: [${host}] ${t.task}: ${t.msg}`),
+        left
+          ? c.yellow(`drifted: [${host}] ${t.task}: ${t.msg}`)
+          : c.green(`fixed: [${host}] ${t.task}: ${t.msg.replace(/^would /, "")}`),
       );
       if (diff && t.diff) out.push(...formatDiff(t.diff).map((l) => `    ${l}`));
     }

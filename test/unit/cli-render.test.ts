@@ -2,6 +2,8 @@
 // failures at once; live lines only on a terminal.
 import { afterEach, describe, expect, it } from "vitest";
 import type { HostStatus, RunEvent } from "../../src/engine/types.js";
+import { Chalk } from "chalk";
+import { driftLines } from "../../src/cli/drift.js";
 import { createRenderer } from "../../src/cli/render.js";
 
 const TASKS = ["Gathering Facts", "download", "install"];
@@ -598,5 +600,27 @@ describe("live lines (a terminal)", () => {
     r({ type: "warning", text: "site.yaml:9:13: condition '{{ x }}' is written as a template" });
     expect(err.text).toBe("[WARNING]: site.yaml:9:13: condition '{{ x }}' is written as a template\n");
     expect(out.text).toBe("");
+  });
+});
+
+describe("DRIFT RECAP", () => {
+  it("a fixed task's line says what was done, not what would be; a drifted one keeps 'would'", () => {
+    const task = { play: "p", task: "install", msg: "would switch /usr/local/go to go1.22.12" };
+    const lines = driftLines(
+      {
+        hosts: {
+          h1: { state: "fixed", drifted: [task], remaining: [] },
+          h2: { state: "drifted", drifted: [task], remaining: [task] },
+        },
+        runIds: [],
+        auditHeads: {},
+        interrupted: false,
+      },
+      false,
+      new Chalk({ level: 0 }),
+    );
+    expect(lines).toContain("fixed: [h1] install: switch /usr/local/go to go1.22.12");
+    expect(lines).toContain("drifted: [h2] install: would switch /usr/local/go to go1.22.12");
+    expect(lines.join("\n")).not.toMatch(/fixed: .*would/);
   });
 });
