@@ -10,7 +10,6 @@ export interface RollbackOptions extends AppOptions, Omit<PlayOptions, "playbook
   to?: string;
 }
 
-
 export async function rollback(opts: RollbackOptions): Promise<RunResult> {
   const args = deployArgs(opts, opts.to ?? true);
   const command = `armgo rollback --app ${opts.app}${opts.to ? ` --to ${opts.to}` : ""}`;
