@@ -1,7 +1,6 @@
 // `--shard auto`: the shard a job runner gives this process, read from the runner's own variables
 // and normalised to a 0-based index of a count. The table is the one docs/scale.md shows.
 import { InputError } from "../errors.js";
-import type { Shard } from "./shard.js";
 
 interface Runner {
   name: string;
@@ -23,7 +22,7 @@ const whole = (raw: string | undefined): number | undefined =>
   raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 
 /** This process's shard from the one runner whose index variable is set; `shards`: --shards N, if given. */
-export function runnerShard(env: NodeJS.ProcessEnv, shards: number | undefined): Shard {
+export function runnerShard(env: NodeJS.ProcessEnv, shards: number | undefined): { index: number; count: number } {
   const found = RUNNERS.filter((r) => env[r.index] !== undefined && env[r.index] !== "");
   if (found.length === 0)
     throw new InputError(
