@@ -1,8 +1,8 @@
 // The floor: what the job costs with no tool at all. One bare ssh2 connection per host, all in parallel,
 // one command each: a `stat` of the job's files (converged, check) or curl + sha256sum + tar -xzf (install).
-// Usage: node dist/bench/floor.js JOB.json   (written by the bench: hosts, key, known_hosts, scenario, archive)
 import { readFileSync } from "node:fs";
 import ssh2 from "ssh2";
+import { benchArgs, usageError } from "./args.js";
 import { hostMatches, hostToken, parseKnownHosts } from "../src/transport/known-hosts.js";
 import { sh } from "../src/transport/quote.js";
 
@@ -67,7 +67,15 @@ function runOne(
   });
 }
 
-const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as FloorJob;
+const USAGE = `
+Usage: node dist/bench/floor.js JOB.json
+
+The floor: one bare ssh2 connection per host, one command each. JOB.json (hosts, key, known_hosts,
+scenario, archive) is written by the bench (bench/run.ts); this is not meant to be run by hand.
+`;
+const { positionals } = benchArgs(USAGE, { allowPositionals: true });
+if (positionals.length !== 1) usageError(USAGE, "floor.js takes one JOB.json");
+const job = JSON.parse(readFileSync(positionals[0]!, "utf8")) as FloorJob;
 const key = readFileSync(job.keyPath);
 const known = parseKnownHosts(readFileSync(job.knownHostsPath, "utf8"));
 const codes = await Promise.all(job.hosts.map((h) => runOne(job, h, key, known)));

@@ -1,7 +1,7 @@
 // `npm run bench`: armgo, ansible-playbook, Ansible with Mitogen and the floor doing the same job on the same fleets.
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
+import { benchArgs } from "./args.js";
 import { chart } from "./chart.js";
 import { ensureConvergedImage, restoreManifests } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
@@ -15,7 +15,22 @@ import { benchSetup, OUT, ROOT } from "./setup.js";
 import { command, tally, TOOLS, type Job, type Scenario, type Tool } from "./tools.js";
 import { assertGoInstalled, assertRecap, onlyUnreachable } from "./verify.js";
 
-const { values } = parseArgs({
+const USAGE = `
+Usage: node dist/bench/run.js [--hosts 10,50] [--rounds 2|10:2,50:1] [--repeats 1]
+         [--scenarios install,converged,check] [--tools ${TOOLS.join(",")}] [--append] [--quiet-wait 20]
+
+armgo, ansible-playbook, Ansible with Mitogen and the floor doing the same job on the same lab fleets
+(Docker); writes bench/out/ (results.json, RESULTS tables, the chart). \`npm run bench\` builds, then runs this.
+  --hosts N,...        fleet sizes
+  --rounds R|N:R,...   rounds per fleet size (all tools once each per round, alternated)
+  --repeats K          runs per tool per round and scenario
+  --scenarios LIST     install, converged, check
+  --tools LIST         which tools
+  --append             add to bench/out/results.json instead of starting afresh
+  --quiet-wait S       seconds to wait for the CPUs to be at most 25 % busy before each run
+`;
+
+const { values } = benchArgs(USAGE, {
   options: {
     hosts: { type: "string", default: "10,50" },
     // "2" for every N, or per N: "10:2,50:1,200:1".

@@ -1,19 +1,18 @@
 // The simulated fleet: the real engine runs bench/armgo/site.yaml, converged, against 1,000–10,000 fake
 // hosts that answer as one real converged lab host answered, after a set network and command delay.
 // It measures what one controller costs per host (CPU, memory) and where more --forks stop helping.
-//   node dist/bench/sim.js [--hosts 1000,3000,10000] [--forks 10,50,200,1000] [--rtt 20] [--command-ms 30]
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { connectHost } from "../src/engine/connection.js";
 import { runPlaybook } from "../src/engine/run.js";
 import type { RunEvent } from "../src/engine/types.js";
 import { loadInventory } from "../src/load/inventory.js";
+import { benchArgs } from "./args.js";
 import { ensureConvergedImage } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
@@ -41,7 +40,7 @@ interface Measured {
   maxRssMiB: number;
   execsPerHost: number;
   recapHosts: number;
-  /** Most file descriptors open at once (sampled every 100 ms): audit logs are held per host. */
+  /** Most file descriptors open at once (sampled every 100 ms). */
   peakFds: number;
   /** What --json would have printed. */
   outputBytes: number;
@@ -49,7 +48,19 @@ interface Measured {
   before?: Quiet;
 }
 
-const { values, positionals } = parseArgs({
+const USAGE = `
+Usage: node dist/bench/sim.js [--hosts 1000,3000,10000] [--forks 10,50,200,1000] [--rtt 20] [--command-ms 30] [--connect-rtts 3]
+
+The simulated fleet: records one real converged lab host (Docker), then runs the engine over
+--hosts simulated hosts at each --forks, each run in its own process; writes bench/out/sim.md and sim.json.
+  --hosts N,...       fleet sizes
+  --forks F,...       --forks values (those above the fleet size are skipped)
+  --rtt MS            a round trip
+  --command-ms MS     a remote command's own time
+  --connect-rtts K    round trips a connect takes (+10 ms)
+`;
+
+const { values, positionals } = benchArgs(USAGE, {
   allowPositionals: true,
   options: {
     hosts: { type: "string", default: "1000,3000,10000" },

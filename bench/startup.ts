@@ -2,15 +2,14 @@
 // local TCP listener stands in for the host, so no fleet and no timing hook inside armgo is needed.
 // Beside wall time, the main thread's CPU time until then (/proc/PID/schedstat): on a machine
 // shared with other work, wall time measures the load; CPU time is what an idle machine would wait.
-// Usage: node dist/bench/startup.js [--runs 15] [--cli dist/src/cli/main.js] [--playbook playbooks/site.yaml] [-- extra armgo args]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import ssh2 from "ssh2";
+import { benchArgs } from "./args.js";
 import { median } from "./stats.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -45,8 +44,15 @@ function once(cli: string, port: number, sockets: Socket[], args: string[]): Pro
   });
 }
 
+const USAGE = `
+Usage: node dist/bench/startup.js [--runs 15] [--cli dist/src/cli/main.js] [--playbook playbooks/site.yaml] [-- extra armgo args]
+
+Start-up: ms (wall and CPU) from spawning \`armgo play\` to its first connection attempt, toward a local
+TCP listener standing in for the host; medians of --runs runs.
+`;
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = benchArgs(USAGE, {
     options: {
       runs: { type: "string", default: "15" },
       // another build's CLI (e.g. main's), to compare before and after on the same machine

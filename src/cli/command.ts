@@ -138,10 +138,14 @@ export const runOptions: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "machine-readable events and results on stdout, one JSON object a line" },
   shard: {
     type: "string",
-    arg: "I/N",
-    help: "only this runner's share of the hosts: shard I of N (rendezvous hashing)",
+    arg: "I/N|auto",
+    help: "only this runner's share of the hosts: shard I of N (rendezvous hashing); auto: from the job runner (Kubernetes, GitLab, Nomad)",
   },
-  shards: { type: "string", arg: "N", help: "N shards, this one from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)" },
+  shards: {
+    type: "string",
+    arg: "N",
+    help: "the number of shards where the runner does not say it (Kubernetes, Nomad); alone, as --shard auto",
+  },
   "no-wait": {
     type: "boolean",
     help: "if another run of this inventory holds the run lock, stop (exit 7) instead of waiting",

@@ -1,8 +1,8 @@
 // `armgo releases` and `armgo rollback` in the command table: an app's releases per host, and a
 // rollback shown as a play is, with the recap's releases block.
 import type { ChalkInstance } from "chalk";
-import { releases, type ReleasesReport } from "../commands/releases.js";
-import { rollback, ROLLBACK_SERIAL } from "../commands/rollback.js";
+import type { ReleasesReport } from "../commands/releases.js";
+import { ROLLBACK_SERIAL } from "../commands/rollback-serial.js";
 import { inventories, required, type OptionSpec, type Parsed } from "./args.js";
 import {
   auditDirOption,
@@ -50,6 +50,7 @@ export const releasesCommand: Command = {
     options: appOptions,
   },
   async run({ values: v }, print) {
+    const { releases } = await import("../commands/releases.js");
     const report = await releases({
       ...appOf(v, releasesCommand.spec),
       ...(await becomePassword(v)),
@@ -149,6 +150,7 @@ export const rollbackCommand: Command = {
       diff: Boolean(v.diff),
       verbose: Boolean(v.verbose),
     };
+    const { rollback } = await import("../commands/rollback.js");
     const result = await rollback({
       ...opts,
       ...(await becomePassword(v)),

@@ -2,10 +2,21 @@
 // The CLI entry (`armgo` on PATH links here): the command table runs the command; this reports an
 // error as one line and exits with the code exit.ts decides.
 import type { ArmgoError } from "../errors.js";
+import { version } from "../paths.js";
 import { EXIT, exitForError } from "./exit.js";
-import { dispatch } from "./table.js";
+import { asksVersion } from "./version.js";
 
-dispatch(process.argv.slice(2), (text) => process.stdout.write(text + "\n")).then(
+async function main(argv: string[], print: (text: string) => void): Promise<number> {
+  if (asksVersion(argv)) {
+    print(version);
+    return EXIT.ok;
+  }
+  // the command table (every command's spec and what it imports) is loaded only for a command
+  const { dispatch } = await import("./table.js");
+  return dispatch(argv, print);
+}
+
+main(process.argv.slice(2), (text) => process.stdout.write(text + "\n")).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const code = exitForError(e);

@@ -18,6 +18,7 @@ import { inventoryCommand } from "./inventory.js";
 import { labCommand } from "./lab.js";
 import { playCommand } from "./play.js";
 import { validateCommand } from "./validate.js";
+import { asksVersion } from "./version.js";
 
 export const commands: readonly Command[] = [
   playCommand,
@@ -63,7 +64,7 @@ export async function dispatch(argv: string[], print: Print): Promise<number> {
     print(topHelp());
     return EXIT.ok;
   }
-  if (name === "--version" || name === "-V") {
+  if (asksVersion(argv)) {
     print(version);
     return EXIT.ok;
   }

@@ -3,17 +3,12 @@
 import type { RunEvent, RunResult } from "../engine/types.js";
 import { type AppOptions, appRun, deployArgs } from "./app.js";
 import { play, type PlayOptions } from "./play.js";
+import { ROLLBACK_SERIAL } from "./rollback-serial.js";
 
 export interface RollbackOptions extends AppOptions, Omit<PlayOptions, "playbook" | "inventory" | "limit"> {
   /** A sha prefix of a release kept on the hosts; default the last good release other than current. */
   to?: string;
 }
-
-/**
- * One canary host first, then all the others: the release rolled back to may no longer be healthy
- * (its config or data moved on), and a failed canary leaves the rest of the fleet as it is.
- */
-export const ROLLBACK_SERIAL = [1, "100%"];
 
 export async function rollback(opts: RollbackOptions): Promise<RunResult> {
   const args = deployArgs(opts, opts.to ?? true);

@@ -16,6 +16,8 @@ export interface RunStart {
 
 export class AuditLogs {
   private readonly logs = new Map<string, AuditLog>();
+  /** Each ended log's head (its run_end record's hash). */
+  private readonly heads: Record<string, string> = {};
 
   constructor(
     readonly dir: string,
@@ -45,19 +47,24 @@ export class AuditLogs {
     return log;
   }
 
-  /** Ends every host's log; returns each log's new head (the run_end record's hash). */
+  /** Ends the host's log, its file closed: the host has no record left in this run. */
+  end(host: string, interrupted: boolean, recap: HostRecap): void {
+    const log = this.logs.get(host);
+    if (!log) return;
+    this.heads[host] = log.write({
+      type: "run_end",
+      run_id: this.start.runId,
+      host,
+      ...(interrupted ? { interrupted: true } : {}),
+      recap: { ...recap },
+    });
+    log.close();
+    this.logs.delete(host);
+  }
+
+  /** Ends every host's log still open; returns each log's new head (the run_end record's hash). */
   close(interrupted: boolean, recap: (host: string) => HostRecap): Record<string, string> {
-    const heads: Record<string, string> = {};
-    for (const [host, log] of this.logs) {
-      heads[host] = log.write({
-        type: "run_end",
-        run_id: this.start.runId,
-        host,
-        ...(interrupted ? { interrupted: true } : {}),
-        recap: { ...recap(host) },
-      });
-      log.close();
-    }
-    return heads;
+    for (const host of [...this.logs.keys()]) this.end(host, interrupted, recap(host));
+    return this.heads;
   }
 }

@@ -1,4 +1,5 @@
-// The run's connections: one per host for the whole run (its tasks, delegate_to, the fleet's checks).
+// The run's connections: one per host while it has work (its tasks, delegate_to, the fleet's checks),
+// closed when it is done unless other hosts reach it (delegate_to, the fleet's checks): those stay to the end.
 import { TaskError } from "../errors.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import { badDelegate, type Loaded } from "../load/run.js";
@@ -13,6 +14,10 @@ import type { RunOptions, RunResult } from "./types.js";
 
 export class Connections {
   private readonly conns = new Map<string, Promise<Transport>>();
+  /** Hosts other hosts reach: their connection may be in use by another host's task, so it stays open. */
+  private readonly shared = new Set<string>();
+  /** What closed connections counted, kept for the run's stats. */
+  private readonly closed: RunResult["stats"] = { connections: 0, execs: 0, bytesSent: 0 };
   /** Jump host connections, each shared by the run's hosts behind it. */
   private readonly jumps = new JumpPool();
   // One object for the whole run: the ssh config is read, and its warnings given, once per run (connection.ts).
@@ -37,7 +42,7 @@ export class Connections {
 
   /** delegate_to: an inventory host over its one connection of the run, or the controller for localhost. */
   delegate(name: string): Promise<Transport> {
-    if (this.loaded.inventory.hosts.has(name)) return this.transport(name);
+    if (this.loaded.inventory.hosts.has(name)) return this.reach(name);
     const bad = badDelegate(this.loaded.inventory, name);
     if (bad) return Promise.reject(new TaskError(bad, { hint: "add it to the inventory" }));
     let t = this.conns.get(name);
@@ -49,16 +54,33 @@ export class Connections {
     return t;
   }
 
+  /** Another host's connection, kept open to the run's end. */
+  private reach(host: string): Promise<Transport> {
+    this.shared.add(host);
+    return this.transport(host);
+  }
+
   /** Other hosts for modules that check against the fleet: the run's connections, facts gathered once. */
   readonly fleet: Fleet = {
     hosts: (pattern) => selectOrFail(this.loaded.inventory, pattern, "targets"),
     facts: (host) =>
       this.controller.memo(`facts:${host}`, async () =>
-        parseFacts((await (await this.transport(host)).exec(factsScript)).stdout),
+        parseFacts((await (await this.reach(host)).exec(factsScript)).stdout),
       ),
-    exec: async (host, script, opts) => (await this.transport(host)).exec(script, opts),
-    put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
+    exec: async (host, script, opts) => (await this.reach(host)).exec(script, opts),
+    put: async (host, local, remote, opts) => (await this.reach(host)).put(local, remote, opts),
   };
+
+  /** The host is done: its connection closes, unless other hosts reach it; a later use connects again. */
+  async release(host: string): Promise<void> {
+    const t = this.conns.get(host);
+    if (!t || this.shared.has(host)) return;
+    this.conns.delete(host);
+    const settled = await Promise.allSettled([t]);
+    if (settled[0].status !== "fulfilled") return;
+    add(this.closed, settled[0].value.stats());
+    await settled[0].value.close();
+  }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
@@ -66,14 +88,15 @@ export class Connections {
   }
 
   async stats(): Promise<RunResult["stats"]> {
-    const s = { connections: 0, execs: 0, bytesSent: 0 };
-    for (const t of await Promise.allSettled(this.conns.values())) {
-      if (t.status !== "fulfilled") continue;
-      const st = t.value.stats();
-      s.connections += st.connections;
-      s.execs += st.execs;
-      s.bytesSent += st.bytesSent;
-    }
+    const s = { ...this.closed };
+    for (const t of await Promise.allSettled(this.conns.values()))
+      if (t.status === "fulfilled") add(s, t.value.stats());
     return s;
   }
+}
+
+function add(to: RunResult["stats"], st: RunResult["stats"]): void {
+  to.connections += st.connections;
+  to.execs += st.execs;
+  to.bytesSent += st.bytesSent;
 }

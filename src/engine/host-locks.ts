@@ -27,6 +27,13 @@ export class HostLocks {
 
   /** A lock we fail to release (connection gone) is stale once this process has ended. */
   async release(): Promise<void> {
-    await Promise.allSettled([...this.locks.values()].map(async (l) => (await l)?.release()));
+    await Promise.allSettled([...this.locks.keys()].map((host) => this.releaseHost(host)));
+  }
+
+  /** The host's lock given back before its connection closes: the host is done with this run. */
+  async releaseHost(host: string): Promise<void> {
+    const lock = this.locks.get(host);
+    this.locks.delete(host);
+    await (await lock)?.release();
   }
 }

@@ -1,5 +1,5 @@
 // What a run holds while it goes: its id, recap, connections, audit logs, secrets, host locks and
-// the hosts out of it; each part in its own file, put together here.
+// the hosts out of it; each part in its own file, put together here, and a host's parts given back when it is done.
 import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import { auditDir } from "../audit/log.js";
@@ -68,6 +68,16 @@ export class Run {
       recap: this.recapOf(host),
       emit: this.emitFor(host),
     });
+  }
+
+  /** The host has no play left: its lock, connection, audit log and secrets are given back now, not at the run's end. */
+  async release(host: string): Promise<void> {
+    // an interrupted run ends every log as interrupted, in close()
+    if (this.opts.signal?.aborted) return;
+    await this.locks.releaseHost(host);
+    await this.conns.release(host);
+    this.audits.end(host, false, this.recapOf(host));
+    this.secrets.forget(host);
   }
 
   /** Ends every host's log; returns each log's new head (the run_end record's hash). */

@@ -25,8 +25,8 @@ export function playHosts(
   );
 }
 
-/** One play on its hosts, batch by batch (serial); false when the rollout stops here. */
-async function runPlay(run: Run, play: Play): Promise<boolean> {
+/** One play on its hosts, batch by batch (serial); false when the rollout stops here. `last`: hosts with no later play. */
+async function runPlay(run: Run, play: Play, last: Set<string>): Promise<boolean> {
   const { opts } = run;
   const hosts = playHosts(run.loaded.inventory, play, opts).filter((h) => !run.out.has(h));
   if (hosts.length === 0) {
@@ -42,7 +42,16 @@ async function runPlay(run: Run, play: Play): Promise<boolean> {
     const once = new RunOnce<TaskRun>(batch);
     started.push(...batch);
     run.emit({ type: "batch_start", play: play.name, hosts: batch, forks: Math.min(run.forks, batch.length) });
-    const oks = await Promise.all(batch.map((h) => run.limit(() => runHost(run, play, order, h, once))));
+    // a host done with the run gives its state back inside its fork slot: open files stay bounded by --forks
+    const oks = await Promise.all(
+      batch.map((h) =>
+        run.limit(async () => {
+          const ok = await runHost(run, play, order, h, once);
+          if (last.has(h) || run.out.has(h)) await run.release(h);
+          return ok;
+        }),
+      ),
+    );
     const batchFailed = oks.filter((ok) => !ok).length;
     failed += batchFailed;
     if (opts.signal?.aborted) break;
@@ -59,6 +68,15 @@ async function runPlay(run: Run, play: Play): Promise<boolean> {
   return !stop && !opts.signal?.aborted;
 }
 
+/** For each play, the hosts it is the last play of. */
+function lastPlayOf(loaded: Loaded, opts: RunOptions): Map<Play, Set<string>> {
+  const last = new Map<string, Play>();
+  for (const play of loaded.playbook.plays) for (const h of playHosts(loaded.inventory, play, opts)) last.set(h, play);
+  const byPlay = new Map<Play, Set<string>>();
+  for (const [h, play] of last) byPlay.set(play, (byPlay.get(play) ?? new Set()).add(h));
+  return byPlay;
+}
+
 /**
  * Run a playbook against an inventory, loaded from opts' files or built in memory (tasks then carry
  * a synthetic `where`). Input errors throw InputError before any host is contacted.
@@ -73,9 +91,10 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
   const run = new Run(opts, loaded);
   let heads: Record<string, string> = {};
   for (const text of loaded.playbook.warnings ?? []) run.emit({ type: "warning", text });
+  const lastPlays = lastPlayOf(loaded, opts);
   try {
     for (const play of loaded.playbook.plays) {
-      if (!(await runPlay(run, play))) break;
+      if (!(await runPlay(run, play, lastPlays.get(play) ?? new Set()))) break;
     }
   } finally {
     heads = await run.close(Boolean(opts.signal?.aborted));

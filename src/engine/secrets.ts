@@ -36,4 +36,9 @@ export class RunSecrets {
     }
     return s;
   }
+
+  /** The host is done with the run: its secrets are built again should it come back. */
+  forget(host: string): void {
+    this.hosts.delete(host);
+  }
 }

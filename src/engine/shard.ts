@@ -2,6 +2,7 @@
 // so N runners split a fleet with no coordination, and a new host never moves any other.
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
+import { runnerShard } from "./shard-runners.js";
 
 export interface Shard {
   /** 0-based, as Kubernetes' JOB_COMPLETION_INDEX counts. */
@@ -33,30 +34,24 @@ export function inShard(host: string, shard: Shard): boolean {
   return shardOf(host, shard.count) === shard.index;
 }
 
-/** `--shard 2/3` (1-based, as people count), or `--shards 3` with JOB_COMPLETION_INDEX (0-based). */
+/**
+ * `--shard 2/3` (1-based, as people count); `--shard auto` or `--shards N` read the job runner's own
+ * index (shard-runners.ts), `--shards N` giving the count where the runner does not.
+ */
 export function parseShard(opts: { shard?: string; shards?: string; env?: NodeJS.ProcessEnv }): Shard | undefined {
-  if (opts.shard !== undefined && opts.shards !== undefined)
-    throw new InputError("--shard and --shards both name a shard: give one of them");
-  if (opts.shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
-    const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
-    if (!m || n < 1 || i < 1 || i > n)
-      throw new InputError(`--shard '${opts.shard}' must be I/N with 1 ≤ I ≤ N, e.g. --shard 2/3`);
-    return { index: i - 1, count: n };
-  }
-  if (opts.shards === undefined) return undefined;
-  const n = Number(opts.shards);
-  if (!Number.isInteger(n) || n < 1)
+  const count = opts.shards === undefined ? undefined : Number(opts.shards);
+  if (count !== undefined && (!Number.isInteger(count) || count < 1))
     throw new InputError(`--shards '${opts.shards}' must be a whole number of at least 1`);
-  const raw = (opts.env ?? process.env).JOB_COMPLETION_INDEX;
-  const i = Number(raw);
-  if (raw === undefined || raw === "" || !Number.isInteger(i) || i < 0 || i >= n) {
+  if (opts.shard === "auto" || (opts.shard === undefined && count !== undefined))
+    return runnerShard(opts.env ?? process.env, count);
+  if (opts.shard === undefined) return undefined;
+  if (count !== undefined)
     throw new InputError(
-      `--shards ${n} needs JOB_COMPLETION_INDEX between 0 and ${n - 1} (got ${raw === undefined ? "nothing" : `'${raw}'`})`,
-      {
-        hint: "run as a Kubernetes Indexed Job, or use --shard I/N",
-      },
+      "--shard I/N and --shards both name a shard count: give one of them, or --shard auto --shards N",
     );
-  }
-  return { index: i, count: n };
+  const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
+  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || n < 1 || i < 1 || i > n)
+    throw new InputError(`--shard '${opts.shard}' must be I/N with 1 ≤ I ≤ N (e.g. --shard 2/3), or auto`);
+  return { index: i - 1, count: n };
 }
