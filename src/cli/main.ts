@@ -4,6 +4,9 @@
 import type { ArmgoError } from "../errors.js";
 import { EXIT, exitForError } from "./exit.js";
 import { dispatch } from "./table.js";
+import { stampLines } from "./timestamps.js";
+
+if (process.env.ARMGO_LOG_TIMESTAMPS === "1") for (const s of [process.stdout, process.stderr]) stampLines(s);
 
 dispatch(process.argv.slice(2), (text) => process.stdout.write(text + "\n")).then(
   (code) => process.exit(code),
