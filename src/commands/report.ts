@@ -31,14 +31,11 @@ export interface Reported {
 export async function report(opts: ReportOptions): Promise<Reported> {
   const now = opts.now ?? new Date();
   const dirs = (opts.auditDirs?.length ? opts.auditDirs : [undefined]).map(auditDir);
-  const inventory = opts.inventory === undefined ? undefined : [...loadInventory(opts.inventory).hosts.keys()];
-  const logs = readFleet(dirs, inventory && new Set(inventory));
-  const seen = new Set(logs.map((h) => h.host));
-  const data = buildReport(logs, {
+  const data = buildReport(readFleet(dirs), {
     auditDirs: dirs,
     since: parseSince(opts.since ?? DEFAULT_SINCE, now.getTime()),
     now,
-    unseen: inventory?.filter((h) => !seen.has(h)),
+    only: opts.inventory === undefined ? undefined : [...loadInventory(opts.inventory).hosts.keys()],
   });
   const html = reportHtml(data);
   if (opts.out) writeFileAtomic(opts.out, html);

@@ -1,42 +1,57 @@
-// The report's data from the fleet's logs: every host shown, only trusted hosts counted.
-import { days, deploys, runs, timeline } from "./history.js";
-import type { FleetReport, HostNow } from "./model.js";
-import { groupBy, hostNow, releaseRows } from "./now.js";
-import type { HostLogs } from "./read.js";
+// The report's data from the fleet's logs, folded host after host: every host shown, only trusted
+// hosts counted.
+import { Days, deploys, Runs, timeline } from "./history.js";
+import type { DeployEvent, FleetReport, HostNow, HostTimeline } from "./model.js";
+import { groupBy, hostNow, Releases } from "./now.js";
+import { byText, type HostLogs } from "./read.js";
 
 export interface BuildOptions {
   auditDirs: string[];
   since: Date;
   now: Date;
-  /** Inventory hosts no log names: shown as never run. */
-  unseen?: string[];
+  /** Only these hosts (the inventory's); those no log names are shown as never run. */
+  only?: string[];
 }
 
-export function buildReport(logs: HostLogs[], opts: BuildOptions): FleetReport {
+export function buildReport(logs: Iterable<HostLogs>, opts: BuildOptions): FleetReport {
   const since = opts.since.toISOString();
-  const trusted = logs.filter((h) => h.chain.state === "verified");
-  const now: HostNow[] = [
-    ...logs.map(hostNow),
-    ...(opts.unseen ?? []).map((host) => ({
-      host,
-      apps: [],
-      chain: { state: "verified" as const, records: 0 },
-      trusted: true,
-    })),
-  ].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  const counted = now.filter((h) => h.trusted);
+  const only = opts.only && new Set(opts.only);
+  const hosts: HostNow[] = [];
+  const timelines: Record<string, HostTimeline> = {};
+  const untrusted: string[] = [];
+  const [days, runs, releases] = [new Days(since, opts.now.toISOString()), new Runs(since), new Releases()];
+  const moves: DeployEvent[] = [];
+  for (const h of logs) {
+    if (only && !only.has(h.host)) continue;
+    const now = hostNow(h);
+    hosts.push(now);
+    timelines[h.host] = timeline(h);
+    if (!now.trusted) {
+      untrusted.push(h.host);
+      continue;
+    }
+    days.add(h);
+    runs.add(h);
+    releases.add(h, now);
+    moves.push(...deploys(h, since));
+  }
+  const seen = new Set(hosts.map((h) => h.host));
+  for (const host of opts.only ?? [])
+    if (!seen.has(host)) hosts.push({ host, apps: [], chain: { state: "verified", records: 0 }, trusted: true });
+  hosts.sort((a, b) => byText(a.host, b.host));
+  const counted = hosts.filter((h) => h.trusted);
   return {
     generated_at: opts.now.toISOString(),
     since,
     audit_dirs: opts.auditDirs,
-    hosts: now,
+    hosts,
     go_versions: groupBy(counted, (h) => h.go ?? "unknown (no facts kept)"),
     os_releases: groupBy(counted, (h) => (h.os ? `${h.os} · ${h.arch} · glibc ${h.glibc}` : "unknown (no facts kept)")),
-    releases: releaseRows(trusted, counted),
-    days: days(trusted, since, opts.now.toISOString()),
-    runs: runs(trusted, since),
-    deploys: deploys(trusted, since),
-    untrusted: logs.filter((h) => h.chain.state !== "verified").map((h) => h.host),
-    timelines: Object.fromEntries(logs.map((h) => [h.host, timeline(h)])),
+    releases: releases.result(),
+    days: days.result(),
+    runs: runs.result(),
+    deploys: moves.sort((a, b) => byText(a.ts, b.ts)),
+    untrusted,
+    timelines,
   };
 }

@@ -78,46 +78,43 @@ export function groupBy(hosts: HostNow[], key: (h: HostNow) => string): Group[] 
 }
 
 /** Every release the trusted logs name, per app, with where it stands. */
-export function releaseRows(logs: HostLogs[], now: HostNow[]): ReleaseRow[] {
-  const rows = new Map<string, ReleaseRow & { healthy: boolean }>();
-  const row = (app: string, release: string, ts: string) => {
+export class Releases {
+  private readonly rows = new Map<string, ReleaseRow & { healthy: boolean }>();
+
+  private row(app: string, release: string, ts: string): ReleaseRow & { healthy: boolean } {
     const key = `${app}\0${release}`;
-    let r = rows.get(key);
-    if (!r)
-      rows.set(
-        key,
-        (r = {
-          app,
-          release,
-          status: "good",
-          current: 0,
-          bad_on: [],
-          unfinished_on: [],
-          first_seen: ts,
-          healthy: false,
-        }),
-      );
+    let r = this.rows.get(key);
+    if (!r) {
+      r = { app, release, status: "good", current: 0, bad_on: [], unfinished_on: [], first_seen: ts, healthy: false };
+      this.rows.set(key, r);
+    }
     return r;
-  };
-  for (const h of logs) {
+  }
+
+  /** A trusted host's records, and where it stands now. */
+  add(h: HostLogs, now: HostNow): void {
     const checks = checkRuns(h.records);
     for (const r of h.records) {
       if (r.type !== "task" || !r.release || checks.has(r.run_id)) continue;
       const { app, release, failed, target } = r.release;
       const ts = r.ts ?? "";
-      if (release && r.status !== "failed") row(app, release, ts).healthy = true;
-      else if (release) row(app, release, ts);
-      if (failed && failed !== release) add(row(app, failed, ts).bad_on, h.host);
-      if (target && !failed) add(row(app, target, ts).unfinished_on, h.host);
+      if (release && r.status !== "failed") this.row(app, release, ts).healthy = true;
+      else if (release) this.row(app, release, ts);
+      if (failed && failed !== release) add(this.row(app, failed, ts).bad_on, h.host);
+      if (target && !failed) add(this.row(app, target, ts).unfinished_on, h.host);
     }
+    for (const a of now.apps) if (a.release !== null) this.row(a.app, a.release, "").current++;
   }
-  for (const h of now) for (const a of h.apps) if (a.release !== null) rows.get(`${a.app}\0${a.release}`)!.current++;
-  return [...rows.values()]
-    .map(({ healthy, ...r }) => ({
-      ...r,
-      status: r.bad_on.length > 0 ? "bad" : !healthy && r.unfinished_on.length > 0 ? "unfinished" : "good",
-    }))
-    .sort((a, b) => byText(a.app, b.app) || byText(a.first_seen, b.first_seen)) as ReleaseRow[];
+
+  /** Every release the trusted logs name, per app, with where it stands. */
+  result(): ReleaseRow[] {
+    return [...this.rows.values()]
+      .map(({ healthy, ...r }) => ({
+        ...r,
+        status: r.bad_on.length > 0 ? "bad" : !healthy && r.unfinished_on.length > 0 ? "unfinished" : "good",
+      }))
+      .sort((a, b) => byText(a.app, b.app) || byText(a.first_seen, b.first_seen)) as ReleaseRow[];
+  }
 }
 
 function add(list: string[], host: string): void {

@@ -39,26 +39,31 @@ function hostOf(path: string, recs: AuditRecord[]): string {
   return recs.find((r) => typeof r.host === "string")?.host ?? basename(path, ".jsonl");
 }
 
-/** The logs of every host in `dirs`, merged per host; `only` keeps the inventory's hosts. */
-export function readFleet(dirs: string[], only?: ReadonlySet<string>): HostLogs[] {
-  const byHost = new Map<string, HostLogs>();
-  for (const dir of dirs) {
-    for (const path of auditFiles(dir)) {
-      const recs = records(path);
-      const host = hostOf(path, recs);
-      if (only && !only.has(host)) continue;
-      const v = verifyLog(path);
-      let h = byHost.get(host);
-      if (!h) byHost.set(host, (h = { host, records: [], chain: { state: "verified", records: 0 } }));
-      h.records.push(...recs);
-      h.chain.records += v.records;
-      if (v.bad && h.chain.state === "verified")
-        h.chain = { state: "tampered", records: h.chain.records, detail: `${v.path}:${v.bad.line}: ${v.bad.what}` };
-      const kept = keptFacts(dirname(path), host)?.facts;
-      if (kept) h.facts = kept;
-    }
+/** The logs of every host in `dirs`, merged per host, one host at a time (a fleet's logs need not fit in memory at once). */
+export function* readFleet(dirs: string[]): Generator<HostLogs> {
+  // a host's log has the same file name in every shard's dir
+  const byFile = new Map<string, string[]>();
+  for (const dir of dirs)
+    for (const path of auditFiles(dir)) byFile.set(basename(path), [...(byFile.get(basename(path)) ?? []), path]);
+  for (const name of [...byFile.keys()].sort(byText)) yield readHost(byFile.get(name)!);
+}
+
+function readHost(paths: string[]): HostLogs {
+  let h: HostLogs | undefined;
+  for (const path of paths) {
+    const verified: AuditRecord[] = [];
+    const v = verifyLog(path, { onRecord: (r) => verified.push(r as unknown as AuditRecord) });
+    // a broken chain stops verify at the break: the host's timeline still shows every readable line
+    const recs = v.bad ? records(path) : verified;
+    h ??= { host: hostOf(path, recs), records: [], chain: { state: "verified", records: 0 } };
+    h.records.push(...recs);
+    h.chain.records += v.records;
+    if (v.bad && h.chain.state === "verified")
+      h.chain = { state: "tampered", records: h.chain.records, detail: `${v.path}:${v.bad.line}: ${v.bad.what}` };
+    const kept = keptFacts(dirname(path), h.host)?.facts;
+    if (kept) h.facts = kept;
   }
   // stable: a host's own records keep their order where times are equal
-  for (const h of byHost.values()) h.records.sort((a, b) => byText(a.ts ?? "", b.ts ?? ""));
-  return [...byHost.values()].sort((a, b) => byText(a.host, b.host));
+  if (paths.length > 1) h!.records.sort((a, b) => byText(a.ts ?? "", b.ts ?? ""));
+  return h!;
 }
