@@ -2,7 +2,6 @@
 // runs and how long they took, failures, and each app's deploys and rollbacks.
 import type { AuditRecord } from "../audit/log.js";
 import type { DayRow, DeployEvent, HostTimeline, RunRow, TimelineRow } from "./model.js";
-import { checkRuns } from "./now.js";
 import { byText, type HostLogs } from "./read.js";
 
 const DAY_MS = 86_400_000;
@@ -112,7 +111,7 @@ export class Runs {
 /** Each real task that moved an app's release on the host, or tried to. */
 export function deploys(h: HostLogs, since: string): DeployEvent[] {
   const out: DeployEvent[] = [];
-  const checks = checkRuns(h.records);
+  const checks = h.checks;
   const rollbacks = new Set(
     h.records.flatMap((r) => (r.type === "run_start" && r.playbook.startsWith("armgo rollback") ? [r.run_id] : [])),
   );
@@ -173,7 +172,7 @@ const shown = (r: AuditRecord): boolean =>
   r.type === "task" ? r.status !== "ok" && r.status !== "skipped" : r.type !== "genesis";
 
 export function timeline(h: HostLogs): HostTimeline {
-  const checks = checkRuns(h.records);
+  const checks = h.checks;
   const rows: TimelineRow[] = [];
   let older = 0;
   // newest first, and only as many as the page keeps built: a year of logs costs little more than a day

@@ -4,11 +4,6 @@ import type { AuditRecord, TaskRecord } from "../audit/log.js";
 import type { Group, HostApp, HostNow, ReleaseRow, RunResult } from "./model.js";
 import { byText, type HostLogs } from "./read.js";
 
-/** Run ids whose run_start says check mode: their "would …" records changed nothing. */
-export function checkRuns(records: AuditRecord[]): Set<string> {
-  return new Set(records.flatMap((r) => (r.type === "run_start" && r.check ? [r.run_id] : [])));
-}
-
 function runResult(end: AuditRecord | undefined): RunResult {
   if (end?.type !== "run_end") return "unfinished";
   if (end.interrupted) return "interrupted";
@@ -30,7 +25,7 @@ function appAfter(r: TaskRecord, before: HostApp | undefined): HostApp {
 }
 
 export function hostNow(h: HostLogs): HostNow {
-  const checks = checkRuns(h.records);
+  const checks = h.checks;
   const apps = new Map<string, HostApp>();
   let start: Extract<AuditRecord, { type: "run_start" }> | undefined;
   let end: AuditRecord | undefined;
@@ -93,7 +88,7 @@ export class Releases {
 
   /** A trusted host's records, and where it stands now. */
   add(h: HostLogs, now: HostNow): void {
-    const checks = checkRuns(h.records);
+    const checks = h.checks;
     for (const r of h.records) {
       if (r.type !== "task" || !r.release || checks.has(r.run_id)) continue;
       const { app, release, failed, target } = r.release;

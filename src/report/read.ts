@@ -15,6 +15,8 @@ export interface HostLogs {
   records: AuditRecord[];
   chain: ChainVerdict;
   facts?: Facts;
+  /** Run ids whose run_start says check mode: their "would …" records changed nothing. */
+  checks: Set<string>;
 }
 
 /** ISO times and host names sort as text. */
@@ -55,7 +57,7 @@ function readHost(paths: string[]): HostLogs {
     const v = verifyLog(path, { onRecord: (r) => verified.push(r as unknown as AuditRecord) });
     // a broken chain stops verify at the break: the host's timeline still shows every readable line
     const recs = v.bad ? records(path) : verified;
-    h ??= { host: hostOf(path, recs), records: [], chain: { state: "verified", records: 0 } };
+    h ??= { host: hostOf(path, recs), records: [], chain: { state: "verified", records: 0 }, checks: new Set() };
     h.records.push(...recs);
     h.chain.records += v.records;
     if (v.bad && h.chain.state === "verified")
@@ -65,5 +67,6 @@ function readHost(paths: string[]): HostLogs {
   }
   // stable: a host's own records keep their order where times are equal
   if (paths.length > 1) h!.records.sort((a, b) => byText(a.ts ?? "", b.ts ?? ""));
+  for (const r of h!.records) if (r.type === "run_start" && r.check) h!.checks.add(r.run_id);
   return h!;
 }
