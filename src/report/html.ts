@@ -25,7 +25,9 @@ td.bar{width:25%}td.bar span{display:block;height:10px;background:var(--info);bo
 .badge.info{color:var(--info)}.badge.muted{color:var(--mute)}.badge.s-good{color:var(--good)}.badge.s-bad{color:var(--bad)}
 .badge.s-warn{color:var(--warn)}.badge.s-info{color:var(--info)}
 tr.untrusted td{background:var(--panel)}tr.check td{color:var(--muted)}
-details{border-bottom:1px solid var(--line);padding:4px 0}summary{cursor:pointer}details table{font-size:12px}
+.timeline{border-bottom:1px solid var(--line);padding:4px 0}.timeline table{font-size:12px}
+.timeline .rows{display:none}.timeline:target .rows,.timeline.open .rows{display:block}
+.timeline:target{outline:2px solid var(--info);outline-offset:2px}
 a{color:var(--info)}
 svg.chart{width:100%;height:auto;display:block}
 svg .grid{stroke:var(--grid)}svg .tick{fill:var(--muted);font-size:10px}

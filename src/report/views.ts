@@ -207,11 +207,12 @@ function timelineBlock(host: string, t: HostTimeline): string {
     )
     .join("");
   const older = t.older ? `<p class="muted">${t.older} older rows in the log (armgo audit ${esc(host)}).</p>` : "";
-  return `<details id="${anchor(host)}"${t.chain.state === "verified" ? "" : " open"}><summary>${esc(host)} ${verdict}</summary><table><thead><tr><th>when (UTC)</th><th>what</th><th>status</th><th>message</th><th>run</th></tr></thead><tbody>${rows}</tbody></table>${older}</details>`;
+  // shown when its host's link is followed (:target), and always for a tampered log: no script needed
+  return `<div class="timeline${t.chain.state === "verified" ? "" : " open"}" id="${anchor(host)}"><div class="head">${esc(host)} ${verdict}</div><div class="rows"><table><thead><tr><th>when (UTC)</th><th>what</th><th>status</th><th>message</th><th>run</th></tr></thead><tbody>${rows}</tbody></table>${older}</div></div>`;
 }
 
 export function timelines(r: FleetReport): string {
-  return `<section id="timelines"><h2>Host timelines</h2><p class="muted">Newest first: each run's start and end, the tasks that changed or failed, and drift checks.</p>${Object.entries(
+  return `<section id="timelines"><h2>Host timelines</h2><p class="muted">Follow a host's link to see its timeline. Newest first: each run's start and end, the tasks that changed or failed, and drift checks.</p>${Object.entries(
     r.timelines,
   )
     .map(([h, t]) => timelineBlock(h, t))
