@@ -20,12 +20,13 @@ apt-get update -q
 # time (GNU /usr/bin/time) and iptables: the bench measures controller memory and bytes sent;
 # gcc-aarch64-linux-gnu (with binutils and libc6-dev for arm64) and pkgconf: the controller is the
 # cross-build host of the sysroot and cgo-probe tests (readelf is the ELF reader's oracle);
-# prometheus for promtool (the metrics file is checked with it); cron for `armgo cron`'s crontab.
+# prometheus for promtool (the metrics file is checked with it); cron for `armgo cron`'s crontab;
+# chromium: the report e2e opens `armgo report`'s page in it (headless, driven by playwright-core).
 apt-get install -y -q --no-install-recommends \
   docker.io qemu-user-static binfmt-support debootstrap ansible-core ansible-mitogen python3 openssh-client \
   ca-certificates tar gzip xz-utils time iptables \
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross binutils pkgconf \
-  prometheus cron
+  prometheus cron chromium
 
 log "docker daemon"
 if ! docker version >/dev/null 2>&1; then

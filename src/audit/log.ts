@@ -36,6 +36,18 @@ export interface RunStartRecord {
   check: boolean;
 }
 
+/** A task that named an app's release (data.deployed): which is current after it, and what it tried. */
+export interface AuditedRelease {
+  app: string;
+  release: string | null;
+  /** current before the task */
+  previous?: string;
+  /** the release found bad and left (its health check or precheck failed) */
+  failed?: string;
+  /** the release the task set out to make current, when it failed before settling it */
+  target?: string;
+}
+
 export interface TaskRecord {
   type: "task";
   run_id: string;
@@ -49,6 +61,7 @@ export interface TaskRecord {
   diff?: string;
   commands: CommandRecord[];
   duration_ms: number;
+  release?: AuditedRelease;
 }
 
 export interface RunEndRecord {

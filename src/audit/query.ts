@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.js";
-import { auditPath, readAudit, type TaskRecord } from "./log.js";
+import { auditPath, type DriftRecord, readAudit, type TaskRecord } from "./log.js";
 
 export interface AuditQuery {
   /** Inventory names; none = every log in the directory. */
@@ -13,10 +13,12 @@ export interface AuditQuery {
   failed?: boolean;
 }
 
-export type TimelineEntry = Pick<
-  TaskRecord,
-  "host" | "run_id" | "play" | "task" | "module" | "status" | "changed" | "msg"
-> & { ts: string };
+export type TimelineEntry = Pick<TaskRecord, "host" | "run_id" | "play" | "task" | "module" | "changed" | "msg"> & {
+  ts: string;
+  status: TaskRecord["status"] | DriftRecord["state"];
+  /** A check or drift run's record: its "would …" changed nothing. */
+  check: boolean;
+};
 
 /** The logs to read: one per named host (which must exist), or all of them. */
 export function auditFiles(dir: string, hosts: string[] = []): string[] {
@@ -36,16 +38,45 @@ export function auditFiles(dir: string, hosts: string[] = []): string[] {
   });
 }
 
+/** A drift record as the timeline shows it: what the check found, and what a --fix left. */
+function driftEntry(r: DriftRecord & { ts: string }): TimelineEntry {
+  const found = r.drifted.length ? `drifted: ${r.drifted.join(", ")}` : "";
+  const left = r.fix && r.remaining.length ? `; still: ${r.remaining.join(", ")}` : "";
+  return {
+    ts: r.ts,
+    host: r.host,
+    run_id: r.run_id,
+    play: "",
+    task: r.fix ? "drift --fix" : "drift",
+    module: "drift",
+    status: r.state,
+    // the fix run's own task records carry what it changed
+    changed: false,
+    check: true,
+    msg: found + left,
+  };
+}
+
+function taskEntry(r: TaskRecord & { ts: string }, checks: Set<string>): TimelineEntry {
+  const { ts, host, run_id, play, task, module, status, changed, msg } = r;
+  return { ts, host, run_id, play, task, module, status, changed, msg, check: checks.has(run_id) };
+}
+
+const FAILED = new Set(["failed", "unreachable"]);
+
 export function timeline(dir: string, q: AuditQuery = {}): TimelineEntry[] {
   const since = q.since?.toISOString();
   const out: TimelineEntry[] = [];
   for (const path of auditFiles(dir, q.hosts)) {
+    const checks = new Set<string>();
     for (const r of readAudit(path)) {
-      if (r.type !== "task" || !r.ts) continue;
+      if (r.type === "run_start" && r.check) checks.add(r.run_id);
+      if ((r.type !== "task" && r.type !== "drift") || !r.ts) continue;
       if ((since && r.ts < since) || (q.run && r.run_id !== q.run)) continue;
-      if ((q.changed && !r.changed) || (q.failed && r.status !== "failed" && r.status !== "unreachable")) continue;
-      const { ts, host, run_id, play, task, module, status, changed, msg } = r;
-      out.push({ ts, host, run_id, play, task, module, status, changed, msg });
+      const e = r.type === "drift" ? driftEntry({ ...r, ts: r.ts }) : taskEntry({ ...r, ts: r.ts }, checks);
+      // --changed: what was done; a check's "would …" changed nothing
+      if ((q.changed && (!e.changed || e.check)) || (q.failed && !FAILED.has(e.status))) continue;
+      out.push(e);
     }
   }
   // ISO timestamps sort as text; a stable sort keeps each host's own order for equal times.

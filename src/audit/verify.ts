@@ -12,8 +12,14 @@ export interface Verdict {
   bad?: { line: number; what: string };
 }
 
-/** Check every line's own hash and its link to the line before; with `head`, that the log still reaches it. */
-export function verifyLog(path: string, opts: { head?: string } = {}): Verdict {
+/**
+ * Check every line's own hash and its link to the line before; with `head`, that the log still reaches it.
+ * `onRecord` gets each record as it is verified (the chain is read once, for a reader that wants both).
+ */
+export function verifyLog(
+  path: string,
+  opts: { head?: string; onRecord?: (record: Record<string, unknown>) => void } = {},
+): Verdict {
   const lines = readFileSync(path, "utf8").split("\n");
   // A log ends with a newline; anything after the last one is a line cut short.
   if (lines[lines.length - 1] === "") lines.pop();
@@ -40,6 +46,7 @@ export function verifyLog(path: string, opts: { head?: string } = {}): Verdict {
       return fail(`does not follow record ${line - 1}: records were removed, reordered or spliced in before it`);
     prev = rec.hash;
     seen.add(rec.hash);
+    opts.onRecord?.(rec.record);
   }
   if (opts.head && !seen.has(opts.head)) {
     return {

@@ -15,7 +15,10 @@ export const auditCommand: Command = {
       "audit-dir": auditDirOption,
       since: { type: "string", arg: "WHEN", help: "only records since 2h / 30m / 7d ago, or a date" },
       run: { type: "string", arg: "ID", help: "only this run's records" },
-      changed: { type: "boolean", help: "only tasks that changed something" },
+      changed: {
+        type: "boolean",
+        help: "only tasks that changed something (a check's or drift's \"would …\" did not)",
+      },
       failed: { type: "boolean", help: "only tasks that failed or hosts that were unreachable" },
       json: { type: "boolean", help: "one JSON object a line" },
       head: {
@@ -56,7 +59,7 @@ export const auditCommand: Command = {
       print(
         v.json
           ? JSON.stringify(e)
-          : `${e.ts}  ${e.host}  ${e.status.padEnd(11)} ${e.task}${e.msg ? ` — ${e.msg}` : ""}  (run ${e.run_id.slice(0, 8)})`,
+          : `${e.ts}  ${e.host}  ${e.status.padEnd(11)} ${e.check ? "[check: nothing done] " : ""}${e.task}${e.msg ? ` — ${e.msg}` : ""}  (run ${e.run_id.slice(0, 8)})`,
       );
     }
     return EXIT.ok;

@@ -11,7 +11,7 @@ export const cronCommand: Command = {
   spec: {
     name: "cron",
     usage:
-      "armgo cron install PLAYBOOK -i INVENTORY --every 30m [--fix] [--name NAME] [--metrics FILE] [--systemd] | armgo cron list | armgo cron remove NAME",
+      "armgo cron install PLAYBOOK -i INVENTORY --every 30m [--fix] [--name NAME] [--metrics FILE] [--report FILE.html] [--systemd] | armgo cron list | armgo cron remove NAME",
     summary:
       "Run armgo drift on a schedule (this user's crontab, or a systemd timer), spread by a start delay derived from the name.",
     positionals: [1, 2],
@@ -19,8 +19,17 @@ export const cronCommand: Command = {
       inventory: { ...inventoryOption, help: "install: inventory (required; repeatable)" },
       every: { type: "string", arg: "PERIOD", help: "install: 5m, 10m, 15m, 20m, 30m, 1h, 2h, ... 24h (required)" },
       fix: { type: "boolean", help: "install: converge drifted hosts, not only report them" },
-      name: { type: "string", arg: "NAME", help: "install: the entry's name (default: the playbook's file name)" },
+      name: {
+        type: "string",
+        arg: "NAME",
+        help: "install: the entry's name (default PLAYBOOK-INVENTORY-HASH: the files' stems and a hash of the inventory paths)",
+      },
       metrics: { type: "string", arg: "FILE", help: "install: Prometheus textfile drift writes" },
+      report: {
+        type: "string",
+        arg: "FILE",
+        help: "install: the HTML fleet report (armgo report) drift rewrites after each run",
+      },
       "audit-dir": auditDirOption,
       log: {
         type: "string",
@@ -36,7 +45,9 @@ export const cronCommand: Command = {
       throw new InputError(`unknown cron command '${action}'`, { hint: `usage: ${cronCommand.spec.usage}` });
     const { cronInstall, cronList, cronRemove } = await import("../commands/cron.js");
     if (action === "list") {
-      for (const e of await cronList()) print(`${e.name}\t${e.line}`);
+      const entries = await cronList();
+      if (entries.length === 0) print("no armgo cron entries (armgo cron install adds one)");
+      for (const e of entries) print(`${e.name}\t${e.line}`);
       return EXIT.ok;
     }
     if (arg === undefined)
@@ -56,6 +67,7 @@ export const cronCommand: Command = {
       fix: Boolean(v.fix),
       name: v.name as string | undefined,
       metrics: v.metrics as string | undefined,
+      report: v.report as string | undefined,
       auditDir: v["audit-dir"] as string | undefined,
       log: v.log as string | undefined,
       systemd: Boolean(v.systemd),

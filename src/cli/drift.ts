@@ -19,7 +19,7 @@ import { colors } from "./render.js";
 export const driftCommand: Command = {
   spec: {
     name: "drift",
-    usage: "armgo drift PLAYBOOK -i INVENTORY [--fix] [--metrics FILE] [options]",
+    usage: "armgo drift PLAYBOOK -i INVENTORY [--fix] [--metrics FILE] [--report FILE.html] [options]",
     summary:
       "Find hosts out of the state the playbook describes (a check run), and with --fix converge them and check again. Exit 0 in sync, 3 drift found, 6 drift fixed.",
     positionals: [1, 1],
@@ -29,6 +29,11 @@ export const driftCommand: Command = {
         type: "string",
         arg: "FILE",
         help: "write Prometheus textfile metrics (node_exporter's textfile collector) when done",
+      },
+      report: {
+        type: "string",
+        arg: "FILE",
+        help: "rewrite the HTML fleet report (armgo report) of this inventory and audit dir when done",
       },
       diff: { type: "boolean", short: "D", help: "show before/after of what drifted" },
       ...runOptions,
@@ -46,6 +51,7 @@ export const driftCommand: Command = {
         ...(await becomePassword(v)),
         fix: Boolean(v.fix),
         metrics: v.metrics as string | undefined,
+        report: v.report as string | undefined,
         signal: interruptible(),
         onEvent: renderer(v, opts),
         lock: lockOptions(v),

@@ -4,7 +4,10 @@
 import type { ArmgoError } from "../errors.js";
 import { version } from "../paths.js";
 import { EXIT, exitForError } from "./exit.js";
+import { stampLines } from "./timestamps.js";
 import { asksVersion } from "./version.js";
+
+if (process.env.ARMGO_LOG_TIMESTAMPS === "1") for (const s of [process.stdout, process.stderr]) stampLines(s);
 
 async function main(argv: string[], print: (text: string) => void): Promise<number> {
   if (asksVersion(argv)) {

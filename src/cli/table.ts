@@ -17,6 +17,7 @@ import { factsCommand } from "./facts.js";
 import { inventoryCommand } from "./inventory.js";
 import { labCommand } from "./lab.js";
 import { playCommand } from "./play.js";
+import { reportCommand } from "./report.js";
 import { validateCommand } from "./validate.js";
 import { asksVersion } from "./version.js";
 
@@ -29,6 +30,7 @@ export const commands: readonly Command[] = [
   releasesCommand,
   rollbackCommand,
   auditCommand,
+  reportCommand,
   cronCommand,
   labCommand,
 ];

@@ -2,9 +2,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { installEntry, listEntries, removeEntry, type InstalledEntry } from "../cron/crontab.js";
-import { checkName, crontabLine, type CronJob } from "../cron/entry.js";
+import { checkName, crontabLine, type CronJob, defaultName } from "../cron/entry.js";
 import { script, units } from "../cron/systemd.js";
 import { ArmgoError } from "../errors.js";
 import { loadInventory, sourceList, type InventorySources } from "../load/inventory.js";
@@ -19,6 +19,8 @@ export interface CronInstallOptions {
   fix?: boolean;
   name?: string;
   metrics?: string;
+  /** The HTML fleet report each drift run rewrites. */
+  report?: string;
   auditDir?: string;
   log?: string;
   systemd?: boolean;
@@ -42,14 +44,16 @@ export async function cronInstall(opts: CronInstallOptions): Promise<CronInstall
   // A cron entry that points at a broken playbook would fail unseen every half hour: refuse it now.
   const { warnings } = loadPlaybook(opts.playbook);
   loadInventory(opts.inventory, { playbookDir: dirname(resolve(opts.playbook)) });
-  const name = checkName(opts.name ?? basename(opts.playbook, extname(opts.playbook)));
+  const inventory = sourceList(opts.inventory).map((s) => resolve(s));
+  const name = checkName(opts.name ?? defaultName(opts.playbook, inventory));
   const job: CronJob = {
     name,
     playbook: resolve(opts.playbook),
-    inventory: sourceList(opts.inventory).map((s) => resolve(s)),
+    inventory,
     every: opts.every,
     fix: Boolean(opts.fix),
     metrics: opts.metrics === undefined ? undefined : resolve(opts.metrics),
+    report: opts.report === undefined ? undefined : resolve(opts.report),
     auditDir: auditDir(opts.auditDir),
     log: resolve(opts.log ?? join(cacheDir(), "cron", `${name}.log`)),
     node: process.execPath,

@@ -8,6 +8,7 @@ import { type Loaded, loadRun } from "../load/run.js";
 import type { RunOptions, RunResult, TaskResult } from "../engine/types.js";
 import { type RunLockOptions, withRunLock } from "./locked.js";
 import { writeMetrics } from "../metrics/prometheus.js";
+import { report as fleetReport } from "./report.js";
 import type { Diff } from "../modules/contract.js";
 import { version } from "../paths.js";
 
@@ -15,6 +16,8 @@ export interface DriftOptions extends RunOptions {
   fix?: boolean;
   /** Prometheus textfile to write when the run ends. */
   metrics?: string;
+  /** The HTML fleet report to rewrite when the run ends (armgo report over this inventory and audit dir). */
+  report?: string;
   /** Queue behind another run of this inventory (default), or stop at once; how to tell the user. */
   lock?: RunLockOptions;
 }
@@ -166,5 +169,6 @@ async function driftLocked(opts: DriftOptions, loaded: Loaded): Promise<DriftRep
       })),
     );
   }
+  if (opts.report) await fleetReport({ auditDirs: [dir], inventory: opts.inventory, out: opts.report });
   return report;
 }

@@ -1,6 +1,7 @@
 // What `armgo cron install` schedules: the drift command line (absolute paths, for cron's bare
 // environment) and when, spread by a delay derived from the entry's name.
 import { createHash } from "node:crypto";
+import { basename, extname } from "node:path";
 import { InputError } from "../errors.js";
 import { sh } from "../transport/quote.js";
 
@@ -12,6 +13,8 @@ export interface CronJob {
   every: string;
   fix: boolean;
   metrics?: string;
+  /** The HTML fleet report drift rewrites after each run. */
+  report?: string;
   auditDir: string;
   log: string;
   /** The node binary and armgo's main.js, absolute. */
@@ -31,6 +34,18 @@ export function checkName(name: string): string {
       hint: "pass --name NAME",
     });
   return name;
+}
+
+/** A file name's stem, as a name may hold it. */
+const stem = (path: string): string => basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]/g, "_");
+
+/**
+ * The name when none is given: the playbook's and the (first) inventory's stems, and a short hash of
+ * every inventory's absolute path, so two inventories running one site.yaml get two entries.
+ */
+export function defaultName(playbook: string, inventories: readonly string[]): string {
+  const hash = createHash("sha256").update(inventories.join("\n")).digest("hex").slice(0, 6);
+  return `${stem(playbook)}-${stem(inventories[0] ?? "")}-${hash}`;
 }
 
 /** `--every 30m` / `2h` in minutes; the period must divide an hour or a day so every run is evenly spaced. */
@@ -73,7 +88,9 @@ export function commandLine(j: CronJob): string {
   ];
   if (j.fix) args.push("--fix");
   if (j.metrics) args.push("--metrics", j.metrics);
-  return sh`cd ${j.cwd} && ARMGO_CACHE=${j.cache} ${args} >>${j.log} 2>&1`;
+  if (j.report) args.push("--report", j.report);
+  // the log is appended to run after run: each line says when it was written
+  return sh`cd ${j.cwd} && ARMGO_CACHE=${j.cache} ARMGO_LOG_TIMESTAMPS=1 ${args} >>${j.log} 2>&1`;
 }
 
 export function crontabLine(j: CronJob): string {

@@ -1,13 +1,23 @@
 // Which release of each app every host runs after a run, from the results' `data.deployed` (the
 // contract's convention), and the hosts a stopped rollout never reached.
+import type { AuditedRelease } from "../audit/log.js";
 import type { Deployed } from "../modules/contract.js";
 import type { DeployedSummary, TaskResult } from "./types.js";
 
-function deployedOf(r: TaskResult): Deployed | undefined {
-  const d = r.data?.deployed as Partial<Deployed> | undefined;
+function deployedOf(data: Record<string, unknown> | undefined): Deployed | undefined {
+  const d = data?.deployed as Partial<Deployed> | undefined;
   return typeof d?.app === "string" && (typeof d.release === "string" || d.release === null)
     ? { app: d.app, release: d.release }
     : undefined;
+}
+
+/** What the audit record keeps of a result's release: the app, what is current, and the release that failed and was left. */
+export function auditedRelease(data: Record<string, unknown> | undefined): AuditedRelease | undefined {
+  const d = deployedOf(data);
+  if (!d) return undefined;
+  const str = (k: string): string | undefined => (typeof data?.[k] === "string" ? data[k] : undefined);
+  const [previous, failed, target] = [str("previous"), str("failed"), str("target")];
+  return { ...d, ...(previous ? { previous } : {}), ...(failed ? { failed } : {}), ...(target ? { target } : {}) };
 }
 
 export class DeployedTracker {
@@ -22,7 +32,7 @@ export class DeployedTracker {
   constructor(private readonly order: string[]) {}
 
   note(r: TaskResult): void {
-    const d = deployedOf(r);
+    const d = deployedOf(r.data);
     if (!d) return;
     let app = this.apps.get(d.app);
     if (!app) this.apps.set(d.app, (app = { hosts: new Map(), notStarted: new Set(), unknown: new Set() }));

@@ -1,13 +1,13 @@
 // Facts in the same exec as the first probes: the probes are built from the facts the last run
 // learned (kept beside the host's audit log), so a host whose facts hold costs one round trip.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { auditPath } from "../audit/log.js";
 import { factsScript, parseFacts } from "../facts/gather.js";
 import type { Facts } from "../facts/types.js";
 import type { Transport } from "../transport/transport.js";
 import { batched, newMarker } from "./batch.js";
 import type { Pending, Seed } from "./probes.js";
+import { writeFileAtomic } from "../write-file.js";
 
 export interface Gathered {
   facts: Facts;
@@ -50,22 +50,24 @@ export async function gather(transport: Transport, batch: Pending[]): Promise<Ga
 
 const cachePath = (dir: string, host: string): string => auditPath(dir, host).replace(/\.jsonl$/, ".facts.json");
 
-/** The facts the last run of this armgo version learned about the host; undefined when there are none to trust. */
-export function cachedFacts(dir: string, host: string, version: string): Facts | undefined {
+/** The facts the last run kept for the host, and the armgo version that kept them; undefined when none can be read. */
+export function keptFacts(dir: string, host: string): { armgo_version?: string; facts?: Facts } | undefined {
   try {
-    const kept = JSON.parse(readFileSync(cachePath(dir, host), "utf8")) as { armgo_version?: string; facts?: Facts };
-    return kept.armgo_version === version ? kept.facts : undefined;
+    return JSON.parse(readFileSync(cachePath(dir, host), "utf8")) as { armgo_version?: string; facts?: Facts };
   } catch {
-    // missing, unreadable or cut short: the run gathers facts alone first, as without a cache
+    // missing, unreadable or cut short
     return undefined;
   }
 }
 
+/** The facts the last run of this armgo version learned about the host; undefined when there are none to trust. */
+export function cachedFacts(dir: string, host: string, version: string): Facts | undefined {
+  // none kept: the run gathers facts alone first, as without a cache
+  const kept = keptFacts(dir, host);
+  return kept?.armgo_version === version ? kept.facts : undefined;
+}
+
 /** Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place. */
 export function keepFacts(dir: string, host: string, version: string, facts: Facts): void {
-  const path = cachePath(dir, host);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ armgo_version: version, facts }), { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(cachePath(dir, host), JSON.stringify({ armgo_version: version, facts }), 0o600);
 }

@@ -1,5 +1,6 @@
 // The one place a task's result is recorded: shown (a run event), written to the audit log, counted in the recap.
 import type { AuditLog, CommandRecord } from "../audit/log.js";
+import { auditedRelease } from "./deployed.js";
 import type { HostRecap, HostStatus, RunEvent, TaskResult } from "./types.js";
 
 export interface RecordSink {
@@ -29,6 +30,7 @@ export class Recorder {
   /** A task's result: shown (unless its items were), audited with the commands it ran, counted. */
   record(result: TaskResult, commands: CommandRecord[], opts: { shown?: boolean; ignored?: boolean } = {}): void {
     if (!opts.shown) this.show(result);
+    const release = auditedRelease(result.data);
     this.sink.audit.write({
       type: "task",
       run_id: this.sink.runId,
@@ -44,6 +46,7 @@ export class Recorder {
         : {}),
       commands,
       duration_ms: result.duration_ms,
+      ...(release ? { release } : {}),
     });
     const counters = result.status === "failed" && opts.ignored ? (["ignored"] as const) : COUNTERS[result.status];
     for (const c of counters) this.sink.recap[c]++;

@@ -1,8 +1,6 @@
 // `--metrics FILE`: the fleet's state in Prometheus text format, for node_exporter's textfile
 // collector, which may read the file at any moment: written whole to a temp name, then renamed.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
+import { writeFileAtomic } from "../write-file.js";
 
 export interface HostMetrics {
   host: string;
@@ -76,9 +74,6 @@ export function metricsText(hosts: HostMetrics[]): string {
 }
 
 export function writeMetrics(file: string, hosts: HostMetrics[]): void {
-  mkdirSync(dirname(file), { recursive: true });
-  // The textfile collector reads *.prom only: a temp name without that ending is never half-read.
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
-  writeFileSync(tmp, metricsText(hosts), { mode: 0o644 });
-  renameSync(tmp, file);
+  // The textfile collector reads *.prom only: the temp name is never half-read.
+  writeFileAtomic(file, metricsText(hosts));
 }

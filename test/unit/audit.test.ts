@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { AuditLog, auditPath, readAudit } from "../../src/audit/log.js";
 import { renderBlock } from "../../src/modules/env-profile/block.js";
 import { MASK, redact, secretForms, Secrets, secretValues } from "../../src/audit/redact.js";
+import { timeline } from "../../src/audit/query.js";
 import { verifyLog } from "../../src/audit/verify.js";
+import { writeAuditFleet } from "../../bench/audit-fleet.js";
 import { lazyVars } from "../../src/engine/vars.js";
 import { commandScript } from "../../src/modules/command/index.js";
 import { exportLines, quote, sh } from "../../src/transport/quote.js";
@@ -279,5 +281,33 @@ log.close();`;
     const { path } = writeRuns(tmp());
     writeFileSync(path, "");
     expect(verifyLog(path).bad?.what).toMatch(/empty/);
+  });
+});
+
+describe("the timeline: check-mode records marked, drift records in it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "armgo-timeline-"));
+  // host web-0001 drifts on day 0 of the generated fleet: a check, a fix run, a re-check, a drift record
+  writeAuditFleet(dir, { hosts: 1, days: 1, end: new Date("2026-11-30T00:00:00Z") });
+
+  it.each([
+    {
+      name: "all of it: the check's would-change marked, the drift record last",
+      query: {},
+      want: [
+        ["check-0", "go : install the toolchain", "changed", true],
+        ["fix-0", "go : install the toolchain", "changed", false],
+        ["check-0", "drift --fix", "fixed", true],
+      ],
+    },
+    {
+      name: "--changed: only the fix",
+      query: { changed: true },
+      want: [["fix-0", "go : install the toolchain", "changed", false]],
+    },
+    { name: "--failed: nothing failed", query: { failed: true }, want: [] },
+  ])("$name", ({ query, want }) => {
+    // the generated day also deploys (its own rows elsewhere): the go role's rows are the point here
+    const entries = timeline(dir, query).filter((e) => e.status !== "ok" && e.module !== "deploy");
+    expect(entries.map((e) => [e.run_id, e.task, e.status, e.check])).toEqual(want);
   });
 });

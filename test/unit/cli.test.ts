@@ -73,6 +73,7 @@ describe("the command table", () => {
       "releases",
       "rollback",
       "audit",
+      "report",
       "cron",
       "lab",
     ]);

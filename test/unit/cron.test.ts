@@ -8,12 +8,14 @@ import {
   commandLine,
   cronSchedule,
   crontabLine,
+  defaultName,
   periodMinutes,
   splayMinutes,
   type CronJob,
 } from "../../src/cron/entry.js";
 import { onCalendar, script, units } from "../../src/cron/systemd.js";
 import { InputError } from "../../src/errors.js";
+import { stampLines } from "../../src/cli/timestamps.js";
 
 const job = (over: Partial<CronJob> = {}): CronJob => ({
   name: "site",
@@ -55,6 +57,27 @@ describe("cron schedule", () => {
     expect(cronSchedule(period, splay)).toBe(fields),
   );
 
+  it.each([
+    {
+      name: "the playbook's and inventory's stems and a hash of the inventory paths",
+      playbook: "/srv/site.yaml",
+      inv: ["/srv/prod/hosts.yaml"],
+      want: /^site-hosts-[0-9a-f]{6}$/,
+    },
+    {
+      name: "a path's odd characters become _",
+      playbook: "/srv/my site.yml",
+      inv: ["/srv/a b"],
+      want: /^my_site-a_b-[0-9a-f]{6}$/,
+    },
+  ])("default name: $name", ({ playbook, inv, want }) => expect(defaultName(playbook, inv)).toMatch(want));
+
+  it("two inventories with one playbook get two names (neither entry replaces the other)", () => {
+    const [prod, staging] = [["/srv/prod/hosts.yaml"], ["/srv/staging/hosts.yaml"]];
+    expect(defaultName("/srv/site.yaml", prod)).not.toBe(defaultName("/srv/site.yaml", staging));
+    expect(defaultName("/srv/site.yaml", prod)).toBe(defaultName("/srv/site.yaml", prod));
+  });
+
   it("the start delay is derived from the name: stable, and different names spread out", () => {
     expect(splayMinutes("site", 30)).toBe(splayMinutes("site", 30));
     const offsets = new Set(Array.from({ length: 20 }, (_, i) => splayMinutes(`controller-${i}`, 30)));
@@ -65,9 +88,10 @@ describe("cron schedule", () => {
     const hostile = job({
       playbook: "/srv/it's $(touch pwned)/100%.yaml",
       metrics: "/var/lib/node_exporter/armgo.prom",
+      report: "/srv/www/fleet.html",
     });
     expect(commandLine(hostile)).toBe(
-      "cd /srv/armgo && ARMGO_CACHE=/root/.cache/armgo /usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom >>/var/log/armgo/site.log 2>&1",
+      "cd /srv/armgo && ARMGO_CACHE=/root/.cache/armgo ARMGO_LOG_TIMESTAMPS=1 /usr/bin/node /opt/armgo/dist/src/cli/main.js drift '/srv/it'\\''s $(touch pwned)/100%.yaml' -i /srv/armgo/hosts.yaml --audit-dir /srv/armgo/.armgo/audit --no-wait --fix --metrics /var/lib/node_exporter/armgo.prom --report /srv/www/fleet.html >>/var/log/armgo/site.log 2>&1",
     );
     expect(crontabLine(hostile)).toContain("100\\%.yaml");
     expect(crontabLine(hostile)).not.toMatch(/[^\\]%/);
@@ -143,5 +167,19 @@ describe("armgo cron install / list / remove on this user's real crontab", () =>
       /may hold only letters/,
     );
     expect((await cronList()).filter((e) => e.name === name)).toEqual([]);
+  });
+});
+
+describe("ARMGO_LOG_TIMESTAMPS: every line of cron's log says when", () => {
+  it.each([
+    { name: "whole lines", writes: ["a\n", "b\n"], want: "T a\nT b\n" },
+    { name: "a line in pieces is stamped once", writes: ["PLAY ", "[x]\n", "ok\n"], want: "T PLAY [x]\nT ok\n" },
+    { name: "several lines in one write, blank lines left bare", writes: ["a\n\nb\n"], want: "T a\n\nT b\n" },
+  ])("$name", ({ writes, want }) => {
+    let out = "";
+    const stream = { write: (chunk: string | Uint8Array) => ((out += String(chunk)), true) };
+    stampLines(stream, () => "T");
+    for (const w of writes) stream.write(w);
+    expect(out).toBe(want);
   });
 });

@@ -66,6 +66,9 @@ export async function applyDeploy(
       // whatever failed, the recap can still say which release the host runs
       if (deployment && e.data.deployed === undefined)
         e.data.deployed = { app: args.app, release: deployment.current ?? null };
+      // a deploy cut short before it settled its release: the audit log names it unfinished
+      const target = plan.data?.deployed.release;
+      if (e.data.failed === undefined && target && target !== deployment?.current) e.data.target ??= target;
     }
     throw e;
   } finally {
