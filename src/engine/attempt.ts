@@ -10,7 +10,7 @@ import type { HostEffects, HostInputs } from "./host-env.js";
 import type { HostVars } from "./host-vars.js";
 import { judge, untilHolds } from "./judge.js";
 import { failure } from "./outcome.js";
-import type { Prepared } from "./prepare.js";
+import { NotJudgedError, type Prepared } from "./prepare.js";
 import type { ProbePlanner } from "./probe-plan.js";
 import { withRetries, type Attempt } from "./retry.js";
 import type { Outcome } from "./types.js";
@@ -86,6 +86,11 @@ export class TaskAttempt {
     try {
       prep = await probes.prepared(turn.at, unit);
     } catch (e) {
+      if (e instanceof NotJudgedError)
+        return {
+          outcome: { status: "skipped", changed: false, msg: e.message, data: {}, uncertain: true },
+          ran: false,
+        };
       return { outcome: failure(unit.task, e), ran: false };
     }
     if (!prep)
