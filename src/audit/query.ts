@@ -13,10 +13,24 @@ export interface AuditQuery {
   failed?: boolean;
 }
 
-export type TimelineEntry = Pick<
-  TaskRecord,
-  "host" | "run_id" | "play" | "task" | "module" | "status" | "changed" | "msg"
-> & { ts: string };
+/** A run's end as the timeline shows it: stopped by Ctrl-C, or cut (no run_end: armgo was killed). */
+export type RunEndStatus = "interrupted" | "cut";
+
+export type TimelineEntry = Pick<TaskRecord, "host" | "run_id" | "play" | "task" | "module" | "changed" | "msg"> & {
+  ts: string;
+  status: TaskRecord["status"] | RunEndStatus;
+};
+
+const RUN_ENDS: Record<RunEndStatus, string> = {
+  interrupted:
+    "interrupted (SIGINT/SIGTERM): the commands in flight were stopped on the host before the lock was released",
+  cut: "no run_end: armgo was killed (SIGKILL) or its machine stopped mid-run, or it still runs; the last task's outcome is unknown — run again to converge",
+};
+
+/** The timeline entry of a run that ended badly, at its last record. */
+function runEnd(status: RunEndStatus, last: { ts: string; host: string; run_id: string }): TimelineEntry {
+  return { ...last, play: "", task: `run ${status}`, module: "armgo", status, changed: false, msg: RUN_ENDS[status] };
+}
 
 /** The logs to read: one per named host (which must exist), or all of them. */
 export function auditFiles(dir: string, hosts: string[] = []): string[] {
@@ -39,14 +53,30 @@ export function auditFiles(dir: string, hosts: string[] = []): string[] {
 export function timeline(dir: string, q: AuditQuery = {}): TimelineEntry[] {
   const since = q.since?.toISOString();
   const out: TimelineEntry[] = [];
+  const wanted = (e: TimelineEntry): boolean =>
+    !(since && e.ts < since) &&
+    !(q.run && e.run_id !== q.run) &&
+    !(q.changed && !e.changed) &&
+    !(q.failed && e.status !== "failed" && e.status !== "unreachable" && !(e.status in RUN_ENDS));
   for (const path of auditFiles(dir, q.hosts)) {
+    // the run whose run_end has not come yet, at its last record
+    let open: { ts: string; host: string; run_id: string } | undefined;
+    const add = (e: TimelineEntry): void => void (wanted(e) && out.push(e));
     for (const r of readAudit(path)) {
-      if (r.type !== "task" || !r.ts) continue;
-      if ((since && r.ts < since) || (q.run && r.run_id !== q.run)) continue;
-      if ((q.changed && !r.changed) || (q.failed && r.status !== "failed" && r.status !== "unreachable")) continue;
-      const { ts, host, run_id, play, task, module, status, changed, msg } = r;
-      out.push({ ts, host, run_id, play, task, module, status, changed, msg });
+      if (!r.ts || r.type === "genesis" || r.type === "drift") continue;
+      if (r.type === "run_start") {
+        if (open) add(runEnd("cut", open));
+        open = { ts: r.ts, host: r.host, run_id: r.run_id };
+      } else if (r.type === "run_end") {
+        if (r.interrupted) add(runEnd("interrupted", { ts: r.ts, host: r.host, run_id: r.run_id }));
+        open = undefined;
+      } else {
+        if (open?.run_id === r.run_id) open.ts = r.ts;
+        const { ts, host, run_id, play, task, module, status, changed, msg } = r;
+        add({ ts, host, run_id, play, task, module, status, changed, msg });
+      }
     }
+    if (open) add(runEnd("cut", open));
   }
   // ISO timestamps sort as text; a stable sort keeps each host's own order for equal times.
   return out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));

@@ -68,7 +68,7 @@ export class TaskAttempt {
         return {
           status: "failed",
           changed: false,
-          msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task",
+          msg: "interrupted (SIGINT/SIGTERM): its remote command was stopped; nothing past its point of no return ran",
           data: {},
         };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
@@ -174,6 +174,7 @@ export class TaskAttempt {
       delegated: true,
       verbose,
       emit: this.p.effects.emit,
+      signal: this.p.inputs.signal,
     });
   }
 }

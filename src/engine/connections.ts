@@ -60,6 +60,11 @@ export class Connections {
     put: async (host, local, remote, opts) => (await this.transport(host)).put(local, remote, opts),
   };
 
+  /** Ctrl-C: stop every host's commands in flight; resolves once they have ended. */
+  async interrupt(): Promise<void> {
+    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).interrupt()));
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
     await this.jumps.close();

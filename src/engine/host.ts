@@ -32,6 +32,7 @@ export class HostRunner {
       delegated: false,
       verbose: inputs.verbose,
       emit: effects.emit,
+      signal: inputs.signal,
     });
     const prepare = {
       host,
