@@ -37,7 +37,7 @@ export class Executor {
 
   /** Run `script`, log it for the audit record and show it with -v; `noLog` shows only that a command ran. */
   async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}, noLog = false): Promise<ExecResult> {
-    if (this.opts.signal?.aborted)
+    if (this.opts.signal?.aborted && !opts.afterInterrupt)
       throw new InterruptedError(`interrupted before a command on ${this.transport.host}: it was not started`);
     const r = await this.transport.exec(script, opts);
     if (this.opts.verbose) {

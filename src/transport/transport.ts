@@ -9,6 +9,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Called with stdout chunks as they arrive (progress lines). */
   onStdout?: (chunk: string) => void;
+  /** Runs after an interrupt too (a lock's release); other commands are refused then (engine/exec.ts). */
+  afterInterrupt?: boolean;
 }
 
 export interface ExecResult {
