@@ -47,6 +47,7 @@ export function recording(t: Transport, replies: Replies): Transport {
     },
     put: (l, r, o) => t.put(l, r, o),
     get: (r, l) => t.get(r, l),
+    interrupt: () => t.interrupt(),
     stats: () => t.stats(),
     close: () => t.close(),
   };
@@ -100,6 +101,8 @@ export class SimTransport implements Transport {
   stats(): TransportStats {
     return { ...this.counters };
   }
+
+  async interrupt(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

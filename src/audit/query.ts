@@ -13,12 +13,27 @@ export interface AuditQuery {
   failed?: boolean;
 }
 
+/** A run's end as the timeline shows it: stopped by Ctrl-C, or cut (no run_end: armgo was killed). */
+export type RunEndStatus = "interrupted" | "cut";
+
 export type TimelineEntry = Pick<TaskRecord, "host" | "run_id" | "play" | "task" | "module" | "changed" | "msg"> & {
   ts: string;
-  status: TaskRecord["status"] | DriftRecord["state"];
+  status: TaskRecord["status"] | DriftRecord["state"] | RunEndStatus;
   /** A check or drift run's record: its "would …" changed nothing. */
   check: boolean;
 };
+
+const RUN_ENDS: Record<RunEndStatus, string> = {
+  interrupted:
+    "interrupted (SIGINT/SIGTERM): the commands in flight were stopped on the host before the lock was released",
+  cut: "no run_end: armgo was killed (SIGKILL) or its machine stopped mid-run, or it still runs; the last task's outcome is unknown — run again to converge",
+};
+
+/** The timeline entry of a run that ended badly, at its last record. */
+function runEnd(status: RunEndStatus, last: { ts: string; host: string; run_id: string }): TimelineEntry {
+  const msg = RUN_ENDS[status];
+  return { ...last, play: "", task: `run ${status}`, module: "armgo", status, changed: false, check: false, msg };
+}
 
 /** The logs to read: one per named host (which must exist), or all of them. */
 export function auditFiles(dir: string, hosts: string[] = []): string[] {
@@ -62,22 +77,37 @@ function taskEntry(r: TaskRecord & { ts: string }, checks: Set<string>): Timelin
   return { ts, host, run_id, play, task, module, status, changed, msg, check: checks.has(run_id) };
 }
 
-const FAILED = new Set(["failed", "unreachable"]);
+const FAILED = new Set(["failed", "unreachable", "interrupted", "cut"]);
 
 export function timeline(dir: string, q: AuditQuery = {}): TimelineEntry[] {
   const since = q.since?.toISOString();
   const out: TimelineEntry[] = [];
+  const wanted = (e: TimelineEntry): boolean =>
+    !(since && e.ts < since) &&
+    !(q.run && e.run_id !== q.run) &&
+    // --changed: what was done; a check's "would …" changed nothing
+    !(q.changed && (!e.changed || e.check)) &&
+    !(q.failed && !FAILED.has(e.status));
   for (const path of auditFiles(dir, q.hosts)) {
     const checks = new Set<string>();
+    // the run whose run_end has not come yet, at its last record
+    let open: { ts: string; host: string; run_id: string } | undefined;
+    const add = (e: TimelineEntry): void => void (wanted(e) && out.push(e));
     for (const r of readAudit(path)) {
-      if (r.type === "run_start" && r.check) checks.add(r.run_id);
-      if ((r.type !== "task" && r.type !== "drift") || !r.ts) continue;
-      if ((since && r.ts < since) || (q.run && r.run_id !== q.run)) continue;
-      const e = r.type === "drift" ? driftEntry({ ...r, ts: r.ts }) : taskEntry({ ...r, ts: r.ts }, checks);
-      // --changed: what was done; a check's "would …" changed nothing
-      if ((q.changed && (!e.changed || e.check)) || (q.failed && !FAILED.has(e.status))) continue;
-      out.push(e);
+      if (!r.ts || r.type === "genesis") continue;
+      if (r.type === "run_start") {
+        if (open) add(runEnd("cut", open));
+        open = { ts: r.ts, host: r.host, run_id: r.run_id };
+        if (r.check) checks.add(r.run_id);
+      } else if (r.type === "run_end") {
+        if (r.interrupted) add(runEnd("interrupted", { ts: r.ts, host: r.host, run_id: r.run_id }));
+        open = undefined;
+      } else {
+        if (open?.run_id === r.run_id) open.ts = r.ts;
+        add(r.type === "drift" ? driftEntry({ ...r, ts: r.ts }) : taskEntry({ ...r, ts: r.ts }, checks));
+      }
     }
+    if (open) add(runEnd("cut", open));
   }
   // ISO timestamps sort as text; a stable sort keeps each host's own order for equal times.
   return out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));

@@ -10,7 +10,7 @@ import type { HostEffects, HostInputs } from "./host-env.js";
 import type { HostVars } from "./host-vars.js";
 import { judge, untilHolds } from "./judge.js";
 import { failure } from "./outcome.js";
-import type { Prepared } from "./prepare.js";
+import { NotJudgedError, type Prepared } from "./prepare.js";
 import type { ProbePlanner } from "./probe-plan.js";
 import { withRetries, type Attempt } from "./retry.js";
 import type { Outcome } from "./types.js";
@@ -68,7 +68,7 @@ export class TaskAttempt {
         return {
           status: "failed",
           changed: false,
-          msg: "interrupted (SIGINT/SIGTERM): the connection was closed mid-task",
+          msg: "interrupted (SIGINT/SIGTERM): its remote command was stopped; nothing past its point of no return ran",
           data: {},
         };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };
@@ -86,6 +86,11 @@ export class TaskAttempt {
     try {
       prep = await probes.prepared(turn.at, unit);
     } catch (e) {
+      if (e instanceof NotJudgedError)
+        return {
+          outcome: { status: "skipped", changed: false, msg: e.message, data: {}, uncertain: true },
+          ran: false,
+        };
       return { outcome: failure(unit.task, e), ran: false };
     }
     if (!prep)
@@ -169,6 +174,7 @@ export class TaskAttempt {
       delegated: true,
       verbose,
       emit: this.p.effects.emit,
+      signal: this.p.inputs.signal,
     });
   }
 }

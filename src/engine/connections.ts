@@ -82,6 +82,11 @@ export class Connections {
     await settled[0].value.close();
   }
 
+  /** Ctrl-C: stop every host's commands in flight; resolves once they have ended. */
+  async interrupt(): Promise<void> {
+    await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).interrupt()));
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map(async (t) => (await t).close()));
     await this.jumps.close();

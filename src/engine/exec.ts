@@ -2,7 +2,7 @@
 // the audit record, shown with -v, and the ModuleContext a module's apply runs them through.
 import { needsSudo } from "../transport/become.js";
 import type { CommandRecord } from "../audit/log.js";
-import { RemoteCommandError } from "../errors.js";
+import { InterruptedError, RemoteCommandError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Controller, Fleet, ModuleContext } from "../modules/contract.js";
 import type { ExecOptions, ExecResult, Transport } from "../transport/transport.js";
@@ -15,6 +15,8 @@ export interface ExecutorOptions {
   delegated: boolean;
   verbose: boolean;
   emit(e: RunEvent): void;
+  /** Once aborted (Ctrl-C), no new command starts. */
+  signal?: AbortSignal;
 }
 
 export class Executor {
@@ -35,6 +37,8 @@ export class Executor {
 
   /** Run `script`, log it for the audit record and show it with -v; `noLog` shows only that a command ran. */
   async exec(script: string, log: CommandRecord[], opts: ExecOptions = {}, noLog = false): Promise<ExecResult> {
+    if (this.opts.signal?.aborted && !opts.afterInterrupt)
+      throw new InterruptedError(`interrupted before a command on ${this.transport.host}: it was not started`);
     const r = await this.transport.exec(script, opts);
     if (this.opts.verbose) {
       const shown = noLog

@@ -10,6 +10,8 @@ const FACTS_VAR = "facts";
 
 export class HostVars {
   private readonly registered: Record<string, unknown> = {};
+  // results a task in check mode only guessed at (a command that would run): a real run may differ
+  private readonly guessed = new Set<string>();
 
   constructor(private readonly inputs: Pick<HostInputs, "host" | "play" | "facts" | "hostVars" | "extraVars">) {}
 
@@ -37,8 +39,16 @@ export class HostVars {
     );
   }
 
-  register(name: string, value: Record<string, unknown>): void {
+  /** `guessed`: the result is check mode's guess, not what the host would say. */
+  register(name: string, value: Record<string, unknown>, guessed = false): void {
     this.registered[name] = value;
+    if (guessed) this.guessed.add(name);
+    else this.guessed.delete(name);
+  }
+
+  /** Of `names`, the registered results that are only check mode's guess. */
+  guessedOf(names: Set<string>): string[] {
+    return [...names].filter((n) => this.guessed.has(n));
   }
 
   /** The vars whose values come from the facts or a registered result: known only once the host answered. */

@@ -32,8 +32,16 @@ export class HostRunner {
       delegated: false,
       verbose: inputs.verbose,
       emit: effects.emit,
+      signal: inputs.signal,
     });
-    const prepare = { host, facts, controller, fleet: effects.fleet, playBecome: play.become };
+    const prepare = {
+      host,
+      facts,
+      controller,
+      fleet: effects.fleet,
+      playBecome: play.become,
+      unknownUnderCheck: (names: Set<string>) => this.vars.guessedOf(names),
+    };
     this.probes = new ProbePlanner(
       new Lookahead(this.vars, prepare, inputs.secrets, own),
       this.vars,
@@ -118,7 +126,11 @@ export class HostRunner {
   /** register and notify; true when the host goes on. `ranHere`: handlers are notified where the task ran. */
   private adopt(task: Task, o: Outcome, ranHere: boolean): boolean {
     if (task.register) {
-      this.vars.register(task.register, registerValue(o));
+      this.vars.register(
+        task.register,
+        registerValue(o),
+        (task.check_mode ?? this.inputs.check) && Boolean(o.uncertain),
+      );
       this.probes.registered();
     }
     if (ranHere && o.changed) task.notify.forEach((n) => this.notified.add(n));

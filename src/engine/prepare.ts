@@ -41,7 +41,12 @@ export interface PrepareContext {
   controller: Controller;
   fleet: Fleet;
   playBecome: boolean | string;
+  /** Of these var names, the registered results --check could not know (empty outside check mode). */
+  unknownUnderCheck: (names: Set<string>) => string[];
 }
+
+/** A `when` that reads a result only the real run knows: the unit is not judged under --check. */
+export class NotJudgedError extends TaskError {}
 
 /** The task's units: one per loop item, or the task alone. */
 export function units(task: Task, vars: Record<string, unknown>): Unit[] {
@@ -67,6 +72,20 @@ function environment(task: Task, vars: Record<string, unknown>): Record<string, 
   return env as Record<string, unknown>;
 }
 
+/** The unit's `when`; throws NotJudgedError when it reads a result unknown under --check. */
+function whenHolds(task: Task, vars: Record<string, unknown>, ctx: PrepareContext): boolean {
+  const reads = new Set<string>();
+  const watched = new Proxy(vars, {
+    get: (target, key): unknown => (typeof key === "string" && reads.add(key), Reflect.get(target, key)),
+    has: (target, key) => (typeof key === "string" && reads.add(key), Reflect.has(target, key)),
+  });
+  const holds = test(task.when, watched);
+  const unknown = ctx.unknownUnderCheck(reads);
+  if (unknown.length)
+    throw new NotJudgedError(`not judged under --check: when reads ${unknown.join(", ")}, which only a real run knows`);
+  return holds;
+}
+
 /** undefined when `when` says skip. */
 export async function prepare(
   unit: Unit,
@@ -74,7 +93,7 @@ export async function prepare(
   ctx: PrepareContext,
 ): Promise<Prepared | undefined> {
   const { task } = unit;
-  if (task.when !== undefined && !test(task.when, vars)) return undefined;
+  if (task.when !== undefined && !whenHolds(task, vars, ctx)) return undefined;
   const module = await loadModule(task.module);
   let args = render(task.args, vars);
   checkRendered(

@@ -42,8 +42,9 @@ export class Run {
       this.secrets,
     );
     this.locks = new HostLocks((host) => this.conns.transport(host), { run: this.id, onNotice: opts.onNotice });
-    // Ctrl-C means stop now: closing the connections ends the commands in flight
-    opts.signal?.addEventListener("abort", () => void this.conns.close(), { once: true });
+    // Ctrl-C: the commands in flight are stopped on their hosts; the hosts' runs end as they return,
+    // and the locks are released (close) only after that
+    opts.signal?.addEventListener("abort", () => void this.conns.interrupt(), { once: true });
   }
 
   emit(e: RunEvent): void {

@@ -18,6 +18,7 @@ export function noEffects(host: string, end: () => never): HostEffects {
       exec: end,
       put: end,
       get: end,
+      interrupt: end,
       stats: () => ({ connections: 0, execs: 0, bytesSent: 0 }),
       close: async () => {},
     },

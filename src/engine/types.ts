@@ -33,7 +33,7 @@ export interface RunOptions {
   becomeUser?: string;
   /** Opens a host's connection in place of ssh or local from its vars (bench/sim.ts's simulated fleet). */
   connect?: (host: string) => Promise<Transport>;
-  /** Stops the run: no new task starts; open connections close. */
+  /** Stops the run: no new task or command starts; the commands in flight are stopped on their hosts (watch.ts). */
   signal?: AbortSignal;
   /** Report every remote command with its output (-v). */
   verbose?: boolean;

@@ -106,5 +106,9 @@ export async function acquireHostLock(
     await transport.exec(removeScript(path, got.holder), { become: opts.become });
     opts.onNotice?.(`${transport.host}: took over the stale lock ${path} held by ${who}`);
   }
-  return { release: async () => void (await transport.exec(removeScript(path, me), { become: opts.become })) };
+  // a lock is released after Ctrl-C too, once the commands in flight have stopped
+  return {
+    release: async () =>
+      void (await transport.exec(removeScript(path, me), { become: opts.become, afterInterrupt: true })),
+  };
 }

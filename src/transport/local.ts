@@ -8,6 +8,7 @@ import { becomeSays, checkBecome, OutputCollector, passwordMask, signalExitCode 
 import { stagedPut } from "./staged-put.js";
 import { converse, type SudoRefusal } from "./sudo-dialogue.js";
 import { tempBeside } from "./temp-name.js";
+import { InFlight, watchable, watched } from "./watch.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
 export class LocalTransport implements Transport {
@@ -15,6 +16,8 @@ export class LocalTransport implements Transport {
   private readonly user = userInfo().username;
   // as ssh.ts: a refused become password is not sent again
   private refused?: SudoRefusal;
+  // watched commands in flight: Ctrl-C ends their stdin and waits for them (watch.ts)
+  private readonly inFlight = new InFlight();
 
   constructor(
     readonly host: string = "localhost",
@@ -24,8 +27,9 @@ export class LocalTransport implements Transport {
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.counters.execs++;
     const started = performance.now();
+    const watch = watchable(script, opts);
     // Own process group, so a timeout kills the whole tree the script started, not just sh.
-    const child = spawn("/bin/sh", ["-c", wrapScript(script, opts.become, this.user)], {
+    const child = spawn("/bin/sh", ["-c", wrapScript(watch ? watched(script) : script, opts.become, this.user)], {
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -36,7 +40,7 @@ export class LocalTransport implements Transport {
       write: (data: string) => void child.stdin.write(data),
       end: (data?: string | Buffer) => void child.stdin.end(data),
     };
-    const dialogue = converse(sink, script, opts, this.user, this.auth, this.refused, (r) =>
+    const dialogue = converse(sink, script, { ...opts, keepOpen: watch }, this.user, this.auth, this.refused, (r) =>
       becomeSays(r, this.host, this.user, this.auth),
     );
     const output = new OutputCollector(opts.onStdout, dialogue, passwordMask(this.auth));
@@ -49,10 +53,12 @@ export class LocalTransport implements Transport {
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            killGroup(child.pid);
+            // a watched script runs in a session of its own: its watcher stops it at EOF
+            if (watch) child.stdin.end();
+            else killGroup(child.pid);
           }, opts.timeoutMs);
 
-    const code = await new Promise<number>((resolve, reject) => {
+    const closed = new Promise<number>((resolve, reject) => {
       child.once("error", (err) =>
         reject(
           new TaskError(`cannot start /bin/sh on ${this.host}: ${err.message}`, {
@@ -63,6 +69,8 @@ export class LocalTransport implements Transport {
       );
       child.once("close", (c, signal) => resolve(c ?? (signal ? signalExitCode(signal) : -1)));
     }).finally(() => clearTimeout(timer));
+    if (watch) this.inFlight.add(() => void child.stdin.end(), closed);
+    const code = await closed;
     const result = output.finish(script, code, started, timedOut);
     if (dialogue?.refusal === "wrong") this.refused = "wrong";
     return checkBecome(result, opts, this.host, this.user, this.auth, dialogue);
@@ -98,6 +106,10 @@ export class LocalTransport implements Transport {
         cause: err,
       });
     }
+  }
+
+  interrupt(): Promise<void> {
+    return this.inFlight.stop();
   }
 
   stats(): TransportStats {

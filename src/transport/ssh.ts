@@ -9,6 +9,7 @@ import { openClient, type RouteStream, type SshTarget } from "./ssh-client.js";
 import { stagedPut } from "./staged-put.js";
 import { converse, type SudoDialogue, type SudoRefusal } from "./sudo-dialogue.js";
 import { tempBeside } from "./temp-name.js";
+import { InFlight, watchable, watched } from "./watch.js";
 import type { ExecOptions, ExecResult, PutOptions, Transport, TransportStats } from "./transport.js";
 
 // Large SFTP reads and writes in flight: far fewer round trips than ssh2's 32 KiB default on slow links.
@@ -30,6 +31,8 @@ export class SshTransport implements Transport {
   private readonly counters: TransportStats = { connections: 0, execs: 0, bytesSent: 0 };
   // a become password sudo refused is never sent again on this connection (no lockout, no 2 s waits)
   private refused?: SudoRefusal;
+  // watched commands in flight: Ctrl-C ends their stdin and waits for them (watch.ts)
+  private readonly inFlight = new InFlight();
 
   private constructor(
     private readonly target: SshTarget,
@@ -52,7 +55,8 @@ export class SshTransport implements Transport {
     const conn = await this.connection();
     this.counters.execs++;
     const release = await conn.gate.acquire();
-    const command = wrapScript(script, opts.become, this.target.user);
+    const watch = watchable(script, opts);
+    const command = wrapScript(watch ? watched(script) : script, opts.become, this.target.user);
     this.counters.bytesSent += Buffer.byteLength(command);
     if (opts.stdin !== undefined) this.counters.bytesSent += Buffer.byteLength(opts.stdin);
     const { done, dialogue } = await openChannel(() =>
@@ -62,7 +66,9 @@ export class SshTransport implements Transport {
         (channel) => {
           // The slot is free when sshd closes the channel, which after a timeout can be later than our result.
           channel.once("close", release);
-          return this.collect(conn, channel, script, opts, started);
+          const run = this.collect(conn, channel, script, { ...opts, keepOpen: watch }, started);
+          if (watch) this.inFlight.add(() => void channel.end(), run.done);
+          return run;
         },
       ),
     ).catch((err: unknown) => {
@@ -125,6 +131,10 @@ export class SshTransport implements Transport {
         cause: err,
       });
     }
+  }
+
+  interrupt(): Promise<void> {
+    return this.inFlight.stop();
   }
 
   stats(): TransportStats {
@@ -223,7 +233,7 @@ export class SshTransport implements Transport {
     conn: Connection,
     channel: ClientChannel,
     script: string,
-    opts: ExecOptions,
+    opts: ExecOptions & { keepOpen: boolean },
     started: number,
   ): { done: Promise<ExecResult>; dialogue?: SudoDialogue } {
     const sink = {

@@ -159,12 +159,13 @@ export interface StdinSink {
 /**
  * Start an exec's stdin: at once for a plain script; for a become exec (one sudo) only after the OK
  * line, the password before it if sudo asks; for a script with sudo sections (a batch, whose sections
- * read /dev/null) kept open while it runs, for each sudo that asks. Returns the dialogue, if any.
+ * read /dev/null) kept open while it runs, for each sudo that asks. `keepOpen`: a watched script
+ * (watch.ts) reads stdin's EOF as "stop": stdin stays open after the password. Returns the dialogue, if any.
  */
 export function converse(
   sink: StdinSink,
   script: string,
-  opts: Pick<ExecOptions, "become" | "stdin">,
+  opts: Pick<ExecOptions, "become" | "stdin"> & { keepOpen?: boolean },
   connectedAs: string,
   auth: BecomeAuth,
   refusedBefore: SudoRefusal | undefined,
@@ -172,7 +173,7 @@ export function converse(
 ): SudoDialogue | undefined {
   const single = needsSudo(opts.become, connectedAs);
   if (!single && !hasSudoSections(script)) {
-    sink.end(opts.stdin);
+    if (!opts.keepOpen) sink.end(opts.stdin);
     return undefined;
   }
   let ended = false;
@@ -183,7 +184,7 @@ export function converse(
   };
   const io: DialogueIo = {
     write: (line) => void (ended || sink.write(line)),
-    proceed: () => void (single && end(opts.stdin)),
+    proceed: () => void (single && !opts.keepOpen && end(opts.stdin)),
     refuse: () => end(),
   };
   const dialogue = new SudoDialogue(auth, io, single, refusedBefore, say);

@@ -9,6 +9,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Called with stdout chunks as they arrive (progress lines). */
   onStdout?: (chunk: string) => void;
+  /** Runs after an interrupt too (a lock's release); other commands are refused then (engine/exec.ts). */
+  afterInterrupt?: boolean;
 }
 
 export interface ExecResult {
@@ -45,6 +47,11 @@ export interface Transport {
   put(local: string, remote: string, opts?: PutOptions): Promise<void>;
   /** Download a remote file: written to a temporary name beside `local`, then renamed; a failure leaves no file. */
   get(remote: string, local: string): Promise<void>;
+  /**
+   * Stop the commands in flight (Ctrl-C): each watched command's process group is stopped on the host
+   * (watch.ts); resolves once they have all ended. Commands started later run as usual (the lock's release).
+   */
+  interrupt(): Promise<void>;
   /** Counters for the benchmark and the audit log. */
   stats(): TransportStats;
   close(): Promise<void>;

@@ -116,13 +116,13 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
     const r = await play(bad, "3.0.0", "-e", "hello_ldflags=-X main.healthStatus=500", "-e", "health_retries=3");
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(Object.keys(recap(r.stdout))).toEqual([canary]);
-    // the canary is back on a good release (the module picks which): the block names it, the canary serves it
+    // the canary is back on v1, which served before this run (not v2, the newest good: issue 20 #3)
     const block = releasesBlock(r.stdout);
     const back = Object.keys(block.byRelease)[0]!;
-    expect(block.byRelease).toEqual({ [back]: [canary] });
-    expect([sha.v1, sha.v2]).toContain(back);
+    expect(block.byRelease).toEqual({ [sha.v1]: [canary] });
+    expect(r.stdout).toContain(`rolled back to ${sha.v1}, which is healthy; it served before this run`);
     expect(block.lines).toContain(`not started: ${others.join(", ")} — unchanged`);
-    expect(await serves(canary)).toBe(back === sha.v1 ? "hello 1.0.0\n" : "hello 2.0.0\n");
+    expect(await serves(canary)).toBe("hello 1.0.0\n");
     for (const h of others) expect(await serves(h)).toBe("hello 1.0.0\n");
 
     const table = await armgo(["releases", ...common(), "--app", "hello", "--limit", canary]);
@@ -131,5 +131,25 @@ describe("armgo releases and rollback, and a stopped rollout, on 3 ARM64 hosts",
     expect(v3).toBeDefined();
     expect([sha.v1, sha.v2]).not.toContain(v3);
     expect(table.stdout).toMatch(new RegExp(`\\*\\s+${back}\\s+good\\s`));
+  });
+
+  it("a start command that cannot work on the running release: it stays good, the old spec goes back, the service keeps serving (issue 20 #2)", async () => {
+    const host = hosts[1]!;
+    const r = await play(PLAYBOOK, "1.0.0", "-e", "hello_port=99999", "--limit", host, "-e", "health_retries=2");
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `fatal: \\[${host}\\]: FAILED! the new service commands of hello failed: .*; the old spec is restored and release ${sha.v1} restarted, which is healthy`,
+      ),
+    );
+    expect(await serves(host)).toBe("hello 1.0.0\n");
+    const m = JSON.parse((await fleet.exec(host, "cat /opt/hello/releases.json")).stdout) as {
+      current: string;
+      service: { start: string };
+      releases: Array<{ sha: string; status: string }>;
+    };
+    expect(m.current).toBe(sha.v1);
+    expect(m.service.start).toContain(`HELLO_PORT=${port[host]} `);
+    expect(m.releases.find((x) => x.sha === sha.v1)?.status).toBe("good");
   });
 });

@@ -41,6 +41,44 @@ describe("check mode, per task as in Ansible", () => {
     expect(r.result.stats.execs).toBe(1);
   });
 
+  // issue 20 #4: cross-build.yaml's copy, judged from a build result --check never had
+  it("a when that reads a result --check only guessed is not judged, on a host that has the file and on one that lacks it", async () => {
+    const { dir, run } = setup(
+      one(
+        `    - name: built
+      command: "echo abc"
+      changed_when: false
+      register: built
+    - name: current
+      command: "cat DIR/{{ n }} 2>/dev/null || true"
+      changed_when: false
+      check_mode: false
+      register: current
+    - name: copy
+      command: "touch DIR/copied-{{ n }}"
+      when: "(built.stdout | default('')) != current.stdout"
+      register: copy
+    - name: after copy
+      command: "touch DIR/after-{{ n }}"
+      when: copy is changed
+`,
+      ),
+    );
+    writeFileSync(join(dir, "h1"), "abc\n");
+    const checked = await run({ check: true });
+    for (const host of ["h1", "h2"]) {
+      expect(checked.of(host, "copy")).toMatchObject({
+        status: "skipped",
+        msg: "not judged under --check: when reads built, which only a real run knows",
+      });
+      expect(checked.of(host, "after copy")?.msg).toMatch(/^not judged under --check: when reads copy/);
+    }
+    // the real run does what --check would not judge: h2 lacks the file
+    const real = await run();
+    expect(real.of("h1", "copy")).toMatchObject({ status: "skipped" });
+    expect(real.of("h2", "copy")).toMatchObject({ status: "changed" });
+  });
+
   it("read_only is not a playbook key: the command schema refuses it at file:line:col", () => {
     const dir = mkdtempSync(join(tmpdir(), "armgo-kw-"));
     writeFileSync(

@@ -156,10 +156,11 @@ export async function runModule<A, S, St>(
     check: Boolean(opts.check),
     runId: "test-run",
     become: false,
-    // killAfterMs: LocalTransport SIGKILLs the script's whole process group, like a dying run.
+    // killAfterMs: the script's whole process group SIGKILLed, as when the host dies mid-script; a command
+    // fed stdin is not watched (transport/watch.ts), so LocalTransport's timeout kills its group at once
     run: (s, o) => {
       h.applied.push(s);
-      return h.transport.exec(s, opts.killAfterMs === undefined ? o : { ...o, timeoutMs: opts.killAfterMs });
+      return h.transport.exec(s, opts.killAfterMs === undefined ? o : { ...o, timeoutMs: opts.killAfterMs, stdin: "" });
     },
     runOk: async (s, o) => {
       h.applied.push(s);

@@ -1,6 +1,15 @@
 // LocalTransport honours the Transport contract the ssh transport does: output, codes, stdin, timeouts, put.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +19,7 @@ import { quote } from "../../src/transport/quote.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import { stagedPut } from "../../src/transport/staged-put.js";
 import { signalExitCode } from "../../src/transport/output.js";
+import { PAST_NO_RETURN } from "../../src/transport/watch.js";
 
 const dir = mkdtempSync(join(tmpdir(), "armgo-local-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +61,33 @@ describe("LocalTransport.exec", () => {
     const r = await t.exec("sleep 30 & sleep 30; echo never", { timeoutMs: 300 });
     expect(r).toMatchObject({ code: -1, timedOut: true, stdout: "" });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  // issue 20 #1: Ctrl-C stops the commands in flight (transport/watch.ts), and waits for them
+  it.each([
+    { name: "a step is stopped, with all it started", script: "sleep 31 & sleep 32", code: 143, switched: false },
+    {
+      name: "a step past its point of no return finishes",
+      script: `${PAST_NO_RETURN}\nsleep 1`,
+      code: 0,
+      switched: true,
+    },
+  ])("interrupt: $name", async ({ script, code, switched }) => {
+    const mark = join(dir, `mark-${randomBytes(4).toString("hex")}`);
+    const running = t.exec(`touch ${mark}.started\n${script}\ntouch ${mark}.switched`);
+    while (!existsSync(`${mark}.started`)) await new Promise((r) => setTimeout(r, 20));
+    await t.interrupt();
+    expect((await running).code).toBe(code);
+    expect(existsSync(`${mark}.switched`)).toBe(switched);
+    // nothing of the step is left: not its sleeps, not the shells around them
+    const left = readdirSync("/proc").filter((p) => {
+      try {
+        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes(mark);
+      } catch {
+        return false; // gone while we looked
+      }
+    });
+    expect(left).toEqual([]);
   });
 
   it("reports death by signal as 128+n", async () => {

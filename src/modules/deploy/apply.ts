@@ -20,7 +20,7 @@ import {
   writeManifestScript,
   type Manifest,
 } from "./manifest.js";
-import { afterSuccess, appDir, DEFAULT_KEEP, serviceOf } from "./plan.js";
+import { afterSuccess, appDir, DEFAULT_KEEP, recordedService, serviceOf } from "./plan.js";
 import {
   journalScript,
   releaseDir,
@@ -35,6 +35,9 @@ import { envPath, envText, renderSocket, renderUnit, socketName, socketPath, uni
 
 /** The app's lock on the host: two controllers never interleave one app's releases. */
 export const lockPath = (dir: string): string => `${dir}/.deploy.lock`;
+
+/** The service and health specs a release is restarted and checked by: the task's, or those recorded. */
+type Specs = Pick<Manifest, "service" | "health">;
 
 /** Beside a file this run replaces (unit, env file): the old one, until the new one is proven. */
 const OLD = ".armgo-old";
@@ -364,11 +367,14 @@ class Deployment {
   }
 
   /** Health check, then proof that the service's process runs release `sha`'s binary. */
-  private async verify(sha: string): Promise<{ ok: boolean; why: string; health?: HealthResult; pid?: number }> {
-    const h = this.args.health;
-    const running = runningScript(serviceOf(this.args), this.p);
+  private async verify(
+    sha: string,
+    specs: Specs = { service: serviceOf(this.args), health: this.args.health },
+  ): Promise<{ ok: boolean; why: string; health?: HealthResult; pid?: number }> {
+    const h = specs.health;
+    const running = runningScript(specs.service, this.p);
     // the unit's last journal lines ride along: a failure line carries them without another round trip
-    const journal = journalScript(serviceOf(this.args), this.args.app);
+    const journal = journalScript(specs.service, this.args.app);
     let health: HealthResult | undefined;
     let out: string;
     if (h) {
@@ -402,11 +408,14 @@ class Deployment {
   private async failOver(failed: string, previous: string | null, reason: string): Promise<never> {
     // a health body or a command's stderr may hold line breaks: the failure is one line
     const why = oneLine(reason);
-    // only the unit changed under a good release: the unit failed, not the binary
+    // only the spec changed under a good release (unit or env file, or a command service's commands):
+    // the spec failed, not the binary
+    const specChanged = JSON.stringify(this.m.service) !== JSON.stringify(recordedService(serviceOf(this.args)));
     const unitOnly =
-      this.replaced.size > 0 &&
+      (this.replaced.size > 0 || specChanged) &&
       failed === previous &&
       this.m.releases.some((r) => r.sha === failed && r.status === "good");
+    const files = this.replaced.size > 0;
     const note = await this.restoreFiles({ restarted: true });
     const service = serviceOf(this.args);
     const data = (release: string | null, extra: Record<string, unknown> = {}) => ({
@@ -417,9 +426,10 @@ class Deployment {
       ...extra,
     });
     if (unitOnly) {
-      const back = await this.restartAndVerify(failed);
+      // the recorded spec and health check are the old ones: the release restarts as it ran before this run
+      const back = await this.restartAndVerify(failed, { service: this.m.service, health: this.m.health });
       throw new TaskError(
-        `the new unit or environment of ${this.args.app} failed: ${why}; the old files are restored${note} and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`,
+        `the new ${files ? "unit or environment" : "service commands"} of ${this.args.app} failed: ${why}; the old ${files ? "files are" : "spec is"} restored${note} and release ${failed} restarted, ${back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`}`,
         {
           hint: `release ${failed} stays good; fix the service spec and deploy again`,
           data: data(failed, { rollback_healthy: back.ok, unit_restored: true }),
@@ -427,7 +437,9 @@ class Deployment {
       );
     }
     this.m = withStatus(this.m, failed, "bad");
-    const good = lastGood(this.m, failed);
+    // back to what was serving before this run when it is known good, else the newest good release
+    const serving = this.m.releases.find((r) => r.sha === previous && r.sha !== failed && r.status === "good");
+    const good = serving ?? lastGood(this.m, failed);
     if (!good) {
       await this.ctx.run(stopScript(service, this.p, failed));
       this.m = { ...this.m, current: undefined };
@@ -449,10 +461,16 @@ class Deployment {
     );
     const back = await this.restartAndVerify(good.sha);
     const state = back.ok ? "which is healthy" : `which is unhealthy too (${oneLine(back.why)})`;
-    throw new TaskError(`release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}`, {
-      hint: "releases.json marks it bad; fix the release and deploy again",
-      data: data(good.sha, { rollback_healthy: back.ok }),
-    });
+    const which = serving
+      ? "it served before this run"
+      : `the newest good release (${previous === null ? "none served before this run" : `${previous}, which served before this run, is not known good`})`;
+    throw new TaskError(
+      `release ${failed} of ${this.args.app} is bad: ${why}; rolled back to ${good.sha}, ${state}; ${which}`,
+      {
+        hint: "releases.json marks it bad; fix the release and deploy again",
+        data: data(good.sha, { rollback_healthy: back.ok }),
+      },
+    );
   }
 
   /** Shell: stop by the recorded command spec when the task's differs (another pidfile or stop command), then go on. */
@@ -463,11 +481,15 @@ class Deployment {
     return `( ${stopScript(old, this.p, sha)}\n )\n`;
   }
 
-  /** Restart on release `sha` (current already), then health check and proof. */
-  private async restartAndVerify(sha: string): Promise<{ ok: boolean; why: string }> {
-    const restart = await this.ctx.run(restartScript(serviceOf(this.args), this.p, sha));
+  /**
+   * Restart on release `sha` (current already), then health check and proof; with `old`, by the recorded
+   * spec, after a stop by the task's (what the failed start left running).
+   */
+  private async restartAndVerify(sha: string, old?: Specs): Promise<{ ok: boolean; why: string }> {
+    const stopNew = old ? `( ${stopScript(serviceOf(this.args), this.p, sha)}\n )\n` : "";
+    const restart = await this.ctx.run(stopNew + restartScript(old?.service ?? serviceOf(this.args), this.p, sha));
     return restart.code === 0
-      ? await this.verify(sha)
+      ? await this.verify(sha, old)
       : { ok: false, why: `its restart failed: ${restartOutput(restart)}` };
   }
 

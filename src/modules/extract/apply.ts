@@ -81,6 +81,8 @@ export async function applyExtract(
     // and so does a dest made for a tree that was refused (rmdir: only while it is empty).
     `mkdir "$tmp" || exit 1`,
     `trap 'rm -rf "$tmp"; [ -z "$made" ] || rmdir "$d" 2>/dev/null' EXIT`,
+    // stopped (Ctrl-C, watch.ts): exit, so the EXIT trap removes tmp; the switch ignores these (symlink.ts)
+    "trap 'exit 143' TERM INT HUP",
     ...plan.steps.map((s) => stepScript(s, args, l)),
     l ? sh`echo "installed=$(head -n 1 "$d"/${args.version_file!})"` : "",
   ].join("\n");
