@@ -8,6 +8,7 @@ import { sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
 import { hashInto } from "../shared/hash-probe.js";
 import { applyDeploy } from "./apply.js";
+import { artifactFit, fitProbe, parseFit, refuseMisfit } from "./artifact-check.js";
 import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
@@ -43,7 +44,8 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
           });
         }),
       );
-      return { ...args, resolved: { path, sha256, name: basename(path) } };
+      const resolved = { path, sha256, name: basename(path) };
+      return { ...args, resolved, ...(await artifactFit(resolved, ctx)) };
     }
     const b = args.build!;
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
@@ -52,7 +54,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
         hint: "set build.goarch, or gather_facts: true",
       });
     const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app));
-    return { ...args, resolved: built };
+    return { ...args, resolved: built, ...(await artifactFit(built, ctx)) };
   },
 
   probe(args) {
@@ -65,6 +67,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       `if [ -L "$d/current" ]; then echo "current=$(readlink "$d/current")"; elif [ -e "$d/current" ]; then echo current_other=1; fi`,
       `echo "dirs=$(ls -1 "$d/releases" 2>/dev/null | tr '\\n' ' ')"`,
       ...(args.resolved ? [sh`if [ -f ${wanted} ]; then ` + hashInto(wanted) + ` && echo "wanted_sha256=$h"; fi`] : []),
+      ...fitProbe(args.elf),
       ...(service ? [runningScript(service, p)] : []),
       ...(service?.type === "systemd"
         ? [
@@ -110,10 +113,16 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
     if (kv.unit_sha256) state.unitSha256 = kv.unit_sha256;
     if (kv.socket_sha256) state.socketSha256 = kv.socket_sha256;
     if (kv.env_sha256) state.envSha256 = kv.env_sha256;
+    const fit = parseFit(kv, args.elf);
+    if (fit) state.fit = fit;
     return state;
   },
 
-  plan: planDeploy,
+  plan(state, args) {
+    // the binary must suit the host before any step is planned: a refusal uploads nothing
+    refuseMisfit(state, args);
+    return planDeploy(state, args);
+  },
 
   apply: applyDeploy,
 };

@@ -1,5 +1,7 @@
 // The deploy module's arguments, what its probe learns about a host, and the steps of its plan.
 import type { Deployed } from "../contract.js";
+import type { HostSide } from "../shared/elf-fit.js";
+import type { ElfInfo } from "../shared/elf.js";
 import type { HealthSpec, Manifest, ServiceSpec } from "./manifest.js";
 
 export interface BuildSpec {
@@ -34,6 +36,9 @@ export interface DeployArgs {
   mode?: string;
   /** Set by resolve: the binary of artifact or build. */
   resolved?: Artifact;
+  /** Set by resolve (artifact-check.ts): the binary's ELF headers, and the host's facts it must fit. */
+  elf?: ElfInfo;
+  fit?: Omit<HostSide, "loaders" | "missing">;
 }
 
 /** What the probe found on the host. */
@@ -54,6 +59,8 @@ export interface DeployState {
   socketSha256?: string;
   /** sha256 of the service's env file on the host. */
   envSha256?: string;
+  /** The binary's loader if the host has it, and its libraries the host lacks (artifact-check.ts). */
+  fit?: { loaders: string[]; missing: string[] };
 }
 
 export type DeployStep =
