@@ -8,6 +8,7 @@ import { sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
 import { hashInto } from "../shared/hash-probe.js";
 import { applyDeploy } from "./apply.js";
+import { withSysroot } from "./sysroot-env.js";
 import { artifactFit, fitProbe, parseFit, refuseMisfit } from "./artifact-check.js";
 import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
@@ -47,13 +48,13 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       const resolved = { path, sha256, name: basename(path) };
       return { ...args, resolved, ...(await artifactFit(resolved, ctx)) };
     }
-    const b = args.build!;
+    const { build: b, version } = await withSysroot(args.build!, ctx.controller);
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
     if (!target.goarch)
       throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, {
         hint: "set build.goarch, or gather_facts: true",
       });
-    const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app));
+    const built = await ctx.controller.memo(`${buildKey(b, target)}:${version}`, () => goBuild(b, target, args.app));
     return { ...args, resolved: built, ...(await artifactFit(built, ctx)) };
   },
 

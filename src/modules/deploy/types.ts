@@ -12,6 +12,8 @@ export interface BuildSpec {
   cgo?: boolean;
   ldflags?: string;
   env?: Record<string, string | number | boolean>;
+  /** A sysroot the sysroot module made on the controller: its cgo environment, CGO_ENABLED=1, linux/arm64. */
+  sysroot?: string;
 }
 
 /** The binary to deploy, on the controller (set by resolve). */
