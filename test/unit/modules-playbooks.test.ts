@@ -38,6 +38,7 @@ describe("shipped files", () => {
     "playbooks/user-go.yaml",
     "playbooks/cross-build.yaml",
     "playbooks/controller-go.yaml",
+    "playbooks/canary-analysis.yaml",
   ])("%s loads", (file) => {
     expect(() => loadPlaybook(file)).not.toThrow();
   });

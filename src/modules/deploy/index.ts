@@ -7,6 +7,7 @@ import { sha256File } from "../../hash.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
 import { hashInto } from "../shared/hash-probe.js";
+import { checkAnalysis, describeAnalysis } from "./analysis.js";
 import { applyDeploy } from "./apply.js";
 import { withSysroot } from "./sysroot-env.js";
 import { artifactFit, fitProbe, parseFit, refuseMisfit } from "./artifact-check.js";
@@ -27,6 +28,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   name: "deploy",
 
   async resolve(args, ctx) {
+    if (args.analysis) checkAnalysis(args.analysis);
     if (args.rollback !== undefined) {
       if (args.service && args.health) return args;
       // a rollback needs no playbook: the service and health last deployed are in the host's manifest
@@ -122,7 +124,10 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   plan(state, args) {
     // the binary must suit the host before any step is planned: a refusal uploads nothing
     refuseMisfit(state, args);
-    return planDeploy(state, args);
+    const plan = planDeploy(state, args);
+    // under --check the analysis is what would be evaluated once the release is healthy
+    const verifies = plan.steps.some((s) => s.action === "verify");
+    return args.analysis && verifies ? { ...plan, msg: `${plan.msg}; ${describeAnalysis(args.analysis)}` } : plan;
   },
 
   apply: applyDeploy,

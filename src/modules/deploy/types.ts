@@ -1,5 +1,6 @@
 // The deploy module's arguments, what its probe learns about a host, and the steps of its plan.
 import type { Deployed } from "../contract.js";
+import type { AnalysisSpec } from "./analysis.js";
 import type { HostSide } from "../shared/elf-fit.js";
 import type { ElfInfo } from "../shared/elf.js";
 import type { HealthSpec, Manifest, ServiceSpec } from "./manifest.js";
@@ -34,6 +35,8 @@ export interface DeployArgs {
   precheck?: string;
   service?: ServiceSpec;
   health?: HealthSpec;
+  /** After the health check: the release under traffic, before the next batch (analysis.ts). */
+  analysis?: AnalysisSpec;
   owner?: string;
   mode?: string;
   /** Set by resolve: the binary of artifact or build. */
