@@ -102,10 +102,21 @@ export function releasesTable(report: ReleasesReport, c: ChalkInstance): string[
           r.deployed_at,
           r.artifact,
           r.run,
+          r.why ?? "",
         ]),
       );
   }
-  const head = ["HOST", "", "RELEASE", "STATUS", "DEPLOYED", "ARTIFACT", "RUN"];
+  // WHY only when a bad release says why (the failed health check or analysis)
+  const head = [
+    "HOST",
+    "",
+    "RELEASE",
+    "STATUS",
+    "DEPLOYED",
+    "ARTIFACT",
+    "RUN",
+    ...(rows.some((r) => r[7]) ? ["WHY"] : []),
+  ];
   const w = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((r) => (r[i] ?? "").length)));
   const status = (s: string) => (s.startsWith("good") ? c.green(s) : s.startsWith("bad") ? c.red(s) : c.yellow(s));
   // colour after padding: escape codes would throw the widths off

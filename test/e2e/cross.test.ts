@@ -7,11 +7,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ensureControllerGo } from "../../src/lab/controller-go.js";
+import { freePorts } from "../../src/lab/ports.js";
 import { cacheDir } from "../../src/paths.js";
 import { armgo, HOST_SNAPSHOT, recap } from "./cli.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const CROSS = join(import.meta.dirname, "../../playbooks/cross-build.yaml");
+const ZSVC = join(import.meta.dirname, "../../examples/zsvc");
 
 interface Event {
   type: string;
@@ -39,6 +41,7 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
   let arm1: string;
   let arm2: string;
   let amd: string;
+  const ports: Record<string, number> = {};
 
   beforeAll(async () => {
     [fleet, go] = await Promise.all([startFleet({ arm64: 2, amd64: 1 }), ensureControllerGo()]);
@@ -48,6 +51,10 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
     // the fleet's inventory plus the controller as the build host
     const inv = parse(await readFile(fleet.inventoryPath, "utf8")) as { all: { children: Record<string, unknown> } };
     inv.all.children.build = { hosts: { build: { connection: "local" } } };
+    // the lab's hosts share the machine's network: each ARM64 host serves zsvc on its own port
+    const arm = inv.all.children.arm64 as { hosts: Record<string, Record<string, unknown>> };
+    const free = await freePorts(2);
+    [arm1, arm2].forEach((h, i) => (arm.hosts[h]!.zsvc_port = ports[h] = free[i]!));
     inventory = join(dir, "inventory.yaml");
     writeFileSync(inventory, stringify(inv));
   });
@@ -71,7 +78,7 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
       "-e",
       `probe_host=${arm1}`,
       "-e",
-      `service_dir=${join(dir, "zsvc", sysroots.split("/").pop()!)}`,
+      `zsvc_dir=${ZSVC}`,
       ...extra,
     ]);
 
@@ -149,9 +156,22 @@ describe("cross-build.yaml: sysroots and cgo probes, proven on ARM64 hosts", () 
       expect(envSh).toContain(`export ${k}=`);
       expect(envSh).toContain(v);
     }
-    // the service cross-built with the glibc sysroot runs on every ARM64 host and links zlib
-    for (const h of [arm1, arm2])
-      expect((await fleet.exec(h, "/usr/local/bin/zsvc -selftest")).stdout).toBe("zsvc zlib 1.2.13\n");
+    // the cgo service, built through the glibc sysroot, deployed canary first: arm1 alone, then arm2
+    const deploys = results(r.stdout, "deploy");
+    expect(deploys.map((d) => [d.host, d.status])).toEqual([
+      [arm1, "changed"],
+      [arm2, "changed"],
+    ]);
+    const batches = events(r.stdout).filter((e) => e.type === "batch_start") as Array<{ hosts?: string[] }>;
+    expect(batches.slice(-2).map((b) => b.hosts)).toEqual([[arm1], [arm2]]);
+    expect(new Set(deploys.map((d) => d.data!.deployed.release)).size).toBe(1);
+    // it serves on every ARM64 host, linked to that host's zlib and OpenSSL
+    for (const h of [arm1, arm2]) {
+      const page = await fleet.exec(h, `curl -sS http://127.0.0.1:${ports[h]}/`);
+      expect(page.stdout).toMatch(/^zlib 1\.2\.13; openssl OpenSSL 3\.\S+ /);
+    }
+    // no command task shipped anything: the deploy's release is what runs
+    expect(results(r.stdout, "command")).toEqual([]);
   });
 
   it("a second run changes nothing in the same execs, and a new path with the same recipe fetches nothing", async () => {

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareVersions, highestGlibc, readElf, type ElfInfo } from "../../src/modules/cgo-probe/elf.js";
+import { compareVersions, highestGlibc, readElf, type ElfInfo } from "../../src/modules/shared/elf.js";
 import { tempDir } from "./modules-helpers.js";
 
 const CC = "aarch64-linux-gnu-gcc";

@@ -33,7 +33,13 @@ const argsOf = (
 ): unknown => render(t.args, lazyVars([play.defaults, inventory, play.vars, t.vars, { facts, ...registered }]));
 
 describe("shipped files", () => {
-  it.each(["playbooks/site.yaml", "playbooks/user-go.yaml", "playbooks/cross-build.yaml"])("%s loads", (file) => {
+  it.each([
+    "playbooks/site.yaml",
+    "playbooks/user-go.yaml",
+    "playbooks/cross-build.yaml",
+    "playbooks/controller-go.yaml",
+    "playbooks/canary-analysis.yaml",
+  ])("%s loads", (file) => {
     expect(() => loadPlaybook(file)).not.toThrow();
   });
   const go = {

@@ -18,7 +18,8 @@ import {
   crossLibs,
   type Libc,
 } from "../shared/cross.js";
-import { EM_AARCH64, compareVersions, readElf, type ElfInfo } from "./elf.js";
+import { fitsMachine, fixesOf, misfits, type Misfit } from "../shared/elf-fit.js";
+import { EM_AARCH64, readElf, type ElfInfo } from "../shared/elf.js";
 import { DONE_LINE, NEON_LINE, cgoProgram, pureProgram } from "./programs.js";
 
 export interface CgoProbeArgs {
@@ -74,22 +75,12 @@ function ldflags(args: CgoProbeArgs): string {
   return args.link === "static" ? "-s -w -linkmode external -extldflags -static" : "-s -w";
 }
 
-/** What the binaries need from a host, one line per unmet need; empty when the host suits them. */
-export function unmet(binaries: Record<string, Binary>, t: TargetFacts): string[] {
-  const out: string[] = [];
-  if (t.goarch !== "arm64") out.push(`${t.host} is ${t.arch || "of unknown arch"}, the binaries are AArch64`);
-  for (const [name, b] of Object.entries(binaries)) {
-    const interp = b.elf.interpreter;
-    if (!interp) continue;
-    const kind = interp === INTERPRETER.musl ? "musl" : "glibc";
-    if (t.libc.kind !== kind)
-      out.push(`${name} needs ${kind}, ${t.host} has ${t.libc.kind} ${t.libc.version}`.trimEnd());
-    else if (b.elf.glibc && kind === "glibc" && compareVersions(t.libc.version, b.elf.glibc) < 0) {
-      out.push(`${name} needs GLIBC_${b.elf.glibc}, ${t.host} has ${t.libc.version}`);
-    }
-    if (!t.loaders.includes(interp)) out.push(`${name} needs the loader ${interp}, missing on ${t.host}`);
-  }
-  return out;
+/** What the binaries need from a host and it lacks, each with what to do; empty when the host suits them. */
+export function unmet(binaries: Record<string, Binary>, t: TargetFacts): Misfit[] {
+  const first = Object.values(binaries)[0];
+  // all probes are built for one arch: a host of another is one misfit, not one per probe
+  if (first && !fitsMachine(first.elf, t.goarch)) return misfits("each probe", first.elf, t);
+  return Object.entries(binaries).flatMap(([name, b]) => misfits(name, b.elf, t));
 }
 
 function summary(b: Binary) {
@@ -240,10 +231,7 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
     };
     const problems = (args.fleet ?? []).flatMap((t) => unmet(binaries, t));
     if (problems.length > 0)
-      throw new TaskError(problems.join("; "), {
-        hint: "build against an older sysroot release, link statically, or update those hosts",
-        data,
-      });
+      throw new TaskError(problems.map((p) => p.line).join("; "), { hint: fixesOf(problems), data });
     const cgo = binaries.cgo!;
     const floor = cgo.elf.glibc ? `, needs GLIBC_${cgo.elf.glibc}` : "";
     const fits = args.fleet ? `; fits ${args.fleet.length} target host(s)` : "";
@@ -292,8 +280,11 @@ export const cgoProbe: Module<CgoProbeArgs, CgoProbeState, RunOn> = {
           );
         }
       }
+      // each library's version and the NEON sum: what the line shows without --json
       const libs =
-        runs.cgo?.output.split("\n").filter((l) => (args.libs ?? []).some((n) => l.startsWith(`${n} `))) ?? [];
+        runs.cgo?.output
+          .split("\n")
+          .filter((l) => (args.libs ?? []).some((n) => l.startsWith(`${n} `)) || (args.neon && l === NEON_LINE)) ?? [];
       return { msg: `${plan.msg}; ran on ${host}${libs.length ? `: ${libs.join(", ")}` : ""}`, data };
     } finally {
       await rm(local, { recursive: true, force: true });

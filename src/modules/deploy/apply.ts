@@ -9,6 +9,7 @@ import { hashInto } from "../shared/hash-probe.js";
 import { switchLink } from "../shared/symlink.js";
 import { uploadAs } from "../shared/upload.js";
 import { writeFileScript } from "../shared/write-file.js";
+import { analyseRelease, type AnalysisResult } from "./analysis.js";
 import { healthScript, healthTimeoutMs, oneLine, parseHealth, type HealthResult } from "./health.js";
 import {
   lastGood,
@@ -109,6 +110,7 @@ class Deployment {
 
   async run(steps: DeployStep[], previous: string | null): Promise<Required<ApplyResult>> {
     let health: HealthResult | undefined;
+    let analysis: AnalysisResult | undefined;
     let pid: number | undefined;
     const target = steps.find((s) => s.action === "verify" || s.action === "switch" || s.action === "restart");
     for (const step of steps) {
@@ -157,6 +159,10 @@ class Deployment {
           health = v.health;
           pid = v.pid;
           if (!v.ok) await this.failOver(step.sha, previous, v.why);
+          if (this.args.analysis) {
+            analysis = await analyseRelease(this.ctx, this.args.analysis, this.p.appDir);
+            if (!analysis.ok) await this.failOver(step.sha, previous, analysis.why);
+          }
           this.m = afterSuccess(this.m, this.args, step.sha, this.ctx.runId, new Date().toISOString());
           // pruned in the same exec, when the plan prunes
           if (!steps.some((s) => s.action === "prune")) await this.write();
@@ -174,7 +180,7 @@ class Deployment {
     await this.dropOldFiles();
     const release = this.m.current ?? null;
     const what = target
-      ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}`
+      ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}${analysis ? `; ${analysis.why}` : ""}`
       : `${this.args.app} ${release}: manifest updated`;
     const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
     return {
@@ -185,6 +191,7 @@ class Deployment {
         restarted: this.restarted,
         ...(pid ? { pid } : {}),
         ...(health ? { health: { attempts: health.attempts, output: health.output } } : {}),
+        ...(analysis ? { analysis } : {}),
         ...(Object.keys(this.settled).length ? { settled: this.settled } : {}),
       },
     };
@@ -436,7 +443,7 @@ class Deployment {
         },
       );
     }
-    this.m = withStatus(this.m, failed, "bad");
+    this.m = withStatus(this.m, failed, "bad", why);
     // back to what was serving before this run when it is known good, else the newest good release
     const serving = this.m.releases.find((r) => r.sha === previous && r.sha !== failed && r.status === "good");
     const good = serving ?? lastGood(this.m, failed);

@@ -7,7 +7,10 @@ import { sha256File } from "../../hash.js";
 import { sh } from "../../transport/quote.js";
 import { parseKv, type Module } from "../contract.js";
 import { hashInto } from "../shared/hash-probe.js";
+import { checkAnalysis, describeAnalysis } from "./analysis.js";
 import { applyDeploy } from "./apply.js";
+import { withSysroot } from "./sysroot-env.js";
+import { artifactFit, fitProbe, parseFit, refuseMisfit } from "./artifact-check.js";
 import { buildKey, goBuild } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
@@ -25,6 +28,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
   name: "deploy",
 
   async resolve(args, ctx) {
+    if (args.analysis) checkAnalysis(args.analysis);
     if (args.rollback !== undefined) {
       if (args.service && args.health) return args;
       // a rollback needs no playbook: the service and health last deployed are in the host's manifest
@@ -43,16 +47,17 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
           });
         }),
       );
-      return { ...args, resolved: { path, sha256, name: basename(path) } };
+      const resolved = { path, sha256, name: basename(path) };
+      return { ...args, resolved, ...(await artifactFit(resolved, ctx)) };
     }
-    const b = args.build!;
+    const { build: b, version } = await withSysroot(args.build!, ctx.controller);
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
     if (!target.goarch)
       throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, {
         hint: "set build.goarch, or gather_facts: true",
       });
-    const built = await ctx.controller.memo(buildKey(b, target), () => goBuild(b, target, args.app));
-    return { ...args, resolved: built };
+    const built = await ctx.controller.memo(`${buildKey(b, target)}:${version}`, () => goBuild(b, target, args.app));
+    return { ...args, resolved: built, ...(await artifactFit(built, ctx)) };
   },
 
   probe(args) {
@@ -65,6 +70,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       `if [ -L "$d/current" ]; then echo "current=$(readlink "$d/current")"; elif [ -e "$d/current" ]; then echo current_other=1; fi`,
       `echo "dirs=$(ls -1 "$d/releases" 2>/dev/null | tr '\\n' ' ')"`,
       ...(args.resolved ? [sh`if [ -f ${wanted} ]; then ` + hashInto(wanted) + ` && echo "wanted_sha256=$h"; fi`] : []),
+      ...fitProbe(args.elf),
       ...(service ? [runningScript(service, p)] : []),
       ...(service?.type === "systemd"
         ? [
@@ -110,10 +116,19 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
     if (kv.unit_sha256) state.unitSha256 = kv.unit_sha256;
     if (kv.socket_sha256) state.socketSha256 = kv.socket_sha256;
     if (kv.env_sha256) state.envSha256 = kv.env_sha256;
+    const fit = parseFit(kv, args.elf);
+    if (fit) state.fit = fit;
     return state;
   },
 
-  plan: planDeploy,
+  plan(state, args) {
+    // the binary must suit the host before any step is planned: a refusal uploads nothing
+    refuseMisfit(state, args);
+    const plan = planDeploy(state, args);
+    // under --check the analysis is what would be evaluated once the release is healthy
+    const verifies = plan.steps.some((s) => s.action === "verify");
+    return args.analysis && verifies ? { ...plan, msg: `${plan.msg}; ${describeAnalysis(args.analysis)}` } : plan;
+  },
 
   apply: applyDeploy,
 };

@@ -16,6 +16,8 @@ export interface Release {
   deployed_at: string;
   /** The run id that deployed it. */
   run: string;
+  /** Why a bad release is bad: the failed check's line (an analysis': its query, value and threshold). */
+  why?: string;
 }
 
 /** A service started by commands: for hosts without systemd (the lab's containers). */
@@ -112,7 +114,8 @@ function isRelease(r: unknown): r is Release {
     typeof o.artifact === "string" &&
     STATUSES.has(o.status as ReleaseStatus) &&
     typeof o.deployed_at === "string" &&
-    typeof o.run === "string"
+    typeof o.run === "string" &&
+    (o.why === undefined || typeof o.why === "string")
   );
 }
 
@@ -167,7 +170,14 @@ export function manifestText(m: Manifest): string {
     .map(
       (r) =>
         "    " +
-        JSON.stringify({ sha: r.sha, artifact: r.artifact, status: r.status, deployed_at: r.deployed_at, run: r.run }),
+        JSON.stringify({
+          sha: r.sha,
+          artifact: r.artifact,
+          status: r.status,
+          deployed_at: r.deployed_at,
+          run: r.run,
+          ...(r.why !== undefined ? { why: r.why } : {}),
+        }),
     )
     .join(",\n");
   return `${body},\n  "releases": [${releases ? `\n${releases}\n  ` : ""}]\n}\n`;
@@ -189,9 +199,11 @@ export function lastGood(m: Manifest, except?: string): Release | undefined {
   return [...m.releases].reverse().find((r) => r.status === "good" && r.sha !== except);
 }
 
-/** The manifest with release `sha` set to `status`. */
-export function withStatus(m: Manifest, sha: string, status: ReleaseStatus): Manifest {
-  return { ...m, releases: m.releases.map((r) => (r.sha === sha ? { ...r, status } : r)) };
+/** The manifest with release `sha` set to `status` (and, when bad, why). */
+export function withStatus(m: Manifest, sha: string, status: ReleaseStatus, why?: string): Manifest {
+  // a release proven good again forgets why it was bad
+  const mark = ({ why: _old, ...r }: Release): Release => ({ ...r, status, ...(why !== undefined ? { why } : {}) });
+  return { ...m, releases: m.releases.map((r) => (r.sha === sha ? mark(r) : r)) };
 }
 
 /** The manifest with `r` as the newest release (replacing an older entry of the same sha). */

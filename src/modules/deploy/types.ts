@@ -1,5 +1,8 @@
 // The deploy module's arguments, what its probe learns about a host, and the steps of its plan.
 import type { Deployed } from "../contract.js";
+import type { AnalysisSpec } from "./analysis.js";
+import type { HostSide } from "../shared/elf-fit.js";
+import type { ElfInfo } from "../shared/elf.js";
 import type { HealthSpec, Manifest, ServiceSpec } from "./manifest.js";
 
 export interface BuildSpec {
@@ -10,6 +13,8 @@ export interface BuildSpec {
   cgo?: boolean;
   ldflags?: string;
   env?: Record<string, string | number | boolean>;
+  /** A sysroot the sysroot module made on the controller: its cgo environment, CGO_ENABLED=1, linux/arm64. */
+  sysroot?: string;
 }
 
 /** The binary to deploy, on the controller (set by resolve). */
@@ -30,10 +35,15 @@ export interface DeployArgs {
   precheck?: string;
   service?: ServiceSpec;
   health?: HealthSpec;
+  /** After the health check: the release under traffic, before the next batch (analysis.ts). */
+  analysis?: AnalysisSpec;
   owner?: string;
   mode?: string;
   /** Set by resolve: the binary of artifact or build. */
   resolved?: Artifact;
+  /** Set by resolve (artifact-check.ts): the binary's ELF headers, and the host's facts it must fit. */
+  elf?: ElfInfo;
+  fit?: Omit<HostSide, "loaders" | "missing">;
 }
 
 /** What the probe found on the host. */
@@ -54,6 +64,8 @@ export interface DeployState {
   socketSha256?: string;
   /** sha256 of the service's env file on the host. */
   envSha256?: string;
+  /** The binary's loader if the host has it, and its libraries the host lacks (artifact-check.ts). */
+  fit?: { loaders: string[]; missing: string[] };
 }
 
 export type DeployStep =

@@ -36,10 +36,15 @@ interface Segment {
   filesz: number;
 }
 
+/** The file starts with ELF's magic: a binary to read, not a script or an archive. */
+export function isElf(buf: Buffer): boolean {
+  return buf.length >= 4 && buf.readUInt32BE(0) === 0x7f454c46;
+}
+
 /** Reads the fields of one ELF file; throws TaskError naming `name` when it is not a valid ELF. */
 export function readElf(buf: Buffer, name = "binary"): ElfInfo {
   const bad = (what: string) => new TaskError(`${name} is not a readable ELF file: ${what}`);
-  if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) throw bad("no ELF magic");
+  if (buf.length < 52 || !isElf(buf)) throw bad("no ELF magic");
   const is64 = buf[4] === 2;
   if (buf[4] !== 1 && !is64) throw bad(`unknown class ${buf[4]}`);
   if (buf[5] !== 1 && buf[5] !== 2) throw bad(`unknown data encoding ${buf[5]}`);

@@ -1,0 +1,3 @@
+module example.com/zsvc
+
+go 1.22
