@@ -17,8 +17,8 @@ export async function startBenchFleet(
   count: number,
   opts: { image: string; publicKey: string; knownHostsPath: string; label: string },
 ): Promise<BenchFleet> {
-  const hosts = await startHosts(hostSpecs("amd64", count), {
-    images: { amd64: opts.image },
+  const specs = hostSpecs("amd64", count).map((s) => ({ ...s, image: opts.image }));
+  const hosts = await startHosts(specs, {
     authorizedKey: opts.publicKey,
     label: opts.label,
   });

@@ -25,7 +25,7 @@ export interface BenchSetup {
 
 export async function benchSetup(): Promise<BenchSetup> {
   await assertLabReady();
-  const [image, mirrorDir] = await Promise.all([ensureImage("amd64"), ensureMirror()]);
+  const [image, mirrorDir] = await Promise.all([ensureImage({ arch: "amd64" }), ensureMirror()]);
   const mirror = await serveDir(mirrorDir);
   const work = await mkdtemp(join(tmpdir(), "armgo-bench-"));
   const key = await ensureClientKey(join(work, "id_ed25519"));

@@ -86,6 +86,15 @@ export function pickMirror(sources: AptSource[], suite: string): DebianMirror | 
   return { uri: hit.uris[0]!.replace(/\/+$/, ""), signedBy: hit.signedBy };
 }
 
+/**
+ * The mirror for a Debian `release`: the source that lists it, else the machine's Debian archive (a URI
+ * ending in /debian), which serves every release though apt sources name only the machine's own.
+ */
+export function pickDebianMirror(sources: AptSource[], release: string): DebianMirror | undefined {
+  const archive = sources.find((s) => s.types.includes("deb") && s.uris.some((u) => /\/debian\/?$/.test(u)));
+  return pickMirror(sources, release) ?? (archive ? pickMirror([archive], archive.suites[0]!) : undefined);
+}
+
 /** Read every apt source on the machine (below `root`, for tests). */
 export async function readAptSources(root = "/"): Promise<AptSource[]> {
   const etc = join(root, "etc/apt");
@@ -103,9 +112,9 @@ export async function readAptSources(root = "/"): Promise<AptSource[]> {
   return out;
 }
 
-/** The machine's Debian mirror for `suite`, or an InputError that says where it looked. */
+/** The machine's Debian mirror for `suite` (pickDebianMirror), or an InputError that says where it looked. */
 export async function debianMirror(suite: string, root = "/"): Promise<DebianMirror> {
-  const mirror = pickMirror(await readAptSources(root), suite);
+  const mirror = pickDebianMirror(await readAptSources(root), suite);
   if (!mirror) {
     throw new InputError(
       `no apt source for Debian ${suite} in ${join(root, "etc/apt")}/sources.list{,.d/*.sources,.d/*.list}`,

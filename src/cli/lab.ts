@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import type { LabAction } from "../commands/lab.js";
 import { InputError } from "../errors.js";
+import { LAB_RELEASES } from "../lab/images.js";
 import { didYouMean } from "../load/suggest.js";
 import { choice } from "./args.js";
 import type { Command } from "./command.js";
@@ -10,6 +11,7 @@ import { EXIT } from "./exit.js";
 const LAB_ACTIONS = ["up", "status", "down", "build"] as const;
 const LAB_ARCHES = ["arm64", "amd64", "mixed"] as const;
 const LAB_INITS = ["none", "systemd"] as const;
+const LAB_RELEASE_CHOICES = [...LAB_RELEASES, "mixed"] as const;
 
 function hostCount(v: unknown): number {
   const n = Number(v ?? 3);
@@ -28,6 +30,11 @@ export const labCommand: Command = {
       hosts: { type: "string", short: "n", arg: "N", help: "up: how many hosts (default 3)" },
       arch: { type: "string", arg: "ARCH", help: "up: arm64 (default) | amd64 | mixed" },
       init: { type: "string", arg: "INIT", help: "up: none (default: sshd is PID 1) | systemd (PID 1, sshd a unit)" },
+      release: {
+        type: "string",
+        arg: "RELEASE",
+        help: "up: Debian bullseye | bookworm (default) | trixie | mixed (hosts cycle the three)",
+      },
       out: {
         type: "string",
         short: "o",
@@ -60,6 +67,7 @@ export const labCommand: Command = {
             hosts: hostCount(v.hosts),
             arch: choice(v.arch, "--arch", LAB_ARCHES) ?? "arm64",
             init: choice(v.init, "--init", LAB_INITS),
+            release: choice(v.release, "--release", LAB_RELEASE_CHOICES),
             out,
             bastion: Boolean(v.bastion),
           }

@@ -1,5 +1,5 @@
 // `armgo lab up|status|down|build`: the ARM64 test fleet on this machine.
-import type { LabArch, LabInit } from "../lab/images.js";
+import type { LabArch, LabInit, LabRelease } from "../lab/images.js";
 import { labBuild, labDown, labStatus, labUp, type LabState, type LabStatus } from "../lab/lab.js";
 
 export type LabAction = "up" | "status" | "down" | "build";
@@ -13,6 +13,8 @@ export interface LabOptions {
   arch?: LabArch | "mixed";
   /** up: what runs as PID 1 on the hosts. */
   init?: LabInit;
+  /** up: the hosts' Debian release, or each of them in turn. */
+  release?: LabRelease | "mixed";
   out?: string;
   /** up: hosts reachable only through a bastion. */
   bastion?: boolean;
@@ -33,6 +35,7 @@ export async function lab(opts: LabOptions): Promise<LabReport> {
           hosts: opts.hosts ?? 3,
           arch: opts.arch ?? "arm64",
           init: opts.init,
+          release: opts.release,
           out: opts.out,
           stateDir: opts.stateDir,
           bastion: opts.bastion,

@@ -4,15 +4,16 @@ import { connect } from "node:net";
 import type { StartedTestContainer } from "testcontainers";
 import { ArmgoError } from "../errors.js";
 import { BASTION_RELAY, bastionCommand, RELAY_MOUNT, RELAY_SCRIPT } from "./bastion.js";
-import type { LabArch, LabInit } from "./images.js";
+import { DEFAULT_RELEASE, LAB_RELEASES, type LabArch, type LabInit, type LabRelease } from "./images.js";
 import { freePorts } from "./ports.js";
 
 export interface HostSpec {
   name: string;
   arch: LabArch;
+  release: LabRelease;
 }
 
-export interface LabHost extends HostSpec {
+export interface LabHost extends Omit<HostSpec, "release"> {
   port: number;
   container: StartedTestContainer;
   /** `ssh-ed25519 AAAA...`, read from the container itself (a trusted channel). */
@@ -25,13 +26,20 @@ export interface LabHost extends HostSpec {
 
 const HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub";
 
-/** Names hosts per arch: `lab-arm64-1`, `lab-arm64-2`, ...; mixed alternates arm64 and amd64. */
-export function hostSpecs(arch: LabArch | "mixed", count: number): HostSpec[] {
+/**
+ * Names hosts per arch: `lab-arm64-1`, `lab-arm64-2`, ...; mixed alternates arm64 and amd64, and a mixed
+ * release cycles bullseye, bookworm, trixie.
+ */
+export function hostSpecs(
+  arch: LabArch | "mixed",
+  count: number,
+  release: LabRelease | "mixed" = DEFAULT_RELEASE,
+): HostSpec[] {
   const counters: Record<LabArch, number> = { arm64: 0, amd64: 0 };
   return Array.from({ length: count }, (_, i) => {
     const a: LabArch = arch === "mixed" ? (i % 2 === 0 ? "arm64" : "amd64") : arch;
     counters[a] += 1;
-    return { name: `lab-${a}-${counters[a]}`, arch: a };
+    return { name: `lab-${a}-${counters[a]}`, arch: a, release: release === "mixed" ? LAB_RELEASES[i % 3]! : release };
   });
 }
 
@@ -46,9 +54,8 @@ async function testcontainers() {
  * `network`: Docker's network mode, `host` by default; `container:ID` puts them behind a bastion.
  */
 export async function startHosts(
-  specs: HostSpec[],
+  specs: Array<HostSpec & { image: string }>,
   opts: {
-    images: Partial<Record<LabArch, string>>;
     authorizedKey: string;
     label: string;
     init?: LabInit;
@@ -59,9 +66,10 @@ export async function startHosts(
   const { GenericContainer, Wait } = await testcontainers();
   const ports = await freePorts(specs.length);
   const keys = `${opts.authorizedKey.trim()}\n`;
-  const startOne = async (spec: HostSpec, port: number): Promise<Omit<LabHost, "hostKey" | "release" | "glibc">> => {
-    const image = opts.images[spec.arch];
-    if (!image) throw new ArmgoError(`no lab image for ${spec.arch}`);
+  const startOne = async (
+    { image, ...spec }: HostSpec & { image: string },
+    port: number,
+  ): Promise<Omit<LabHost, "hostKey" | "release" | "glibc">> => {
     const files = [
       { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
       { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },

@@ -10,7 +10,10 @@ export type LabArch = "arm64" | "amd64";
 /** What runs as PID 1: the entrypoint script (sshd itself), or systemd with sshd as a unit. */
 export type LabInit = "none" | "systemd";
 
-export const SUITE = "bookworm";
+/** The Debian releases a lab host can run (glibc 2.31, 2.36, 2.41); bookworm unless asked. */
+export const LAB_RELEASES = ["bullseye", "bookworm", "trixie"] as const;
+export type LabRelease = (typeof LAB_RELEASES)[number];
+export const DEFAULT_RELEASE: LabRelease = "bookworm";
 // python3 lets Debian's ansible-core drive the same hosts for the benchmark.
 export const PACKAGES = ["openssh-server", "curl", "ca-certificates", "sudo", "tar", "xz-utils", "python3"];
 
@@ -90,14 +93,25 @@ ENTRYPOINT ["/sbin/init"]
 CMD []
 `;
 
-export function baseRecipe(arch: LabArch, init: LabInit = "none") {
-  const packages = init === "systemd" ? [...PACKAGES, ...SYSTEMD_PACKAGES] : PACKAGES;
-  return { suite: SUITE, variant: "minbase", arch, packages };
+/** Which image a host runs: its arch, what runs as PID 1, its Debian release. */
+export interface ImageSpec {
+  arch: LabArch;
+  init?: LabInit;
+  release?: LabRelease;
 }
 
-export function baseTag(arch: LabArch, init: LabInit = "none"): string {
-  const name = init === "none" ? "armgo-lab-base" : `armgo-lab-base-${init}`;
-  return `${name}:${arch}-${recipeHash(baseRecipe(arch, init)).slice(0, 12)}`;
+export function baseRecipe({ arch, init = "none", release = DEFAULT_RELEASE }: ImageSpec) {
+  const packages = init === "systemd" ? [...PACKAGES, ...SYSTEMD_PACKAGES] : PACKAGES;
+  return { suite: release, variant: "minbase", arch, packages };
+}
+
+/** `armgo-lab[-base][-systemd][-trixie]`: bookworm's names carry no release, so its cached images keep their tags. */
+function imageName(prefix: string, { init = "none", release = DEFAULT_RELEASE }: ImageSpec): string {
+  return [prefix, ...(init === "none" ? [] : [init]), ...(release === DEFAULT_RELEASE ? [] : [release])].join("-");
+}
+
+export function baseTag(spec: ImageSpec): string {
+  return `${imageName("armgo-lab-base", spec)}:${spec.arch}-${recipeHash(baseRecipe(spec)).slice(0, 12)}`;
 }
 
 /** The Dockerfile of an init variant: the systemd one adds its layer to the plain one. */
@@ -106,11 +120,12 @@ export function dockerfile(init: LabInit): string {
 }
 
 /** The final tag; the client key is not part of the recipe, so one image serves every lab. */
-export function imageTag(arch: LabArch, init: LabInit = "none"): string {
+export function imageTag(spec: ImageSpec): string {
+  const init = spec.init ?? "none";
   // the plain recipe keeps its old shape (and so its cached images)
-  const recipe = { base: baseRecipe(arch, init), dockerfile: dockerfile(init), entrypoint: ENTRYPOINT };
+  const recipe = { base: baseRecipe(spec), dockerfile: dockerfile(init), entrypoint: ENTRYPOINT };
   const hash = recipeHash(init === "none" ? recipe : { ...recipe, unit: SSHD_UNIT });
-  return `${init === "none" ? "armgo-lab" : `armgo-lab-${init}`}:${arch}-${hash.slice(0, 12)}`;
+  return `${imageName("armgo-lab", spec)}:${spec.arch}-${hash.slice(0, 12)}`;
 }
 
 export async function imageExists(tag: string): Promise<boolean> {
@@ -120,34 +135,38 @@ export async function imageExists(tag: string): Promise<boolean> {
   );
 }
 
-/** Build the lab image for `arch` (and `init`) unless it is already there; returns its tag. */
-export async function ensureImage(arch: LabArch, init: LabInit = "none"): Promise<string> {
-  const tag = imageTag(arch, init);
+/** Build the lab image of `spec` unless it is already there; returns its tag. */
+export async function ensureImage(spec: ImageSpec): Promise<string> {
+  const tag = imageTag(spec);
   if (await imageExists(tag)) return tag;
-  const base = baseTag(arch, init);
-  if (!(await imageExists(base))) await timed(`root filesystem ${base}`, () => buildBase(arch, base, init));
-  await timed(`image ${tag}`, () => buildFinal(arch, base, tag, init));
+  const base = baseTag(spec);
+  if (!(await imageExists(base))) await timed(`root filesystem ${base}`, () => buildBase(spec, base));
+  await timed(`image ${tag}`, () => buildFinal(spec, base, tag));
   return tag;
 }
 
-export async function ensureImages(arches: LabArch[], init: LabInit = "none"): Promise<string[]> {
-  return Promise.all([...new Set(arches)].map((a) => ensureImage(a, init)));
+/** Each distinct image of `specs` once, in parallel; the hosts come back with their image's tag. */
+export async function ensureImages<T extends ImageSpec>(specs: T[]): Promise<Array<T & { image: string }>> {
+  const tags = new Map<string, Promise<string>>();
+  for (const s of specs) if (!tags.has(imageTag(s))) tags.set(imageTag(s), ensureImage(s));
+  return Promise.all(specs.map(async (s) => ({ ...s, image: await tags.get(imageTag(s))! })));
 }
 
 /** debootstrap a root filesystem and import it as `tag` (no cache check). */
-export async function buildBase(arch: LabArch, tag: string, init: LabInit = "none"): Promise<void> {
-  const { packages } = baseRecipe(arch, init);
-  const mirror = await debianMirror(SUITE);
+export async function buildBase(spec: ImageSpec, tag: string): Promise<void> {
+  const { arch, suite, packages } = baseRecipe(spec);
+  // apt sources may list only the machine's own release: the same archive serves the others
+  const mirror = await debianMirror(suite);
   const dir = await workDir(`rootfs-${arch}-`);
   try {
     const keyring = mirror.signedBy ? [`--keyring=${mirror.signedBy}`] : [];
-    progress(`debootstrap ${arch} from ${mirror.uri} (arm64 runs under QEMU: minutes)`);
+    progress(`debootstrap ${suite} ${arch} from ${mirror.uri} (arm64 runs under QEMU: minutes)`);
     await run("debootstrap", [
       `--arch=${arch}`,
       "--variant=minbase",
       `--include=${packages.join(",")}`,
       ...keyring,
-      SUITE,
+      suite,
       dir,
       mirror.uri,
     ]);
@@ -161,7 +180,8 @@ export async function buildBase(arch: LabArch, tag: string, init: LabInit = "non
 }
 
 /** Add the lab layer (sshd, deploy, entrypoint) on top of `base` as `tag` (no cache check). */
-export async function buildFinal(arch: LabArch, base: string, tag: string, init: LabInit = "none"): Promise<void> {
+export async function buildFinal(spec: ImageSpec, base: string, tag: string): Promise<void> {
+  const { arch, init = "none" } = spec;
   const ctx = await workDir(`image-${arch}-`);
   try {
     await writeFile(join(ctx, "Dockerfile"), dockerfile(init));

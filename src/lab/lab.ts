@@ -6,7 +6,15 @@ import { recipeHash } from "./cache.js";
 import { waitForRelaySocket } from "./bastion.js";
 import { hostSpecs, type LabBastion, type LabHost, startBastion, startHosts } from "./containers.js";
 import { assertLabReady, labDoctor } from "./doctor.js";
-import { ensureImage, ensureImages, type LabArch, type LabInit } from "./images.js";
+import {
+  DEFAULT_RELEASE,
+  ensureImage,
+  ensureImages,
+  type ImageSpec,
+  type LabArch,
+  type LabInit,
+  type LabRelease,
+} from "./images.js";
 import { ensureClientKey } from "./keys.js";
 import { writeLabFiles } from "./lab-files.js";
 import { ensureMirror } from "./mirror.js";
@@ -23,6 +31,8 @@ export interface LabState {
   arch: LabArch | "mixed";
   /** Absent in state written before hosts could run systemd: "none". */
   init?: LabInit;
+  /** Absent in state written before hosts could run other releases: bookworm. */
+  release?: LabRelease | "mixed";
   hosts: Array<{
     name: string;
     arch: LabArch;
@@ -63,23 +73,26 @@ const stateFile = (stateDir: string) => join(stateDir, "state.json");
 /** Every container of one lab carries this label, so `down` finds even those `up` never recorded. */
 const labelOf = (stateDir: string) => recipeHash(resolve(stateDir)).slice(0, 12);
 
-/**
- * Build both images, the amd64 systemd one (the systemd e2e runs on it) and the Go mirror (setup and CI
- * run this once; later runs find them cached).
- */
+/** The images the e2e suites run on: bookworm of both arches, amd64 systemd (deploy), arm64 bullseye and trixie (releases). */
+export const E2E_IMAGES: ImageSpec[] = [
+  { arch: "arm64" },
+  { arch: "amd64" },
+  { arch: "amd64", init: "systemd" },
+  { arch: "arm64", release: "bullseye" },
+  { arch: "arm64", release: "trixie" },
+];
+
+/** Build the e2e images, in parallel, and the Go mirror (setup and CI run this once; later runs find them cached). */
 export async function labBuild(): Promise<{ images: string[]; mirrorDir: string }> {
-  const [images, systemd, mirrorDir] = await Promise.all([
-    ensureImages(["arm64", "amd64"]),
-    ensureImage("amd64", "systemd"),
-    ensureMirror(),
-  ]);
-  return { images: [...images, systemd], mirrorDir };
+  const [images, mirrorDir] = await Promise.all([ensureImages(E2E_IMAGES), ensureMirror()]);
+  return { images: images.map((i) => i.image), mirrorDir };
 }
 
 export async function labUp(opts: {
   hosts: number;
   arch: LabArch | "mixed";
   init?: LabInit;
+  release?: LabRelease | "mixed";
   out?: string;
   stateDir?: string;
   /** Hosts only reachable through a bastion (bastion.ts). */
@@ -94,15 +107,13 @@ export async function labUp(opts: {
     throw new InputError(`a lab is already up in ${stateDir}`, { hint: "run `armgo lab down` first" });
   }
   await assertLabReady();
-  const specs = hostSpecs(opts.arch, opts.hosts);
-  const arches = [...new Set(specs.map((s) => s.arch))];
-  // the bastion runs the plain amd64 image: native, whatever the targets' arch and init
-  const [tags, mirrorDir, bastionImage] = await Promise.all([
-    ensureImages(arches, init),
+  const release = opts.release ?? DEFAULT_RELEASE;
+  // the bastion runs the plain amd64 image: native, whatever the targets' arch, init and release
+  const [specs, mirrorDir, bastionImage] = await Promise.all([
+    ensureImages(hostSpecs(opts.arch, opts.hosts, release).map((s) => ({ ...s, init }))),
     ensureMirror(),
-    opts.bastion ? ensureImages(["amd64"]).then(([t]) => t!) : undefined,
+    opts.bastion ? ensureImage({ arch: "amd64" }) : undefined,
   ]);
-  const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   await mkdir(stateDir, { recursive: true });
   const key = await ensureClientKey(join(stateDir, "id_ed25519"));
   const label = labelOf(stateDir);
@@ -126,7 +137,7 @@ export async function labUp(opts: {
     }
     const network = bastion ? `container:${bastion.container.getId()}` : undefined;
     const hosts: LabHost[] = await timed(`starting ${specs.length} lab hosts`, () =>
-      startHosts(specs, { images, authorizedKey: key.publicKey, label, init, ...(network ? { network } : {}) }),
+      startHosts(specs, { authorizedKey: key.publicKey, label, init, ...(network ? { network } : {}) }),
     );
     if (interrupted) throw new InterruptedError("lab up was interrupted");
     const url = `http://127.0.0.1:${mirror.port}`;
@@ -143,6 +154,7 @@ export async function labUp(opts: {
       label,
       arch: opts.arch,
       init,
+      release,
       hosts: hosts.map((h) => ({
         name: h.name,
         arch: h.arch,

@@ -13,7 +13,7 @@ import {
   startHosts,
 } from "../../src/lab/containers.js";
 import { assertLabReady } from "../../src/lab/doctor.js";
-import { ensureImages, type LabArch, type LabInit } from "../../src/lab/images.js";
+import { ensureImage, ensureImages, type LabInit, type LabRelease } from "../../src/lab/images.js";
 import { ensureClientKey } from "../../src/lab/keys.js";
 import { writeLabFiles } from "../../src/lab/lab-files.js";
 import { ensureMirror } from "../../src/lab/mirror.js";
@@ -22,6 +22,9 @@ import { serveDir } from "../../src/lab/mirror-server.js";
 export interface FleetHost {
   name: string;
   arch: "arm64" | "amd64";
+  /** As the host reports it (os-release, getconf): `bookworm`, `2.36`. */
+  release: string;
+  glibc: string;
   port: number;
   containerId: string;
 }
@@ -49,26 +52,29 @@ export interface Fleet {
 }
 
 /**
- * Start `arm64` + `amd64` hosts (`init: "systemd"`: systemd as PID 1, sshd a unit), directly on loopback
- * or (`bastion`) reachable only through a bastion; throws (never skips) when Docker, binfmt or the images
+ * Start `arm64` + `amd64` hosts (`init: "systemd"`: systemd as PID 1, sshd a unit; `release`: Debian's,
+ * bookworm by default, `mixed` cycles bullseye, bookworm, trixie per arch), directly on loopback or
+ * (`bastion`) reachable only through a bastion; throws (never skips) when Docker, binfmt or the images
  * are unavailable.
  */
 export async function startFleet(opts: {
   arm64?: number;
   amd64?: number;
   init?: LabInit;
+  release?: LabRelease | "mixed";
   bastion?: boolean;
 }): Promise<Fleet> {
   await assertLabReady();
-  const specs = [...hostSpecs("arm64", opts.arm64 ?? 0), ...hostSpecs("amd64", opts.amd64 ?? 0)];
-  const arches = [...new Set(specs.map((s) => s.arch))];
-  // the bastion runs the plain amd64 image natively, whatever the hosts' arch and init
-  const [tags, mirrorDir, bastionImage] = await Promise.all([
-    ensureImages(arches, opts.init),
+  const specs = [
+    ...hostSpecs("arm64", opts.arm64 ?? 0, opts.release),
+    ...hostSpecs("amd64", opts.amd64 ?? 0, opts.release),
+  ].map((s) => ({ ...s, init: opts.init }));
+  // the bastion runs the plain amd64 image natively, whatever the hosts' arch, init and release
+  const [imaged, mirrorDir, bastionImage] = await Promise.all([
+    ensureImages(specs),
     ensureMirror(),
-    opts.bastion ? ensureImages(["amd64"]).then(([t]) => t!) : undefined,
+    opts.bastion ? ensureImage({ arch: "amd64" }) : undefined,
   ]);
-  const images: Partial<Record<LabArch, string>> = Object.fromEntries(arches.map((a, i) => [a, tags[i]!]));
   const dir = await mkdtemp(join(tmpdir(), "armgo-fleet-"));
   const mirror = await serveDir(mirrorDir);
   let hosts: LabHost[] = [];
@@ -98,7 +104,7 @@ export async function startFleet(opts: {
       await waitForRelaySocket(relayDir);
     }
     const network = bastion ? { network: `container:${bastion.container.getId()}` } : {};
-    hosts = await startHosts(specs, { images, authorizedKey: key.publicKey, label, init: opts.init, ...network });
+    hosts = await startHosts(imaged, { authorizedKey: key.publicKey, label, init: opts.init, ...network });
     const paths = {
       knownHosts: join(dir, "known_hosts"),
       inventory: join(dir, "inventory.yaml"),
@@ -117,7 +123,14 @@ export async function startFleet(opts: {
       return host;
     };
     return {
-      hosts: hosts.map((h) => ({ name: h.name, arch: h.arch, port: h.port, containerId: h.container.getId() })),
+      hosts: hosts.map((h) => ({
+        name: h.name,
+        arch: h.arch,
+        release: h.release,
+        glibc: h.glibc,
+        port: h.port,
+        containerId: h.container.getId(),
+      })),
       dir,
       inventoryPath: paths.inventory,
       knownHostsPath: paths.knownHosts,

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { debianMirror, parseDeb822, parseOneLine, pickMirror } from "../../src/apt/sources.js";
+import { debianMirror, parseDeb822, parseOneLine, pickDebianMirror, pickMirror } from "../../src/apt/sources.js";
 import { InputError } from "../../src/errors.js";
 
 // Mirror hosts here are made-up examples: the lab never names a real one.
@@ -120,6 +120,24 @@ describe("pickMirror", () => {
     ];
     expect(pickMirror(sources, "bookworm")).toEqual({ uri: "http://m.example/debian", signedBy: "/k.gpg" });
     expect(pickMirror(sources, "trixie")).toBeUndefined();
+  });
+});
+
+describe("pickDebianMirror", () => {
+  const sources = [
+    ...parseOneLine("deb http://sec.example/debian-security bookworm-security main\n"),
+    ...parseOneLine("deb [signed-by=/k.gpg] http://m.example/debian/ bookworm bookworm-updates main\n"),
+    ...parseOneLine("deb http://other.example/apt cloud-sdk main\n"),
+  ];
+  it.each<{ name: string; release: string }>([
+    { name: "the listed release", release: "bookworm" },
+    { name: "an older release, from the same archive", release: "bullseye" },
+    { name: "a newer release, from the same archive", release: "trixie" },
+  ])("$name", ({ release }) => {
+    expect(pickDebianMirror(sources, release)).toEqual({ uri: "http://m.example/debian", signedBy: "/k.gpg" });
+  });
+  it("no Debian archive among the sources: none", () => {
+    expect(pickDebianMirror(parseOneLine("deb http://other.example/apt cloud-sdk main\n"), "trixie")).toBeUndefined();
   });
 });
 

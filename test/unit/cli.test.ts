@@ -114,6 +114,7 @@ describe("the command table", () => {
     [["lab", "up", "--arch", "riscv"], "--arch must be arm64, amd64 or mixed, not 'riscv'"],
     [["lab", "up", "--hosts", "0"], "--hosts must be 1 to 64, not '0'"],
     [["lab", "up", "--init", "openrc"], "--init must be none or systemd, not 'openrc'"],
+    [["lab", "up", "--release", "buster"], "--release must be bullseye, bookworm, trixie or mixed, not 'buster'"],
     [
       ["releases", "-i", "hosts.yaml"],
       "armgo releases: --app NAME is required — usage: armgo releases -i INVENTORY --app NAME [--app-dir DIR] [--limit PATTERN] [--json]",

@@ -34,11 +34,49 @@ describe("inventoryText", () => {
 });
 
 describe("hostSpecs", () => {
-  it.each([
-    ["arm64", 2, ["lab-arm64-1:arm64", "lab-arm64-2:arm64"]],
-    ["mixed", 3, ["lab-arm64-1:arm64", "lab-amd64-1:amd64", "lab-arm64-2:arm64"]],
-    ["amd64", 0, []],
-  ] as const)("%s x%i", (arch, n, want) => {
-    expect(hostSpecs(arch, n).map((s) => `${s.name}:${s.arch}`)).toEqual(want);
+  it.each<{ name: string; arch: "arm64" | "amd64" | "mixed"; n: number; release?: "trixie" | "mixed"; want: string[] }>(
+    [
+      {
+        name: "arm64, bookworm by default",
+        arch: "arm64",
+        n: 2,
+        want: ["lab-arm64-1:arm64:bookworm", "lab-arm64-2:arm64:bookworm"],
+      },
+      {
+        name: "mixed arches alternate",
+        arch: "mixed",
+        n: 3,
+        want: ["lab-arm64-1:arm64:bookworm", "lab-amd64-1:amd64:bookworm", "lab-arm64-2:arm64:bookworm"],
+      },
+      { name: "none", arch: "amd64", n: 0, want: [] },
+      {
+        name: "one release for all",
+        arch: "arm64",
+        n: 2,
+        release: "trixie",
+        want: ["lab-arm64-1:arm64:trixie", "lab-arm64-2:arm64:trixie"],
+      },
+      {
+        name: "mixed releases cycle oldest first",
+        arch: "arm64",
+        n: 4,
+        release: "mixed",
+        want: [
+          "lab-arm64-1:arm64:bullseye",
+          "lab-arm64-2:arm64:bookworm",
+          "lab-arm64-3:arm64:trixie",
+          "lab-arm64-4:arm64:bullseye",
+        ],
+      },
+      {
+        name: "mixed arches and releases",
+        arch: "mixed",
+        n: 3,
+        release: "mixed",
+        want: ["lab-arm64-1:arm64:bullseye", "lab-amd64-1:amd64:bookworm", "lab-arm64-2:arm64:trixie"],
+      },
+    ],
+  )("$name", ({ arch, n, release, want }) => {
+    expect(hostSpecs(arch, n, release).map((s) => `${s.name}:${s.arch}:${s.release}`)).toEqual(want);
   });
 });

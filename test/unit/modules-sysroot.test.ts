@@ -1,7 +1,16 @@
 // sysroot: plan as a table, the tree fix-ups (relative links, relocatable musl specs), and apply on a
 // local host from a seeded recipe cache: atomic switch, idempotence, a failed build or a lost manifest keeps the old tree.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseDeb822 } from "../../src/apt/sources.js";
@@ -10,6 +19,7 @@ import {
   recipeId,
   relativeLinks,
   rewriteSpecs,
+  usrLinks,
   type Manifest,
   type Recipe,
 } from "../../src/modules/sysroot/build.js";
@@ -17,7 +27,7 @@ import { SYSROOT_MANIFEST } from "../../src/modules/shared/cross.js";
 import { envFile, envText, sysroot, type SysrootArgs, type SysrootState } from "../../src/modules/sysroot/index.js";
 import { harness, localFacts, runModule, tempDir, type Harness } from "./modules-helpers.js";
 
-const recipe: Recipe = { format: 1, libc: "glibc", release: "bookworm", arch: "arm64", packages: ["libc6", "zlib1g"] };
+const recipe: Recipe = { format: 2, libc: "glibc", release: "bookworm", arch: "arm64", packages: ["libc6", "zlib1g"] };
 const args: SysrootArgs = { path: "/opt/sysroot/arm64-glibc", recipe };
 const envSha = (path: string) =>
   execFileSync("sha256sum", { input: envText(path, "glibc") })
@@ -80,7 +90,7 @@ describe("sysroot resolve", () => {
   it("maps libraries to packages, release from the build host", async () => {
     const r = await sysroot.resolve!({ path: "/s", libs: ["openssl", "zlib"], packages: ["zlib1g"] }, ctx());
     expect(r.recipe).toEqual({
-      format: 1,
+      format: 2,
       libc: "glibc",
       release: "bookworm",
       arch: "arm64",
@@ -96,6 +106,32 @@ describe("sysroot resolve", () => {
         "zlib1g-dev",
       ],
     });
+  });
+  it.each<{ name: string; release: string; ssl: string[] }>([
+    { name: "bullseye had OpenSSL 1.1", release: "bullseye", ssl: ["libssl1.1"] },
+    { name: "bookworm's names are ours", release: "bookworm", ssl: ["libssl3"] },
+    {
+      name: "trixie's 64-bit time_t rename, and what its libcrypto links",
+      release: "trixie",
+      ssl: ["libssl3t64", "libzstd1", "zlib1g"],
+    },
+  ])("libraries take the release's package names: $name", async ({ release, ssl }) => {
+    const r = await sysroot.resolve!({ path: "/s", libs: ["openssl"], release, packages: ["libssl3"] }, ctx());
+    // a user's own packages: stay as named (libssl3 here)
+    expect(r.recipe!.packages).toEqual(
+      [
+        ...new Set([
+          "libc6",
+          "libc6-dev",
+          "libcrypt-dev",
+          "libcrypt1",
+          "libssl-dev",
+          ...ssl,
+          "libssl3",
+          "linux-libc-dev",
+        ]),
+      ].sort(),
+    );
   });
   it.each<[string, SysrootArgs, ReturnType<typeof localFacts>, string]>([
     [
@@ -149,6 +185,31 @@ describe("sysroot tree fix-ups", () => {
     expect(out).toContain("%{!shared: %R/usr/lib/aarch64-linux-musl/Scrt1.o} %R/usr/lib/aarch64-linux-musl/crti.o");
     // the loader is a path on the target, not in the sysroot
     expect(out).toContain("-dynamic-linker /lib/ld-musl-aarch64.so.1");
+  });
+
+  it.each<{ name: string; dirs: string[]; links: Record<string, string | null> }>([
+    {
+      name: "merged-/usr packages (trixie): lib, bin link to /usr",
+      dirs: ["usr/lib/aarch64-linux-gnu", "usr/bin"],
+      links: { lib: "usr/lib", bin: "usr/bin", sbin: null },
+    },
+    {
+      name: "packages that still fill /lib (bookworm) keep it",
+      dirs: ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu"],
+      links: { lib: null, bin: null, sbin: null },
+    },
+  ])("merged-/usr links: $name", async ({ dirs, links }) => {
+    const root = tempDir("armgo-tree-");
+    try {
+      for (const d of dirs) mkdirSync(join(root, d), { recursive: true });
+      await usrLinks(root);
+      for (const [d, target] of Object.entries(links)) {
+        const st = lstatSync(join(root, d), { throwIfNoEntry: false });
+        expect(st?.isSymbolicLink() ? readlinkSync(join(root, d)) : null).toBe(target);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("absolute links become relative, so the tree works where it lies", async () => {
@@ -225,7 +286,10 @@ describe("sysroot on a local build host (seeded recipe cache, no network)", () =
     expect(readlinkSync(path)).toMatch(new RegExp(`^arm64-glibc\\.${recipeId(resolved)}\\.[0-9a-f]{12}$`));
     const firstTree = readlinkSync(path);
     expect(readFileSync(envFile(path), "utf8")).toBe(envText(path, "glibc"));
-    expect(first.data.env).toMatchObject({ PKG_CONFIG_SYSROOT_DIR: path, CGO_LDFLAGS: `--sysroot=${path}` });
+    expect(first.data.env).toMatchObject({
+      PKG_CONFIG_SYSROOT_DIR: path,
+      CGO_LDFLAGS: `--sysroot=${path} -B${path}/usr/lib/aarch64-linux-gnu/`,
+    });
 
     h.applied.length = 0;
     const again = await runModule(h, sysroot, a);

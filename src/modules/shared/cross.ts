@@ -50,6 +50,21 @@ export const LIBS: Record<string, CrossLib> = {
   },
 };
 
+/**
+ * Where a Debian release's packages differ from bookworm's (the names above): OpenSSL's runtime was
+ * libssl1.1 before OpenSSL 3; trixie's 64-bit time_t transition renamed it libssl3t64, whose libcrypto
+ * also links zstd and zlib, which the linker must find in the tree.
+ */
+export const RELEASE_PACKAGES: Record<string, Record<string, string[]>> = {
+  bullseye: { libssl3: ["libssl1.1"] },
+  trixie: { libssl3: ["libssl3t64", "libzstd1", "zlib1g"] },
+};
+
+/** `pkg` (bookworm's name) as `release` has it: one package or a few. */
+export function releasePackages(release: string, pkg: string): string[] {
+  return RELEASE_PACKAGES[release]?.[pkg] ?? [pkg];
+}
+
 /** The libraries asked for, or a TaskError naming the first unknown one. */
 export function crossLibs(names: string[]): Array<CrossLib & { name: string }> {
   return names.map((n) => {
@@ -66,14 +81,23 @@ export function crossLibs(names: string[]): Array<CrossLib & { name: string }> {
 /** The environment of a cgo build against the sysroot at `root` (GOOS, GOARCH, CC, flags, pkg-config). */
 export function crossEnv(root: string, libc: Libc): Record<string, string> {
   const sysroot = `--sysroot=${root}`;
+  // Debian's cross gcc searches its own libc (libc6-dev-arm64-cross) before the sysroot: the tree's
+  // headers, crt files and libc go first, or every release would build against the controller's glibc
+  const own =
+    libc === "glibc"
+      ? {
+          cflags: [`${root}/usr/include/${TRIPLE.glibc}`, `${root}/usr/include`].map((d) => `-isystem ${d}`),
+          ldflags: [`-B${root}/usr/lib/${TRIPLE.glibc}/`],
+        }
+      : { cflags: [], ldflags: [] };
   return {
     GOOS: "linux",
     GOARCH: "arm64",
     CGO_ENABLED: "1",
     // musl's specs go with the compiler: the final link also gets CGO_CFLAGS, and gcc refuses a specs file twice
     CC: libc === "musl" ? `${CROSS_CC} -specs=${posix.join(root, MUSL_SPECS)}` : CROSS_CC,
-    CGO_CFLAGS: sysroot,
-    CGO_LDFLAGS: sysroot,
+    CGO_CFLAGS: [sysroot, ...own.cflags].join(" "),
+    CGO_LDFLAGS: [sysroot, ...own.ldflags].join(" "),
     // Only the sysroot's .pc files: the build host's own would hand x86-64 libraries to the linker.
     PKG_CONFIG_LIBDIR: [`usr/lib/${TRIPLE.glibc}/pkgconfig`, "usr/lib/pkgconfig", "usr/share/pkgconfig"]
       .map((d) => posix.join(root, d))

@@ -17,7 +17,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import { TaskError } from "../../errors.js";
 import { sha256File } from "../../hash.js";
-import { pickMirror, readAptSources, type AptSource, type DebianMirror } from "../../apt/sources.js";
+import { pickDebianMirror, readAptSources, type AptSource, type DebianMirror } from "../../apt/sources.js";
 import { recipeHash } from "../../hash.js";
 import { cacheDir } from "../../paths.js";
 import { download, privateApt } from "../../apt/private.js";
@@ -25,7 +25,8 @@ import { run } from "../../run.js";
 import { MUSL_SPECS, SYSROOT_MANIFEST, type Libc } from "../shared/cross.js";
 
 export interface Recipe {
-  format: 1;
+  /** 2: trees carry the merged-/usr links (usrLinks); a format-1 tree of trixie could not link. */
+  format: 2;
   libc: Libc;
   release: string;
   arch: "arm64";
@@ -76,8 +77,7 @@ async function readBuilt(dir: string): Promise<Built | undefined> {
 
 /** The mirror for `release` among the machine's apt sources; another Debian release's mirror serves it too. */
 export function mirrorFor(sources: AptSource[], release: string): DebianMirror {
-  const debian = sources.find((s) => s.types.includes("deb") && s.uris.some((u) => /\/debian\/?$/.test(u)));
-  const mirror = pickMirror(sources, release) ?? (debian ? pickMirror([debian], debian.suites[0]!) : undefined);
+  const mirror = pickDebianMirror(sources, release);
   if (!mirror) {
     throw new TaskError(`no Debian apt source on the controller to fetch ${release} arm64 packages from`, {
       hint: "add your Debian mirror to /etc/apt/sources.list(.d)",
@@ -119,6 +119,7 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
     packages.push({ name: name!, version: version!, deb, sha256: (await sha256File(file)).sha256 });
     await run("dpkg-deb", ["-x", file, root]);
   }
+  await usrLinks(root);
   await relativeLinks(root);
   if (recipe.libc === "musl") await relocatableSpecs(root);
   const manifest: Manifest = { recipe, recipe_hash: recipeId(recipe), packages };
@@ -126,6 +127,20 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
   progress("packing the sysroot");
   await run("tar", ["-C", root, "--owner=0", "--group=0", "--numeric-owner", "-czf", join(out, "sysroot.tar.gz"), "."]);
   await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+}
+
+/** The top-level directories a merged-/usr system links into /usr. */
+export const MERGED_USR = ["bin", "sbin", "lib"];
+
+/**
+ * A merged-/usr release (trixie on) ships its files under /usr only, yet libc.so and the loader path
+ * still name /lib/...: link each directory no package filled to its /usr twin, as the target has it.
+ */
+export async function usrLinks(root: string): Promise<void> {
+  for (const d of MERGED_USR) {
+    const present = async (p: string) => Boolean(await lstat(join(root, p)).catch(() => undefined));
+    if (!(await present(d)) && (await present(join("usr", d)))) await symlink(join("usr", d), join(root, d));
+  }
 }
 
 /** Absolute symlinks point into the build host's own / (libm.so -> /lib/...): make them relative so the tree works where it lies. */

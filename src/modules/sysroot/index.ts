@@ -13,6 +13,7 @@ import {
   SYSROOT_MANIFEST,
   crossEnv,
   crossLibs,
+  releasePackages,
   type Libc,
 } from "../shared/cross.js";
 import { switchLink } from "../shared/symlink.js";
@@ -76,10 +77,12 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
         hint: "set release: (e.g. bookworm) to the Debian release whose arm64 packages the fleet matches",
       });
     }
-    const packages = [
-      ...new Set([...LIBC_PACKAGES[libc], ...libs.flatMap((l) => l.packages), ...(args.packages ?? [])]),
-    ].sort();
-    return { ...args, libc, recipe: { format: 1, libc, release, arch: "arm64", packages } };
+    // ours are bookworm's names, renamed for the release; `packages:` are the user's own, for their release
+    const ours = [...LIBC_PACKAGES[libc], ...libs.flatMap((l) => l.packages)].flatMap((p) =>
+      releasePackages(release, p),
+    );
+    const packages = [...new Set([...ours, ...(args.packages ?? [])])].sort();
+    return { ...args, libc, recipe: { format: 2, libc, release, arch: "arm64", packages } };
   },
 
   probe: (args) =>
