@@ -25,7 +25,7 @@ describe("build.sysroot", () => {
         CC: "aarch64-linux-gnu-gcc",
         CGO_ENABLED: "1",
         PKG_CONFIG_SYSROOT_DIR: "ROOT",
-        CGO_CFLAGS: "--sysroot=ROOT",
+        CGO_CFLAGS: "--sysroot=ROOT -isystem ROOT/usr/include/aarch64-linux-gnu -isystem ROOT/usr/include",
       },
     },
     {

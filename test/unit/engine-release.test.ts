@@ -21,6 +21,7 @@ async function withFd(t: Transport, sample: () => void): Promise<Transport> {
     put: (l, r, o) => t.put(l, r, o),
     get: (r, l) => t.get(r, l),
     stats: () => t.stats(),
+    interrupt: () => t.interrupt(),
     close: async () => (closeSync(fd), t.close()),
   };
 }
