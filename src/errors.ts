@@ -75,6 +75,9 @@ export class TaskError extends ArmgoError {
   }
 }
 
+/** What a task needs only a real run makes (a result, a controller file an earlier task writes): skipped under --check, not judged. */
+export class NotJudgedError extends TaskError {}
+
 /** A remote command exited non-zero where the caller required success. */
 export class RemoteCommandError extends TaskError {
   constructor(

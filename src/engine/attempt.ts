@@ -1,6 +1,6 @@
 // One unit of a task on one host, as Ansible's TaskExecutor runs it: attempts under until/retries,
 // each prepared, probed, planned and (outside check mode) applied, then judged and settled for --check.
-import { LockHeldError, UnreachableError } from "../errors.js";
+import { LockHeldError, NotJudgedError, UnreachableError } from "../errors.js";
 import type { ApplyResult } from "../modules/contract.js";
 import { changes as isChange, checks } from "./capabilities.js";
 import { CheckMode } from "./check.js";
@@ -10,7 +10,7 @@ import type { HostEffects, HostInputs } from "./host-env.js";
 import type { HostVars } from "./host-vars.js";
 import { judge, untilHolds } from "./judge.js";
 import { failure } from "./outcome.js";
-import { NotJudgedError, type Prepared } from "./prepare.js";
+import type { Prepared } from "./prepare.js";
 import type { ProbePlanner } from "./probe-plan.js";
 import { withRetries, type Attempt } from "./retry.js";
 import type { Outcome } from "./types.js";

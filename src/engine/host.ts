@@ -40,6 +40,7 @@ export class HostRunner {
       controller,
       fleet: effects.fleet,
       playBecome: play.become,
+      check: inputs.check,
       unknownUnderCheck: (names: Set<string>) => this.vars.guessedOf(names),
     };
     this.probes = new ProbePlanner(

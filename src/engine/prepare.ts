@@ -1,7 +1,7 @@
 // One unit of a task (the task, or one loop item) made ready to probe: `when`, templated args
 // checked with load time's words, environment, delegation, resolve, and the probe script.
 import { secretValues } from "../audit/redact.js";
-import { TaskError } from "../errors.js";
+import { NotJudgedError, TaskError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import { becomeWithVars } from "../load/become.js";
 import type { Task } from "../load/model.js";
@@ -41,12 +41,10 @@ export interface PrepareContext {
   controller: Controller;
   fleet: Fleet;
   playBecome: boolean | string;
+  check: boolean;
   /** Of these var names, the registered results --check could not know (empty outside check mode). */
   unknownUnderCheck: (names: Set<string>) => string[];
 }
-
-/** A `when` that reads a result only the real run knows: the unit is not judged under --check. */
-export class NotJudgedError extends TaskError {}
 
 /** The task's units: one per loop item, or the task alone. */
 export function units(task: Task, vars: Record<string, unknown>): Unit[] {
@@ -109,6 +107,7 @@ export async function prepare(
   if (module.resolve)
     args = await module.resolve(args, {
       host: ctx.host,
+      check: ctx.check,
       facts: ctx.facts,
       controller: ctx.controller,
       fleet: ctx.fleet,

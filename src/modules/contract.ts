@@ -69,6 +69,8 @@ export interface Fleet {
 
 export interface ResolveContext {
   host: string;
+  /** The run is --check: what an earlier task would make on the controller may not exist yet. */
+  check?: boolean;
   facts: Facts;
   controller: Controller;
   fleet: Fleet;

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createController } from "../../src/engine/controller.js";
+import { NotJudgedError } from "../../src/errors.js";
 import { withSysroot } from "../../src/modules/deploy/sysroot-env.js";
 import { tempDir } from "./modules-helpers.js";
 
@@ -63,5 +64,14 @@ describe("build.sysroot", () => {
     const b = { ...build, sysroot: build.sysroot.replace("GLIBC", root) };
     const e = await withSysroot(b, createController(join(dir, "cache"))).catch((x: unknown) => x);
     expect((e as { oneLine(): string }).oneLine()).toBe(want.replaceAll("GLIBC", root));
+  });
+
+  it("under --check a sysroot an earlier task would build is not judged, not a failure", async () => {
+    const build = { package: "p", sysroot: "/nonexistent/armgo-sysroot" };
+    const e = await withSysroot(build, createController(join(dir, "cache")), true).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(NotJudgedError);
+    expect((e as NotJudgedError).message).toBe(
+      "not judged under --check: no sysroot at /nonexistent/armgo-sysroot yet",
+    );
   });
 });

@@ -50,7 +50,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
       const resolved = { path, sha256, name: basename(path) };
       return { ...args, resolved, ...(await artifactFit(resolved, ctx)) };
     }
-    const { build: b, version } = await withSysroot(args.build!, ctx.controller);
+    const { build: b, version } = await withSysroot(args.build!, ctx.controller, ctx.check === true);
     const target = { goos: b.goos ?? ctx.facts.goos, goarch: b.goarch ?? ctx.facts.goarch };
     if (!target.goarch)
       throw new TaskError(`no goarch for ${ctx.host}: facts were not gathered`, {

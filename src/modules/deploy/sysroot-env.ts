@@ -3,7 +3,7 @@
 // recipe hash joins the build's key: a sysroot rebuilt from another recipe is another build.
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { TaskError } from "../../errors.js";
+import { NotJudgedError, TaskError } from "../../errors.js";
 import type { Controller } from "../contract.js";
 import { SYSROOT_MANIFEST, crossEnv, type Libc } from "../shared/cross.js";
 import type { BuildSpec } from "./types.js";
@@ -12,10 +12,11 @@ import type { BuildSpec } from "./types.js";
 export async function withSysroot(
   b: BuildSpec,
   controller: Controller,
+  check = false,
 ): Promise<{ build: BuildSpec; version: string }> {
   if (b.sysroot === undefined) return { build: b, version: "" };
   const root = resolve(b.sysroot);
-  const { libc, version } = await controller.memo(`deploy-sysroot:${root}`, () => readSysroot(root));
+  const { libc, version } = await controller.memo(`deploy-sysroot:${root}`, () => readSysroot(root, check));
   if (b.goarch !== undefined && b.goarch !== "arm64")
     throw new TaskError(`build.sysroot ${root} is an ARM64 sysroot, build.goarch is ${b.goarch}`, {
       hint: "drop build.goarch, or build without the sysroot",
@@ -27,9 +28,11 @@ export async function withSysroot(
   };
 }
 
-async function readSysroot(root: string): Promise<{ libc: Libc; version: string }> {
+async function readSysroot(root: string, check: boolean): Promise<{ libc: Libc; version: string }> {
   const file = join(root, SYSROOT_MANIFEST);
   const text = await readFile(file, "utf8").catch((e: unknown) => {
+    // under --check the sysroot task before this one only said it would build the tree
+    if (check) throw new NotJudgedError(`not judged under --check: no sysroot at ${root} yet`, { cause: e });
     throw new TaskError(`no sysroot at ${root} on the controller (${file} cannot be read)`, {
       cause: e,
       hint: "add a sysroot task for it on a connection: local host before the deploy",
