@@ -34,6 +34,8 @@ export class HostLocks {
   async releaseHost(host: string): Promise<void> {
     const lock = this.locks.get(host);
     this.locks.delete(host);
-    await (await lock)?.release();
+    // a lock never taken (another controller holds it, the host is down) has nothing to give back;
+    // one we fail to release (connection gone) is stale once this process has ended
+    await Promise.allSettled([lock?.then((l) => l?.release())]);
   }
 }

@@ -115,7 +115,8 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
     }
   });
 
-  // the first task is read-only: it runs in the batch of probes, and its refused sudo section says why
+  // the first task is read-only: it runs in the batch of probes, and its refused sudo section fails it with
+  // the transport's own line, as a task's own command does (no longer the section's exit code)
   it("a wrong password: one line per host, exit 2, in seconds", async () => {
     const started = Date.now();
     const r = await play("write.yaml", [], { [PW_ENV]: "not-the-password" });
@@ -128,7 +129,7 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
     ).toEqual(
       names().map(
         (h) =>
-          `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
+          `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} did not accept the become password for deploy — check the password given by $${PW_ENV}`,
       ),
     );
     // sudo waits about 2 s after a wrong password; armgo stops at its second prompt
@@ -160,7 +161,7 @@ describe("become with a sudo password on 3 amd64 hosts and 1 arm64 host", () => 
     ).toEqual(
       names().map(
         (h) =>
-          `fatal: [${h.name}]: FAILED! command exited 1: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
+          `fatal: [${h.name}]: FAILED! ${h.name}: sudo on ${h.name} wants a password for deploy — become_password_env names ${PW_ENV}, which is not set in armgo's environment`,
       ),
     );
   });
