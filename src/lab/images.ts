@@ -1,5 +1,5 @@
 // Lab images are built here from Debian packages (no registry can be reached) and cached by recipe hash.
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { debianMirror } from "../apt/sources.js";
 import { cacheDir, recipeHash } from "./cache.js";
@@ -175,7 +175,7 @@ export async function buildBase(spec: ImageSpec, tag: string): Promise<void> {
       { cmd: "docker", args: ["import", "--platform", `linux/${arch}`, "-", tag] },
     );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeRootfs(dir);
   }
 }
 
@@ -211,6 +211,21 @@ export async function buildFinal(spec: ImageSpec, base: string, tag: string): Pr
   } finally {
     await rm(ctx, { recursive: true, force: true });
   }
+}
+
+/** Mount points at or below `dir`, deepest first (as /proc/self/mounts spells them: a space is \040). */
+export function mountsBelow(mounts: string, dir: string): string[] {
+  return mounts
+    .split("\n")
+    .map((line) => (line.split(" ")[1] ?? "").replace(/\\040/g, " "))
+    .filter((m) => m === dir || m.startsWith(dir + "/"))
+    .sort((a, b) => b.length - a.length);
+}
+
+// An interrupted debootstrap leaves /proc (and more) mounted in its tree: rm -rf would descend into them.
+async function removeRootfs(dir: string): Promise<void> {
+  for (const m of mountsBelow(await readFile("/proc/self/mounts", "utf8"), dir)) await run("umount", ["-l", m]);
+  await rm(dir, { recursive: true, force: true });
 }
 
 // Scratch space in the cache, not /tmp: a root filesystem is hundreds of MB and /tmp may be RAM.

@@ -98,7 +98,7 @@ export async function acquireHostLock(
       ? `run ${got.holder.run} from ${got.holder.controller} (pid ${got.holder.pid}), ${got.ageSeconds} s ago`
       : `an unreadable owner, ${got.ageSeconds} s ago`;
     if (attempt > 0 || !isStale(got.holder, got.ageSeconds)) {
-      throw new LockHeldError(`${transport.host}: ${path} is held by ${who}`, {
+      throw new LockHeldError(`${path} is held by ${who}`, {
         where: { host: transport.host },
         hint: "let that run finish; a lock left by a killed run is taken over once it is stale",
       });

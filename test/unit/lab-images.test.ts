@@ -1,6 +1,14 @@
 // Lab image names and recipes per arch, init and release: bookworm's keep the shape (and tags) they were cached under.
 import { describe, expect, it } from "vitest";
-import { baseRecipe, baseTag, imageTag, PACKAGES, SYSTEMD_PACKAGES, type ImageSpec } from "../../src/lab/images.js";
+import {
+  baseRecipe,
+  baseTag,
+  imageTag,
+  mountsBelow,
+  PACKAGES,
+  SYSTEMD_PACKAGES,
+  type ImageSpec,
+} from "../../src/lab/images.js";
 
 describe("lab image recipes", () => {
   it.each<{ name: string; spec: ImageSpec; recipe: ReturnType<typeof baseRecipe> }>([
@@ -62,4 +70,29 @@ describe("lab image tags", () => {
     );
     expect(new Set(hashes).size).toBe(3);
   });
+});
+
+describe("a debootstrap tree's mounts, unmounted before it is removed", () => {
+  const mounts = [
+    "proc /proc proc rw 0 0",
+    "proc /c/rootfs-arm64-x/proc proc rw 0 0",
+    "sysfs /c/rootfs-arm64-x/sys sysfs rw 0 0",
+    "binfmt /c/rootfs-arm64-x/proc/sys/fs/binfmt_misc binfmt_misc rw 0 0",
+    "proc /c/rootfs-arm64-xy/proc proc rw 0 0",
+    "tmpfs /c/rootfs\\040sp/dev tmpfs rw 0 0",
+  ].join("\n");
+  it.each<{ name: string; dir: string; want: string[] }>([
+    {
+      name: "every mount below the tree, deepest first",
+      dir: "/c/rootfs-arm64-x",
+      want: ["/c/rootfs-arm64-x/proc/sys/fs/binfmt_misc", "/c/rootfs-arm64-x/proc", "/c/rootfs-arm64-x/sys"],
+    },
+    {
+      name: "a sibling whose name extends the tree's is not below it",
+      dir: "/c/rootfs-arm64-xy",
+      want: ["/c/rootfs-arm64-xy/proc"],
+    },
+    { name: "an escaped space in a mount point", dir: "/c/rootfs sp", want: ["/c/rootfs sp/dev"] },
+    { name: "none", dir: "/c/other", want: [] },
+  ])("$name", ({ dir, want }) => expect(mountsBelow(mounts, dir)).toEqual(want));
 });
