@@ -27,14 +27,13 @@ export async function collectFacts(opts: FactsOptions): Promise<FactsReport> {
   // one options object for every host: the ssh config is read once, and a refused route stops
   // the command before any host is contacted, as a run does
   const jumps = new JumpPool();
-  const connect: ConnectOptions = { ...opts, jumps };
-  checkRoutes(inv, hosts, connect);
+  checkRoutes(inv, hosts, opts);
   try {
     await Promise.all(
       hosts.map((h) =>
         limit(async () => {
           try {
-            const t = await connectHost(inv, h, connect);
+            const t = await connectHost(inv, h, opts, jumps);
             try {
               const r = await t.exec(factsScript);
               report[h] =

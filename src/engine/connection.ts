@@ -28,8 +28,6 @@ export interface ConnectOptions {
   extraVars?: Record<string, unknown>;
   /** Where the ssh config's unimplemented options are named, once per run. */
   onNotice?: (line: string) => void;
-  /** The run's jump connections, shared by every host behind the same jump host. */
-  jumps?: JumpPool;
   /** -u and --private-key: the inventory's user and identity_file win over them, as in Ansible. */
   user?: string;
   privateKey?: string;
@@ -219,7 +217,10 @@ export function checkRoutes(inv: Inventory, hosts: Iterable<string>, opts: Conne
   if (refused.length > 0) throw InputError.many(refused);
 }
 
-/** Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share. */
-export function connectHost(inv: Inventory, host: string, opts: ConnectOptions): Promise<Transport> {
-  return Promise.resolve().then(() => connect(hostConfig(inv, host, opts), opts.jumps));
+/**
+ * Open the connection to an inventory host, as its vars (and -e) say: what a run and `armgo facts` share.
+ * `jumps` are the run's jump connections, shared by every host behind the same jump host.
+ */
+export function connectHost(inv: Inventory, host: string, opts: ConnectOptions, jumps?: JumpPool): Promise<Transport> {
+  return Promise.resolve().then(() => connect(hostConfig(inv, host, opts), jumps));
 }

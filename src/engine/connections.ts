@@ -9,7 +9,7 @@ import { becomeAuth } from "../transport/connect.js";
 import { JumpPool } from "../transport/jump.js";
 import { LocalTransport } from "../transport/local.js";
 import type { Transport } from "../transport/transport.js";
-import { type ConnectOptions, connectHost } from "./connection.js";
+import { connectHost } from "./connection.js";
 import type { RunOptions, RunResult } from "./types.js";
 
 export class Connections {
@@ -20,21 +20,18 @@ export class Connections {
   private readonly closed: RunResult["stats"] = { connections: 0, execs: 0, bytesSent: 0 };
   /** Jump host connections, each shared by the run's hosts behind it. */
   private readonly jumps = new JumpPool();
-  // One object for the whole run: the ssh config is read, and its warnings given, once per run (connection.ts).
-  private readonly connectOpts: ConnectOptions;
 
+  // opts is the object the run checked its routes with: the ssh config is read, and warned about, once (connection.ts)
   constructor(
     private readonly loaded: Loaded,
     private readonly opts: RunOptions,
     private readonly controller: Controller,
-  ) {
-    this.connectOpts = { ...opts, jumps: this.jumps };
-  }
+  ) {}
 
   transport(host: string): Promise<Transport> {
     let t = this.conns.get(host);
     if (!t) {
-      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, this.connectOpts);
+      t = this.opts.connect ? this.opts.connect(host) : connectHost(this.loaded.inventory, host, this.opts, this.jumps);
       this.conns.set(host, t);
     }
     return t;
