@@ -4,15 +4,19 @@ import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { AuditRecord } from "../audit/log.js";
 import { auditFiles } from "../audit/query.js";
-import { verifyLog } from "../audit/verify.js";
+import { holdsPrefix, verifyBytes } from "../audit/verify.js";
 import { keptFacts } from "../engine/gather.js";
 import type { Facts } from "../facts/types.js";
+import { type LogCache, readCache, writeCache } from "./cache.js";
+import { keep, type Kept } from "./kept.js";
 import type { ChainVerdict } from "./model.js";
 
 export interface HostLogs {
   host: string;
-  /** Every parsable record of the host's logs, in time order. */
-  records: AuditRecord[];
+  /** What the views read of every parsable record of the host's logs, in time order. */
+  records: Kept[];
+  /** Per run, the latest time of its records not in `records`. */
+  tail: Record<string, string>;
   chain: ChainVerdict;
   facts?: Facts;
   /** Run ids whose run_start says check mode: their "would …" records changed nothing. */
@@ -21,25 +25,6 @@ export interface HostLogs {
 
 /** ISO times and host names sort as text. */
 export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A log line that is not JSON (cut short, edited by hand) is left out; the verdict names it. */
-function records(path: string): AuditRecord[] {
-  const out: AuditRecord[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as AuditRecord);
-    } catch {
-      continue;
-    }
-  }
-  return out;
-}
-
-/** The host a log belongs to: its records say (the file name is a sanitised form of it). */
-function hostOf(path: string, recs: AuditRecord[]): string {
-  return recs.find((r) => typeof r.host === "string")?.host ?? basename(path, ".jsonl");
-}
 
 /** The logs of every host in `dirs`, merged per host, one host at a time (a fleet's logs need not fit in memory at once). */
 export function* readFleet(dirs: string[]): Generator<HostLogs> {
@@ -50,18 +35,77 @@ export function* readFleet(dirs: string[]): Generator<HostLogs> {
   for (const name of [...byFile.keys()].sort(byText)) yield readHost(byFile.get(name)!);
 }
 
+interface LogRead {
+  host: string;
+  kept: Kept[];
+  tail: Record<string, string>;
+  verdict: ChainVerdict;
+}
+
+/** One log: its cached verified prefix when the log still starts with it, then every line after it. */
+export function readLog(path: string): LogRead {
+  const buf = readFileSync(path);
+  const cached = readCache(path);
+  const from = cached && holdsPrefix(buf, cached) ? cached : undefined;
+  const kept = from ? [...from.kept] : [];
+  const tail = { ...from?.tail };
+  let host = from?.host;
+  const v = verifyBytes(
+    path,
+    buf,
+    {
+      onRecord: (r) => {
+        host ??= typeof r.host === "string" ? r.host : undefined;
+        keep(r as unknown as AuditRecord, kept, tail);
+      },
+    },
+    from,
+  );
+  if (v.bad) {
+    // a broken chain stops verify at the break: the host's timeline still shows every readable line
+    const all: Kept[] = [];
+    const allTail: Record<string, string> = {};
+    for (const r of lenient(buf)) {
+      keep(r, all, allTail);
+      host ??= r.host;
+    }
+    const detail = `${v.path}:${v.bad.line}: ${v.bad.what}`;
+    host ??= basename(path, ".jsonl");
+    return { host, kept: all, tail: allTail, verdict: { state: "tampered", records: v.records, detail } };
+  }
+  host ??= basename(path, ".jsonl");
+  // only whole lines are kept as verified; nothing new, nothing to write
+  if (buf[buf.length - 1] === 0x0a && buf.length !== cached?.bytes) {
+    const c: LogCache = { bytes: buf.length, records: v.records, head: v.head!, host, kept, tail };
+    writeCache(path, c);
+  }
+  return { host, kept, tail, verdict: { state: "verified", records: v.records } };
+}
+
+/** A log line that is not JSON (cut short, edited by hand) is left out; the verdict names it. */
+function lenient(buf: Buffer): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (const line of buf.toString("utf8").split("\n")) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as AuditRecord);
+    } catch {
+      continue;
+    }
+  }
+  return out;
+}
+
 function readHost(paths: string[]): HostLogs {
   let h: HostLogs | undefined;
   for (const path of paths) {
-    const verified: AuditRecord[] = [];
-    const v = verifyLog(path, { onRecord: (r) => verified.push(r as unknown as AuditRecord) });
-    // a broken chain stops verify at the break: the host's timeline still shows every readable line
-    const recs = v.bad ? records(path) : verified;
-    h ??= { host: hostOf(path, recs), records: [], chain: { state: "verified", records: 0 }, checks: new Set() };
-    h.records.push(...recs);
-    h.chain.records += v.records;
-    if (v.bad && h.chain.state === "verified")
-      h.chain = { state: "tampered", records: h.chain.records, detail: `${v.path}:${v.bad.line}: ${v.bad.what}` };
+    const log = readLog(path);
+    h ??= { host: log.host, records: [], tail: {}, chain: { state: "verified", records: 0 }, checks: new Set() };
+    h.records.push(...log.kept);
+    for (const [run, ts] of Object.entries(log.tail)) if (!(h.tail[run]! >= ts)) h.tail[run] = ts;
+    h.chain.records += log.verdict.records;
+    if (log.verdict.state === "tampered" && h.chain.state === "verified")
+      h.chain = { ...log.verdict, records: h.chain.records };
     const kept = keptFacts(dirname(path), h.host)?.facts;
     if (kept) h.facts = kept;
   }
