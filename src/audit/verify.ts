@@ -51,7 +51,7 @@ export function verifyBytes(
   const seen = new Set<string>();
   let prev = from.head;
   let line = from.records;
-  for (let start = from.bytes; start < buf.length; ) {
+  for (let start = from.bytes; start < buf.length;) {
     const nl = buf.indexOf(NEWLINE, start);
     const end = nl < 0 ? buf.length : nl;
     line++;

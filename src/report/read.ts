@@ -35,8 +35,10 @@ export function* readFleet(dirs: string[]): Generator<HostLogs> {
   for (const name of [...byFile.keys()].sort(byText)) yield readHost(byFile.get(name)!);
 }
 
-interface LogRead {
+export interface LogRead {
   host: string;
+  /** Bytes taken as verified from the log's cache (0: read in full). */
+  cachedBytes: number;
   kept: Kept[];
   tail: Record<string, string>;
   verdict: ChainVerdict;
@@ -71,7 +73,13 @@ export function readLog(path: string): LogRead {
     }
     const detail = `${v.path}:${v.bad.line}: ${v.bad.what}`;
     host ??= basename(path, ".jsonl");
-    return { host, kept: all, tail: allTail, verdict: { state: "tampered", records: v.records, detail } };
+    return {
+      host,
+      cachedBytes: from?.bytes ?? 0,
+      kept: all,
+      tail: allTail,
+      verdict: { state: "tampered", records: v.records, detail },
+    };
   }
   host ??= basename(path, ".jsonl");
   // only whole lines are kept as verified; nothing new, nothing to write
@@ -79,7 +87,7 @@ export function readLog(path: string): LogRead {
     const c: LogCache = { bytes: buf.length, records: v.records, head: v.head!, host, kept, tail };
     writeCache(path, c);
   }
-  return { host, kept, tail, verdict: { state: "verified", records: v.records } };
+  return { host, cachedBytes: from?.bytes ?? 0, kept, tail, verdict: { state: "verified", records: v.records } };
 }
 
 /** A log line that is not JSON (cut short, edited by hand) is left out; the verdict names it. */
