@@ -1,12 +1,15 @@
-// Beside each audit log, what the report took from its verified start: the prefix (bytes, records,
-// last hash) and the records kept from it, so a rerun hashes that prefix again and parses only what
-// was appended. The prefix is checked against the log's bytes on every use; any doubt reads the log in full.
+// Beside the audit logs, one file of what the report took from each log's verified start: the prefix
+// (bytes, records, last hash) and the records kept from it, so a rerun hashes that prefix again and
+// parses only what was appended. The prefix is checked against the log's bytes on every use; any
+// doubt reads the log in full. One file per audit dir, not one per log: creating a thousand files
+// cost more than the parsing they saved.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { VerifiedPrefix } from "../audit/verify.js";
 import { writeFileAtomic } from "../write-file.js";
 import type { Kept } from "./kept.js";
 
-/** Raise when Kept's shape changes: a cache written by another shape is not read. */
+/** Raise when Kept's shape changes: an entry written for another shape is not read. */
 const FORMAT = 1;
 
 export interface LogCache extends VerifiedPrefix {
@@ -16,13 +19,30 @@ export interface LogCache extends VerifiedPrefix {
   tail: Record<string, string>;
 }
 
-export const cachePath = (log: string): string => `${log}.verified.json`;
+// not *.jsonl: the audit commands read every such file in the dir as a log
+export const cachePath = (dir: string): string => join(dir, "report.cache");
 
-/** The log's cache, or undefined when there is none or it is not one this armgo wrote. */
-export function readCache(log: string): LogCache | undefined {
+/** The dir's entries as their JSON lines, by log file name: each is parsed only when its log is read. */
+export function readCaches(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let text: string;
+  try {
+    text = readFileSync(cachePath(dir), "utf8");
+  } catch {
+    return out;
+  }
+  for (const line of text.split("\n")) {
+    const name = /^\{"log":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+    if (name) out.set(JSON.parse(name) as string, line);
+  }
+  return out;
+}
+
+/** An entry's line as a cache, or undefined when it is not one this armgo wrote. */
+export function parseCache(line: string | undefined): LogCache | undefined {
   let c: Partial<LogCache> & { format?: unknown };
   try {
-    c = JSON.parse(readFileSync(cachePath(log), "utf8")) as typeof c;
+    c = JSON.parse(line ?? "") as typeof c;
   } catch {
     return undefined;
   }
@@ -38,10 +58,13 @@ export function readCache(log: string): LogCache | undefined {
   return ok ? (c as LogCache) : undefined;
 }
 
-/** Written whole then renamed, private as the log is; a dir the report may not write is read in full next time. */
-export function writeCache(log: string, cache: LogCache): void {
+/** The line that keeps `cache` for the log named `log`. */
+export const cacheLine = (log: string, cache: LogCache): string => JSON.stringify({ log, format: FORMAT, ...cache });
+
+/** Written whole then renamed, private as the logs are; a dir the report may not write is read in full next time. */
+export function writeCaches(dir: string, lines: string[]): void {
   try {
-    writeFileAtomic(cachePath(log), JSON.stringify({ format: FORMAT, ...cache }), 0o600);
+    writeFileAtomic(cachePath(dir), lines.map((l) => `${l}\n`).join(""), 0o600);
   } catch {
     // the cache only saves time: the page is right without it
   }

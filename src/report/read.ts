@@ -7,7 +7,7 @@ import { auditFiles } from "../audit/query.js";
 import { holdsPrefix, verifyBytes } from "../audit/verify.js";
 import { keptFacts } from "../engine/gather.js";
 import type { Facts } from "../facts/types.js";
-import { type LogCache, readCache, writeCache } from "./cache.js";
+import { cacheLine, type LogCache, parseCache, readCaches, writeCaches } from "./cache.js";
 import { keep, type Kept } from "./kept.js";
 import type { ChainVerdict } from "./model.js";
 
@@ -30,24 +30,41 @@ export const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 
 export function* readFleet(dirs: string[]): Generator<HostLogs> {
   // a host's log has the same file name in every shard's dir
   const byFile = new Map<string, string[]>();
+  const caches = new Map(dirs.map((dir) => [dir, { old: readCaches(dir), next: new Map<string, string>() }]));
   for (const dir of dirs)
     for (const path of auditFiles(dir)) byFile.set(basename(path), [...(byFile.get(basename(path)) ?? []), path]);
-  for (const name of [...byFile.keys()].sort(byText)) yield readHost(byFile.get(name)!);
+  for (const name of [...byFile.keys()].sort(byText))
+    yield readHost(
+      byFile.get(name)!.map((path) => {
+        const c = caches.get(dirname(path))!;
+        const log = readLog(path, c.old.get(name));
+        if (log.cache) c.next.set(name, log.cache);
+        return log;
+      }),
+    );
+  // rewritten only when a log grew, changed or went
+  for (const [dir, { old, next }] of caches)
+    if (next.size !== old.size || [...next].some(([name, line]) => old.get(name) !== line))
+      writeCaches(dir, [...next.values()]);
 }
 
 export interface LogRead {
   host: string;
+  /** The audit dir the log is in. */
+  dir: string;
   /** Bytes taken as verified from the log's cache (0: read in full). */
   cachedBytes: number;
   kept: Kept[];
   tail: Record<string, string>;
   verdict: ChainVerdict;
+  /** The cache line to keep for the log: its new verified prefix, or the one it had when it no longer verifies. */
+  cache?: string;
 }
 
 /** One log: its cached verified prefix when the log still starts with it, then every line after it. */
-export function readLog(path: string): LogRead {
+export function readLog(path: string, line?: string): LogRead {
   const buf = readFileSync(path);
-  const cached = readCache(path);
+  const cached = parseCache(line);
   const from = cached && holdsPrefix(buf, cached) ? cached : undefined;
   const kept = from ? [...from.kept] : [];
   const tail = { ...from?.tail };
@@ -75,6 +92,8 @@ export function readLog(path: string): LogRead {
     host ??= basename(path, ".jsonl");
     return {
       host,
+      dir: dirname(path),
+      cache: line,
       cachedBytes: from?.bytes ?? 0,
       kept: all,
       tail: allTail,
@@ -82,12 +101,13 @@ export function readLog(path: string): LogRead {
     };
   }
   host ??= basename(path, ".jsonl");
-  // only whole lines are kept as verified; nothing new, nothing to write
-  if (buf[buf.length - 1] === 0x0a && buf.length !== cached?.bytes) {
-    const c: LogCache = { bytes: buf.length, records: v.records, head: v.head!, host, kept, tail };
-    writeCache(path, c);
-  }
-  return { host, cachedBytes: from?.bytes ?? 0, kept, tail, verdict: { state: "verified", records: v.records } };
+  const verdict: ChainVerdict = { state: "verified", records: v.records };
+  const read = { host, dir: dirname(path), cachedBytes: from?.bytes ?? 0, kept, tail, verdict };
+  // nothing appended: the line stands; only whole lines are kept as verified
+  if (buf.length === from?.bytes) return { ...read, cache: line };
+  if (buf[buf.length - 1] !== 0x0a) return read;
+  const c: LogCache = { bytes: buf.length, records: v.records, head: v.head!, host, kept, tail };
+  return { ...read, cache: cacheLine(basename(path), c) };
 }
 
 /** A log line that is not JSON (cut short, edited by hand) is left out; the verdict names it. */
@@ -104,21 +124,20 @@ function lenient(buf: Buffer): AuditRecord[] {
   return out;
 }
 
-function readHost(paths: string[]): HostLogs {
+function readHost(logs: LogRead[]): HostLogs {
   let h: HostLogs | undefined;
-  for (const path of paths) {
-    const log = readLog(path);
+  for (const log of logs) {
     h ??= { host: log.host, records: [], tail: {}, chain: { state: "verified", records: 0 }, checks: new Set() };
     h.records.push(...log.kept);
     for (const [run, ts] of Object.entries(log.tail)) if (!(h.tail[run]! >= ts)) h.tail[run] = ts;
     h.chain.records += log.verdict.records;
     if (log.verdict.state === "tampered" && h.chain.state === "verified")
       h.chain = { ...log.verdict, records: h.chain.records };
-    const kept = keptFacts(dirname(path), h.host)?.facts;
+    const kept = keptFacts(log.dir, h.host)?.facts;
     if (kept) h.facts = kept;
   }
   // stable: a host's own records keep their order where times are equal
-  if (paths.length > 1) h!.records.sort((a, b) => byText(a.ts ?? "", b.ts ?? ""));
+  if (logs.length > 1) h!.records.sort((a, b) => byText(a.ts ?? "", b.ts ?? ""));
   for (const r of h!.records) if (r.type === "run_start" && r.check) h!.checks.add(r.run_id);
   return h!;
 }

@@ -2,12 +2,12 @@
 // change to the log (an edit inside the prefix, a truncation, a rotation, a doctored cache) is hidden by it.
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeAuditFleet } from "../../bench/audit-fleet.js";
 import { AuditLog, auditPath } from "../../src/audit/log.js";
-import { cachePath } from "../../src/report/cache.js";
-import { readLog } from "../../src/report/read.js";
+import { cachePath, readCaches } from "../../src/report/cache.js";
+import { type LogRead, readFleet, readLog } from "../../src/report/read.js";
 
 const END = new Date("2026-11-30T00:00:00Z");
 const HOST = "web-0001";
@@ -26,9 +26,9 @@ const editLine = (path: string, n: number, edit: (l: string) => string): void =>
   writeFileSync(path, all.join("\n") + "\n");
 };
 const editCache = (path: string, edit: (c: Record<string, unknown>) => void): void => {
-  const c = JSON.parse(readFileSync(cachePath(path), "utf8")) as Record<string, unknown>;
+  const c = JSON.parse(readFileSync(cachePath(dirname(path)), "utf8")) as Record<string, unknown>;
   edit(c);
-  writeFileSync(cachePath(path), JSON.stringify(c));
+  writeFileSync(cachePath(dirname(path)), JSON.stringify(c) + "\n");
 };
 const append = (path: string, msg: string): void => {
   const audit = AuditLog.open(join(path, ".."), HOST, (v) => v, "0.1.0");
@@ -45,12 +45,23 @@ const append = (path: string, msg: string): void => {
   audit.close();
 };
 
-/** What a read of the log finds, with its cache removed: the truth the cached read must equal. */
-function uncached(path: string): ReturnType<typeof readLog> {
+/** The log read as a report reads it (which writes the dir's cache), and how much came from the cache. */
+function read(path: string): LogRead {
+  const r = readLog(path, readCaches(dirname(path)).get(basename(path)));
+  const [h] = [...readFleet([dirname(path)])];
+  expect(h!.chain).toEqual(r.verdict);
+  return r;
+}
+
+/** What a read finds, without where it came from. */
+const bare = (r: LogRead) => ({ ...r, dir: "", cache: undefined, cachedBytes: 0 });
+
+/** What a read of the log finds with no cache: the truth the cached read must equal. */
+function uncached(path: string): ReturnType<typeof bare> {
   const copy = join(mkdtempSync(join(tmpdir(), "armgo-report-cache-")), `${HOST}.jsonl`);
   copyFileSync(path, copy);
   const r = readLog(copy);
-  return { ...r, verdict: { ...r.verdict, detail: r.verdict.detail?.replace(copy, path) } };
+  return bare({ ...r, verdict: { ...r.verdict, detail: r.verdict.detail?.replace(copy, path) } });
 }
 
 describe("the report's cache of a log's verified prefix", () => {
@@ -121,48 +132,45 @@ describe("the report's cache of a log's verified prefix", () => {
     },
     {
       name: "a cache that is not JSON: read in full",
-      change: (p: string) => writeFileSync(cachePath(p), "{"),
+      change: (p: string) => writeFileSync(cachePath(dirname(p)), "{"),
       state: "verified",
       cached: "none",
     },
   ])("$name", ({ change, state, cached }) => {
     const path = log(3);
-    const first = readLog(path);
+    const first = read(path);
     expect(first).toMatchObject({ cachedBytes: 0, verdict: { state: "verified" } });
     const size = readFileSync(path).length;
-    expect(JSON.parse(readFileSync(cachePath(path), "utf8"))).toMatchObject({
+    expect(JSON.parse(readFileSync(cachePath(dirname(path)), "utf8"))).toMatchObject({
       bytes: size,
       records: first.verdict.records,
     });
 
     change(path);
-    const again = readLog(path);
+    const again = read(path);
     expect(again.verdict.state).toBe(state);
     expect(again.cachedBytes).toBe(cached === "none" ? 0 : size);
-    if (cached === "all") expect({ ...again, cachedBytes: 0 }).toEqual(first);
+    if (cached === "all") expect(bare(again)).toEqual(bare(first));
     // cached or not, the read is the one a read of the bare log gives
-    expect({ ...again, cachedBytes: 0 }).toEqual({ ...uncached(path), cachedBytes: 0 });
+    expect(bare(again)).toEqual(uncached(path));
   });
 
-  it("is written beside the log by temp file and rename, only for a verified log, and not rewritten when nothing was appended", () => {
+  it("is one file in the audit dir, written by temp file and rename, not rewritten when no log changed, and not taken from a tampered log", () => {
     const path = log(2);
-    readLog(path);
-    const inode = () => statSync(cachePath(path)).ino;
+    const file = cachePath(dirname(path));
+    read(path);
+    const inode = () => statSync(file).ino;
     const first = inode();
-    readLog(path);
+    read(path);
     expect(inode()).toBe(first);
     append(path, "/srv/late.yaml");
-    readLog(path);
+    read(path);
     expect(inode()).not.toBe(first);
-    expect(readdirSync(dirname(path)).sort()).toEqual([
-      `${HOST}.facts.json`,
-      `${HOST}.jsonl`,
-      `${HOST}.jsonl.verified.json`,
-    ]);
-    const written = readFileSync(cachePath(path), "utf8");
+    expect(readdirSync(dirname(path)).sort()).toEqual(["report.cache", `${HOST}.facts.json`, `${HOST}.jsonl`]);
+    const written = readFileSync(file, "utf8");
     editLine(path, 3, (l) => l.replace('"status":"ok"', '"status":"failed"'));
-    expect(readLog(path).verdict.state).toBe("tampered");
+    expect(read(path).verdict.state).toBe("tampered");
     // a tampered log's reading is not kept: the cache still holds the prefix verified before
-    expect(readFileSync(cachePath(path), "utf8")).toBe(written);
+    expect(readFileSync(file, "utf8")).toBe(written);
   });
 });
