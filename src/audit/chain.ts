@@ -18,15 +18,18 @@ export function leafHash(body: string): string {
 /** Bytes of a chained line's tail: `,"hash":"` and 64 hex digits and `"}`. */
 const TAIL_BYTES = 75;
 const TAIL_HEAD = Buffer.from(',"hash":"');
-const HEX = /^[0-9a-f]{64}$/;
+/** A hash as lines name it: what a claim that does not match its line's bytes is checked against. */
+export const HASH = /^[0-9a-f]{64}$/;
 
-/** The hash a line (buf[start, end), no newline) says it has, when it ends as a chained line does. */
+/**
+ * The 64 characters a line (buf[start, end), no newline) ends with where it names its hash, when it
+ * ends as a chained line does; whether they are a hash at all is only asked when they don't match.
+ */
 export function claimedHash(buf: Buffer, start: number, end: number): string | undefined {
   const at = end - TAIL_BYTES;
   if (at < start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22) return undefined;
   if (buf.compare(TAIL_HEAD, 0, TAIL_HEAD.length, at, at + TAIL_HEAD.length) !== 0) return undefined;
-  const claim = buf.toString("latin1", end - 66, end - 2);
-  return HEX.test(claim) ? claim : undefined;
+  return buf.toString("latin1", end - 66, end - 2);
 }
 
 /** Whether the line's body (before its tail) ends by naming `prev`, as chainLine writes it. */

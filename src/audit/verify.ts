@@ -1,6 +1,6 @@
 // `armgo audit verify`: walk a log's hash chain and name the first record that breaks it.
 import { readFileSync } from "node:fs";
-import { claimedHash, GENESIS_PREV, lineLeafHash, namesPrev } from "./chain.js";
+import { claimedHash, GENESIS_PREV, HASH, lineLeafHash, namesPrev } from "./chain.js";
 
 export interface Verdict {
   path: string;
@@ -64,9 +64,10 @@ export function verifyBytes(
     }
     const record = (typeof rec === "object" && rec !== null ? rec : {}) as Record<string, unknown>;
     const claim = claimedHash(buf, start, end);
-    if (!claim || typeof record.prev !== "string")
-      return fail("written without the hash chain (no prev and hash): this log cannot be verified");
-    if (lineLeafHash(buf, start, end) !== claim) return fail("edited: its content no longer matches its hash");
+    const unchained = "written without the hash chain (no prev and hash): this log cannot be verified";
+    if (!claim || typeof record.prev !== "string") return fail(unchained);
+    if (lineLeafHash(buf, start, end) !== claim)
+      return fail(HASH.test(claim) ? "edited: its content no longer matches its hash" : unchained);
     const genesis = record.type === "genesis";
     if (line === 1 && !genesis)
       return fail("the log does not start with its genesis record: its beginning was removed or replaced");
