@@ -244,7 +244,7 @@ function timelineData(r: FleetReport): string {
         str(x.run_id.slice(0, 8)),
         x.check ? 1 : 0,
       ]);
-  // "<" escaped: the data can never close its script element
+  // a record without a time gives NaN, written as null: drawn empty. "<" escaped: the data can never close its script element
   return JSON.stringify({ at, strings, hosts }).replace(/</g, "\\u003c");
 }
 
@@ -252,7 +252,7 @@ function timelineData(r: FleetReport): string {
 const TIMELINE_SCRIPT = `(()=>{const d=JSON.parse(document.getElementById("timeline-data").textContent),s=d.strings;
 const fill=(el)=>{const rows=el&&!el.dataset.drawn&&d.hosts[el.id];if(!rows)return;el.dataset.drawn="1";
 const tb=el.querySelector("tbody");for(const [m,w,st,msg,run,ck] of rows){const tr=tb.insertRow();if(ck)tr.className="check";
-for(const v of [new Date((d.at-m)*6e4).toISOString().slice(0,16).replace("T"," "),s[w],s[st],s[msg]])tr.insertCell().textContent=v;
+for(const v of [m===null?"":new Date((d.at-m)*6e4).toISOString().slice(0,16).replace("T"," "),s[w],s[st],s[msg]])tr.insertCell().textContent=v;
 tr.insertCell().appendChild(document.createElement("code")).textContent=s[run];}};
 const byHash=(h)=>fill(document.getElementById(decodeURIComponent(h.slice(1))));
 document.addEventListener("click",(e)=>{const a=e.target.closest&&e.target.closest('a[href^="#host-"]');if(a)byHash(a.hash);});
