@@ -21,6 +21,7 @@ Usage: node dist/bench/run.js [--hosts 10,50] [--rounds 2|10:2,50:1] [--repeats 
 
 armgo, ansible-playbook, Ansible with Mitogen and the floor doing the same job on the same lab fleets
 (Docker); writes bench/out/ (results.json, RESULTS tables, the chart). \`npm run bench\` builds, then runs this.
+\`npm run bench -- report-page --help\`: the fleet report's bench instead (generated logs, no Docker).
   --hosts N,...        fleet sizes
   --rounds R|N:R,...   rounds per fleet size (all tools once each per round, alternated)
   --repeats K          runs per tool per round and scenario
@@ -29,6 +30,13 @@ armgo, ansible-playbook, Ansible with Mitogen and the floor doing the same job o
   --append             add to bench/out/results.json instead of starting afresh
   --quiet-wait S       seconds to wait for the CPUs to be at most 25 % busy before each run
 `;
+
+// `npm run bench -- report-page [...]`: the fleet report's bench, on generated logs; no Docker fleet
+if (process.argv[2] === "report-page") {
+  const { reportPageBench } = await import("./report-page.js");
+  await reportPageBench(process.argv.slice(3));
+  process.exit(0);
+}
 
 const { values } = benchArgs(USAGE, {
   options: {

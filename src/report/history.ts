@@ -1,7 +1,7 @@
 // The fleet over time, from the trusted logs within the window: drift found and fixed per day, the
 // runs and how long they took, failures, and each app's deploys and rollbacks.
-import type { AuditRecord } from "../audit/log.js";
 import type { DayRow, DeployEvent, HostTimeline, RunRow, TimelineRow } from "./model.js";
+import type { Kept } from "./kept.js";
 import { byText, type HostLogs } from "./read.js";
 
 const DAY_MS = 86_400_000;
@@ -68,7 +68,7 @@ export class Runs {
 
   add(h: HostLogs): void {
     for (const r of h.records) {
-      if (!r.ts || r.ts < this.since || r.type === "genesis") continue;
+      if (!r.ts || r.ts < this.since) continue;
       let run = this.out.get(r.run_id);
       if (r.type === "drift") this.drifts.add(r.run_id);
       else if (r.type === "run_start") {
@@ -93,6 +93,11 @@ export class Runs {
         if (r.ts > run.end) run.end = r.ts;
         if (r.type === "task" && (r.status === "failed" || r.status === "unreachable")) run.failed.add(h.host);
       }
+    }
+    // the records not kept (ok and skipped tasks) still end their runs
+    for (const [id, ts] of Object.entries(h.tail)) {
+      const run = this.out.get(id);
+      if (run && ts >= this.since && ts > run.end) run.end = ts;
     }
   }
 
@@ -134,18 +139,20 @@ export function deploys(h: HostLogs, since: string): DeployEvent[] {
 /** The newest rows a host's timeline keeps on the page. */
 export const TIMELINE_ROWS = 40;
 
-function row(r: AuditRecord, checks: Set<string>): TimelineRow | undefined {
-  const base = { ts: r.ts ?? "", run_id: "run_id" in r ? r.run_id : "" };
+function row(r: Kept, checks: Set<string>): TimelineRow {
+  // fields written out, not spread from a shared base: a spread per row was most of the timelines' cost
+  const [ts, run_id] = [r.ts ?? "", r.run_id];
   switch (r.type) {
     case "run_start":
-      return { ...base, what: "run start", status: r.check ? "check" : "run", check: r.check, msg: r.playbook };
+      return { ts, run_id, what: "run start", status: r.check ? "check" : "run", check: r.check, msg: r.playbook };
     case "run_end": {
       const recap = Object.entries(r.recap ?? {})
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${k}=${n}`)
         .join(" ");
       return {
-        ...base,
+        ts,
+        run_id,
         what: "run end",
         status: r.interrupted ? "interrupted" : "done",
         check: checks.has(r.run_id),
@@ -154,22 +161,20 @@ function row(r: AuditRecord, checks: Set<string>): TimelineRow | undefined {
     }
     case "drift":
       return {
-        ...base,
+        ts,
+        run_id,
         what: r.fix ? "drift --fix" : "drift",
         status: r.state,
         check: true,
         msg: [...r.drifted.map((t) => `drifted: ${t}`), ...r.remaining.map((t) => `remaining: ${t}`)].join("; "),
       };
     case "task":
-      return { ...base, what: r.task, status: r.status, check: checks.has(r.run_id), msg: r.msg };
-    default:
-      return undefined;
+      return { ts, run_id, what: r.task, status: r.status, check: checks.has(r.run_id), msg: r.msg };
   }
 }
 
 /** Whether the timeline shows a record: an unchanged, successful task is in its run's recap instead. */
-const shown = (r: AuditRecord): boolean =>
-  r.type === "task" ? r.status !== "ok" && r.status !== "skipped" : r.type !== "genesis";
+const shown = (r: Kept): boolean => r.type !== "task" || (r.status !== "ok" && r.status !== "skipped");
 
 export function timeline(h: HostLogs): HostTimeline {
   const checks = h.checks;
@@ -179,7 +184,7 @@ export function timeline(h: HostLogs): HostTimeline {
   for (let i = h.records.length - 1; i >= 0; i--) {
     const r = h.records[i]!;
     if (!shown(r)) continue;
-    if (rows.length < TIMELINE_ROWS) rows.push(row(r, checks)!);
+    if (rows.length < TIMELINE_ROWS) rows.push(row(r, checks));
     else older++;
   }
   return { chain: h.chain, rows, older };

@@ -1,4 +1,4 @@
-// The one self-contained page: styles inlined, no script, font or stylesheet fetched, so it opens
+// The one self-contained page: styles and its one small script inlined, nothing fetched, so it opens
 // from disk, an artifact store or a mail attachment; light or dark as the reader's system prefers.
 import { esc } from "./escape.js";
 import type { FleetReport } from "./model.js";

@@ -1,10 +1,10 @@
 // The fleet now: per host its facts, each app's current release, its last run and drift check;
 // per app release, where it is current, where it went bad and where it was left unfinished.
-import type { AuditRecord, TaskRecord } from "../audit/log.js";
+import type { Kept } from "./kept.js";
 import type { Group, HostApp, HostNow, ReleaseRow, RunResult } from "./model.js";
 import { byText, type HostLogs } from "./read.js";
 
-function runResult(end: AuditRecord | undefined): RunResult {
+function runResult(end: Kept | undefined): RunResult {
   if (end?.type !== "run_end") return "unfinished";
   if (end.interrupted) return "interrupted";
   const recap = end.recap ?? {};
@@ -14,7 +14,7 @@ function runResult(end: AuditRecord | undefined): RunResult {
 }
 
 /** What a real (not check) task naming a release says about the app on the host. */
-function appAfter(r: TaskRecord, before: HostApp | undefined): HostApp {
+function appAfter(r: Extract<Kept, { type: "task" }>, before: HostApp | undefined): HostApp {
   const rel = r.release!;
   if (r.status === "failed" && rel.failed && rel.failed !== rel.release)
     return { app: rel.app, release: rel.release, status: "rolled back", left: rel.failed };
@@ -27,8 +27,8 @@ function appAfter(r: TaskRecord, before: HostApp | undefined): HostApp {
 export function hostNow(h: HostLogs): HostNow {
   const checks = h.checks;
   const apps = new Map<string, HostApp>();
-  let start: Extract<AuditRecord, { type: "run_start" }> | undefined;
-  let end: AuditRecord | undefined;
+  let start: Extract<Kept, { type: "run_start" }> | undefined;
+  let end: Kept | undefined;
   let drift: HostNow["drift"];
   for (const r of h.records) {
     if (r.type === "run_start") [start, end] = [r, undefined];

@@ -1,7 +1,7 @@
 // The page's sections, each from the report's data: the fleet in a few rows first, then over time,
 // then every host, then each host's timeline with its log's verdict.
 import { anchor, esc } from "./escape.js";
-import type { DeployEvent, FleetReport, Group, HostNow, HostTimeline, ReleaseRow } from "./model.js";
+import type { DeployEvent, FleetReport, Group, HostNow, HostTimeline, ReleaseRow, TimelineRow } from "./model.js";
 import { barChart, dotChart, laneChart } from "./svg.js";
 
 const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 12) : "none");
@@ -195,26 +195,76 @@ export function hostTable(r: FleetReport): string {
   return `<section id="hosts"><h2>Hosts now</h2><table class="hosts"><thead><tr><th>host</th><th>arch</th><th>OS</th><th>glibc</th><th>Go</th><th>apps</th><th>last run (UTC)</th><th>drift</th><th>audit chain</th></tr></thead><tbody>${r.hosts.map(hostRow).join("")}</tbody></table></section>`;
 }
 
-function timelineBlock(host: string, t: HostTimeline): string {
-  const verdict =
-    t.chain.state === "verified"
-      ? `${badge("good", "chain verifies")} ${t.chain.records} records`
-      : `${badge("bad", "TAMPERED")} ${esc(t.chain.detail ?? "")} — these records are not trusted`;
+const TIMELINE_HEAD = `<thead><tr><th>when (UTC)</th><th>what</th><th>status</th><th>message</th><th>run</th></tr></thead>`;
+
+const verdictHead = (host: string, t: HostTimeline): string =>
+  t.chain.state === "verified"
+    ? `${esc(host)} ${badge("good", "chain verifies")} ${t.chain.records} records`
+    : `${esc(host)} ${badge("bad", "TAMPERED")} ${esc(t.chain.detail ?? "")} — these records are not trusted`;
+
+const status = (r: TimelineRow): string =>
+  `${r.status}${r.check && r.what !== "run start" && r.what !== "run end" ? " (check: nothing done)" : ""}`;
+
+const olderLine = (host: string, t: HostTimeline): string =>
+  t.older ? `<p class="muted">${t.older} older rows in the log (armgo audit ${esc(host)}).</p>` : "";
+
+/** A tampered log's timeline, drawn in HTML and always open: its verdict needs no script to be read. */
+function tamperedBlock(host: string, t: HostTimeline): string {
   const rows = t.rows
     .map(
       (r) =>
-        `<tr${r.check ? ' class="check"' : ""}><td>${esc(when(r.ts))}</td><td>${esc(r.what)}</td><td>${esc(r.status)}${r.check && r.what !== "run start" && r.what !== "run end" ? " (check: nothing done)" : ""}</td><td>${esc(r.msg)}</td><td><code>${esc(r.run_id.slice(0, 8))}</code></td></tr>`,
+        `<tr${r.check ? ' class="check"' : ""}><td>${esc(when(r.ts))}</td><td>${esc(r.what)}</td><td>${esc(status(r))}</td><td>${esc(r.msg)}</td><td><code>${esc(r.run_id.slice(0, 8))}</code></td></tr>`,
     )
     .join("");
-  const older = t.older ? `<p class="muted">${t.older} older rows in the log (armgo audit ${esc(host)}).</p>` : "";
-  // shown when its host's link is followed (:target), and always for a tampered log: no script needed
-  return `<div class="timeline${t.chain.state === "verified" ? "" : " open"}" id="${anchor(host)}"><div class="head">${esc(host)} ${verdict}</div><div class="rows"><table><thead><tr><th>when (UTC)</th><th>what</th><th>status</th><th>message</th><th>run</th></tr></thead><tbody>${rows}</tbody></table>${older}</div></div>`;
+  return `<div class="timeline open" id="${anchor(host)}"><div class="head">${verdictHead(host, t)}</div><div class="rows"><table>${TIMELINE_HEAD}<tbody>${rows}</tbody></table>${olderLine(host, t)}</div></div>`;
+}
+
+/**
+ * Every verified host's rows as one compact JSON (strings once in a table, times as minutes before
+ * the report): a thousand hosts' timelines in HTML were most of the page. TIMELINE_SCRIPT draws a
+ * host's rows when its link is followed.
+ */
+function timelineData(r: FleetReport): string {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const str = (v: string): number => {
+    let i = index.get(v);
+    if (i === undefined) index.set(v, (i = strings.push(v) - 1));
+    return i;
+  };
+  const at = Math.floor(Date.parse(r.generated_at) / 60_000);
+  const hosts: Record<string, number[][]> = {};
+  for (const [host, t] of Object.entries(r.timelines))
+    if (t.chain.state === "verified")
+      hosts[anchor(host)] = t.rows.map((x) => [
+        at - Math.floor(Date.parse(x.ts) / 60_000),
+        str(x.what),
+        str(status(x)),
+        str(x.msg),
+        str(x.run_id.slice(0, 8)),
+        x.check ? 1 : 0,
+      ]);
+  // a record without a time gives NaN, written as null: drawn empty. "<" escaped: the data can never close its script element
+  return JSON.stringify({ at, strings, hosts }).replace(/</g, "\\u003c");
+}
+
+// The page's one script, inline: fills a timeline's table from the data when its host is followed.
+const TIMELINE_SCRIPT = `(()=>{const d=JSON.parse(document.getElementById("timeline-data").textContent),s=d.strings;
+const fill=(el)=>{const rows=el&&!el.dataset.drawn&&d.hosts[el.id];if(!rows)return;el.dataset.drawn="1";
+const tb=el.querySelector("tbody");for(const [m,w,st,msg,run,ck] of rows){const tr=tb.insertRow();if(ck)tr.className="check";
+for(const v of [m===null?"":new Date((d.at-m)*6e4).toISOString().slice(0,16).replace("T"," "),s[w],s[st],s[msg]])tr.insertCell().textContent=v;
+tr.insertCell().appendChild(document.createElement("code")).textContent=s[run];}};
+const byHash=(h)=>fill(document.getElementById(decodeURIComponent(h.slice(1))));
+document.addEventListener("click",(e)=>{const a=e.target.closest&&e.target.closest('a[href^="#host-"]');if(a)byHash(a.hash);});
+addEventListener("hashchange",()=>byHash(location.hash));byHash(location.hash);})();`;
+
+function verifiedBlock(host: string, t: HostTimeline): string {
+  return `<div class="timeline" id="${anchor(host)}"><div class="head">${verdictHead(host, t)}</div><div class="rows"><table>${TIMELINE_HEAD}<tbody></tbody></table>${olderLine(host, t)}</div></div>`;
 }
 
 export function timelines(r: FleetReport): string {
-  return `<section id="timelines"><h2>Host timelines</h2><p class="muted">Follow a host's link to see its timeline. Newest first: each run's start and end, the tasks that changed or failed, and drift checks.</p>${Object.entries(
-    r.timelines,
-  )
-    .map(([h, t]) => timelineBlock(h, t))
-    .join("")}</section>`;
+  const blocks = Object.entries(r.timelines).map(([h, t]) =>
+    t.chain.state === "verified" ? verifiedBlock(h, t) : tamperedBlock(h, t),
+  );
+  return `<section id="timelines"><h2>Host timelines</h2><p class="muted">Follow a host's link to see its timeline. Newest first: each run's start and end, the tasks that changed or failed, and drift checks.</p><noscript><p class="muted">The rows of a verified log's timeline are drawn by the page's script; <code>armgo audit HOST</code> prints them.</p></noscript>${blocks.join("")}<script type="application/json" id="timeline-data">${timelineData(r)}</script><script>${TIMELINE_SCRIPT}</script></section>`;
 }
