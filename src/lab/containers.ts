@@ -5,7 +5,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { ArmgoError } from "../errors.js";
 import { BASTION_RELAY, bastionCommand, RELAY_MOUNT, RELAY_SCRIPT } from "./bastion.js";
 import { DEFAULT_RELEASE, LAB_RELEASES, type LabArch, type LabInit, type LabRelease } from "./images.js";
-import { freePorts } from "./ports.js";
+import { freePorts, hostPorts } from "./ports.js";
 
 export interface HostSpec {
   name: string;
@@ -15,6 +15,8 @@ export interface HostSpec {
 
 export interface LabHost extends Omit<HostSpec, "release"> {
   port: number;
+  /** The host's service port (hello_port in the inventory): the lab's hosts share one network namespace. */
+  servicePort: number;
   container: StartedTestContainer;
   /** `ssh-ed25519 AAAA...`, read from the container itself (a trusted channel). */
   hostKey: string;
@@ -64,12 +66,12 @@ export async function startHosts(
 ): Promise<LabHost[]> {
   const init = opts.init ?? "none";
   const { GenericContainer, Wait } = await testcontainers();
-  const ports = await freePorts(specs.length);
+  const ports = await hostPorts(specs.length);
   const keys = `${opts.authorizedKey.trim()}\n`;
   const startOne = async (
     { image, ...spec }: HostSpec & { image: string },
     port: number,
-  ): Promise<Omit<LabHost, "hostKey" | "release" | "glibc">> => {
+  ): Promise<Omit<LabHost, "hostKey" | "release" | "glibc" | "servicePort">> => {
     const files = [
       { content: keys, target: "/root/.ssh/authorized_keys", mode: 0o600 },
       { content: keys, target: "/home/deploy/.ssh/authorized_keys", mode: 0o600 },
@@ -101,7 +103,21 @@ export async function startHosts(
   };
   const results = await Promise.allSettled(
     // another process may bind the port first: one more try on a fresh port
-    specs.map((spec, i) => startOne(spec, ports[i]!).catch(async () => startOne(spec, (await freePorts(1))[0]!))),
+    specs.map((spec, i) =>
+      startOne(spec, ports[i]!.ssh)
+        .catch(async () =>
+          startOne(
+            spec,
+            (
+              await freePorts(
+                1,
+                ports.flatMap((p) => [p.ssh, p.service]),
+              )
+            )[0]!,
+          ),
+        )
+        .then((h) => ({ ...h, servicePort: ports[i]!.service })),
+    ),
   );
   const started = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -8,6 +8,8 @@ export interface InventoryHost {
   name: string;
   arch: LabArch;
   port: number;
+  /** The port its service listens on, as `hello_port` (playbooks/deploy.yaml reads it). */
+  servicePort: number;
   hostKey: string;
 }
 
@@ -23,7 +25,10 @@ export function knownHostsText(hosts: InventoryHost[], bastion?: BastionAccess):
   return all.map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}\n`).join("");
 }
 
-/** The armgo inventory: groups arm64 and amd64 (always both), vars for key, known_hosts, mirror and bastion. */
+/**
+ * The armgo inventory: groups arm64 and amd64 (always both), vars for key, known_hosts, mirror and bastion;
+ * each host's own `hello_port`, since the lab's hosts share one network namespace.
+ */
 export function inventoryText(
   hosts: InventoryHost[],
   vars: { identityFile: string; knownHosts: string; goMirror: string; user?: string; sshConfig?: string },
@@ -33,7 +38,10 @@ export function inventoryText(
       // behind a bastion a host is its ssh config alias (HostName, Port, ProxyJump there), as a user's would be
       hosts
         .filter((h) => h.arch === arch)
-        .map((h) => [h.name, vars.sshConfig ? null : { host: "127.0.0.1", port: h.port }]),
+        .map((h) => [
+          h.name,
+          { ...(vars.sshConfig ? {} : { host: "127.0.0.1", port: h.port }), hello_port: h.servicePort },
+        ]),
     ),
   });
   return stringify({

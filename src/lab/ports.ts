@@ -13,17 +13,24 @@ function listen(server: Server, port: number): Promise<boolean> {
   });
 }
 
-/** `count` distinct free ports: all are held open together, so none is handed out twice. */
-export async function freePorts(count: number): Promise<number[]> {
+/** `count` distinct free ports, none of `avoid`: all are held open together, so none is handed out twice. */
+export async function freePorts(count: number, avoid: readonly number[] = []): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let tries = 0; servers.length < count; tries++) {
       if (tries > count * 50) throw new Error(`no ${count} free loopback ports between ${LOW} and ${HIGH}`);
       const server = createServer();
-      if (await listen(server, LOW + Math.floor(Math.random() * (HIGH - LOW)))) servers.push(server);
+      const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+      if (!avoid.includes(port) && (await listen(server, port))) servers.push(server);
     }
     return servers.map((s) => (s.address() as { port: number }).port);
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((ok) => s.close(() => ok()))));
   }
+}
+
+/** Per host an sshd port and a service port, all distinct: the lab's hosts share one network namespace. */
+export async function hostPorts(count: number): Promise<Array<{ ssh: number; service: number }>> {
+  const ports = await freePorts(count * 2);
+  return Array.from({ length: count }, (_, i) => ({ ssh: ports[i]!, service: ports[count + i]! }));
 }

@@ -13,8 +13,8 @@ import { freePorts } from "../../src/lab/ports.js";
 import { inventoryText, knownHostsText, sshConfigText } from "../../src/lab/lab-files.js";
 
 const hosts = [
-  { name: "lab-arm64-1", arch: "arm64" as const, port: 42011, hostKey: "ssh-ed25519 AAAAone" },
-  { name: "lab-amd64-1", arch: "amd64" as const, port: 42012, hostKey: "ssh-ed25519 AAAAtwo" },
+  { name: "lab-arm64-1", arch: "arm64" as const, port: 42011, servicePort: 42021, hostKey: "ssh-ed25519 AAAAone" },
+  { name: "lab-amd64-1", arch: "amd64" as const, port: 42012, servicePort: 42022, hostKey: "ssh-ed25519 AAAAtwo" },
 ];
 const bastion = { port: 42010, hostKey: "ssh-ed25519 AAAAbastion" };
 const dir = mkdtempSync(join(tmpdir(), "armgo-lab-bastion-"));
@@ -63,7 +63,8 @@ describe("the lab's files behind a bastion", () => {
 
   it("a host is its ssh config alias: address, port and the bastion hop (its key, known_hosts) come from the config", () => {
     const inv = parse(inventoryText(hosts, { ...access, goMirror: "http://127.0.0.1:1", sshConfig: config }));
-    expect(inv.all.children.arm64.hosts["lab-arm64-1"]).toBeNull();
+    // its own service port stays: the hosts share the bastion's network namespace
+    expect(inv.all.children.arm64.hosts["lab-arm64-1"]).toEqual({ hello_port: 42021 });
     const vars = { ...inv.all.vars };
     const cfg = connectionConfig("lab-arm64-1", vars, {});
     expect(cfg).toMatchObject({ address: "127.0.0.1", port: 42011, user: "root" });

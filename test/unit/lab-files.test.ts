@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { hostSpecs } from "../../src/lab/containers.js";
 import { inventoryText, knownHostsText } from "../../src/lab/lab-files.js";
+import { hostPorts } from "../../src/lab/ports.js";
 
 const hosts = [
-  { name: "lab-arm64-1", arch: "arm64" as const, port: 42011, hostKey: "ssh-ed25519 AAAAone" },
-  { name: "lab-amd64-1", arch: "amd64" as const, port: 42012, hostKey: "ssh-ed25519 AAAAtwo" },
+  { name: "lab-arm64-1", arch: "arm64" as const, port: 42011, servicePort: 42021, hostKey: "ssh-ed25519 AAAAone" },
+  { name: "lab-amd64-1", arch: "amd64" as const, port: 42012, servicePort: 42022, hostKey: "ssh-ed25519 AAAAtwo" },
 ];
 
 describe("knownHostsText", () => {
@@ -25,11 +26,28 @@ describe("inventoryText", () => {
       all: {
         vars: { user: "root", identity_file: "/k", known_hosts: "/kh", go_mirror: "http://127.0.0.1:1" },
         children: {
-          arm64: { hosts: { "lab-arm64-1": { host: "127.0.0.1", port: 42011 } } },
+          arm64: { hosts: { "lab-arm64-1": { host: "127.0.0.1", port: 42011, hello_port: 42021 } } },
           amd64: { hosts: {} },
         },
       },
     });
+  });
+
+  it("gives each of 6 hosts its own hello_port, none an sshd port of the lab (one shared network namespace)", async () => {
+    const specs = hostSpecs("mixed", 6);
+    const ports = await hostPorts(specs.length);
+    const lab = specs.map((s, i) => ({ ...s, port: ports[i]!.ssh, servicePort: ports[i]!.service, hostKey: "k" }));
+    const inv = parse(
+      inventoryText(lab, { identityFile: "/k", knownHosts: "/kh", goMirror: "http://127.0.0.1:1" }),
+    ) as {
+      all: { children: Record<string, { hosts: Record<string, { port: number; hello_port: number }> }> };
+    };
+    const entries = Object.values(inv.all.children).flatMap((g) => Object.values(g.hosts));
+    const service = entries.map((h) => h.hello_port);
+    const ssh = entries.map((h) => h.port);
+    expect(entries).toHaveLength(6);
+    expect(new Set([...service, ...ssh]).size).toBe(12);
+    for (const p of service) expect(p).toBeGreaterThan(1024);
   });
 });
 

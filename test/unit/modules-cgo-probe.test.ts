@@ -158,7 +158,7 @@ describe("cgo-probe plan", () => {
       "an x86_64 build host among the targets: an arch mismatch, not an old sysroot",
       {},
       { fleet: [host({}), host({ host: "build", arch: "x86_64", goarch: "amd64" })] },
-      "build is x86_64, each probe is built for AArch64 (ELF64) — build for amd64, or leave build out of the targets",
+      "build is x86_64, each probe is built for AArch64 (ELF64) — leave build out of the targets: name the ARM64 hosts or their group, not all",
     ],
   ])("%s fails in one line", (_label, state, extra, want) => {
     let line = "";

@@ -79,7 +79,12 @@ function ldflags(args: CgoProbeArgs): string {
 export function unmet(binaries: Record<string, Binary>, t: TargetFacts): Misfit[] {
   const first = Object.values(binaries)[0];
   // all probes are built for one arch: a host of another is one misfit, not one per probe
-  if (first && !fitsMachine(first.elf, t.goarch)) return misfits("each probe", first.elf, t);
+  if (first && !fitsMachine(first.elf, t.goarch))
+    // cgo-probe builds for ARM64 only: the one fix is the targets pattern
+    return misfits("each probe", first.elf, t).map((m) => ({
+      ...m,
+      fix: `leave ${t.host} out of the targets: name the ARM64 hosts or their group, not all`,
+    }));
   return Object.entries(binaries).flatMap(([name, b]) => misfits(name, b.elf, t));
 }
 
