@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { TaskError } from "../errors.js";
 import { sha256File } from "../hash.js";
 import type { Controller } from "../modules/contract.js";
+import { HTML_PAGE_SAID, HTML_SNIFF_BYTES, isHtmlPage } from "../modules/shared/html-page.js";
 import { cacheDir } from "../paths.js";
 
 /** Aborts a fetch after `seconds` without a byte; each chunk starts the wait again. */
@@ -113,9 +114,12 @@ export function createController(dir = cacheDir()): Controller {
         const part = `${path}.part-${process.pid}`;
         const hash = createHash("sha256");
         let done = 0;
+        // the file's first bytes: an HTML page in its place is named when the checksum fails
+        let head = Buffer.alloc(0);
         const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
         body.on("data", (c: Buffer) => {
           watch.kick();
+          if (head.length < HTML_SNIFF_BYTES) head = Buffer.concat([head, c]).subarray(0, HTML_SNIFF_BYTES);
           hash.update(c);
           done += c.length;
           opts.onProgress?.(done, total);
@@ -135,7 +139,8 @@ export function createController(dir = cacheDir()): Controller {
         const actual = hash.digest("hex");
         if (actual !== sha256.toLowerCase()) {
           rmSync(part, { force: true });
-          throw new TaskError(`checksum mismatch for ${url}: expected ${sha256}, got ${actual}`, {
+          const page = isHtmlPage(head) ? `: ${HTML_PAGE_SAID}` : "";
+          throw new TaskError(`checksum mismatch for ${url}: expected ${sha256}, got ${actual}${page}`, {
             hint: "the file or the expected checksum is wrong; nothing was pushed to hosts",
           });
         }
