@@ -360,27 +360,27 @@ describe("download faults: a 404 or an HTML page served as the file itself, on t
   it.each([
     {
       name: "404, fetched by the host",
-      mode: "remote",
+      mode: "remote" as const,
       path: "/dl/missing.tgz",
       said: (url: string, dest: string) =>
         `download of ${url} failed on the host (exit 22): curl: (22) The requested URL returned error: 404 — the server answered with an HTTP error: check the URL; ${dest} was left as it was and nothing was kept`,
     },
     {
       name: "404, fetched by the controller",
-      mode: "controller",
+      mode: "controller" as const,
       path: "/dl/missing.tgz",
       said: (url: string) => `fetching ${url} answered HTTP 404 — check the URL`,
     },
     {
       name: "an HTML page, fetched by the host",
-      mode: "remote",
+      mode: "remote" as const,
       path: "/dl/portal.tgz",
       said: (url: string, dest: string) =>
         `sha256 mismatch for ${url}: expected ${hex}, got ${pageHex}: the server sent an HTML page, not the file — ${dest} was left as it was and the bad .part removed; check the URL and the checksum`,
     },
     {
       name: "an HTML page, fetched by the controller",
-      mode: "controller",
+      mode: "controller" as const,
       path: "/dl/portal.tgz",
       said: (url: string) =>
         `checksum mismatch for ${url}: expected ${hex}, got ${pageHex}: the server sent an HTML page, not the file — the file or the expected checksum is wrong; nothing was pushed to hosts`,
@@ -461,7 +461,7 @@ describe("download faults: a stalled or slow server, a full disk", () => {
       url: `${url}/slow`,
       dest,
       checksum: `sha256:${hex}`,
-      mode: "controller",
+      mode: "controller" as const,
       timeout: 1,
     });
     expect(r.status).toBe("changed");
@@ -477,6 +477,16 @@ describe("download faults: a stalled or slow server, a full disk", () => {
       `fetching ${url}/stall stalled: no data for 1 s after 100000 bytes — the download's timeout is the time without progress: raise it for a slow server, or check the server`,
     );
     expect(existsSync(dest)).toBe(false);
+    expect(parts(h.cacheDir)).toEqual([]);
+  });
+
+  it("controller mode: the run's interrupt stops a fetch in flight (not after its timeout), and no part is kept", async () => {
+    const stop = new AbortController();
+    const c = createController(h.cacheDir, stop.signal);
+    const fetching = failure(c.fetchFile(`${url}/stall`, hex, { onProgress: () => stop.abort() }));
+    expect(await fetching).toMatch(
+      new RegExp(`^fetching ${url}/stall was stopped after \\d+ bytes: the run was interrupted$`),
+    );
     expect(parts(h.cacheDir)).toEqual([]);
   });
 
