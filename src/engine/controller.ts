@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { TaskError } from "../errors.js";
 import { sha256File } from "../hash.js";
 import type { Controller } from "../modules/contract.js";
+import { HTML_PAGE_SAID, HTML_SNIFF_BYTES, isHtmlPage } from "../modules/shared/html-page.js";
 import { cacheDir } from "../paths.js";
 
 /** Aborts a fetch after `seconds` without a byte; each chunk starts the wait again. */
@@ -14,9 +15,16 @@ class StallWatch {
   readonly control = new AbortController();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly seconds: number) {
+  constructor(
+    private readonly seconds: number,
+    private readonly interrupt?: AbortSignal,
+  ) {
+    // the run's Ctrl-C or SIGTERM ends a controller fetch at once, as it stops a host's command
+    interrupt?.addEventListener("abort", this.abort, { once: true });
     this.kick();
   }
+
+  private readonly abort = (): void => this.control.abort();
 
   kick(): void {
     clearTimeout(this.timer);
@@ -25,11 +33,14 @@ class StallWatch {
 
   stop(): void {
     clearTimeout(this.timer);
+    this.interrupt?.removeEventListener("abort", this.abort);
   }
 
   /** What a failed fetch of `url` means, one line: a stall when the watch fired. */
   failure(url: string, e: unknown, done?: number): TaskError {
     const after = done === undefined ? "" : ` after ${done} bytes`;
+    if (this.interrupt?.aborted)
+      return new TaskError(`fetching ${url} was stopped${after}: the run was interrupted`, { cause: e });
     if (this.control.signal.aborted)
       return new TaskError(`fetching ${url} stalled: no data for ${this.seconds} s${after}`, {
         hint: "the download's timeout is the time without progress: raise it for a slow server, or check the server",
@@ -75,7 +86,8 @@ function diskFull(dir: string, url: string, total: number, done: number, cause?:
   );
 }
 
-export function createController(dir = cacheDir()): Controller {
+/** `interrupt`: the run's signal; a fetch in flight is stopped when it fires. */
+export function createController(dir = cacheDir(), interrupt?: AbortSignal): Controller {
   const memos = new Map<string, Promise<unknown>>();
   const memo = <T>(key: string, compute: () => Promise<T>): Promise<T> => {
     let p = memos.get(key) as Promise<T> | undefined;
@@ -91,7 +103,7 @@ export function createController(dir = cacheDir()): Controller {
     memo,
     fetchText: (url) =>
       memo(`text:${url}`, async () => {
-        const watch = new StallWatch(120);
+        const watch = new StallWatch(120, interrupt);
         try {
           return await (await get(url, watch)).text();
         } catch (e) {
@@ -106,16 +118,19 @@ export function createController(dir = cacheDir()): Controller {
         mkdirSync(dl, { recursive: true });
         const path = join(dl, sha256.toLowerCase());
         if (existsSync(path) && (await sha256File(path)).sha256 === sha256.toLowerCase()) return path;
-        const watch = new StallWatch(opts.stallSeconds ?? 30);
+        const watch = new StallWatch(opts.stallSeconds ?? 30, interrupt);
         const res = await get(url, watch);
         const total = Number(res.headers.get("content-length") ?? 0);
         // the part is this process's own (its name holds the pid): one that fails is never resumed, so never kept
         const part = `${path}.part-${process.pid}`;
         const hash = createHash("sha256");
         let done = 0;
+        // the file's first bytes: an HTML page in its place is named when the checksum fails
+        let head = Buffer.alloc(0);
         const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
         body.on("data", (c: Buffer) => {
           watch.kick();
+          if (head.length < HTML_SNIFF_BYTES) head = Buffer.concat([head, c]).subarray(0, HTML_SNIFF_BYTES);
           hash.update(c);
           done += c.length;
           opts.onProgress?.(done, total);
@@ -135,7 +150,8 @@ export function createController(dir = cacheDir()): Controller {
         const actual = hash.digest("hex");
         if (actual !== sha256.toLowerCase()) {
           rmSync(part, { force: true });
-          throw new TaskError(`checksum mismatch for ${url}: expected ${sha256}, got ${actual}`, {
+          const page = isHtmlPage(head) ? `: ${HTML_PAGE_SAID}` : "";
+          throw new TaskError(`checksum mismatch for ${url}: expected ${sha256}, got ${actual}${page}`, {
             hint: "the file or the expected checksum is wrong; nothing was pushed to hosts",
           });
         }

@@ -16,7 +16,7 @@ import { emptyRecap, type HostRecap, type Recap, type RunEvent, type RunOptions 
 export class Run {
   readonly id = randomUUID();
   readonly recap: Recap = {};
-  readonly controller = createController();
+  readonly controller: ReturnType<typeof createController>;
   /** Hosts out of the run: failed or unreachable hosts take no part in later plays, as in Ansible. */
   readonly out = new Set<string>();
   readonly limit: ReturnType<typeof pLimit>;
@@ -31,6 +31,7 @@ export class Run {
     readonly opts: RunOptions,
     readonly loaded: Loaded,
   ) {
+    this.controller = createController(undefined, opts.signal);
     this.deployed = new DeployedTracker([...loaded.inventory.hosts.keys()]);
     this.forks = Math.max(1, opts.forks ?? 10);
     this.limit = pLimit(this.forks);

@@ -335,6 +335,75 @@ describe("download on a real host (sh, curl, sha256sum)", () => {
   });
 });
 
+describe("download faults: a 404 or an HTML page served as the file itself, on the host and from the controller", () => {
+  let server: FixtureServer;
+  let h: Harness;
+  let dir: string;
+  const body = randomBytes(50_000);
+  const hex = sha256(body);
+  const page = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>captive portal</body></html>\n";
+  beforeAll(async () => {
+    server = await fixtureServer();
+    server.files.set("/dl/portal.tgz", page);
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    h = harness();
+    dir = tempDir();
+  });
+  afterEach(() => {
+    h.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pageHex = sha256(page);
+  it.each([
+    {
+      name: "404, fetched by the host",
+      mode: "remote" as const,
+      path: "/dl/missing.tgz",
+      said: (url: string, dest: string) =>
+        `download of ${url} failed on the host (exit 22): curl: (22) The requested URL returned error: 404 — the server answered with an HTTP error: check the URL; ${dest} was left as it was and nothing was kept`,
+    },
+    {
+      name: "404, fetched by the controller",
+      mode: "controller" as const,
+      path: "/dl/missing.tgz",
+      said: (url: string) => `fetching ${url} answered HTTP 404 — check the URL`,
+    },
+    {
+      name: "an HTML page, fetched by the host",
+      mode: "remote" as const,
+      path: "/dl/portal.tgz",
+      said: (url: string, dest: string) =>
+        `sha256 mismatch for ${url}: expected ${hex}, got ${pageHex}: the server sent an HTML page, not the file — ${dest} was left as it was and the bad .part removed; check the URL and the checksum`,
+    },
+    {
+      name: "an HTML page, fetched by the controller",
+      mode: "controller" as const,
+      path: "/dl/portal.tgz",
+      said: (url: string) =>
+        `checksum mismatch for ${url}: expected ${hex}, got ${pageHex}: the server sent an HTML page, not the file — the file or the expected checksum is wrong; nothing was pushed to hosts`,
+    },
+  ])("$name: one line, no file kept, the previous file intact", async ({ mode, path, said }) => {
+    const dest = join(dir, "go.tgz");
+    writeFileSync(dest, "previous content");
+    const url = `${server.url}${path}`;
+    const line = await runModule(h, download, { url, dest, checksum: `sha256:${hex}`, mode }).then(
+      () => "no failure",
+      (e: unknown) => (e instanceof TaskError ? e.oneLine() : `not a TaskError: ${String(e)}`),
+    );
+    expect(line).toBe(said(url, dest));
+    expect(readFileSync(dest, "utf8")).toBe("previous content");
+    expect(readdirSync(dir)).toEqual(["go.tgz"]);
+    expect(
+      readdirSync(h.cacheDir, { recursive: true })
+        .map(String)
+        .filter((f) => f.includes(".part")),
+    ).toEqual([]);
+  });
+});
+
 describe("download faults: a stalled or slow server, a full disk", () => {
   const body = randomBytes(1_500_000);
   const hex = sha256(body);
@@ -392,7 +461,7 @@ describe("download faults: a stalled or slow server, a full disk", () => {
       url: `${url}/slow`,
       dest,
       checksum: `sha256:${hex}`,
-      mode: "controller",
+      mode: "controller" as const,
       timeout: 1,
     });
     expect(r.status).toBe("changed");
@@ -408,6 +477,16 @@ describe("download faults: a stalled or slow server, a full disk", () => {
       `fetching ${url}/stall stalled: no data for 1 s after 100000 bytes — the download's timeout is the time without progress: raise it for a slow server, or check the server`,
     );
     expect(existsSync(dest)).toBe(false);
+    expect(parts(h.cacheDir)).toEqual([]);
+  });
+
+  it("controller mode: the run's interrupt stops a fetch in flight (not after its timeout), and no part is kept", async () => {
+    const stop = new AbortController();
+    const c = createController(h.cacheDir, stop.signal);
+    const fetching = failure(c.fetchFile(`${url}/stall`, hex, { onProgress: () => stop.abort() }));
+    expect(await fetching).toMatch(
+      new RegExp(`^fetching ${url}/stall was stopped after \\d+ bytes: the run was interrupted$`),
+    );
     expect(parts(h.cacheDir)).toEqual([]);
   });
 

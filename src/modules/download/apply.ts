@@ -6,12 +6,15 @@ import { sh } from "../../transport/quote.js";
 import { parseKv, type ApplyResult, type ModuleContext, type Plan } from "../contract.js";
 import { resolvedSha256 } from "../checksum-spec.js";
 import { writeManifest } from "../shared/hash-probe.js";
+import { HTML_PAGE_SAID, HTML_SNIFF_BYTES, HTML_START } from "../shared/html-page.js";
 import { uploadAs } from "../shared/upload.js";
 import { partPath } from "./probe.js";
 import type { DownloadArgs, DownloadStep } from "./types.js";
 
 const EXIT_MISMATCH = 3;
 const EXIT_FETCH = 4;
+// the fetch tools' exit for an HTTP error answer (curl -f, wget's "server issued an error response")
+const HTTP_ERROR_EXIT = { curl: 22, wget: 8 } as const;
 
 /** Shared prelude: paths, expected hash, and `h` printing the .part's sha256. */
 function prelude(args: DownloadArgs): string {
@@ -78,7 +81,8 @@ function partProgress(ctx: ModuleContext, total: number | undefined): (chunk: st
 /** Verify $got, then attributes, rename and manifest. */
 function finishScript(args: DownloadArgs): string {
   return [
-    `if [ "$got" != "$want" ]; then rm -f "$part"; echo "actual=$got"; exit ${EXIT_MISMATCH}; fi`,
+    // a page (a login, a 404 sent as 200) instead of the file: said so, not only as a hash
+    `if [ "$got" != "$want" ]; then head -c ${HTML_SNIFF_BYTES} "$part" | grep -qiE ${sh`${HTML_START}`} && echo html=1; rm -f "$part"; echo "actual=$got"; exit ${EXIT_MISMATCH}; fi`,
     attributesScript(args, `"$part"`),
     `mv -f "$part" "$dest" || exit 1`,
     writeManifest(args.dest),
@@ -122,10 +126,14 @@ export async function applyDownload(
     );
     const out = parseKv(res.stdout);
     if (res.code === EXIT_MISMATCH) {
-      throw new TaskError(`sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}`, {
-        hint: `${args.dest} was left as it was and the bad .part removed; check the URL and the checksum`,
-        data: { ...data, actual: out.actual },
-      });
+      const page = out.html ? `: ${HTML_PAGE_SAID}` : "";
+      throw new TaskError(
+        `sha256 mismatch for ${args.url}: expected ${want}, got ${out.actual || "(no file)"}${page}`,
+        {
+          hint: `${args.dest} was left as it was and the bad .part removed; check the URL and the checksum`,
+          data: { ...data, actual: out.actual },
+        },
+      );
     }
     if (res.code === EXIT_FETCH && Number(out.avail_kb ?? FULL_KB) < FULL_KB) {
       // a part that filled the disk cannot be finished there: it only keeps the disk full
@@ -134,6 +142,17 @@ export async function applyDownload(
       throw new TaskError(
         `the disk is full on the host: ${args.dest} needs ${need} in ${posix.dirname(args.dest)}, ${Number(out.avail_kb) * 1024} bytes are free`,
         { hint: "free space there or choose another dest; the partial .part was removed", data },
+      );
+    }
+    if (res.code === EXIT_FETCH && step.action === "fetch" && HTTP_ERROR_EXIT[step.tool] === Number(out.fetch_exit)) {
+      // a 404 or 403 is not resumed: whatever the tool wrote is not part of the file
+      await ctx.run(sh`rm -f ${partPath(args.dest)}`);
+      throw new TaskError(
+        `download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`,
+        {
+          hint: `the server answered with an HTTP error: check the URL; ${args.dest} was left as it was and nothing was kept`,
+          data,
+        },
       );
     }
     if (res.code === EXIT_FETCH) {

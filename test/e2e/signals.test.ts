@@ -1,0 +1,353 @@
+// The fault suite's controller signals, one row per module step (issue 20): on 2 amd64 hosts that
+// converge Go with the go role as deploy under sudo (one of them with dash as the login shell),
+// armgo gets SIGTERM or SIGKILL while a step is held open on purpose (a loopback server that stops
+// midway, or a tool that waits on a marker), and the state afterwards is asserted: the previous Go and
+// profile intact and serving, nothing of the step left running, the audit log's word for it, and a
+// next run that converges and leaves no temp behind.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HOST_LOCK_PATH } from "../../src/lock/host-lock.js";
+import { armgo, CLI, recap } from "./cli.js";
+import { type Fleet, startFleet } from "./fleet.js";
+
+// the go role, then a command that can be held; `fault-hold NAME` waits while /run/fault-hold/NAME exists
+const PLAYBOOK = `- hosts: all
+  become: true
+  vars:
+    go_version: "1.22.12"
+  roles: [go]
+  tasks:
+    - name: a long command
+      command: { cmd: "fault-hold command && mkdir -p /opt/fault && touch /opt/fault/after", creates: /opt/fault/after }
+- hosts: all
+  tasks:
+    - name: the user's own profile
+      env-profile: { name: gouser, scope: user, gopath: $HOME/gouser }
+`;
+
+// installed on every host: the hold, and tools that take it only in the step a row holds
+const HOLD_TOOLS = String.raw`mkdir -p /run/fault-hold
+cat > /usr/local/bin/fault-hold <<'EOF'
+#!/bin/sh
+[ -e "/run/fault-hold/$1" ] || exit 0
+echo $$ > "/run/fault-hold/$1.held"
+while [ -e "/run/fault-hold/$1" ]; do sleep 0.1; done
+EOF
+cat > /usr/local/bin/tar <<'EOF'
+#!/bin/sh
+case "$1" in -x*) fault-hold tar ;; esac
+exec /usr/bin/tar "$@"
+EOF
+cat > /usr/local/bin/base64 <<'EOF'
+#!/bin/sh
+case " $* " in *" -d "*) fault-hold base64 ;; esac
+exec /usr/bin/base64 "$@"
+EOF
+chmod 755 /usr/local/bin/fault-hold /usr/local/bin/tar /usr/local/bin/base64`;
+
+// what a step leaves running: its tools, the hold, and any script naming armgo's paths ([x] keeps this one out)
+const LEFTOVERS = `for p in /proc/[0-9]*; do tr '\\0' ' ' < "$p/cmdline"; echo; done 2>/dev/null | grep -E '[a]rmgo|[f]ault-hold|[c]url |[t]ar -x|[b]ase64 -d' || true`;
+
+// temps a run makes beside what it changes; none may be left once a run has converged
+const TEMPS = `ls -a /usr/local /var/cache/armgo /etc/profile.d /home/deploy | grep -E '[.]armgo-extract|[.]part|armgo-tmp' || true`;
+
+const DRIFT = `sed -i 's|^export GOPATH=.*|export GOPATH=/drifted|' /etc/profile.d/go.sh`;
+
+interface Row {
+  name: string;
+  signal: "SIGTERM" | "SIGKILL";
+  /** The task the run is cut in (its TASK header is the last one printed). */
+  task: string;
+  /** The Go version the run asks for; absent: the one in place. */
+  version?: string;
+  /** Root shell on every host before the run. */
+  before?: string;
+  /** A path the loopback server holds after its first bytes (`hosts`: how many fetch it), or a tool's hold. */
+  hold: { path: string; fetchers: "controller" | "hosts" } | { tool: string };
+  /** Root shell on every host after the cut, and what it prints. */
+  intact?: { script: string; stdout: string };
+}
+
+const PROFILE = "/etc/profile.d/go.sh";
+const rows: Row[] = [
+  {
+    name: "go-release: the feed fetched on the controller",
+    signal: "SIGTERM",
+    task: "go : resolve the Go release",
+    version: "1.23.5",
+    hold: { path: "/feed.json", fetchers: "controller" },
+  },
+  {
+    name: "go-release: the feed fetched on the controller",
+    signal: "SIGKILL",
+    task: "go : resolve the Go release",
+    version: "1.22.12",
+    hold: { path: "/feed.json", fetchers: "controller" },
+  },
+  {
+    name: "download: the archive fetched by each host",
+    signal: "SIGTERM",
+    task: "go : download the archive",
+    version: "1.23.5",
+    before: "rm -f /var/cache/armgo/go1.23.5*",
+    hold: { path: "/go1.23.5.linux-amd64.tar.gz", fetchers: "hosts" },
+    intact: { script: "ls /var/cache/armgo | grep -c '^go1.23.5.*tar.gz$' || true", stdout: "0\n" },
+  },
+  {
+    name: "download: the archive fetched by each host",
+    signal: "SIGKILL",
+    task: "go : download the archive",
+    version: "1.22.12",
+    before: "rm -f /var/cache/armgo/go1.22.12*",
+    hold: { path: "/go1.22.12.linux-amd64.tar.gz", fetchers: "hosts" },
+    intact: { script: "ls /var/cache/armgo | grep -c '^go1.22.12.*tar.gz$' || true", stdout: "0\n" },
+  },
+  {
+    name: "extract: tar unpacking beside the link",
+    signal: "SIGTERM",
+    task: "go : install the toolchain",
+    version: "1.23.5",
+    before: "rm -rf /usr/local/go-1.23.5",
+    hold: { tool: "tar" },
+  },
+  {
+    name: "extract: tar unpacking beside the link",
+    signal: "SIGKILL",
+    task: "go : install the toolchain",
+    version: "1.22.12",
+    before: "rm -rf /usr/local/go-1.22.12",
+    hold: { tool: "tar" },
+  },
+  {
+    name: "env-profile: the profile written to its temp",
+    signal: "SIGTERM",
+    task: "go : environment for login shells",
+    before: DRIFT,
+    hold: { tool: "base64" },
+    intact: { script: `grep -c '^export GOPATH=/drifted$' ${PROFILE}`, stdout: "1\n" },
+  },
+  {
+    name: "env-profile: the profile written to its temp",
+    signal: "SIGKILL",
+    task: "go : environment for login shells",
+    before: DRIFT,
+    hold: { tool: "base64" },
+    intact: { script: `grep -c '^export GOPATH=/drifted$' ${PROFILE}`, stdout: "1\n" },
+  },
+  {
+    name: "command: a long command under sudo",
+    signal: "SIGTERM",
+    task: "a long command",
+    before: "rm -f /opt/fault/after",
+    hold: { tool: "command" },
+    intact: { script: "ls /opt/fault", stdout: "" },
+  },
+  {
+    name: "command: a long command under sudo",
+    signal: "SIGKILL",
+    task: "a long command",
+    before: "rm -f /opt/fault/after",
+    hold: { tool: "command" },
+    intact: { script: "ls /opt/fault", stdout: "" },
+  },
+];
+
+/** The lab mirror through a loopback proxy that can hold a path open after its first bytes. */
+async function holdingMirror(upstream: string) {
+  const held = new Set<string>();
+  const waiting = new Map<string, number>();
+  const open: Array<{ res: ServerResponse; up: IncomingMessage }> = [];
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    const headers = req.headers.range ? { range: req.headers.range } : {};
+    request(`${upstream}${path}`, { headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      if (!held.has(path)) return void up.pipe(res);
+      // held: the headers, then not a byte until released (a small feed would arrive whole in one chunk)
+      res.flushHeaders();
+      open.push({ res, up });
+      waiting.set(path, (waiting.get(path) ?? 0) + 1);
+    }).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold(path: string) {
+      held.add(path);
+      waiting.set(path, 0);
+    },
+    waiting: (path: string) => waiting.get(path) ?? 0,
+    release() {
+      held.clear();
+      for (const o of open.splice(0)) {
+        o.up.destroy();
+        o.res.destroy();
+      }
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe("SIGTERM and SIGKILL at each step of the go role on 2 amd64 hosts, as deploy under sudo, one with dash as login shell", () => {
+  let fleet: Fleet;
+  let mirror: Awaited<ReturnType<typeof holdingMirror>>;
+  let dashHost: string;
+  let current = "1.22.12";
+  const dir = mkdtempSync(join(tmpdir(), "armgo-e2e-signals-"));
+  const playbook = join(dir, "go.yaml");
+  writeFileSync(playbook, PLAYBOOK);
+  const args = (auditDir: string, version: string) => [
+    "play",
+    playbook,
+    "-i",
+    fleet.inventoryPath,
+    "-e",
+    "user=deploy",
+    "-e",
+    `go_mirror=${mirror.url}`,
+    "-e",
+    `go_version=${version}`,
+    "--audit-dir",
+    auditDir,
+  ];
+  const hosts = () => fleet.hosts.map((h) => h.name);
+  const onAll = async (script: string) => Promise.all(hosts().map((h) => fleet.exec(h, script)));
+  const stdoutOnAll = async (script: string) => (await onAll(script)).map((r) => r.stdout);
+  const loginGo = () => stdoutOnAll("su - deploy -c 'go version'");
+  /** Polls `done` for up to 120 s; armgo ending first (`ended`) is a failure that shows what it printed. */
+  const until = async (what: string, done: () => Promise<boolean>, out: () => string, ended = () => false) => {
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
+      if (await done()) return;
+      if (ended()) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what} did not happen; armgo printed:\n${out()}`);
+  };
+
+  beforeAll(async () => {
+    fleet = await startFleet({ amd64: 2 });
+    mirror = await holdingMirror(fleet.mirrorUrl);
+    dashHost = hosts()[1]!;
+    await onAll(HOLD_TOOLS);
+    await fleet.exec(dashHost, "usermod -s /bin/dash deploy");
+  });
+  // every hold ends with its row, passed or not: a hold left would stall the rows after it
+  const release = async () => {
+    mirror?.release();
+    if (fleet) await onAll("rm -f /run/fault-hold/*");
+  };
+  afterEach(release);
+  afterAll(async () => {
+    await mirror?.close();
+    await fleet?.stop();
+  });
+
+  it("a dash login shell for the SSH user: the go role and a user profile converge, and the PATH reaches bash's and dash's login shells", async () => {
+    expect(await stdoutOnAll("getent passwd deploy | cut -d: -f7")).toEqual(["/bin/bash\n", "/bin/dash\n"]);
+    const first = await armgo(args(join(dir, "audit-dash"), current));
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(await loginGo()).toEqual(hosts().map(() => "go version go1.22.12 linux/amd64\n"));
+    // the user's block goes where the login shell reads it: .profile for dash, bash's first of its three
+    expect(
+      await stdoutOnAll("cd /home/deploy && grep -l 'BEGIN armgo gouser' .bash_profile .profile 2>/dev/null"),
+    ).toEqual([".profile\n", ".profile\n"]);
+    expect(await stdoutOnAll("su - deploy -c 'echo $GOPATH'")).toEqual(hosts().map(() => "/home/deploy/gouser\n"));
+    const again = await armgo([...args(join(dir, "audit-dash"), current), "--json"]);
+    const summary = JSON.parse(again.stdout.trim().split("\n").pop()!);
+    for (const h of hosts()) expect(summary.recap[h]).toMatchObject({ changed: 0, failed: 0 });
+  });
+
+  it.each(rows)("$signal during $name", async (row) => {
+    const version = row.version ?? current;
+    const auditDir = join(dir, `audit-${row.task.replaceAll(" ", "-")}-${row.signal}`);
+    if (row.before) await onAll(row.before);
+    // both hosts in the run (their facts logged) and the step held on each, before the signal
+    const logged = () =>
+      hosts().every(
+        (h) =>
+          existsSync(join(auditDir, `${h}.jsonl`)) &&
+          readFileSync(join(auditDir, `${h}.jsonl`), "utf8").includes("Gathering Facts"),
+      );
+    const stepHeld = (): Promise<boolean> =>
+      "path" in row.hold
+        ? Promise.resolve(mirror.waiting(row.hold.path) >= (row.hold.fetchers === "hosts" ? hosts().length : 1))
+        : onAll(`test -e /run/fault-hold/${row.hold.tool}.held`).then((rs) => rs.every((r) => r.code === 0));
+    const held = async () => logged() && (await stepHeld());
+    if ("path" in row.hold) mirror.hold(row.hold.path);
+    else await onAll(`touch /run/fault-hold/${row.hold.tool}`);
+    const intactBefore = row.intact && (await stdoutOnAll(row.intact.script));
+
+    const child = spawn(process.execPath, [CLI, ...args(auditDir, version)], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    let ended = false;
+    void exit.then(() => (ended = true));
+    await until(
+      `the hold of ${row.name}`,
+      held,
+      () => stdout,
+      () => ended,
+    );
+    child.kill(row.signal);
+    const r = await exit;
+
+    // SIGTERM: cut in the row's step, whose header is the last one printed (SIGKILL may cut it before the header)
+    if (row.signal === "SIGTERM") {
+      expect([...stdout.matchAll(/^TASK \[(.*)\]/gm)].pop()?.[1], stdout).toBe(row.task);
+      expect(r.code, stdout).toBe(99);
+    } else expect(r.signal).toBe("SIGKILL");
+    // nothing of the step runs once armgo is gone (after SIGKILL: once sshd has seen the connection close)
+    if (row.signal === "SIGKILL")
+      await until(
+        "the end of the step's processes",
+        async () => (await stdoutOnAll(LEFTOVERS)).every((s) => s === ""),
+        () => stdout,
+      );
+    expect(await stdoutOnAll(LEFTOVERS)).toEqual(["", ""]);
+    await release();
+
+    // the previous Go serves in bash's and dash's login shells; what the step was changing is as it was
+    expect(await stdoutOnAll("readlink /usr/local/go")).toEqual(hosts().map(() => `go-${current}\n`));
+    expect(await loginGo()).toEqual(hosts().map(() => `go version go${current} linux/amd64\n`));
+    if (row.intact) {
+      expect(intactBefore).toEqual(hosts().map(() => row.intact!.stdout));
+      expect(await stdoutOnAll(row.intact.script)).toEqual(intactBefore);
+    }
+    if (row.signal === "SIGTERM")
+      expect(await stdoutOnAll(`test -e ${HOST_LOCK_PATH} && echo held || echo released`)).toEqual(
+        hosts().map(() => "released\n"),
+      );
+    const audit = await armgo(["audit", "--failed", "--audit-dir", auditDir]);
+    for (const h of hosts())
+      expect(audit.stdout).toMatch(
+        row.signal === "SIGTERM"
+          ? new RegExp(`${h}\\s+interrupted\\s+run interrupted — `)
+          : new RegExp(`${h}\\s+cut\\s+run cut — no run_end: armgo was killed`),
+      );
+
+    // the next run converges (a stale lock taken over, a .part resumed) and leaves no temp behind
+    const next = await armgo(args(auditDir, version));
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(Object.values(recap(next.stdout)).map((c) => c.failed)).toEqual([0, 0]);
+    current = version;
+    expect(await loginGo()).toEqual(hosts().map(() => `go version go${current} linux/amd64\n`));
+    expect(await stdoutOnAll("su - deploy -c 'echo $GOPATH'")).toEqual(hosts().map(() => "/home/deploy/gouser\n"));
+    expect(await stdoutOnAll(`grep -c '^export GOPATH=/drifted$' ${PROFILE} || true`)).toEqual(["0\n", "0\n"]);
+    expect(await stdoutOnAll("ls /opt/fault")).toEqual(["after\n", "after\n"]);
+    expect(await stdoutOnAll(TEMPS)).toEqual(["", ""]);
+  });
+});
