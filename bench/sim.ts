@@ -29,6 +29,8 @@ import { median } from "./stats.js";
 const SITE = join(ROOT, "bench/armgo/site.yaml");
 const REPLIES = join(OUT, "sim-replies.json");
 const TASKS = 4;
+// armgo and the floor alternate, which evens out the shared machine's load between them; a long wait for quiet would only lengthen the run
+const QUIET_SSH_MS = 2_000;
 
 interface Recorded {
   vars: Record<string, string>;
@@ -70,6 +72,7 @@ The simulated fleet: records one real converged lab host (Docker), then runs the
                       exec of the same script per host, at the same forks) alternate --repeats times; writes
                       bench/out/sim-ssh.md and sim-ssh.json
   --repeats R         runs of each (--ssh)
+  --cpu-prof DIR      a V8 CPU profile of each measured run, written to DIR
   --recorded          reuse bench/out/sim-replies.json (--ssh; only while the engine is the one that recorded it)
 `;
 
@@ -85,6 +88,7 @@ const { values, positionals } = benchArgs(USAGE, {
     ssh: { type: "string", default: "0" },
     repeats: { type: "string", default: "5" },
     recorded: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
     // Internal: one measured run in its own process (clean peak RSS), used by the parent.
     phase: { type: "string" },
     audit: { type: "string" },
@@ -389,14 +393,16 @@ async function floorChild(): Promise<void> {
 /** A measured run in its own process: `sim.js child|floor …`, after waiting up to `quietMs` for a quiet machine. */
 async function runChild(args: string[], quietMs = 20_000): Promise<Measured> {
   const before = await waitQuiet(0.25, quietMs);
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "dist/bench/sim.js"), ...args], {
-    maxBuffer: 16 * 2 ** 20,
-  });
+  const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...profile, join(ROOT, "dist/bench/sim.js"), ...args],
+    {
+      maxBuffer: 16 * 2 ** 20,
+    },
+  );
   return { ...(JSON.parse(stdout.trim().split("\n").pop()!) as Measured), before };
 }
-
-// armgo and the floor alternate, which evens out the shared machine's load between them; a long wait for quiet would only lengthen the run
-const QUIET_SSH_MS = 2_000;
 
 /** Real SSH: per fleet size, the first run once, then armgo's steady run and the floor alternated --repeats times per --forks. */
 async function parentSsh(): Promise<void> {
