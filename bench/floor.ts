@@ -1,10 +1,10 @@
 // The floor: what the job costs with no tool at all. One bare ssh2 connection per host, all in parallel,
 // one command each: a `stat` of the job's files (converged, check) or curl + sha256sum + tar -xzf (install).
 import { readFileSync } from "node:fs";
-import ssh2 from "ssh2";
 import { benchArgs, usageError } from "./args.js";
 import { hostMatches, hostToken, parseKnownHosts } from "../src/transport/known-hosts.js";
 import { sh } from "../src/transport/quote.js";
+import { connectAndExec } from "./ssh-exec.js";
 
 export interface FloorJob {
   hosts: Array<{ name: string; port: number }>;
@@ -37,34 +37,7 @@ function runOne(
   const expected = known
     .filter((e) => !e.marker && hostMatches(e.hosts, token))
     .map((e) => Buffer.from(e.key, "base64"));
-  return new Promise((resolve) => {
-    const client = new ssh2.Client();
-    const fail = (why: string) => {
-      process.stderr.write(`${host.name}: ${why}\n`);
-      client.end();
-      resolve(-1);
-    };
-    client.on("error", (e) => fail(e.message));
-    client.on("ready", () => {
-      client.exec(floorScript(job), (err, stream) => {
-        if (err) return fail(err.message);
-        stream.on("data", () => undefined);
-        stream.stderr.on("data", (d: Buffer) => process.stderr.write(`${host.name}: ${d.toString()}`));
-        stream.on("exit", (code: number | null) => {
-          client.end();
-          resolve(code ?? -1);
-        });
-      });
-    });
-    client.connect({
-      host: "127.0.0.1",
-      port: host.port,
-      username: "root",
-      privateKey: key,
-      // Strict host key checking against the same known_hosts the tools use.
-      hostVerifier: (presented: Buffer) => expected.some((k) => k.equals(presented)),
-    });
-  });
+  return connectAndExec(host, floorScript(job), key, expected);
 }
 
 const USAGE = `

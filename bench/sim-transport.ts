@@ -1,6 +1,8 @@
 // The simulated fleet's transport: every host answers as the one real converged host answered
 // (recorded through a real ssh connection), after a configurable network and command delay.
 import { MARKER_PATTERN } from "../src/engine/batch.js";
+import { wrapScript } from "../src/transport/become.js";
+import { watched } from "../src/transport/watch.js";
 import type { ExecOptions, ExecResult, Transport, TransportStats } from "../src/transport/transport.js";
 
 export interface Reply {
@@ -53,6 +55,43 @@ export function recording(t: Transport, replies: Replies): Transport {
   };
 }
 
+/** What the recorded host answered to `script`, under `host`'s name and the script's own markers. */
+export function replyFor(replies: Replies, script: string, host: string): Reply {
+  const markers = markersOf(script);
+  const reply = replies[general(script, host, markers)];
+  // A script the real host never ran means the simulation no longer matches the engine: stop loudly.
+  if (!reply)
+    throw new Error(
+      `sim: no recorded reply for a script on ${host} (first line: ${script.split("\n")[0]}); record again`,
+    );
+  return {
+    code: reply.code,
+    stdout: specific(reply.stdout, host, markers),
+    stderr: specific(reply.stderr, host, markers),
+  };
+}
+
+/** The replies keyed by the command an ssh server receives for each script (sh -c, plain or watched; no sudo: the bench logs in as root). */
+export function onTheWire(replies: Replies): Replies {
+  const out: Replies = {};
+  for (const [script, reply] of Object.entries(replies)) {
+    out[wrapScript(script)] = reply;
+    out[wrapScript(watched(script))] = reply;
+  }
+  return out;
+}
+
+/** The recorded script a converged host's steady run sends (facts and probes in one exec: the longest answer), as `host` would get it. */
+export function steadyScript(replies: Replies, host: string): string {
+  const [script] = Object.entries(replies).sort((a, b) => b[1].stdout.length - a[1].stdout.length)[0]!;
+  const batches = new Set(script.match(/\u0000marker\d+\u0000/g) ?? []).size;
+  return specific(
+    script,
+    host,
+    Array.from({ length: batches }, (_, i) => `ARMGO-${String(i).padStart(16, "0")}`),
+  );
+}
+
 export class SimTransport implements Transport {
   private readonly counters: TransportStats = { connections: 1, execs: 0, bytesSent: 0 };
 
@@ -72,22 +111,9 @@ export class SimTransport implements Transport {
     this.counters.bytesSent += Buffer.byteLength(script) + (opts.stdin ? Buffer.byteLength(opts.stdin) : 0);
     const started = performance.now();
     await sleep(this.latency.rttMs + this.latency.commandMs);
-    const markers = markersOf(script);
-    const reply = this.replies[general(script, this.host, markers)];
-    // A script the real host never ran means the simulation no longer matches the engine: stop loudly.
-    if (!reply)
-      throw new Error(
-        `sim: no recorded reply for a script on ${this.host} (first line: ${script.split("\n")[0]}); record again`,
-      );
-    const stdout = specific(reply.stdout, this.host, markers);
-    opts.onStdout?.(stdout);
-    return {
-      script,
-      code: reply.code,
-      stdout,
-      stderr: specific(reply.stderr, this.host, markers),
-      durationMs: performance.now() - started,
-    };
+    const reply = replyFor(this.replies, script, this.host);
+    opts.onStdout?.(reply.stdout);
+    return { script, ...reply, durationMs: performance.now() - started };
   }
 
   put(): Promise<void> {

@@ -26,6 +26,9 @@ main(process.argv.slice(2), (text) => process.stdout.write(text + "\n")).then(
     const line =
       e instanceof Error && "oneLine" in e ? (e as ArmgoError).oneLine() : ((e as Error)?.stack ?? String(e));
     process.stderr.write(`${code === EXIT.internal ? "armgo: internal error: " : "ERROR: "}${line}\n`);
+    // the CLI is a bundle: its .map files give src/ lines when node reads them (it costs every start ~50 ms, so not by default)
+    if (code === EXIT.internal && !process.sourceMapsEnabled)
+      process.stderr.write("armgo: for src/ file:line in the trace, rerun with NODE_OPTIONS=--enable-source-maps\n");
     process.exit(code);
   },
 );

@@ -69,5 +69,16 @@ export function cachedFacts(dir: string, host: string, version: string): Facts |
 
 /** Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place. */
 export function keepFacts(dir: string, host: string, version: string, facts: Facts): void {
-  writeFileAtomic(cachePath(dir, host), JSON.stringify({ armgo_version: version, facts }), 0o600);
+  const text = JSON.stringify({ armgo_version: version, facts });
+  // a converged host's facts are those kept: a read is far cheaper than a write and a rename per host per run
+  if (readIfAny(cachePath(dir, host)) === text) return;
+  writeFileAtomic(cachePath(dir, host), text, 0o600);
+}
+
+function readIfAny(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -2,18 +2,18 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ArmgoError } from "../errors.js";
+import { packageRoot } from "../paths.js";
 
 const ENTRY = "mirror-serve";
 
-// Under vitest this module runs from src/*.ts, where only the built entry in dist/ can be started by node.
+// Found from the package root, the one place the build keeps: this module may run from src/ (vitest)
+// or inside the CLI's bundle, and node can start only the built entry.
 function entryPath(): string {
-  const sibling = fileURLToPath(new URL(`./${ENTRY}.js`, import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = fileURLToPath(new URL(`../../dist/src/lab/${ENTRY}.js`, import.meta.url));
+  const built = join(packageRoot, "dist", "src", "lab", `${ENTRY}.js`);
   if (existsSync(built)) return built;
-  throw new ArmgoError(`cannot find ${ENTRY}.js next to ${sibling}`, { hint: "run `npm run build`" });
+  throw new ArmgoError(`cannot find ${built}`, { hint: "run `npm run build`" });
 }
 
 /**

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { Script } from "node:vm";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { InputError } from "../errors.js";
 import { packageRoot, schemasDir } from "../paths.js";
@@ -16,26 +17,33 @@ const compiled = new Map<string, ValidateFunction>();
 /** How every armgo schema is compiled, here and by the build's precompile step (scripts/precompile-schemas.mjs). */
 export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
 
+/** The schema files, by the id the playbook schema refers to each by. */
+function schemaFiles(): Array<[id: string, file: string]> {
+  const modules = readdirSync(join(schemasDir, "modules"))
+    .filter((f) => f.endsWith(".json"))
+    .sort();
+  // The playbook schema refers to module schemas by their relative path, as editors resolve them.
+  return [
+    ...modules.map((f): [string, string] => [`modules/${f}`, join(schemasDir, "modules", f)]),
+    ...["playbook.json", "inventory.json"].map((f): [string, string] => [f, join(schemasDir, f)]),
+  ];
+}
+
 /** Every schema armgo validates against, by the id the playbook schema refers to it by. */
 export function schemaSources(): Record<string, object> {
   const out: Record<string, object> = {};
-  for (const f of readdirSync(join(schemasDir, "modules"))
-    .filter((f) => f.endsWith(".json"))
-    .sort()) {
-    // The playbook schema refers to module schemas by their relative path, as editors resolve them.
-    out[`modules/${f}`] = {
-      ...(JSON.parse(readFileSync(join(schemasDir, "modules", f), "utf8")) as object),
-      $id: `modules/${f}`,
-    };
+  for (const [id, file] of schemaFiles()) {
+    const schema = JSON.parse(readFileSync(file, "utf8")) as object;
+    out[id] = id.startsWith("modules/") ? { ...schema, $id: id } : schema;
   }
-  for (const f of ["playbook.json", "inventory.json"])
-    out[f] = JSON.parse(readFileSync(join(schemasDir, f), "utf8")) as object;
   return out;
 }
 
-/** A hash of the schemas' text: precompiled validators are used only while it still matches. */
-export function schemasHash(sources: Record<string, object> = schemaSources()): string {
-  return createHash("sha256").update(JSON.stringify(sources)).digest("hex");
+/** A hash of the schemas' files: precompiled validators are used only while it still matches. */
+export function schemasHash(): string {
+  const hash = createHash("sha256");
+  for (const [id, file] of schemaFiles()) hash.update(`${id}\0`).update(readFileSync(file)).update("\0");
+  return hash.digest("hex");
 }
 
 export const PRECOMPILED = join(packageRoot, "dist", "schemas.cjs");
@@ -53,10 +61,31 @@ export function precompiledIds(sources: Record<string, object>): string[] {
 // Compiling every schema costs ~100 ms of each start; the build writes them precompiled.
 const require = createRequire(import.meta.url);
 
-function precompiled(): Record<string, ValidateFunction> | undefined {
+/** V8's code cache of PRECOMPILED, written by the build: compiling that 350 kB file is most of what is left. */
+export const PRECOMPILED_CODE_CACHE = `${PRECOMPILED}.v8cache`;
+
+type Precompiled = Record<string, ValidateFunction> & { schemasHash?: string };
+
+/**
+ * Run PRECOMPILED as CommonJS does, with V8's code cache when one is given (V8 checks that it
+ * fits this file and this node, and compiles afresh when not); the script is returned for the
+ * build to write the cache from.
+ */
+export function loadPrecompiled(cachedData?: Buffer): { validators: Precompiled; script: Script } {
+  const script = new Script(`(function (exports, require) {${readFileSync(PRECOMPILED, "utf8")}\n})`, {
+    filename: PRECOMPILED,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const validators: Precompiled = {};
+  (script.runInThisContext() as (exports: object, req: NodeJS.Require) => void)(validators, require);
+  return { validators, script };
+}
+
+function precompiled(): Precompiled | undefined {
   if (!existsSync(PRECOMPILED)) return undefined;
-  const mod = require(PRECOMPILED) as Record<string, ValidateFunction> & { schemasHash?: string };
-  return mod.schemasHash === schemasHash() ? mod : undefined;
+  const cache = existsSync(PRECOMPILED_CODE_CACHE) ? readFileSync(PRECOMPILED_CODE_CACHE) : undefined;
+  const { validators } = loadPrecompiled(cache);
+  return validators.schemasHash === schemasHash() ? validators : undefined;
 }
 
 // Loaded only when a validator was not precompiled (a dev tree whose schemas changed since the build).

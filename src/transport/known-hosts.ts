@@ -1,6 +1,6 @@
 // known_hosts: parse, match a presented host key, decide per checking mode, record accepted keys.
 import { createHash, createHmac } from "node:crypto";
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HostKeyError } from "../errors.js";
 
@@ -67,6 +67,8 @@ function hashedMatches(hosts: string, token: string): boolean {
 }
 
 function globMatches(pattern: string, token: string): boolean {
+  // most lines name one host: a comparison, not a RegExp built per line per connect
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === token;
   const re = pattern
     .toLowerCase()
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
@@ -158,9 +160,17 @@ export function decideHostKey(c: HostKeyCheck): HostKeyDecision {
   return { action: "refuse", error };
 }
 
+// Every connect reads known_hosts, twice: a fleet's file is parsed again only when it changed, not per host.
+const parsed = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+
 export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await readFile(file, "utf8"));
+    const { mtimeMs, size } = await stat(file);
+    const kept = parsed.get(file);
+    if (kept?.mtimeMs === mtimeMs && kept.size === size) return kept.entries;
+    const entries = parseKnownHosts(await readFile(file, "utf8"));
+    parsed.set(file, { mtimeMs, size, entries });
+    return entries;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;

@@ -1,6 +1,13 @@
-import { createRequire } from "node:module";
-import { Ajv, type ValidateFunction } from "ajv";
-import { AJV_OPTIONS, ENVIRONMENT, PRECOMPILED, schemaSources, schemasHash, TASK_LIST } from "../../src/load/schema.js";
+import { Ajv } from "ajv";
+import {
+  AJV_OPTIONS,
+  ENVIRONMENT,
+  loadPrecompiled,
+  PRECOMPILED_CODE_CACHE,
+  schemaSources,
+  schemasHash,
+  TASK_LIST,
+} from "../../src/load/schema.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseInventory } from "../../src/load/inventory.js";
@@ -297,9 +304,7 @@ describe("inventory loading", () => {
 
 describe("precompiled schemas (the build's dist/schemas.cjs)", () => {
   it("are the current schemas, and judge valid and broken documents exactly as compiling them does", () => {
-    const pre = createRequire(import.meta.url)(PRECOMPILED) as Record<string, ValidateFunction> & {
-      schemasHash: string;
-    };
+    const pre = loadPrecompiled(readFileSync(PRECOMPILED_CODE_CACHE)).validators;
     expect(pre.schemasHash).toBe(schemasHash());
     const ajv = new Ajv(AJV_OPTIONS);
     for (const [id, schema] of Object.entries(schemaSources())) ajv.addSchema(schema, id);
