@@ -11,7 +11,7 @@ import { Lookahead } from "./lookahead.js";
 import { failure, loopOutcome, registerValue } from "./outcome.js";
 import { units, type Unit } from "./prepare.js";
 import { ProbePlanner, type Speculation } from "./probe-plan.js";
-import { taskResult } from "./result.js";
+import { taskName, taskResult } from "./result.js";
 import type { Outcome } from "./types.js";
 
 export class HostRunner {
@@ -95,7 +95,13 @@ export class HostRunner {
       const unit = list[ii]!;
       const unitLog: CommandRecord[] = [];
       const unitStart = Date.now();
-      this.effects.emit({ type: "task_start", host, play: play.name, task: task.name, task_index: order.get(task) });
+      this.effects.emit({
+        type: "task_start",
+        host,
+        play: play.name,
+        task: taskName(this.vars, task),
+        task_index: order.get(task),
+      });
       const outcome = await this.attempts.run({ at: at.item(ii), unit, log: unitLog });
       if (outcome.status === "unreachable" || !unit.hasItem)
         return { outcome, log: unitLog, started: unit.hasItem ? unitStart : started, unit };
