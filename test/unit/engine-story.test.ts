@@ -34,10 +34,11 @@ describe("templated task names", () => {
 
   it("are rendered per host with play, extra and host vars in results, headers, CHANGES and the audit timeline; a secret is masked", async () => {
     const r = await run({ extraVars: { hello_version: "2.0.0" } });
-    expect(r.results.map((x) => `${x.host} ${x.task}`)).toEqual([
+    // the hosts run side by side: their results come in either order
+    expect(r.results.map((x) => `${x.host} ${x.task}`).sort()).toEqual([
       "h1 deploy hello 2.0.0 to h1 (********)",
-      "h2 deploy hello 2.0.0 to h2 (********)",
       "h1 left as written: {{ nowhere }}",
+      "h2 deploy hello 2.0.0 to h2 (********)",
       "h2 left as written: {{ nowhere }}",
     ]);
     const text = printed(r.events);
@@ -59,5 +60,43 @@ describe("templated task names", () => {
       "h2 deploy hello 2.0.0 to h2 (********)",
       "h2 left as written: {{ nowhere }}",
     ]);
+  });
+});
+
+describe("a deploy whose build fails", () => {
+  const { run } = setup(
+    `
+- hosts: g
+  gather_facts: false
+  serial: 1
+  tasks:
+    - name: deploy hello
+      deploy:
+        app: hello
+        app_dir: DIR/{{ inventory_hostname }}
+        build: { package: DIR, go: /bin/false, goos: linux, goarch: amd64 }
+        service: { type: command, start: "true", pidfile: DIR/pid }
+`,
+    ["h1", "h2", "h3"],
+  );
+
+  it("prints a RELEASES block saying nothing shipped, and every targeted host in the recap", async () => {
+    const r = await run();
+    expect(r.of("h1", "deploy hello")?.msg).toMatch(/go build of .* failed/);
+    expect(Object.keys(r.result.recap)).toEqual(["h1", "h2", "h3"]);
+    expect(r.result.recap).toMatchObject({ h1: { failed: 1 }, h2: { ok: 0, failed: 0 }, h3: { ok: 0, failed: 0 } });
+    expect(r.result.deployed).toEqual({
+      hello: {
+        hosts: {},
+        not_started: ["h2", "h3"],
+        unknown: [],
+        not_shipped: { why: "the build failed", hosts: ["h1"] },
+      },
+    });
+    const text = printed(r.events);
+    expect(text).toMatch(/^RELEASES \[hello\]$/m);
+    expect(text).toContain("nothing shipped: the build failed — h1 unchanged");
+    expect(text).toContain("not started: h2, h3 — unchanged");
+    expect(text).toMatch(/^h3 +: ok=0 /m);
   });
 });
