@@ -38,7 +38,7 @@ export class Grouped {
     const k = this.section(index, name);
     const s = this.sections[k]!;
     // a templated name is headed as the first host to report renders it, as Ansible heads it with the first host's
-    if (!s.headed && s.lines.length === 0) s.name = name;
+    if (!s.headed && s.lines.length === 0 && s.name.includes("{{")) s.name = name;
     if (s.headed && k === this.bottom) {
       for (const l of lines) this.print(l);
       return;
