@@ -13,8 +13,10 @@ export function deployedLines(summary: DeployedSummary | undefined, c: ChalkInst
     }
     const title = `RELEASES [${app}]`;
     out.push("", `${title} ${"*".repeat(Math.max(3, 79 - title.length))}`);
-    const w = Math.max(...[...byRelease.keys()].map((r) => r.length));
+    const w = Math.max(0, ...[...byRelease.keys()].map((r) => r.length));
     for (const [release, hosts] of byRelease) out.push(`${c.green(release.padEnd(w))}  ${hosts.join(", ")}`);
+    if (d.not_shipped)
+      out.push(c.red(`nothing shipped: ${d.not_shipped.why} — ${d.not_shipped.hosts.join(", ")} unchanged`));
     if (d.not_started.length) out.push(c.cyan(`not started: ${d.not_started.join(", ")} — unchanged`));
     if (d.unknown.length) out.push(c.red(`unknown: ${d.unknown.join(", ")} — no result named the release they run`));
   }

@@ -37,6 +37,8 @@ export class Grouped {
   add(index: number | undefined, name: string, lines: string[], urgent: boolean): void {
     const k = this.section(index, name);
     const s = this.sections[k]!;
+    // a templated name is headed as the first host to report renders it, as Ansible heads it with the first host's
+    if (!s.headed && s.lines.length === 0 && s.name.includes("{{")) s.name = name;
     if (s.headed && k === this.bottom) {
       for (const l of lines) this.print(l);
       return;

@@ -11,7 +11,7 @@ import { Lookahead } from "./lookahead.js";
 import { failure, loopOutcome, registerValue } from "./outcome.js";
 import { units, type Unit } from "./prepare.js";
 import { ProbePlanner, type Speculation } from "./probe-plan.js";
-import { taskResult } from "./result.js";
+import { taskName, taskResult } from "./result.js";
 import type { Outcome } from "./types.js";
 
 export class HostRunner {
@@ -73,9 +73,16 @@ export class HostRunner {
   private async runTask(at: Cursor): Promise<boolean> {
     const { task } = at;
     if (!task.run_once) return this.finish(task, await this.execute(at));
-    const { result, ranHere } = await this.effects.once.run(task, this.inputs.host, () => this.execute(at));
+    const { result, ranHere, by } = await this.effects.once.run(task, this.inputs.host, () => this.execute(at));
+    if (ranHere) return this.finish(task, result);
+    const o = result.outcome;
+    // a failure of the batch's one run fails every host of the batch, as in Ansible; each says why it stops
+    if (o.status === "failed" && !task.ignore_errors) {
+      const msg = `run_once: the task failed on ${by}, which ran it for the batch: ${o.msg}`;
+      return this.finish(task, { outcome: { ...o, changed: false, msg }, log: [], started: Date.now() });
+    }
     // the others of the batch get the result in their vars, as Ansible does; it is recorded once, where it ran
-    return ranHere ? this.finish(task, result) : this.adopt(task, result.outcome, false);
+    return this.adopt(task, o, false);
   }
 
   /** The task's units in turn: a loop's items are shown as each finishes, and registered together. */
@@ -95,7 +102,13 @@ export class HostRunner {
       const unit = list[ii]!;
       const unitLog: CommandRecord[] = [];
       const unitStart = Date.now();
-      this.effects.emit({ type: "task_start", host, play: play.name, task: task.name, task_index: order.get(task) });
+      this.effects.emit({
+        type: "task_start",
+        host,
+        play: play.name,
+        task: taskName(this.vars, task),
+        task_index: order.get(task),
+      });
       const outcome = await this.attempts.run({ at: at.item(ii), unit, log: unitLog });
       if (outcome.status === "unreachable" || !unit.hasItem)
         return { outcome, log: unitLog, started: unit.hasItem ? unitStart : started, unit };

@@ -9,7 +9,8 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 
 export class RunOnce<R> {
   private readonly gone = new Set<string>();
-  private readonly claims = new Map<object, Promise<R>>();
+  /** Each task's result, and the host that carries it out. */
+  private readonly claims = new Map<object, { by: string; result: Promise<R> }>();
   private wake = signal();
 
   /** The batch's hosts in inventory order. */
@@ -21,16 +22,16 @@ export class RunOnce<R> {
     this.notify();
   }
 
-  /** The result of `key` (a task) for `host`: computed by `work` when this host is the one to run it. */
-  async run(key: object, host: string, work: () => Promise<R>): Promise<{ result: R; ranHere: boolean }> {
+  /** The result of `key` (a task) for `host`: computed by `work` when this host is the one to run it; `by` ran it. */
+  async run(key: object, host: string, work: () => Promise<R>): Promise<{ result: R; ranHere: boolean; by: string }> {
     for (;;) {
       const claim = this.claims.get(key);
-      if (claim) return { result: await claim, ranHere: false };
+      if (claim) return { result: await claim.result, ranHere: false, by: claim.by };
       if (this.hosts.find((h) => !this.gone.has(h)) === host) {
         const result = work();
-        this.claims.set(key, result);
+        this.claims.set(key, { by: host, result });
         this.notify();
-        return { result: await result, ranHere: true };
+        return { result: await result, ranHere: true, by: host };
       }
       await this.wake.promise;
     }

@@ -92,6 +92,9 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
   let heads: Record<string, string> = {};
   for (const text of loaded.playbook.warnings ?? []) run.emit({ type: "warning", text });
   const lastPlays = lastPlayOf(loaded, opts);
+  // every targeted host is in the recap, also one a stopped rollout never reached
+  const targeted = new Set([...lastPlays.values()].flatMap((hosts) => [...hosts]));
+  for (const h of loaded.inventory.hosts.keys()) if (targeted.has(h)) run.recapOf(h);
   try {
     for (const play of loaded.playbook.plays) {
       if (!(await runPlay(run, play, lastPlays.get(play) ?? new Set()))) break;

@@ -132,6 +132,8 @@ export interface DeployedApp {
   not_started: string[];
   /** Hosts the play ran on whose results named no release (unreachable, or failed before). */
   unknown: string[];
+  /** The release was never made (its build failed): why, and the hosts left as they were. */
+  not_shipped?: { why: string; hosts: string[] };
 }
 
 export type DeployedSummary = Record<string, DeployedApp>;

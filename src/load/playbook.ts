@@ -10,6 +10,7 @@ import { moduleSchemaNames, TASK_LIST, validate } from "./schema.js";
 import { findRole, roleFiles } from "./roles.js";
 import { didYouMean, nearest } from "./suggest.js";
 import { applyBecomeFlags, type BecomeFlags } from "./become.js";
+import { Problems } from "./problems.js";
 import { refuseRouteVar } from "./inventory/connection-vars.js";
 import { YamlFile, type Path } from "./yaml.js";
 
@@ -77,6 +78,7 @@ export function loadPlaybook(file: string, flags: BecomeFlags = {}): Playbook {
 export function parsePlaybook(yaml: YamlFile, flags: BecomeFlags = {}): Playbook {
   const loader = new Loader(moduleSchemaNames(), flags);
   const plays = loader.playbook(yaml, [yaml.file]);
+  loader.problems.throwAny();
   const warnings = loader.warnings.size > 0 ? { warnings: [...loader.warnings] } : {};
   return { file: yaml.file, sha256: createHash("sha256").update(yaml.text).digest("hex"), plays, ...warnings };
 }
@@ -96,6 +98,8 @@ function scoped(t: Task, s: Scope): Task {
 
 class Loader {
   readonly warnings = new Set<string>();
+  /** Each play, role, import and task that cannot be read is kept here and loading goes on: every problem is reported. */
+  readonly problems = new Problems();
   private readonly warn = (line: string): void => void this.warnings.add(line);
 
   constructor(
@@ -107,7 +111,11 @@ class Loader {
     const data = yaml.data;
     this.validate("playbook.json", yaml, data, (at) => at.length === 3 && (at[1] === "tasks" || at[1] === "handlers"));
     return (data as RawPlay[]).flatMap((p, i) =>
-      p.import_playbook === undefined ? [this.play(yaml, p, i, chain)] : this.importPlaybook(yaml, p, i, chain),
+      this.problems.try(
+        () =>
+          p.import_playbook === undefined ? [this.play(yaml, p, i, chain)] : this.importPlaybook(yaml, p, i, chain),
+        [],
+      ),
     );
   }
 
@@ -155,9 +163,13 @@ class Loader {
 
   private tasks(yaml: YamlFile, raw: unknown, at: Path, ctx: Context): Task[] {
     return ((raw as RawTask[] | undefined) ?? []).flatMap((t, j) =>
-      t.import_tasks === undefined
-        ? [toTask(yaml, t, [...at, j], this.modules, this.warn)]
-        : this.importTasks(yaml, t, [...at, j], ctx),
+      this.problems.try(
+        () =>
+          t.import_tasks === undefined
+            ? [toTask(yaml, t, [...at, j], this.modules, this.warn)]
+            : this.importTasks(yaml, t, [...at, j], ctx),
+        [],
+      ),
     );
   }
 
@@ -218,7 +230,9 @@ class Loader {
 
   /** Role tasks run before the play's own, and role handlers join the play's, as in Ansible. */
   private play(yaml: YamlFile, p: RawPlay, i: number, chain: string[]): Play {
-    const roles = ((p.roles as unknown[] | undefined) ?? []).map((r, j) => this.role(yaml, r, [i, "roles", j], chain));
+    const roles = ((p.roles as unknown[] | undefined) ?? []).flatMap((r, j) =>
+      this.problems.try(() => [this.role(yaml, r, [i, "roles", j], chain)], []),
+    );
     const play = toPlay(yaml, p, i, {
       tasks: [...roles.flatMap((r) => r.tasks), ...this.tasks(yaml, p.tasks, [i, "tasks"], { chain })],
       handlers: [...roles.flatMap((r) => r.handlers), ...this.tasks(yaml, p.handlers, [i, "handlers"], { chain })],
@@ -271,15 +285,15 @@ function toPlay(
     Object.assign(vars, loaded);
   }
   const { tasks, handlers } = loaded;
+  const problems = new Problems();
   const handlerNames = new Set(handlers.flatMap((h) => [h.name, ...(h.listen ?? [])]));
   for (const t of tasks) {
     for (const n of t.notify) {
       if (!handlerNames.has(n)) {
-        throw new InputError(
-          `notify names handler '${n}', which this play does not define${didYouMean(n, handlerNames)}`,
-          {
+        problems.add(
+          new InputError(`notify names handler '${n}', which this play does not define${didYouMean(n, handlerNames)}`, {
             where: t.where,
-          },
+          }),
         );
       }
     }
@@ -287,11 +301,14 @@ function toPlay(
   const serial = p.serial === undefined ? [] : Array.isArray(p.serial) ? p.serial : [p.serial];
   for (const [j, s] of (serial as unknown[]).entries()) {
     if (typeof s === "string" && !/^\d+%?$/.test(s)) {
-      throw new InputError(`serial '${s}' must be a number or a percentage like "30%"`, {
-        where: yaml.where(Array.isArray(p.serial) ? [i, "serial", j] : [i, "serial"]),
-      });
+      problems.add(
+        new InputError(`serial '${s}' must be a number or a percentage like "30%"`, {
+          where: yaml.where(Array.isArray(p.serial) ? [i, "serial", j] : [i, "serial"]),
+        }),
+      );
     }
   }
+  problems.throwAny();
   return {
     name: `${(p.name as string | undefined) ?? list(p.hosts).join(",")}`,
     hosts: list(p.hosts).join(":"),
@@ -319,11 +336,13 @@ function toTask(yaml: YamlFile, t: RawTask, at: Path, modules: string[], warn: (
     throw new InputError(`task names ${named.length} modules (${named.join(", ")}) — one module per task`, { where });
   }
   const module = named[0]!;
+  const problems = new Problems();
   for (const key of ["when", "changed_when", "failed_when", "until"] as const)
-    checkConditions(yaml, [...at, key], t[key], warn);
+    problems.try(() => checkConditions(yaml, [...at, key], t[key], warn), undefined);
   for (const key of [module, "loop", "loop_control", "vars", "environment", "delegate_to"]) {
-    checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]);
+    problems.try(() => checkExpr(() => expressions(t[key]).forEach(check), yaml, [...at, key]), undefined);
   }
+  problems.throwAny();
   return {
     name: `${(t.name as string | undefined) ?? module}`,
     module,

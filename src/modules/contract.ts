@@ -122,6 +122,13 @@ export interface Deployed {
   release: string | null;
 }
 
+/** `data.deployed` of a task that failed before any release existed (its build failed): nothing shipped, the host is unchanged. */
+export interface NotShipped {
+  app: string;
+  /** What happened, for the RELEASES block: "the build failed". */
+  not_shipped: string;
+}
+
 export interface ApplyResult {
   msg?: string;
   data?: Record<string, unknown>;

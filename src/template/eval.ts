@@ -28,19 +28,20 @@ function pathOf(n: Node): string {
   return "(…)";
 }
 
-function lookup(obj: unknown, key: unknown, path: string): unknown {
+/** `path` is asked for only when the name is undefined: spelling it out at every step of a chain cost its length squared. */
+function lookup(obj: unknown, key: unknown, path: () => string): unknown {
   // the first undefined name in a chain is the one to report, as Ansible does
   if (obj instanceof Undef) return obj;
   if (typeof obj === "string" || Array.isArray(obj)) {
-    if (typeof key !== "number" && typeof key !== "boolean") return new Undef(path);
+    if (typeof key !== "number" && typeof key !== "boolean") return new Undef(path());
     const i = Number(key) < 0 ? obj.length + Number(key) : Number(key);
-    return i >= 0 && i < obj.length ? obj[i] : new Undef(path);
+    return i >= 0 && i < obj.length ? obj[i] : new Undef(path());
   }
   if (isDict(obj)) {
     const v = own(obj, str(key));
-    return v === undefined ? new Undef(path) : v;
+    return v === undefined ? new Undef(path()) : v;
   }
-  return new Undef(path);
+  return new Undef(path());
 }
 
 /** Python's slice semantics, negative steps included. */
@@ -122,6 +123,19 @@ function args(nodes: Node[], kw: Array<[string, Node]>, vars: Dict): [unknown[],
   ];
 }
 
+/** `x | f | g | …` in a loop, innermost first: a long chain recursed once per filter, past the stack. */
+function filterChain(n: Node & { k: "filter" }, vars: Dict): unknown {
+  const chain: Array<Node & { k: "filter" }> = [];
+  let e: Node = n;
+  for (; e.k === "filter"; e = e.e) chain.push(e);
+  let v = evalNode(e, vars);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const f = chain[i]!;
+    v = applyFilter(f.name, v, ...args(f.args, f.kwargs, vars));
+  }
+  return v;
+}
+
 /** The value of a node; an undefined name is an Undef that fails only where it is used. */
 export function evalNode(n: Node, vars: Dict): unknown {
   switch (n.k) {
@@ -136,9 +150,9 @@ export function evalNode(n: Node, vars: Dict): unknown {
       return v === undefined ? new Undef(n.name) : v;
     }
     case "attr":
-      return lookup(evalNode(n.obj, vars), n.name, pathOf(n));
+      return lookup(evalNode(n.obj, vars), n.name, () => pathOf(n));
     case "item":
-      return lookup(evalNode(n.obj, vars), use(evalNode(n.key, vars)), pathOf(n));
+      return lookup(evalNode(n.obj, vars), use(evalNode(n.key, vars)), () => pathOf(n));
     case "slice": {
       const part = (p?: Node): unknown => (p ? use(evalNode(p, vars)) : null);
       return slice(use(evalNode(n.obj, vars)), part(n.start), part(n.stop), part(n.step));
@@ -180,7 +194,7 @@ export function evalNode(n: Node, vars: Dict): unknown {
       return true;
     }
     case "filter":
-      return applyFilter(n.name, evalNode(n.e, vars), ...args(n.args, n.kwargs, vars));
+      return filterChain(n, vars);
     case "test": {
       const r = runTest(n.name, evalNode(n.e, vars), ...args(n.args, n.kwargs, vars));
       return n.negate ? !r : r;

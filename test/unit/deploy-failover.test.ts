@@ -26,6 +26,8 @@ const playbook = `
 describe("a failed deploy goes back to what served before it (issue 20 #2, #3)", () => {
   const { dir, run } = setup(playbook, ["h1"]);
   const sha: Record<string, string> = {};
+  // each version's first deploy line: v1 finds no process of svc, v2 finds v1's
+  const said: Record<string, string> = {};
   const app = join(dir, "h1");
   const current = () => readlinkSync(join(app, "current")).split("/").pop();
   const manifest = () =>
@@ -55,6 +57,7 @@ describe("a failed deploy goes back to what served before it (issue 20 #2, #3)",
       const r = await deploy(v);
       expect(r.result.recap.h1, r.msg).toMatchObject({ failed: 0 });
       sha[v] = r.result.deployed!.svc!.hosts.h1 as string;
+      said[v] = r.msg;
     }
   }, 60_000);
 
@@ -66,6 +69,11 @@ describe("a failed deploy goes back to what served before it (issue 20 #2, #3)",
       } catch {
         /* already gone */
       }
+  });
+
+  it("a first start says started, a later one restarted (issue 20 #10)", () => {
+    expect(said.v1).toMatch(/^svc [0-9a-f]{12} is current and healthy, started \(pid \d+\)$/);
+    expect(said.v2).toMatch(/^svc [0-9a-f]{12} is current and healthy, restarted \(pid \d+\)$/);
   });
 
   it("a start command that cannot work: the release stays good, the old spec goes back and the service runs", async () => {

@@ -278,3 +278,47 @@ describe("vars precedence against ansible-core", () => {
     expect(words(ours["play-h1"])).toEqual(words(oracle["play-h1"]));
   });
 });
+
+describe("a failed run_once task against ansible-core (issue 20 #10)", () => {
+  const onceFails = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "touch DIR/{{ inventory_hostname }}-before"
+    - name: once
+      command: "sh -c 'exit 3'"
+      run_once: true
+    - command: "touch DIR/{{ inventory_hostname }}-after"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "touch DIR/{{ inventory_hostname }}-next-play"
+`;
+
+  it("stops every host of the batch, as ansible does; each counts the failure and says why", async () => {
+    const theirs = lay({ "site.yaml": onceFails });
+    const ourDir = lay({ "site.yaml": onceFails });
+    const [r, ours] = await Promise.all([
+      ansiblePlaybook(["-i", join(theirs, "hosts.yaml"), join(theirs, "site.yaml")], theirs),
+      (async () => {
+        const results: Array<{ host: string; task: string; status: string; msg: string }> = [];
+        const run = await runPlaybook({
+          playbook: join(ourDir, "site.yaml"),
+          inventory: join(ourDir, "hosts.yaml"),
+          auditDir: join(ourDir, "audit"),
+          onEvent: (e) => void (e.type === "task_result" && results.push(e.result)),
+        });
+        return { run, results };
+      })(),
+    ]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(Object.keys(written(theirs)).sort()).toEqual(["h1-before", "h2-before"]);
+    expect(Object.keys(written(ourDir)).sort()).toEqual(["h1-before", "h2-before"]);
+    // ansible-core 2.14 counts failed=0 for the host that did not run it, though it stops it; armgo counts the batch's failure on each host it stops
+    expect(ours.run.recap).toMatchObject({ h1: { failed: 1 }, h2: { failed: 1 } });
+    expect(ours.results.filter((x) => x.task === "once").map((x) => [x.host, x.status, x.msg])).toEqual([
+      ["h1", "failed", expect.any(String)],
+      ["h2", "failed", expect.stringMatching(/^run_once: the task failed on h1, which ran it for the batch: /)],
+    ]);
+  });
+});

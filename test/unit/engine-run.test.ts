@@ -305,7 +305,12 @@ describe("a run on local hosts", () => {
       ["h1", "h2", "h3"],
     );
     const r = await run();
-    expect(Object.keys(r.result.recap)).toEqual(["h1"]);
+    // only h1 ran; the hosts it stopped stay in the recap, with nothing counted (issue 20 #10)
+    expect(r.result.recap).toEqual({
+      h1: expect.objectContaining({ failed: 1 }),
+      h2: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 },
+      h3: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 },
+    });
   });
 
   it("tells the renderer each batch's hosts and how many run at once, after the batch before is through", async () => {

@@ -111,7 +111,9 @@ async function armgo(c: Case): Promise<{ ran: string[]; recapHosts: string[] }> 
   const hosts = names(c);
   const { dir, run } = setup(play(c), hosts, Object.fromEntries(hosts.map((x) => [x, vars(c, x, false)])));
   const r = await run();
-  return { ran: ran(dir), recapHosts: Object.keys(r.result.recap) };
+  // every targeted host is in armgo's recap (issue 20 #10); those a batch reached have a count, as in Ansible's
+  const reached = Object.entries(r.result.recap).filter(([, n]) => Object.values(n).some((x) => x > 0));
+  return { ran: ran(dir), recapHosts: reached.map(([h]) => h) };
 }
 
 async function ansible(c: Case): Promise<string[]> {

@@ -306,9 +306,9 @@ describe("run_once", () => {
     const [b, c] = [once.run(key, "b", work("b")), once.run(key, "c", work("c"))];
     const a = await once.run(key, "a", work("a"));
     expect([a, await b, await c]).toEqual([
-      { result: "from a", ranHere: true },
-      { result: "from a", ranHere: false },
-      { result: "from a", ranHere: false },
+      { result: "from a", ranHere: true, by: "a" },
+      { result: "from a", ranHere: false, by: "a" },
+      { result: "from a", ranHere: false, by: "a" },
     ]);
     expect(ran).toEqual(["a"]);
   });
@@ -320,8 +320,8 @@ describe("run_once", () => {
     once.leave("a");
     const b = await once.run(key, "b", async () => "from b");
     expect([b, await c]).toEqual([
-      { result: "from b", ranHere: true },
-      { result: "from b", ranHere: false },
+      { result: "from b", ranHere: true, by: "b" },
+      { result: "from b", ranHere: false, by: "b" },
     ]);
   });
 });

@@ -131,6 +131,18 @@ describe("fuzz: the expression language", () => {
     // 400 levels at most: deeper overflows the stack, which compile() turns into an ExprError (tested above)
     expectLinear((n) => `${"[".repeat(n)}1${"]".repeat(n)}`, parseAndEvaluate, { n: 25, what: "nested brackets" });
   });
+
+  it("costs linear time in a chain's length (filters, attributes)", () => {
+    // a dict holding itself: `a.b.b.b…` stays defined however long the chain
+    const a: Record<string, unknown> = {};
+    a.b = a;
+    const chainVars = { s: "Ab", a };
+    const parseAndEvaluate = (src: string) => evalNode(new Parser(src).parse(), chainVars);
+    // 3,200 filters: each used to recurse once, which overflowed the stack here
+    expectLinear((n) => `s${" | lower | upper".repeat(n)}`, parseAndEvaluate, { n: 100, what: "a filter chain" });
+    // 1,600 attributes: each step spelt out the whole dotted path (for an undefined name's message), quadratic
+    expectLinear((n) => `a${".b".repeat(n)}`, parseAndEvaluate, { n: 100, what: "an attribute chain" });
+  });
 });
 
 describe("fuzz: checksum files", () => {

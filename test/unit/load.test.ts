@@ -11,6 +11,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseInventory } from "../../src/load/inventory.js";
+import { validateFiles } from "../../src/load/index.js";
 import { parsePlaybook } from "../../src/load/playbook.js";
 import { parseExtraVars } from "../../src/load/vars.js";
 import { moduleSchemaNames } from "../../src/load/schema.js";
@@ -157,6 +158,50 @@ describe("playbook loading", () => {
   it("reports every schema error at once, one line each", () => {
     const lines = playbookError("- hosts: a\n  gather_facts: 1\n  become: []\n").split("\n");
     expect(lines).toHaveLength(2);
+  });
+
+  it("reports every problem past the schema, each at its file:line:col, in the file's order (issue 20 #10)", () => {
+    const text = [
+      "- hosts: a",
+      "  serial: lots",
+      "  tasks:",
+      "    - command: make",
+      "      when: x ==",
+      "    - name: no module",
+      "      when: y",
+      "    - command: make",
+      "      changed_when: ((",
+      "      failed_when: 1 +",
+      "    - import_tasks: missing.yaml",
+      "- hosts: b",
+      "  tasks: [{ command: ls, notify: gone }]",
+    ].join("\n");
+    expect(playbookError(text).split("\n")).toEqual([
+      expect.stringMatching(/^site\.yaml:5:13: bad expression: /),
+      expect.stringMatching(/^site\.yaml:6:7: task has no module/),
+      expect.stringMatching(/^site\.yaml:9:21: bad expression: /),
+      expect.stringMatching(/^site\.yaml:10:20: bad expression: /),
+      expect.stringMatching(/^site\.yaml:11:21: import_tasks: missing\.yaml does not exist/),
+      expect.stringMatching(/^site\.yaml:2:11: serial 'lots' must be a number/),
+      expect.stringMatching(/^site\.yaml:13:11: notify names handler 'gone'/),
+    ]);
+  });
+
+  it("validate reports the playbook's problems and the inventory's together", () => {
+    const dir = mkdtempSync(join(tmpdir(), "armgo-validate-"));
+    writeFileSync(join(dir, "site.yaml"), "- hosts: a\n  tasks:\n    - command: ls\n      when: x ==\n");
+    writeFileSync(join(dir, "hosts.yaml"), "all:\n  hosts:\n    h1: [1]\n");
+    let lines: string[] = [];
+    try {
+      validateFiles(join(dir, "site.yaml"), [join(dir, "hosts.yaml")]);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      lines = e.oneLine().split("\n");
+    }
+    expect(lines).toEqual([
+      expect.stringMatching(/site\.yaml:4:13: bad expression: /),
+      expect.stringMatching(/hosts\.yaml:3:/),
+    ]);
   });
 
   it("every registered module has a schema, and the playbook schema lists them all", () => {

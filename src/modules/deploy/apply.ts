@@ -86,7 +86,8 @@ export async function applyDeploy(
 }
 
 class Deployment {
-  private restarted = false;
+  /** How this run brought the service up: "started" when no process of it ran before. */
+  private restarted: "" | "started" | "restarted" = "";
   /** The files this run replaced (unit, env file), each with whether one was there before (a copy is kept beside it). */
   private readonly replaced = new Map<string, boolean>();
   private readonly settled: Record<string, string> = {};
@@ -149,7 +150,7 @@ class Deployment {
             const r = await this.ctx.run(
               this.stopOld(step.sha) + restartScript(serviceOf(this.args), this.p, step.sha),
             );
-            this.restarted = true;
+            this.restarted = step.first ? "started" : "restarted";
             if (r.code !== 0)
               await this.failOver(step.sha, previous, `the restart failed (exit ${r.code}): ${restartOutput(r)}`);
           }
@@ -180,7 +181,7 @@ class Deployment {
     await this.dropOldFiles();
     const release = this.m.current ?? null;
     const what = target
-      ? `${this.args.app} ${release} is current and healthy${this.restarted ? ", restarted" : ""}${pid ? ` (pid ${pid})` : ""}${analysis ? `; ${analysis.why}` : ""}`
+      ? `${this.args.app} ${release} is current and healthy${this.restarted ? `, ${this.restarted}` : ""}${pid ? ` (pid ${pid})` : ""}${analysis ? `; ${analysis.why}` : ""}`
       : `${this.args.app} ${release}: manifest updated`;
     const settled = Object.entries(this.settled).map(([sha, s]) => `current ${sha} checked: ${s}`);
     return {
@@ -188,7 +189,7 @@ class Deployment {
       data: {
         deployed: { app: this.args.app, release },
         previous,
-        restarted: this.restarted,
+        restarted: this.restarted !== "",
         ...(pid ? { pid } : {}),
         ...(health ? { health: { attempts: health.attempts, output: health.output } } : {}),
         ...(analysis ? { analysis } : {}),

@@ -7,6 +7,7 @@ import { recipeHash, sha256File } from "../../hash.js";
 import { cacheDir } from "../../paths.js";
 import { run } from "../../run.js";
 import type { Artifact, BuildSpec } from "./types.js";
+import type { NotShipped } from "../contract.js";
 
 export interface Target {
   goos: string;
@@ -16,6 +17,11 @@ export interface Target {
 /** The build's identity within a run: same key, same binary. */
 export function buildKey(b: BuildSpec, t: Target): string {
   return `deploy-build:${recipeHash({ package: resolve(b.package), go: b.go ?? "go", ...t, cgo: Boolean(b.cgo), ldflags: b.ldflags ?? "-s -w", env: b.env ?? {} })}`;
+}
+
+/** The release could not be made: nothing reached the host, as the RELEASES block says. */
+export function notShipped(app: string, why: string): NotShipped {
+  return { app, not_shipped: why };
 }
 
 /** go build of `b` for `t`; the binary lands as `<cache>/deploy/<sha256>/<app>`. */
@@ -43,7 +49,11 @@ export async function goBuild(b: BuildSpec, t: Target, app: string): Promise<Art
     ).catch((e: unknown) => {
       throw new TaskError(
         `go build of ${pkg} for ${t.goos}/${t.goarch} failed: ${e instanceof ArmgoError ? e.message : String(e)}`,
-        { cause: e, hint: "fix the build on the controller (build.go names the go command)" },
+        {
+          cause: e,
+          hint: "fix the build on the controller (build.go names the go command)",
+          data: { deployed: notShipped(app, "the build failed") },
+        },
       );
     });
     const { sha256 } = await sha256File(out);

@@ -11,7 +11,7 @@ import { checkAnalysis, describeAnalysis } from "./analysis.js";
 import { applyDeploy } from "./apply.js";
 import { withSysroot } from "./sysroot-env.js";
 import { artifactFit, fitProbe, parseFit, refuseMisfit } from "./artifact-check.js";
-import { buildKey, goBuild } from "./build.js";
+import { buildKey, goBuild, notShipped } from "./build.js";
 import { manifestPath, parseManifest } from "./manifest.js";
 import { appDir, planDeploy, sha12 } from "./plan.js";
 import { releaseDir, runningScript } from "./service.js";
@@ -44,6 +44,7 @@ export const deploy: Module<DeployArgs, DeployState, DeployStep, DeployData> = {
           throw new TaskError(`artifact ${path} cannot be read: ${(e as Error).message}`, {
             cause: e,
             hint: "build it first, or give build: instead",
+            data: { deployed: notShipped(args.app, "the artifact cannot be read") },
           });
         }),
       );

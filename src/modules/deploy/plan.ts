@@ -139,7 +139,7 @@ export function planDeploy(state: DeployState, args: DeployArgs): Plan<DeploySte
     service.type === "command" && JSON.stringify(m.service) !== JSON.stringify(recordedService(service));
   const restart = cur !== target || unitChanged || envChanged || specChanged || state.running !== target || upload;
   if (restart) {
-    steps.push({ action: "restart", sha: target });
+    steps.push({ action: "restart", sha: target, ...(state.pid === undefined ? { first: true as const } : {}) });
     const why =
       specChanged && cur === target && state.running === target
         ? "its spec changed"

@@ -77,7 +77,8 @@ export type DeployStep =
   /** The unit file; `socket`: its .socket unit is written (new or changed) or removed. */
   | { action: "unit"; socket?: "write" | "remove" }
   | { action: "switch"; sha: string; from?: string }
-  | { action: "restart"; sha: string }
+  /** `first`: no process of the app ran before, so the service is started, not restarted. */
+  | { action: "restart"; sha: string; first?: true }
   /** Health check and /proc proof of `sha`; fails over to the last good release. */
   | { action: "verify"; sha: string }
   /** Only the service or health spec changed: recorded in the manifest. */
