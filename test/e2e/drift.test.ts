@@ -198,7 +198,9 @@ describe("armgo drift, cron, locks and audit verify on an ARM64 fleet", () => {
     const held = await armgo(["play", pb, "-i", fleet.inventoryPath, "--audit-dir", audit]);
     expect(held.code, held.stdout + held.stderr).toBe(2);
     expect(held.stdout).toMatch(
-      new RegExp(`\\[${h3}\\]: FAILED! ${h3}: ${lock} is held by run other-run from other-controller \\(pid 4242\\), \\d+ s ago`),
+      new RegExp(
+        `\\[${h3}\\]: FAILED! ${h3}: ${lock} is held by run other-run from other-controller \\(pid 4242\\), \\d+ s ago`,
+      ),
     );
     expect((await fleet.exec(h3, "test -e /tmp/armgo-marked; echo $?")).stdout.trim()).toBe("1");
     // three hours old: its controller is taken to be gone
