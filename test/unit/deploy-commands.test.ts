@@ -18,7 +18,7 @@ import { EXIT, exitForRecap, exitForReleases } from "../../src/cli/exit.js";
 import { releases } from "../../src/commands/releases.js";
 import { rollback } from "../../src/commands/rollback.js";
 import { InputError } from "../../src/errors.js";
-import type { RunEvent } from "../../src/engine/types.js";
+import { emptyRecap, type RunEvent } from "../../src/engine/types.js";
 import { setup } from "./engine-local.js";
 
 const A = "aaaaaaaaaaaa";
@@ -246,7 +246,9 @@ describe("armgo rollback", () => {
         /no single release of svc matches '0123abcd'; releases on the host: .* — name one with --to SHA \(armgo releases lists them\)$/,
       ),
     ]);
-    expect(Object.keys(r.recap)).toEqual(["h1"]);
+    // the host the stopped rollout never reached is in the recap, with nothing counted
+    expect(Object.keys(r.recap)).toEqual(["h1", "h2"]);
+    expect(r.recap.h2).toEqual(emptyRecap());
     expect([current("h1"), current("h2")]).toEqual([sha.v2, sha.v2]);
   });
 
