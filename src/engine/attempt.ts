@@ -68,7 +68,8 @@ export class TaskAttempt {
         return {
           status: "failed",
           changed: false,
-          msg: "interrupted (SIGINT/SIGTERM): its remote command was stopped; nothing past its point of no return ran",
+          // a step past its point of no return (a switch) finishes; steps before it in the task stay done
+          msg: "interrupted (SIGINT/SIGTERM): the command in flight was stopped, or finished if past its point of no return",
           data: {},
         };
       if (e instanceof UnreachableError) return { status: "unreachable", changed: false, msg: e.oneLine(), data: {} };

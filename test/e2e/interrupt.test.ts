@@ -69,7 +69,7 @@ describe("an interrupted run on 2 amd64 hosts behind a bastion, as deploy under 
       expect(res.stdout).toMatch(/^old\ncurrent\n.*No such file or directory/);
     for (const h of hosts())
       expect(r.stdout()).toContain(
-        `fatal: [${h}]: FAILED! interrupted (SIGINT/SIGTERM): its remote command was stopped; nothing past its point of no return ran`,
+        `fatal: [${h}]: FAILED! interrupted (SIGINT/SIGTERM): the command in flight was stopped, or finished if past its point of no return`,
       );
     expect(r.stdout()).not.toContain("UNREACHABLE");
     const audit = await armgo(["audit", "--failed", "--audit-dir", auditDir]);

@@ -1,5 +1,6 @@
 // A failing deploy on a `connection: local` host, through the deploy module, with real releases
 // (copies of sleep(1), and of false(1) for a release that dies at start): what it goes back to.
+import { execFileSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ const playbook = `
           type: command
           start: nohup ./current/svc {{ seconds | default(600) }} > /dev/null 2>&1 & echo $! > svc.pid
           pidfile: "DIR/{{ inventory_hostname }}/svc.pid"
-        health: { command: "test -x current/svc", retries: 2, interval: 0 }
+        health: { command: "{{ health | default('test -x current/svc') }}", retries: 2, interval: 0 }
 `;
 
 describe("a failed deploy goes back to what served before it (issue 20 #2, #3)", () => {
@@ -38,8 +39,8 @@ describe("a failed deploy goes back to what served before it (issue 20 #2, #3)",
     };
   const statusOf = (s: string) => manifest().releases.find((r) => r.sha === s)?.status;
   const runs = () => readlinkSync(`/proc/${readFileSync(join(app, "svc.pid"), "utf8").trim()}/exe`);
-  const deploy = async (v: string, extraVars: Record<string, unknown> = {}) => {
-    const r = await run({ extraVars: { artifact: join(dir, v), ...extraVars } });
+  const deploy = async (v: string, extraVars: Record<string, unknown> = {}, signal?: AbortSignal) => {
+    const r = await run({ extraVars: { artifact: join(dir, v), ...extraVars }, ...(signal ? { signal } : {}) });
     return { ...r, msg: r.of("h1", "deploy svc")?.msg ?? "" };
   };
 
@@ -49,6 +50,7 @@ describe("a failed deploy goes back to what served before it (issue 20 #2, #3)",
       ["v1", "/bin/sleep"],
       ["v2", "/bin/sleep"],
       ["v4", "/bin/false"],
+      ["v5", "/bin/sleep"],
     ] as const) {
       copyFileSync(from, join(dir, v));
       appendFileSync(join(dir, v), `\n${v}\n`);
@@ -102,5 +104,25 @@ describe("a failed deploy goes back to what served before it (issue 20 #2, #3)",
     expect(current()).toBe(sha.v1);
     expect(manifest().current).toBe(sha.v1);
     expect(runs()).toContain(`/releases/${sha.v1}/`);
+  });
+
+  it("SIGTERM during the health check: past the switch, the new release serves unjudged (unfinished), the one before stays good, the check's process is gone, and the next run judges it", async () => {
+    const before = current()!;
+    const began = join(dir, "health-began");
+    // the health command says when it runs, then waits far longer than the test
+    const health = `touch ${began}; exec sleep 3171`;
+    const stop = new AbortController();
+    const watch = setInterval(() => existsSync(began) && stop.abort(), 20);
+    const r = await deploy("v5", { health }, stop.signal).finally(() => clearInterval(watch));
+    expect(exitForRecap(r.result.recap)).toBe(EXIT.failed);
+    expect(r.msg).toMatch(/^interrupted \(SIGINT\/SIGTERM\): the command in flight was stopped/);
+    const v5 = current()!;
+    expect(v5).not.toBe(before);
+    expect([statusOf(before), statusOf(v5)]).toEqual(["good", "unfinished"]);
+    expect(runs()).toContain(`/releases/${v5}/`);
+    expect(() => execFileSync("pgrep", ["-f", "sleep 3171"])).toThrow();
+    const again = await deploy("v5");
+    expect(exitForRecap(again.result.recap)).toBe(EXIT.ok);
+    expect([current(), statusOf(v5)]).toEqual([v5, "good"]);
   });
 });

@@ -17,8 +17,9 @@ export interface HealthResult {
 /** Shell: check() runs one attempt within $left seconds (the time the deadline leaves it) and prints what it saw. */
 function check(h: HealthSpec, p: Place): string {
   if (h.command !== undefined) {
-    // timeout(1) where the host has it: an attempt never outlives the deadline
-    return sh`check() { ( cd ${p.appDir} && if command -v timeout >/dev/null 2>&1; then timeout "$left" sh -c ${h.command}; else sh -c ${h.command}; fi ) 2>&1 </dev/null; }`;
+    // coreutils' timeout where the host has it: an attempt never outlives the deadline. --foreground keeps
+    // the check in the step's process group (timeout makes a group of its own), so an interrupt stops it too
+    return sh`check() { ( cd ${p.appDir} && if timeout --foreground 1 true >/dev/null 2>&1; then timeout --foreground "$left" sh -c ${h.command}; else sh -c ${h.command}; fi ) 2>&1 </dev/null; }`;
   }
   const want = h.status ?? HEALTH_DEFAULTS.status;
   return [
