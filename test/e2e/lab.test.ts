@@ -81,7 +81,11 @@ describe("arm64 fleet", () => {
       go_mirror: fleet.mirrorUrl,
     });
     expect(Object.keys(inv.all.children.arm64.hosts)).toEqual(["lab-arm64-1", "lab-arm64-2", "lab-arm64-3"]);
-    expect(inv.all.children.arm64.hosts["lab-arm64-1"]).toEqual({ host: "127.0.0.1", port: fleet.hosts[0]!.port });
+    expect(inv.all.children.arm64.hosts["lab-arm64-1"]).toEqual({
+      host: "127.0.0.1",
+      port: fleet.hosts[0]!.port,
+      hello_port: expect.any(Number),
+    });
     expect(inv.all.children.amd64.hosts).toEqual({});
   });
 
