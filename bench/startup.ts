@@ -1,4 +1,4 @@
-// Start-up: ms from spawning `armgo play` to its first connection attempt (target ≤ 150 ms). A
+// Start-up: ms from spawning `armgo play` to its first connection attempt (target ≤ 100 ms, issue 21). A
 // local TCP listener stands in for the host, so no fleet and no timing hook inside armgo is needed.
 // Beside wall time, the main thread's CPU time until then (/proc/PID/schedstat): on a machine
 // shared with other work, wall time measures the load; CPU time is what an idle machine would wait.
