@@ -45,7 +45,9 @@ describe("templated task names", () => {
     // headed as the first host to report renders it, as Ansible heads it with the first host's vars
     expect(text).toMatch(/^TASK \[deploy hello 2\.0\.0 to h[12] \(\*{8}\)\]$/m);
     expect(text).toContain("TASK [left as written: {{ nowhere }}]");
-    expect(text).toMatch(/CHANGES[\s\S]*deploy hello 2\.0\.0 to h1 \(\*{8}\)[\s\S]*deploy hello 2\.0\.0 to h2/);
+    // CHANGES lists each host's rendering, in the order the hosts reported
+    const changes = text.slice(text.indexOf("CHANGES"));
+    for (const h of ["h1", "h2"]) expect(changes).toContain(`deploy hello 2.0.0 to ${h} (********): 1 changed`);
     expect(text).not.toContain("tok-9876543");
     expect(text).not.toContain("{{ hello_version }}");
     const audit = timeline(join(dir, "audit"));
