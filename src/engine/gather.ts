@@ -67,18 +67,12 @@ export function cachedFacts(dir: string, host: string, version: string): Facts |
   return kept?.armgo_version === version ? kept.facts : undefined;
 }
 
-/** Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place. */
-export function keepFacts(dir: string, host: string, version: string, facts: Facts): void {
-  const text = JSON.stringify({ armgo_version: version, facts });
-  // a converged host's facts are those kept: a read is far cheaper than a write and a rename per host per run
-  if (readIfAny(cachePath(dir, host)) === text) return;
-  writeFileAtomic(cachePath(dir, host), text, 0o600);
-}
-
-function readIfAny(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
+/**
+ * Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place.
+ * `kept`: what cachedFacts read for this version at the run's start; facts equal to them are not written again.
+ */
+export function keepFacts(dir: string, host: string, version: string, facts: Facts, kept?: Facts): void {
+  // a converged host's facts are those kept: a compare is far cheaper than a write and a rename per host per run
+  if (kept && JSON.stringify(kept) === JSON.stringify(facts)) return;
+  writeFileAtomic(cachePath(dir, host), JSON.stringify({ armgo_version: version, facts }), 0o600);
 }

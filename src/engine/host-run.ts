@@ -14,12 +14,16 @@ import type { RunOnce } from "./run-once.js";
 import type { Run } from "./run-state.js";
 import { firstBatch } from "./speculate.js";
 
-/** The host's facts, with the probes of `batch` in the same exec; recorded as before, and kept for the next run. */
+/**
+ * The host's facts, with the probes of `batch` in the same exec; recorded as before, and kept for the
+ * next run (`cached`: the facts kept by the last run of this version).
+ */
 async function gatherFacts(
   run: Run,
   host: string,
   play: Play,
   transport: Transport,
+  cached: Facts | undefined,
   batch: Pending[],
 ): Promise<Gathered> {
   const t0 = Date.now();
@@ -53,7 +57,8 @@ async function gatherFacts(
       },
     });
   // facts that failed or came back empty would only predict the wrong probes
-  if (gathered.code === 0 && facts.arch) keepFacts(run.audits.dir, host, version, run.secrets.of(host).scrub(facts));
+  if (gathered.code === 0 && facts.arch)
+    keepFacts(run.audits.dir, host, version, run.secrets.of(host).scrub(facts), cached);
   return gathered;
 }
 
@@ -104,7 +109,14 @@ export async function runHost(
     let gathered: Pick<Gathered, "facts" | "seed"> = { facts: NO_FACTS };
     if (play.gather_facts) {
       const cached = cachedFacts(run.audits.dir, host, version);
-      gathered = await gatherFacts(run, host, play, transport, cached ? await firstBatch(inputs(cached), tasks) : []);
+      gathered = await gatherFacts(
+        run,
+        host,
+        play,
+        transport,
+        cached,
+        cached ? await firstBatch(inputs(cached), tasks) : [],
+      );
     }
     const effects: HostEffects = {
       transport,

@@ -1,6 +1,6 @@
 // Round trips per host: facts and the probes predicted from the last run's facts in one exec, a
 // second exec only where a probe built from the fresh facts differs; and what a probe batch collects.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,8 +50,11 @@ describe("one round trip per converged host", () => {
     const before = await run({ auditDir: join(dir, "other-audit") });
     expect(before.result.stats.execs).toBe(4);
 
+    const keptFile = statSync(cacheOf(dir, "h1"));
     const converged = await run();
     expect(converged.result.stats).toMatchObject({ connections: 2, execs: 2 });
+    // facts equal to those kept are not written again (a write is a new file renamed into place)
+    expect(statSync(cacheOf(dir, "h1"))).toMatchObject({ ino: keptFile.ino, mtimeMs: keptFile.mtimeMs });
     expect(converged.of("h1", "names")).toMatchObject({ status: "ok", msg: "h1" });
     expect(converged.of("h2", "path")).toMatchObject({ status: "ok", msg: "x" });
     const kept = records(dir, "h1", converged.result.runId);
