@@ -144,22 +144,16 @@ export async function applyDownload(
         { hint: "free space there or choose another dest; the partial .part was removed", data },
       );
     }
-    if (res.code === EXIT_FETCH && step.action === "fetch" && HTTP_ERROR_EXIT[step.tool] === Number(out.fetch_exit)) {
-      // a 404 or 403 is not resumed: whatever the tool wrote is not part of the file
-      await ctx.run(sh`rm -f ${partPath(args.dest)}`);
-      throw new TaskError(
-        `download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`,
-        {
-          hint: `the server answered with an HTTP error: check the URL; ${args.dest} was left as it was and nothing was kept`,
-          data,
-        },
-      );
-    }
     if (res.code === EXIT_FETCH) {
+      const httpError = step.action === "fetch" && HTTP_ERROR_EXIT[step.tool] === Number(out.fetch_exit);
+      // a 404 or 403 is not resumed: whatever the tool wrote is not part of the file
+      if (httpError) await ctx.run(sh`rm -f ${partPath(args.dest)}`);
       throw new TaskError(
         `download of ${args.url} failed on the host (exit ${out.fetch_exit}): ${lastLine(res.stderr) || "no output"}`,
         {
-          hint: "check that the host reaches the URL, or set mode: controller; a partial .part is kept and resumed next run",
+          hint: httpError
+            ? `the server answered with an HTTP error: check the URL; ${args.dest} was left as it was and nothing was kept`
+            : "check that the host reaches the URL, or set mode: controller; a partial .part is kept and resumed next run",
           data,
         },
       );
