@@ -1,4 +1,4 @@
-// Each host's audit log for a run: opened at its first record with run_start, ended with run_end.
+// Each host's audit log for a run: begun with run_start for every targeted host before any is contacted, ended with run_end.
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
@@ -24,6 +24,15 @@ export class AuditLogs {
     private readonly start: RunStart,
     private readonly secrets: RunSecrets,
   ) {}
+
+  /**
+   * run_start on every host the run targets, before the first is contacted: a run killed (SIGKILL)
+   * before a host's turn under --forks still leaves that host's log open, which `armgo audit` shows as cut.
+   * Each file is closed again, so open files stay bounded by --forks.
+   */
+  begin(hosts: Iterable<string>): void {
+    for (const host of hosts) this.of(host).close();
+  }
 
   of(host: string): AuditLog {
     let log = this.logs.get(host);

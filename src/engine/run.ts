@@ -94,7 +94,9 @@ export async function runPlaybook(opts: RunOptions, loaded: Loaded = loadRun(opt
   const lastPlays = lastPlayOf(loaded, opts);
   // every targeted host is in the recap, also one a stopped rollout never reached
   const targeted = new Set([...lastPlays.values()].flatMap((hosts) => [...hosts]));
-  for (const h of loaded.inventory.hosts.keys()) if (targeted.has(h)) run.recapOf(h);
+  const order = [...loaded.inventory.hosts.keys()].filter((h) => targeted.has(h));
+  for (const h of order) run.recapOf(h);
+  run.audits.begin(order);
   try {
     for (const play of loaded.playbook.plays) {
       if (!(await runPlay(run, play, lastPlays.get(play) ?? new Set()))) break;

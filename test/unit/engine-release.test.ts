@@ -1,9 +1,10 @@
 // A host's state is given back when it has no play left: its connection and audit log close inside
 // its fork slot, so open files stay bounded by --forks, not by the fleet's size.
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auditPath } from "../../src/audit/log.js";
+import { timeline } from "../../src/audit/query.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { recording, SimTransport, type Replies } from "../../bench/sim-transport.js";
@@ -91,5 +92,39 @@ describe("per-host state given back", () => {
     expect(of("h2", "on h1")).toMatchObject({ status: "changed" });
     expect(result.recap.h1).toMatchObject({ changed: 1, failed: 0 });
     expect(Object.keys(result.auditHeads).sort()).toEqual(["h1", "h2"]);
+  });
+});
+
+describe("a run killed before some hosts' turn (issue 20 #1)", () => {
+  it("every targeted host's log has its run_start from the start: after SIGKILL, `armgo audit --failed` shows each one cut", async () => {
+    const { dir, run } = setup(
+      `
+- hosts: g
+  gather_facts: false
+  tasks:
+    - name: long
+      command: "sh -c 'touch DIR/{{ n }}-started; sleep 60'"
+`,
+      ["h1", "h2", "h3"],
+    );
+    const stop = new AbortController();
+    const done = run({ forks: 1, signal: stop.signal });
+    while (!existsSync(join(dir, "h1-started"))) await new Promise((r) => setTimeout(r, 20));
+    // the audit writes are synchronous: what is on disk now is what SIGKILL here would leave
+    const cut = timeline(join(dir, "audit"), { failed: true }).map((e) => [e.host, e.status]);
+    stop.abort();
+    await done;
+    expect(cut).toEqual([
+      ["h1", "cut"],
+      ["h2", "cut"],
+      ["h3", "cut"],
+    ]);
+    // the hosts under --forks 1 never reached are ended with the run, and recorded nothing else
+    expect(timeline(join(dir, "audit")).map((e) => [e.host, e.status])).toEqual([
+      ["h1", "failed"],
+      ["h1", "interrupted"],
+      ["h2", "interrupted"],
+      ["h3", "interrupted"],
+    ]);
   });
 });
