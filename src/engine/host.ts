@@ -76,10 +76,16 @@ export class HostRunner {
     const { result, ranHere, by } = await this.effects.once.run(task, this.inputs.host, () => this.execute(at));
     if (ranHere) return this.finish(task, result);
     const o = result.outcome;
-    // a failure of the batch's one run fails every host of the batch, as in Ansible; each says why it stops
-    if (o.status === "failed" && !task.ignore_errors) {
-      const msg = `run_once: the task failed on ${by}, which ran it for the batch: ${o.msg}`;
-      return this.finish(task, { outcome: { ...o, changed: false, msg }, log: [], started: Date.now() });
+    // a failure of the batch's one run, or its host lost, fails every host of the batch, as in Ansible; each says why it stops
+    const lost = o.status === "unreachable";
+    if (lost || (o.status === "failed" && !task.ignore_errors)) {
+      const msg = lost
+        ? `run_once: ${by}, which ran the task for the batch, was unreachable: ${o.msg}`
+        : `run_once: the task failed on ${by}, which ran it for the batch: ${o.msg}`;
+      // this host is reachable: it counts a failure, never ignored (ignore_errors does not cover a lost host)
+      const stopped = { ...o, status: "failed" as const, changed: false, msg };
+      this.finish(task, { outcome: stopped, log: [], started: Date.now() }, false);
+      return false;
     }
     // the others of the batch get the result in their vars, as Ansible does; it is recorded once, where it ran
     return this.adopt(task, o, false);
@@ -128,12 +134,12 @@ export class HostRunner {
   }
 
   /** Record the task's run (shown, audited, counted), then let it act on this host. */
-  private finish(task: Task, run: TaskRun): boolean {
+  private finish(task: Task, run: TaskRun, ignored = task.ignore_errors): boolean {
     const result = taskResult(this.inputs, this.vars, task, run.unit, run.outcome, run.started);
     const commands = task.no_log
       ? run.log.map((c) => ({ script: "(no_log)", code: c.code, duration_ms: c.duration_ms }))
       : run.log;
-    this.effects.recorder.record(result, commands, { shown: run.shown, ignored: task.ignore_errors });
+    this.effects.recorder.record(result, commands, { shown: run.shown, ignored });
     return this.adopt(task, run.outcome, true);
   }
 

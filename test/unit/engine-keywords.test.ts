@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/log.js";
-import { InputError } from "../../src/errors.js";
+import { InputError, UnreachableError } from "../../src/errors.js";
+import { LocalTransport } from "../../src/transport/local.js";
+import type { ExecOptions, Transport } from "../../src/transport/transport.js";
 import { runPlaybook } from "../../src/engine/run.js";
 import type { RunEvent, TaskResult } from "../../src/engine/types.js";
 import type { Inventory, Playbook, Task } from "../../src/load/model.js";
@@ -216,16 +218,46 @@ describe("task keywords", () => {
     expect(r.result.recap.h2).toMatchObject({ changed: 1, failed: 0 });
   });
 
-  it("a failed run_once task stops every host of the batch, as in Ansible", async () => {
+  // h1 runs the task for the batch: it fails there, or h1 is lost mid-task (its connection drops)
+  const onceRows = [
+    { name: "failed, on the runner", how: "failed", host: "h1", status: "failed", msg: /^command exited 3/ },
+    {
+      name: "failed, on the others",
+      how: "failed",
+      host: "h2",
+      status: "failed",
+      msg: /^run_once: the task failed on h1, which ran it for the batch: command exited 3/,
+    },
+    { name: "unreachable, on the runner", how: "unreachable", host: "h1", status: "unreachable", msg: /^h1 lost/ },
+    {
+      name: "unreachable, on the others",
+      how: "unreachable",
+      host: "h2",
+      status: "failed",
+      msg: /^run_once: h1, which ran the task for the batch, was unreachable: h1 lost/,
+    },
+  ] as const;
+  it.each(onceRows)("a run_once task $name: each host says why it stops, and counts it", async (row) => {
     const { dir, run } = setup(
       one(
-        `    - name: once\n      command: "false"\n      run_once: true\n    - name: after\n      command: "touch DIR/{{ n }}-after"\n`,
+        `    - name: once\n      command: "sh -c 'exit 3'"\n      run_once: true\n      ignore_errors: ${row.how === "unreachable"}\n    - name: after\n      command: "touch DIR/{{ n }}-after"\n`,
       ),
-      ["h1", "h2"],
+      ["h1", "h2", "h3"],
     );
-    const r = await run();
-    expect(r.result.recap.h1).toMatchObject({ failed: 1 });
-    expect(existsSync(join(dir, "h2-after"))).toBe(false);
+    const lose = async (h: string): Promise<Transport> => {
+      const t = new LocalTransport(h);
+      return Object.assign(Object.create(t) as Transport, {
+        exec: (script: string, opts?: ExecOptions) =>
+          h === "h1" && script.includes("exit 3")
+            ? Promise.reject(new UnreachableError(`${h} lost`))
+            : t.exec(script, opts),
+      });
+    };
+    const r = await run({ forks: 3, connect: row.how === "unreachable" ? lose : undefined });
+    expect(r.of(row.host, "once")).toMatchObject({ status: row.status, msg: expect.stringMatching(row.msg) });
+    // counted as the status says (ignore_errors does not cover a lost runner); no host runs a later task
+    expect(r.result.recap[row.host]).toMatchObject({ [row.status]: 1, ignored: 0 });
+    for (const h of ["h1", "h2", "h3"]) expect(existsSync(join(dir, `${h}-after`))).toBe(false);
   });
 
   it.each([
