@@ -16,6 +16,24 @@ export function watchable(script: string, opts: ExecOptions): boolean {
   return opts.stdin === undefined && !hasSudoSections(script);
 }
 
+// At EOF the watcher stops the script's whole tree, not its group alone: a command may make a group
+// (timeout) or a session (setsid) of its own. It freezes (STOP) each process found from /proc, by the
+// session or group the script leads or a ppid link to one already found, until a pass finds none new
+// (a frozen process cannot fork, and one found before its parent dies is not lost to reparenting);
+// then TERM and CONT to all, KILL at 10 s. Builtins and /proc only; nothing of it runs unless cut.
+// A daemon that has already double-forked out (new session, parent gone) is no longer in the tree.
+const STOP_TREE = [
+  't=" $p "; kill -STOP $p; f=1',
+  'while [ -n "$f" ]; do f=; for d in /proc/[0-9]*; do q=${d#/proc/}; case $t in *" $q "*) continue;; esac',
+  "read -r l <$d/stat || continue; set -- ${l##*) }",
+  'case $t in *" $2 "*) ;; *) [ "$4" = $p ] || [ "$3" = $p ] || continue;; esac',
+  'kill -STOP $q; t="$t$q "; f=1; done; done',
+  "kill -TERM $t; kill -CONT $t; n=0",
+  // gone: no /proc entry, or a zombie (the script's own is reaped by the wrapper once this ends)
+  'while a=; for q in $t; do read -r l </proc/$q/stat && set -- ${l##*) } && [ "$1" != Z ] && a=1; done; [ -n "$a" ]; do',
+  "n=$((n+1)); [ $n -eq 100 ] && kill -KILL $t; sleep 0.1; done",
+].join("\n");
+
 /** The wrapper around `script`; its stdin must stay open while the script runs, and carry nothing. */
 export function watched(script: string): string {
   return [
@@ -25,12 +43,11 @@ export function watched(script: string): string {
     sh`s=${script}`,
     `if command -v setsid >/dev/null 2>&1; then setsid sh -c "$s" 3<&- & else sh -c "$s" 3<&- & fi`,
     "p=$!",
-    // EOF on the channel: TERM to the script's group (or the script alone, without setsid), then tell us
-    `{ while read -r _ <&3; do :; done; kill -TERM -$p || kill -TERM $p; kill -USR1 $$; } >/dev/null 2>&1 &`,
+    // EOF on the channel: tell us, then stop the script's tree; we wait for the watcher to be done
+    `{ while read -r _ <&3; do :; done; kill -USR1 $$\n${STOP_TREE}\n} >/dev/null 2>&1 &`,
     "w=$!; exec 3<&-",
     "wait $p; c=$?",
-    // stopped: wait until nothing of the group is left (a command that ignores TERM gets KILL at 10 s)
-    `if [ -n "$cut" ]; then n=0; while kill -0 -$p 2>/dev/null; do n=$((n+1)); [ $n -eq 100 ] && kill -KILL -$p 2>/dev/null; sleep 0.1; done; wait $p 2>/dev/null && c=0 || { r=$?; [ $r -eq 127 ] || c=$r; }; fi`,
+    `if [ -n "$cut" ]; then wait $w; wait $p 2>/dev/null && c=0 || { r=$?; [ $r -eq 127 ] || c=$r; }; fi`,
     "kill $w 2>/dev/null",
     "exit $c",
   ].join("\n");

@@ -23,32 +23,53 @@ const PLAYBOOK = `- hosts: all
       command: touch /opt/halt/after
 `;
 
+// a step whose commands leave its process group (timeout) and its session (setsid); their output
+// goes elsewhere, so the channel does not wait for them to end
+const OWN_GROUPS = `- hosts: all
+  gather_facts: false
+  become: true
+  tasks:
+    - name: commands in groups and sessions of their own
+      command: "sh -c 'timeout 300 sleep 93 >/dev/null 2>&1 & setsid sleep 94 >/dev/null 2>&1 & wait'"
+`;
+
 describe("an interrupted run on 2 amd64 hosts behind a bastion, as deploy under sudo", () => {
   let fleet: Fleet;
   const dir = mkdtempSync(join(tmpdir(), "armgo-e2e-interrupt-"));
   const auditDir = join(dir, "audit");
   const playbook = join(dir, "site.yaml");
   writeFileSync(playbook, PLAYBOOK);
-  const args = () => ["play", playbook, "-i", fleet.inventoryPath, "-e", "user=deploy", "--audit-dir", auditDir];
+  const own = join(dir, "own.yaml");
+  writeFileSync(own, OWN_GROUPS);
+  const args = (file = playbook) => [
+    "play",
+    file,
+    "-i",
+    fleet.inventoryPath,
+    "-e",
+    "user=deploy",
+    "--audit-dir",
+    auditDir,
+  ];
   const hosts = () => fleet.hosts.map((h) => h.name);
   const onAll = async (script: string) => Promise.all(hosts().map((h) => fleet.exec(h, script)));
   // every process whose command line holds the step (its sleep, and the shells around it); [s] keeps this one out
-  const sleeping = async () =>
+  const sleeping = async (pattern = "[s]leep 97") =>
     (
       await onAll(
-        `for p in /proc/[0-9]*; do tr '\\0' ' ' < "$p/cmdline"; echo; done 2>/dev/null | grep '[s]leep 97' || true`,
+        `for p in /proc/[0-9]*; do tr '\\0' ' ' < "$p/cmdline"; echo; done 2>/dev/null | grep '${pattern}' || true`,
       )
     ).map((r) => r.stdout.trim());
 
   /** armgo started, and `signal` sent once the long step runs on every host; its exit and output. */
-  const cut = async (signal: NodeJS.Signals) => {
-    const child = spawn(process.execPath, [CLI, ...args()], { env: { ...process.env, NO_COLOR: "1" } });
+  const cut = async (signal: NodeJS.Signals, file = playbook, running = () => sleeping()) => {
+    const child = spawn(process.execPath, [CLI, ...args(file)], { env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once("exit", (code, sig) => resolve({ code, signal: sig })),
     );
-    while ((await sleeping()).some((pids) => pids === "")) await new Promise((r) => setTimeout(r, 200));
+    while ((await running()).some((pids) => pids === "")) await new Promise((r) => setTimeout(r, 200));
     child.kill(signal);
     return { ...(await exit), stdout: () => stdout };
   };
@@ -95,5 +116,13 @@ describe("an interrupted run on 2 amd64 hosts behind a bastion, as deploy under 
     expect(Object.values(recap(next.stdout)).map((c) => c.failed)).toEqual([0, 0]);
     for (const res of await onAll("readlink /opt/halt/current; ls /opt/halt"))
       expect(res.stdout).toBe("new\nafter\ncurrent\n");
+  });
+
+  it("SIGINT: a step's commands in a process group (timeout) and a session (setsid) of their own are stopped before armgo exits 99", async () => {
+    // both sleeps, not the shells naming them
+    const both = async () => (await sleeping("^[s]leep 9[34]")).map((s) => (s.split("\n").length === 2 ? s : ""));
+    const r = await cut("SIGINT", own, both);
+    expect(r.code, r.stdout()).toBe(99);
+    expect(await sleeping("[s]leep 9[34]")).toEqual(["", ""]);
   });
 });

@@ -63,31 +63,57 @@ describe("LocalTransport.exec", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  // issue 20 #1: Ctrl-C stops the commands in flight (transport/watch.ts), and waits for them
+  // issue 20 #1: Ctrl-C stops the commands in flight (transport/watch.ts), and waits for them; `n` makes each row's sleeps its own
   it.each([
-    { name: "a step is stopped, with all it started", script: "sleep 31 & sleep 32", code: 143, switched: false },
+    {
+      name: "a step is stopped, with all it started",
+      script: (n: number) => `sleep ${n} & sleep ${n}`,
+      code: 143,
+      switched: false,
+    },
     {
       name: "a step past its point of no return finishes",
-      script: `${PAST_NO_RETURN}\nsleep 1`,
+      script: () => `${PAST_NO_RETURN}\nsleep 1`,
       code: 0,
       switched: true,
     },
+    // a process group of its own: timeout's child leaves the script's group, not its session; the
+    // output of these goes elsewhere, so the exec does not wait on them through its pipes
+    {
+      name: "a command under timeout is stopped",
+      script: (n: number) => `timeout 300 sleep ${n} >/dev/null 2>&1`,
+      code: 143,
+      switched: false,
+    },
+    // a session of its own: found by its ppid link
+    {
+      name: "a command under setsid is stopped",
+      script: (n: number) => `setsid sleep ${n} >/dev/null 2>&1`,
+      code: 143,
+      switched: false,
+    },
   ])("interrupt: $name", async ({ script, code, switched }) => {
     const mark = join(dir, `mark-${randomBytes(4).toString("hex")}`);
-    const running = t.exec(`touch ${mark}.started\n${script}\ntouch ${mark}.switched`);
-    while (!existsSync(`${mark}.started`)) await new Promise((r) => setTimeout(r, 20));
+    const n = 10_000 + randomBytes(2).readUInt16BE();
+    // the step's processes: its shells (they name the mark) and its sleeps
+    const left = () =>
+      readdirSync("/proc").filter((p) => {
+        try {
+          const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+          return /^\d+$/.test(p) && (cmd.includes(mark) || cmd.includes(`sleep\0${n}`));
+        } catch {
+          return false; // gone while we looked
+        }
+      });
+    const sleeping = () => left().some((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("sleep"));
+    const running = t.exec(`touch ${mark}.started\n${script(n)}\ntouch ${mark}.switched`);
+    // a stopped step's sleep has started before the interrupt
+    while (!existsSync(`${mark}.started`) || (!switched && !sleeping())) await new Promise((r) => setTimeout(r, 20));
     await t.interrupt();
     expect((await running).code).toBe(code);
     expect(existsSync(`${mark}.switched`)).toBe(switched);
     // nothing of the step is left: not its sleeps, not the shells around them
-    const left = readdirSync("/proc").filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes(mark);
-      } catch {
-        return false; // gone while we looked
-      }
-    });
-    expect(left).toEqual([]);
+    expect(left()).toEqual([]);
   });
 
   it("reports death by signal as 128+n", async () => {
