@@ -77,6 +77,32 @@ function globMatches(pattern: string, token: string): boolean {
   return new RegExp(`^${re}$`).test(token);
 }
 
+// A fleet's known_hosts has a line per host: lines naming hosts only by plain names are found by the
+// name, not scanned per connect (O(fleet) per host); hashed, wildcard and negated lines still are.
+const indexes = new WeakMap<KnownHostEntry[], { byName: Map<string, KnownHostEntry[]>; scanned: KnownHostEntry[] }>();
+
+/** The entries whose host field names `token`, in file order. */
+function naming(entries: KnownHostEntry[], token: string): KnownHostEntry[] {
+  let index = indexes.get(entries);
+  if (!index) {
+    index = { byName: new Map(), scanned: [] };
+    for (const e of entries) {
+      if (e.hosts.startsWith("|") || /[*?!]/.test(e.hosts)) {
+        index.scanned.push(e);
+        continue;
+      }
+      for (const name of new Set(e.hosts.toLowerCase().split(","))) {
+        const list = index.byName.get(name);
+        if (list) list.push(e);
+        else index.byName.set(name, [e]);
+      }
+    }
+    indexes.set(entries, index);
+  }
+  const found = [...(index.byName.get(token) ?? []), ...index.scanned.filter((e) => hostMatches(e.hosts, token))];
+  return found.sort((a, b) => a.line - b.line);
+}
+
 /** The key type named inside an SSH public key blob (its first length-prefixed string). */
 export function keyTypeOf(blob: Buffer): string {
   if (blob.length < 4) return "unknown";
@@ -100,8 +126,8 @@ export function algorithmsForKeyType(keyType: string): string[] {
 /** Key types known_hosts holds for this host, so the client can ask the server for one of those first. */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const token = hostToken(host, port);
-  const types = entries
-    .filter((e) => !e.marker && hostMatches(e.hosts, token))
+  const types = naming(entries, token)
+    .filter((e) => !e.marker)
     .map((e) => keyTypeOf(Buffer.from(e.key, "base64")));
   return [...new Set(types)];
 }
@@ -126,7 +152,7 @@ export function decideHostKey(c: HostKeyCheck): HostKeyDecision {
   const who = c.name === c.address ? token : `${c.name} (${token})`;
   const where = { host: c.name };
   const presented = c.key.toString("base64");
-  const forHost = c.entries.filter((e) => e.marker !== "cert-authority" && hostMatches(e.hosts, token));
+  const forHost = naming(c.entries, token).filter((e) => e.marker !== "cert-authority");
 
   const revoked = forHost.find((e) => e.marker === "revoked" && e.key === presented);
   if (revoked) {
