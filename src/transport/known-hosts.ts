@@ -186,17 +186,20 @@ export function decideHostKey(c: HostKeyCheck): HostKeyDecision {
   return { action: "refuse", error };
 }
 
-// Every connect reads known_hosts, twice: a fleet's file is parsed again only when it changed, not per host.
-const parsed = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+// Every connect reads known_hosts, twice: a fleet's file is parsed again only when it changed, not per host;
+// the parse is shared while in flight (--forks hosts connect at once: each would parse it otherwise).
+const parsed = new Map<string, { mtimeMs: number; size: number; entries: Promise<KnownHostEntry[]> }>();
 
 export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
     const { mtimeMs, size } = await stat(file);
     const kept = parsed.get(file);
-    if (kept?.mtimeMs === mtimeMs && kept.size === size) return kept.entries;
-    const entries = parseKnownHosts(await readFile(file, "utf8"));
+    if (kept?.mtimeMs === mtimeMs && kept.size === size) return await kept.entries;
+    const entries = readFile(file, "utf8").then(parseKnownHosts);
     parsed.set(file, { mtimeMs, size, entries });
-    return entries;
+    // a failed read is not kept: the next connect reads again
+    entries.catch(() => parsed.get(file)?.entries === entries && parsed.delete(file));
+    return await entries;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
