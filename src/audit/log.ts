@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
@@ -196,8 +197,7 @@ export class AuditLog {
     if (!this.lockedAt) return;
     this.lockedAt = 0;
     held.delete(this.path);
-    // gone already only when another writer took it over as stale
-    rmSync(`${this.path}.lock`, { force: true });
+    dropLock(this.path);
   }
 }
 
@@ -209,8 +209,17 @@ const HOLD_MS = 1000;
 /** The logs holding their file's lock in this process, by log path: given back at exit whatever happens. */
 const held = new Map<string, AuditLog>();
 process.on("exit", () => {
-  for (const path of held.keys()) rmSync(`${path}.lock`, { force: true });
+  for (const path of held.keys()) dropLock(path);
 });
+
+// Ours is a file: unlinked (rmSync would lstat it first); gone already only when another writer took it over as stale.
+function dropLock(path: string): void {
+  try {
+    unlinkSync(`${path}.lock`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
 
 // Appending reads the tail, chains to it and writes: no other writer (a --check beside a run, two
 // inventories sharing a host) may come in between, or two lines would chain to one parent.
