@@ -1,26 +1,12 @@
 // The facts kept for the next run: only what outlasts the connection, and not rewritten when that is unchanged.
-import { mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cachedFacts, keepFacts } from "../../src/engine/gather.js";
 import type { Facts } from "../../src/facts/types.js";
+import { localFacts, tempDir } from "./modules-helpers.js";
 
-const facts = (env: Record<string, string>): Facts => ({
-  arch: "aarch64",
-  goarch: "arm64",
-  goos: "linux",
-  os: { id: "debian", version_id: "12", pretty_name: "Debian GNU/Linux 12 (bookworm)" },
-  libc: { kind: "glibc", version: "2.36" },
-  shell: "/bin/bash",
-  home: "/root",
-  user: "root",
-  uid: 0,
-  tools: { curl: true },
-  go_version: "1.22.12",
-  hostname: "h1",
-  env,
-});
+const facts = (env: Record<string, string>): Facts => localFacts({ env });
 
 const FIRST = { HOME: "/root", SSH_CLIENT: "10.0.0.1 50000 22", SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22" };
 
@@ -33,7 +19,7 @@ describe("kept facts", () => {
     },
     { name: "a changed variable: rewritten", next: { ...FIRST, HOME: "/home/root" }, rewritten: true },
   ])("$name", ({ next, rewritten }) => {
-    const dir = mkdtempSync(join(tmpdir(), "armgo-kept-"));
+    const dir = tempDir("armgo-kept-");
     keepFacts(dir, "h1", "1", facts(FIRST));
     const kept = cachedFacts(dir, "h1", "1");
     expect(kept?.env).toEqual({ HOME: "/root" });
