@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
@@ -114,6 +115,8 @@ export class AuditLog {
   private fd: number | undefined;
   /** Hash of the last line, and the file size it was read or written at. */
   private head = { hash: GENESIS_PREV, size: -1 };
+  /** When this log took its lock (held to the end of the current event-loop turn); 0: not held. */
+  private lockedAt = 0;
 
   constructor(
     readonly path: string,
@@ -128,7 +131,9 @@ export class AuditLog {
 
   /** Append one record (masked, then chained); returns its hash, the log's new head. */
   write(record: AuditRecord): string {
-    return withFileLock(this.path, () => {
+    // Held since our last line: no other writer came in between, our head is the file's end.
+    const mine = this.lock();
+    if (!mine || this.fd === undefined) {
       this.fd ??= this.openChained();
       const { size } = fstatSync(this.fd);
       // Another writer appended since our last line (or we just opened): chain from the file's real end.
@@ -136,11 +141,12 @@ export class AuditLog {
         this.head = { hash: size === 0 ? GENESIS_PREV : (lastHash(this.fd, size) ?? GENESIS_PREV), size };
         if (size === 0) this.append({ ts: new Date().toISOString(), type: "genesis", ...this.genesis });
       }
-      return this.append(this.scrub({ ts: new Date().toISOString(), ...record }));
-    });
+    }
+    return this.append(this.scrub({ ts: new Date().toISOString(), ...record }));
   }
 
   close(): void {
+    this.unlock();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.head.size = -1;
@@ -152,7 +158,14 @@ export class AuditLog {
     // O_APPEND: every line lands whole at the end; read for the tail.
     const fd = openSync(this.path, "a+", 0o600);
     const { size } = fstatSync(fd);
-    if (size === 0 || lastHash(fd, size) !== undefined) return fd;
+    const hash = size === 0 ? GENESIS_PREV : lastHash(fd, size);
+    // read once here: write() chains from it without reading the tail again
+    if (hash !== undefined) {
+      this.fd = fd;
+      this.head = { hash, size };
+      if (size === 0) this.append({ ts: new Date().toISOString(), type: "genesis", ...this.genesis });
+      return fd;
+    }
     closeSync(fd);
     renameSync(this.path, `${this.path}.${Date.now()}.unchained`);
     return openSync(this.path, "a+", 0o600);
@@ -165,23 +178,61 @@ export class AuditLog {
     this.head = { hash, size: this.head.size + bytes.length };
     return hash;
   }
+
+  /** True when this log already held its lock (taken this turn, not long ago); else takes it and returns false. */
+  private lock(): boolean {
+    if (this.lockedAt && Date.now() - this.lockedAt < HOLD_MS) return true;
+    this.unlock();
+    // another log of this process on the same file gives way: we are one thread, it is between lines
+    held.get(this.path)?.unlock();
+    takeFileLock(this.path);
+    held.set(this.path, this);
+    this.lockedAt = Date.now();
+    // given back once this turn's records are written: a host's records of one turn share one lock
+    setImmediate(() => this.unlock());
+    return false;
+  }
+
+  private unlock(): void {
+    if (!this.lockedAt) return;
+    this.lockedAt = 0;
+    held.delete(this.path);
+    dropLock(this.path);
+  }
 }
 
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 /** A record takes microseconds to append: a lock this old was left by a writer that died. */
 const STALE_LOCK_MS = 5000;
+/** Longer than a turn should take: taken again (after our head is checked) well before another writer may call it stale. */
+const HOLD_MS = 1000;
+/** The logs holding their file's lock in this process, by log path: given back at exit whatever happens. */
+const held = new Map<string, AuditLog>();
+process.on("exit", () => {
+  for (const path of held.keys()) dropLock(path);
+});
+
+// Ours is a file: unlinked (rmSync would lstat it first); gone already only when another writer took it over as stale.
+function dropLock(path: string): void {
+  try {
+    unlinkSync(`${path}.lock`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
 
 // Appending reads the tail, chains to it and writes: no other writer (a --check beside a run, two
 // inventories sharing a host) may come in between, or two lines would chain to one parent.
 // The lock is a file made with O_EXCL: creating and unlinking one costs ~0.1 ms where a directory
-// and rmSync cost ~3 ms of blocked event loop (ext4, measured), paid on every record of every host.
+// and rmSync cost ~3 ms of blocked event loop (ext4, measured); it is held to the end of the
+// event-loop turn, so the records a host writes at once (its run start, its judged tasks) share one.
 // A lock directory left by an older armgo still excludes (EEXIST either way) and goes stale alike.
-function withFileLock<T>(path: string, fn: () => T): T {
+function takeFileLock(path: string): void {
   const lock = `${path}.lock`;
   for (;;) {
     try {
       closeSync(openSync(lock, "wx", 0o600));
-      break;
+      return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
@@ -189,21 +240,18 @@ function withFileLock<T>(path: string, fn: () => T): T {
       else Atomics.wait(SLEEP, 0, 0, 2);
     }
   }
-  try {
-    return fn();
-  } finally {
-    // gone already only when another writer took it over as stale
-    rmSync(lock, { force: true });
-  }
 }
 
 /** The hash the last line claims; undefined when it has none or the line was cut short. */
 function lastHash(fd: number, size: number): string | undefined {
   let from = size;
   let tail = Buffer.alloc(0);
+  // the last line is most often a short run_end: a small read first, larger ones for a long task record
+  let step = 4096;
   // Read backwards until the last line is whole: a task record can be longer than one chunk.
   while (from > 0) {
-    const n = Math.min(64 * 1024, from);
+    const n = Math.min(step, from);
+    step *= 4;
     from -= n;
     const chunk = Buffer.alloc(n);
     readSync(fd, chunk, 0, n, from);

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import { AuditLog } from "../audit/log.js";
+import { AuditLog, type RunStartRecord } from "../audit/log.js";
 import type { Playbook } from "../load/model.js";
 import { version } from "../paths.js";
 import type { RunSecrets } from "./secrets.js";
@@ -34,23 +34,29 @@ export class AuditLogs {
     for (const host of hosts) this.of(host).close();
   }
 
+  /** What every host's run_start says but its name: the same for the whole run, found once. */
+  private common?: Omit<RunStartRecord, "host">;
+
   of(host: string): AuditLog {
     let log = this.logs.get(host);
     if (!log) {
       const secrets = this.secrets.of(host);
-      const { playbook } = this.start;
+      if (!this.common) {
+        const { playbook } = this.start;
+        this.common = {
+          type: "run_start",
+          run_id: this.start.runId,
+          controller_user: userInfo().username,
+          armgo_version: version,
+          // a play built in memory (rollback, drift --fix) names its source instead of a file
+          playbook: existsSync(playbook.file) ? resolve(playbook.file) : playbook.file,
+          playbook_sha256: playbook.sha256,
+          check: this.start.check,
+        };
+      }
       log = AuditLog.open(this.dir, host, (v) => secrets.scrub(v), version);
-      log.write({
-        type: "run_start",
-        run_id: this.start.runId,
-        host,
-        controller_user: userInfo().username,
-        armgo_version: version,
-        // a play built in memory (rollback, drift --fix) names its source instead of a file
-        playbook: existsSync(playbook.file) ? resolve(playbook.file) : playbook.file,
-        playbook_sha256: playbook.sha256,
-        check: this.start.check,
-      });
+      const { type, run_id, ...rest } = this.common;
+      log.write({ type, run_id, host, ...rest });
       this.logs.set(host, log);
     }
     return log;

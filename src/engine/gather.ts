@@ -67,12 +67,23 @@ export function cachedFacts(dir: string, host: string, version: string): Facts |
   return kept?.armgo_version === version ? kept.facts : undefined;
 }
 
+// The connection's own address: a new client port every connect, so facts keeping it never equal the last run's.
+const PER_CONNECTION = new Set(["SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY"]);
+
+/** The facts that outlast the connection they were read over: what is kept for the next run. */
+export function lastingFacts(facts: Facts): Facts {
+  if (!facts.env) return facts;
+  return { ...facts, env: Object.fromEntries(Object.entries(facts.env).filter(([k]) => !PER_CONNECTION.has(k))) };
+}
+
 /**
  * Keep the host's facts (already scrubbed of secrets) for the next run: a temp file renamed into place.
  * `kept`: what cachedFacts read for this version at the run's start; facts equal to them are not written again.
  */
 export function keepFacts(dir: string, host: string, version: string, facts: Facts, kept?: Facts): void {
+  const lasting = lastingFacts(facts);
+  const text = JSON.stringify(lasting);
   // a converged host's facts are those kept: a compare is far cheaper than a write and a rename per host per run
-  if (kept && JSON.stringify(kept) === JSON.stringify(facts)) return;
-  writeFileAtomic(cachePath(dir, host), JSON.stringify({ armgo_version: version, facts }), 0o600);
+  if (kept && JSON.stringify(kept) === text) return;
+  writeFileAtomic(cachePath(dir, host), `{"armgo_version":${JSON.stringify(version)},"facts":${text}}`, 0o600);
 }

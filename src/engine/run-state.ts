@@ -76,9 +76,10 @@ export class Run {
   async release(host: string): Promise<void> {
     // an interrupted run ends every log as interrupted, in close()
     if (this.opts.signal?.aborted) return;
+    // its log ended first, in the turn of its last record: they share one audit lock (audit/log.ts)
+    this.audits.end(host, false, this.recapOf(host));
     await this.locks.releaseHost(host);
     await this.conns.release(host);
-    this.audits.end(host, false, this.recapOf(host));
     this.secrets.forget(host);
   }
 

@@ -13,6 +13,7 @@ export function inventorySecrets(
 
 export class RunSecrets {
   private readonly hosts = new Map<string, Secrets>();
+  private written?: string[];
 
   constructor(
     private readonly loaded: Loaded,
@@ -27,11 +28,14 @@ export class RunSecrets {
     let s = this.hosts.get(host);
     if (!s) {
       s = inventorySecrets(this.loaded.inventory.hosts.get(host)!.vars, this.extraVars);
-      for (const play of this.loaded.playbook.plays) {
+      // the playbook's written-out values are every host's: walked once per run, not per host
+      this.written ??= this.loaded.playbook.plays.flatMap((play) => {
         const tasks = [...play.tasks, ...play.handlers];
-        for (const layer of [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])])
-          s.add(secretValues(layer ?? {}));
-      }
+        return [play.defaults, play.vars, play.roleVars, ...tasks.flatMap((t) => [t.vars, t.params])].flatMap((l) =>
+          secretValues(l ?? {}),
+        );
+      });
+      s.add(this.written);
       this.hosts.set(host, s);
     }
     return s;

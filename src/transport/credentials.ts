@@ -1,6 +1,7 @@
 // Which credentials to offer, in order. Key material and passwords stay in here and in ssh2, never in messages.
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 // ssh2 is CommonJS: Node's ESM loader only offers its default export at run time.
@@ -98,7 +99,8 @@ export async function gatherCredentials(src: CredentialSource): Promise<Credenti
 const parsedKeys = new Map<string, ParsedKey | Error>();
 
 async function parseKeyFile(path: string, passphrase: string | undefined): Promise<ParsedKey | Error> {
-  const { mtimeMs, size } = await stat(path);
+  // synchronous, as known_hosts' (known-hosts.ts): a stat per connect costs less so
+  const { mtimeMs, size } = statSync(path);
   const id = `${path}\0${mtimeMs}\0${size}\0${createHash("sha256")
     .update(passphrase ?? "")
     .digest("hex")}`;

@@ -1,6 +1,7 @@
 // known_hosts: parse, match a presented host key, decide per checking mode, record accepted keys.
 import { createHash, createHmac } from "node:crypto";
-import { appendFile, mkdir, readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { HostKeyError } from "../errors.js";
 
@@ -77,6 +78,32 @@ function globMatches(pattern: string, token: string): boolean {
   return new RegExp(`^${re}$`).test(token);
 }
 
+// A fleet's known_hosts has a line per host: lines naming hosts only by plain names are found by the
+// name, not scanned per connect (O(fleet) per host); hashed, wildcard and negated lines still are.
+const indexes = new WeakMap<KnownHostEntry[], { byName: Map<string, KnownHostEntry[]>; scanned: KnownHostEntry[] }>();
+
+/** The entries whose host field names `token`, in file order. */
+function naming(entries: KnownHostEntry[], token: string): KnownHostEntry[] {
+  let index = indexes.get(entries);
+  if (!index) {
+    index = { byName: new Map(), scanned: [] };
+    for (const e of entries) {
+      if (e.hosts.startsWith("|") || /[*?!]/.test(e.hosts)) {
+        index.scanned.push(e);
+        continue;
+      }
+      for (const name of new Set(e.hosts.toLowerCase().split(","))) {
+        const list = index.byName.get(name);
+        if (list) list.push(e);
+        else index.byName.set(name, [e]);
+      }
+    }
+    indexes.set(entries, index);
+  }
+  const found = [...(index.byName.get(token) ?? []), ...index.scanned.filter((e) => hostMatches(e.hosts, token))];
+  return found.sort((a, b) => a.line - b.line);
+}
+
 /** The key type named inside an SSH public key blob (its first length-prefixed string). */
 export function keyTypeOf(blob: Buffer): string {
   if (blob.length < 4) return "unknown";
@@ -100,8 +127,8 @@ export function algorithmsForKeyType(keyType: string): string[] {
 /** Key types known_hosts holds for this host, so the client can ask the server for one of those first. */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const token = hostToken(host, port);
-  const types = entries
-    .filter((e) => !e.marker && hostMatches(e.hosts, token))
+  const types = naming(entries, token)
+    .filter((e) => !e.marker)
     .map((e) => keyTypeOf(Buffer.from(e.key, "base64")));
   return [...new Set(types)];
 }
@@ -126,7 +153,7 @@ export function decideHostKey(c: HostKeyCheck): HostKeyDecision {
   const who = c.name === c.address ? token : `${c.name} (${token})`;
   const where = { host: c.name };
   const presented = c.key.toString("base64");
-  const forHost = c.entries.filter((e) => e.marker !== "cert-authority" && hostMatches(e.hosts, token));
+  const forHost = naming(c.entries, token).filter((e) => e.marker !== "cert-authority");
 
   const revoked = forHost.find((e) => e.marker === "revoked" && e.key === presented);
   if (revoked) {
@@ -160,17 +187,21 @@ export function decideHostKey(c: HostKeyCheck): HostKeyDecision {
   return { action: "refuse", error };
 }
 
-// Every connect reads known_hosts, twice: a fleet's file is parsed again only when it changed, not per host.
-const parsed = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+// Every connect reads known_hosts, twice: a fleet's file is parsed again only when it changed, not per host;
+// the parse is shared while in flight (--forks hosts connect at once: each would parse it otherwise).
+const parsed = new Map<string, { mtimeMs: number; size: number; entries: Promise<KnownHostEntry[]> }>();
 
 export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    const { mtimeMs, size } = await stat(file);
+    // a stat is microseconds: through the thread pool it cost the main thread far more, twice per connect
+    const { mtimeMs, size } = statSync(file);
     const kept = parsed.get(file);
-    if (kept?.mtimeMs === mtimeMs && kept.size === size) return kept.entries;
-    const entries = parseKnownHosts(await readFile(file, "utf8"));
+    if (kept?.mtimeMs === mtimeMs && kept.size === size) return await kept.entries;
+    const entries = readFile(file, "utf8").then(parseKnownHosts);
     parsed.set(file, { mtimeMs, size, entries });
-    return entries;
+    // a failed read is not kept: the next connect reads again
+    entries.catch(() => parsed.get(file)?.entries === entries && parsed.delete(file));
+    return await entries;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -190,6 +190,21 @@ describe("audit hash chain", () => {
     b.close();
     expect(verifyLog(auditPath(dir, "h"))).toMatchObject({ records: 9 });
     expect(verifyLog(auditPath(dir, "h")).bad).toBeUndefined();
+  });
+
+  it("the records of one event-loop turn share one lock, given back at the turn's end", async () => {
+    const dir = tmp();
+    const lock = `${auditPath(dir, "h")}.lock`;
+    const log = AuditLog.open(dir, "h", scrub, "0");
+    log.write({ type: "run_end", run_id: "r1", host: "h" });
+    log.write({ type: "run_end", run_id: "r2", host: "h" });
+    expect(existsSync(lock)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(existsSync(lock)).toBe(false);
+    log.write({ type: "run_end", run_id: "r3", host: "h" });
+    log.close();
+    expect(existsSync(lock)).toBe(false);
+    expect(verifyLog(auditPath(dir, "h"))).toMatchObject({ records: 4 });
   });
 
   it("two processes appending at once keep one valid chain (each append reads the tail under a lock)", async () => {

@@ -101,6 +101,8 @@ describe("decideHostKey", () => {
     `db1,10.0.0.9 ssh-ed25519 ${b64(ED)}`,
     `@revoked * ssh-rsa ${b64(RSA)}`,
     `rsa-only ssh-rsa ${b64(blob("ssh-rsa"))}`,
+    `WEB2,Web3 ssh-ed25519 ${b64(ED)}`,
+    `web3 ssh-ed25519 ${b64(ED)}`,
   ].join("\n");
   const entries = parseKnownHosts(known);
 
@@ -135,6 +137,8 @@ describe("decideHostKey", () => {
     ["revoked key, even accept-new", "anyhost", 22, RSA, "accept-new", "refuse", /REVOKED: ssh-rsa SHA256:/],
     ["other key type than known: new, like OpenSSH", "rsa-only", 22, ED, "strict", "refuse", /unknown/],
     ["off accepts a changed key", "web1", 22, ED_OTHER, "off", "accept"],
+    ["upper-case name in a comma list", "web3", 22, ED, "strict", "accept"],
+    ["changed key: the first line naming the host", "web3", 22, ED_OTHER, "strict", "refuse", /known_hosts:8/],
   ];
 
   it.each(rows)("%s", (_name, address, port, key, mode, action, message) => {
