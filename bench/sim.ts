@@ -28,6 +28,10 @@ import { median } from "./stats.js";
 
 const SITE = join(ROOT, "bench/armgo/site.yaml");
 const REPLIES = join(OUT, "sim-replies.json");
+// sim.js doc writes its table between these lines
+const DOC = join(ROOT, "docs/scale.md");
+const DOC_START = "<!-- sim-ssh table: node dist/bench/sim.js doc -->";
+const DOC_END = "<!-- end of sim-ssh table -->";
 const TASKS = 4;
 // armgo and the floor alternate, which evens out the shared machine's load between them; a long wait for quiet would only lengthen the run
 const QUIET_SSH_MS = 2_000;
@@ -494,10 +498,6 @@ function sshTable(rows: Measured[]): string {
   }
   return out.join("\n") + "\n";
 }
-
-const DOC = join(ROOT, "docs/scale.md");
-const DOC_START = "<!-- sim-ssh table: node dist/bench/sim.js doc -->";
-const DOC_END = "<!-- end of sim-ssh table -->";
 
 /** docs/scale.md's real-SSH table, replaced by the one of the last `--ssh` run (bench/out/sim-ssh.json). */
 async function writeDoc(): Promise<void> {
