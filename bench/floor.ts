@@ -1,5 +1,5 @@
 // The floor: what the job costs with no tool at all. One bare ssh2 connection per host, all in parallel,
-// one command each: a `stat` of the job's files (converged, check) or curl + sha256sum + tar -xzf (install).
+// one command each: a `stat` of the job's files (converged, check) or curl | tee | sha256sum, then tar -xzf (install).
 import { readFileSync } from "node:fs";
 import { benchArgs, usageError } from "./args.js";
 import { hostMatches, hostToken, parseKnownHosts } from "../src/transport/known-hosts.js";
@@ -22,7 +22,9 @@ export interface FloorJob {
 /** The one command a host runs: what the job's end state is made of, and nothing more. */
 function floorScript(job: FloorJob): string {
   if (job.scenario === "install") {
-    return sh`curl -fsS -o ${job.archive} ${job.url} && printf '%s  %s\n' ${job.sha256} ${job.archive} | sha256sum -c --quiet && tar -xzf ${job.archive} -C ${job.dest}`;
+    // hashed as it arrives, the least a checked download costs (armgo hashes the file after it); a
+    // failed curl leaves a short stream whose hash does not match
+    return sh`h=$(curl -fsS ${job.url} | tee ${job.archive} | sha256sum) && [ "\${h%% *}" = ${job.sha256} ] && tar -xzf ${job.archive} -C ${job.dest}`;
   }
   return sh`stat -c '%n %s %Y %a' ${[job.archive, `${job.dest}/go/VERSION`, `${job.dest}/go/bin/go`, job.profile]}`;
 }

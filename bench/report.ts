@@ -17,6 +17,9 @@ export interface Sample {
   sessions: number[];
   bytesToSshd: number[];
   sessionKinds: Record<string, number>;
+  /** Per host: CPU of its container over the run (sshd, the command and its children), and processes started there. */
+  hostCpuMs?: number[];
+  hostProcesses?: number[];
   maxRssBytes: number;
   peakPssBytes: number;
   processesAtPeak: number;
@@ -47,6 +50,7 @@ const perHost = (xs: number[], fmt: (n: number) => string) => {
   return lo === hi ? fmt(lo) : `${fmt(mean(xs))} (${fmt(lo)}–${fmt(hi)})`;
 };
 const count = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+const ms = (x: number) => `${x.toFixed(1)} ms`;
 const opt = (ms: number | undefined) => (ms === undefined ? "—" : seconds(ms));
 
 /** `0.123 (≤ 0.25 yes)`, or the ratio alone where the issue sets no target. */
@@ -79,9 +83,9 @@ export function report(samples: Sample[]): string {
   }
   out.push("", "Per host (median run; mean over hosts, min–max when hosts differ) and the controller:", "");
   out.push(
-    "| scenario | tool | SSH connections/host | remote commands/host | bytes to sshd/host | controller CPU | max RSS (GNU time %M) | peak PSS, all processes (count) |",
+    "| scenario | tool | SSH connections/host | remote commands/host | bytes to sshd/host | host CPU/host | processes/host | controller CPU | max RSS (GNU time %M) | peak PSS, all processes (count) |",
   );
-  out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const sc of SCENARIOS) {
     for (const tool of TOOLS) {
       const runs = pick(samples, tool, sc);
@@ -92,7 +96,7 @@ export function report(samples: Sample[]): string {
         .join(", ");
       const cpu = runs.every((r) => r.cpuMs !== undefined) ? seconds(median(runs.map((r) => r.cpuMs!))) : "—";
       out.push(
-        `| ${sc} | ${LABEL[tool]} | ${perHost(mid.connections, count)} | ${perHost(mid.sessions, count)}${kinds ? ` (${kinds})` : ""} | ${perHost(mid.bytesToSshd, kib)} | ${cpu} | ${mib(median(runs.map((r) => r.maxRssBytes)))} | ${mib(median(runs.map((r) => r.peakPssBytes)))} (${mid.processesAtPeak}) |`,
+        `| ${sc} | ${LABEL[tool]} | ${perHost(mid.connections, count)} | ${perHost(mid.sessions, count)}${kinds ? ` (${kinds})` : ""} | ${perHost(mid.bytesToSshd, kib)} | ${mid.hostCpuMs ? perHost(mid.hostCpuMs, ms) : "—"} | ${mid.hostProcesses ? perHost(mid.hostProcesses, count) : "—"} | ${cpu} | ${mib(median(runs.map((r) => r.maxRssBytes)))} | ${mib(median(runs.map((r) => r.peakPssBytes)))} (${mid.processesAtPeak}) |`,
       );
     }
   }

@@ -6,6 +6,7 @@ import { chart } from "./chart.js";
 import { ensureConvergedImage, restoreManifests } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
+import { hostMeter, type HostMeter } from "./host-cost.js";
 import { describeMachine, waitQuiet } from "./machine.js";
 import { measure } from "./measure.js";
 import { report, type Sample } from "./report.js";
@@ -107,6 +108,8 @@ try {
 
 interface Fleet {
   hosts: Awaited<ReturnType<typeof startBenchFleet>>["hosts"];
+  /** Per host, in fleet order: its CPU and processes over one run. */
+  meters: HostMeter[];
   job: Job;
 }
 
@@ -121,6 +124,7 @@ async function withFleet<T>(n: number, name: string, fromImage: string, body: (f
     label: `bench-${process.pid}`,
   });
   const stopTraffic = await countTraffic(fleet.hosts.map((h) => h.port));
+  const meters = await Promise.all(fleet.hosts.map((h) => hostMeter(h.container.getId())));
   try {
     const inventories = { armgo: join(fleetDir, "inventory.yaml"), ansible: join(fleetDir, "inventory.ini") };
     await writeInventories(fleet.hosts, inventories, {
@@ -139,7 +143,7 @@ async function withFleet<T>(n: number, name: string, fromImage: string, body: (f
       keyPath: key.privateKeyPath,
       knownHostsPath,
     };
-    return await body({ hosts: fleet.hosts, job });
+    return await body({ hosts: fleet.hosts, meters, job });
   } finally {
     await stopTraffic();
     await fleet.stop();
@@ -148,8 +152,9 @@ async function withFleet<T>(n: number, name: string, fromImage: string, body: (f
 
 /** A first install: one fresh fleet per tool, checked afterwards on every host. */
 async function installRun(n: number, round: number, tool: Tool, dir: string): Promise<Sample> {
-  return withFleet(n, tool, image, async ({ hosts, job }) => {
-    const sample = await oneRun(n, round, tool, "install", job, hosts, join(dir, `r${round}-${tool}-install.log`));
+  return withFleet(n, tool, image, async (fleet) => {
+    const { hosts } = fleet;
+    const sample = await oneRun(n, round, tool, "install", fleet, join(dir, `r${round}-${tool}-install.log`));
     await assertGoInstalled(tool, hosts);
     return sample;
   });
@@ -169,7 +174,8 @@ async function convergedRuns(
   fromImage: string,
   keep: (s: Sample) => Promise<void>,
 ): Promise<void> {
-  return withFleet(n, "converged", fromImage, async ({ hosts, job }) => {
+  return withFleet(n, "converged", fromImage, async (fleet) => {
+    const { hosts } = fleet;
     await restoreManifests(hosts, vars.go_sha256);
     for (const tool of order) {
       if (tool === "armgo")
@@ -178,15 +184,14 @@ async function convergedRuns(
           round,
           tool,
           "converged",
-          job,
-          hosts,
+          fleet,
           join(dir, `r${round}-${tool}-prime.log`),
           "prime, not counted",
         );
       for (let i = 0; i < repeats; i++) {
         for (const scenario of repeated)
           await keep(
-            await oneRun(n, round, tool, scenario, job, hosts, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)),
+            await oneRun(n, round, tool, scenario, fleet, join(dir, `r${round}-${tool}-${i}-${scenario}.log`)),
           );
       }
     }
@@ -198,17 +203,19 @@ async function oneRun(
   round: number,
   tool: Tool,
   scenario: Scenario,
-  job: Job,
-  hosts: Fleet["hosts"],
+  fleet: Fleet,
   log: string,
   note?: string,
 ): Promise<Sample> {
+  const { hosts, meters, job } = fleet;
   const { argv, env } = await command(tool, scenario, job);
   const logs = () => Promise.all(hosts.map((h) => sshdCounts(h.container.getId())));
   const before = await logs();
   await zeroTraffic();
   const quiet = await waitQuiet(0.25, Number(values["quiet-wait"]) * 1000);
+  const marks = await Promise.all(meters.map((m) => m.mark()));
   const result = await measure(argv, { env, cwd: ROOT, logPath: log });
+  const hostCosts = await Promise.all(meters.map(async (m, i) => m.cost(marks[i]!, await m.mark())));
   const traffic = await readTraffic();
   const after = await logs();
   const tallies = tally(tool, result.output);
@@ -222,8 +229,7 @@ async function oneRun(
       round,
       tool,
       scenario,
-      job,
-      hosts,
+      fleet,
       log.replace(/\.log$/, "-again.log"),
       "again after unreachable hosts",
     );
@@ -244,6 +250,8 @@ async function oneRun(
     sessions: delta.map((d) => d.sessions),
     bytesToSshd: hosts.map((h) => traffic.get(h.port) ?? 0),
     sessionKinds,
+    hostCpuMs: hostCosts.map((c) => c.cpuMs),
+    hostProcesses: hostCosts.map((c) => c.processes),
     maxRssBytes: result.maxRssBytes,
     peakPssBytes: result.peakPssBytes,
     processesAtPeak: result.processesAtPeak,

@@ -15,7 +15,7 @@ import { runPlaybook } from "../src/engine/run.js";
 import type { RunEvent } from "../src/engine/types.js";
 import { loadInventory } from "../src/load/inventory.js";
 import { wrapScript } from "../src/transport/become.js";
-import { benchArgs } from "./args.js";
+import { benchArgs, usageError } from "./args.js";
 import { ensureConvergedImage } from "./converged-image.js";
 import { startBenchFleet } from "./fleet.js";
 import { writeInventories } from "./inventories.js";
@@ -28,6 +28,10 @@ import { median } from "./stats.js";
 
 const SITE = join(ROOT, "bench/armgo/site.yaml");
 const REPLIES = join(OUT, "sim-replies.json");
+// sim.js doc writes its table between these lines
+const DOC = join(ROOT, "docs/scale.md");
+const DOC_START = "<!-- sim-ssh table: node dist/bench/sim.js doc -->";
+const DOC_END = "<!-- end of sim-ssh table -->";
 const TASKS = 4;
 // armgo and the floor alternate, which evens out the shared machine's load between them; a long wait for quiet would only lengthen the run
 const QUIET_SSH_MS = 2_000;
@@ -59,6 +63,7 @@ interface Measured {
 const USAGE = `
 Usage: node dist/bench/sim.js [--hosts 1000,3000,10000] [--forks 10,50,200,1000] [--rtt 20] [--command-ms 30] [--connect-rtts 3]
        node dist/bench/sim.js --ssh 3 [--hosts 1000,5000] [--forks 20,100,500] [--repeats 5] [--command-ms 30]
+       node dist/bench/sim.js doc
 
 The simulated fleet: records one real converged lab host (Docker), then runs the engine over
 --hosts simulated hosts at each --forks, each run in its own process; writes bench/out/sim.md and sim.json.
@@ -74,6 +79,7 @@ The simulated fleet: records one real converged lab host (Docker), then runs the
   --repeats R         runs of each (--ssh)
   --cpu-prof DIR      a V8 CPU profile of each measured run, written to DIR
   --recorded          reuse bench/out/sim-replies.json (--ssh; only while the engine is the one that recorded it)
+  doc                 write the last --ssh run's table (bench/out/sim-ssh.json) into docs/scale.md
 `;
 
 const { values, positionals } = benchArgs(USAGE, {
@@ -104,6 +110,7 @@ const latency: Latency = {
 
 if (positionals[0] === "child") await child();
 else if (positionals[0] === "floor") await floorChild();
+else if (positionals[0] === "doc") await writeDoc();
 else if (Number(values.ssh) > 0) await parentSsh();
 else await parent();
 
@@ -456,7 +463,11 @@ async function parentSsh(): Promise<void> {
   }
   await writeFile(
     join(OUT, "sim-ssh.json"),
-    JSON.stringify({ machine: describeMachine(), commandMs: latency.commandMs, rows }, null, 1),
+    JSON.stringify(
+      { date: new Date().toISOString().slice(0, 10), machine: describeMachine(), commandMs: latency.commandMs, rows },
+      null,
+      1,
+    ),
   );
   await writeFile(join(OUT, "sim-ssh.md"), sshTable(rows));
   console.log(`\n${sshTable(rows)}`);
@@ -486,4 +497,18 @@ function sshTable(rows: Measured[]): string {
     );
   }
   return out.join("\n") + "\n";
+}
+
+/** docs/scale.md's real-SSH table, replaced by the one of the last `--ssh` run (bench/out/sim-ssh.json). */
+async function writeDoc(): Promise<void> {
+  const file = join(OUT, "sim-ssh.json");
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  if (text === undefined) usageError(USAGE, `sim.js doc: no ${file}: run sim.js --ssh first`);
+  const run = JSON.parse(text) as { date?: string; machine: string; commandMs: number; rows: Measured[] };
+  const doc = await readFile(DOC, "utf8");
+  const [a, b] = [doc.indexOf(DOC_START), doc.indexOf(DOC_END)];
+  if (a < 0 || b < a) usageError(USAGE, `sim.js doc: ${DOC} has no "${DOC_START}" … "${DOC_END}" block`);
+  const body = `${run.date ?? "undated"}, ${run.machine}; each exec answered after ${run.commandMs} ms; medians, load = 1-min load average before the runs.\n\n${sshTable(run.rows)}`;
+  await writeFile(DOC, `${doc.slice(0, a + DOC_START.length)}\n\n${body}\n${doc.slice(b)}`);
+  console.log(`docs/scale.md: ${run.rows.filter((r) => r.phase === "steady").length} armgo runs from ${file}`);
 }

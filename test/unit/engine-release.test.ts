@@ -57,6 +57,8 @@ describe("per-host state given back", () => {
     });
     expect(Object.values(result.recap).filter((r) => r.changed || r.failed || r.unreachable)).toEqual([]);
     // each running host holds its connection and its audit log, as do the 10 with a later play; all 200 held would be 400
+    // sampled while hosts were connected (a peak never sampled would pass the bound by itself)
+    expect(peak).toBeGreaterThan(before);
     expect(peak - before).toBeLessThanOrEqual((forks + 10) * 2 + 10);
     expect(openFds()).toBeLessThanOrEqual(before);
     // the hosts of both plays kept their one connection across them

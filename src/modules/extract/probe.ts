@@ -14,7 +14,8 @@ export function probeScript(args: ExtractArgs): string {
     lines.push(
       sh`t=${l.target}; rel=${l.rel}`,
       `if [ -L "$t" ]; then echo target=link; echo "link=$(readlink "$t")"; elif [ -d "$t" ]; then echo target=dir; elif [ -e "$t" ]; then echo target=other; else echo target=absent; fi`,
-      `v=; [ -f "$t/$rel" ] && v=$(head -n 1 "$t/$rel") && echo "installed=$v"`,
+      // read, not $(head -n 1): a probe every converged run sends forks what it must, nothing more
+      `v=; [ -f "$t/$rel" ] && { IFS= read -r v || :; } <"$t/$rel" && echo "installed=$v"`,
       sh`for x in "$d"/${l.top}-*; do [ -d "$x" ] && [ ! -L "$x" ] && [ -f "$x/$rel" ] || continue; v=$(head -n 1 "$x/$rel"); echo "tree=\${x##*/} $v"; done`,
       sh`for x in "$d"/${TEMP_PREFIX}* ${linkTemp(l.target)}; do [ -e "$x" ] || [ -L "$x" ] && echo "stale=\${x##*/}"; done`,
     );
@@ -22,7 +23,7 @@ export function probeScript(args: ExtractArgs): string {
     lines.push(sh`if [ -e ${args.creates} ]; then echo creates=1; fi`);
   }
   lines.push(
-    `if command -v tar >/dev/null 2>&1; then case $(tar --version 2>/dev/null | head -n 1) in *GNU*) echo tar=gnu;; *) echo tar=other;; esac; fi`,
+    `if command -v tar >/dev/null 2>&1; then case $(tar --version 2>/dev/null) in *GNU*) echo tar=gnu;; *) echo tar=other;; esac; fi`,
     `[ -f "$src" ] && echo src=1`,
     "exit 0",
   );
