@@ -4,8 +4,17 @@
 // midway, or a tool that waits on a marker), and the state afterwards is asserted: the previous Go and
 // profile intact and serving, nothing of the step left running, the audit log's word for it, and a
 // next run that converges and leaves no temp behind.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -157,6 +166,29 @@ const rows: Row[] = [
   },
 ];
 
+/** Polls `done` for up to 120 s; armgo ending first (`ended`) is a failure that shows what it printed. */
+async function until(what: string, done: () => Promise<boolean>, out: () => string, ended = () => false) {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    if (await done()) return;
+    if (ended()) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not happen; armgo printed:\n${out()}`);
+}
+
+/** armgo started in the background: what it printed so far, whether it ended, and how. */
+function started(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
+  let stdout = "";
+  let ended = false;
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  void exit.then(() => (ended = true));
+  return { child, exit, stdout: () => stdout, ended: () => ended };
+}
+
 /** The lab mirror through a loopback proxy that can hold a path open after its first bytes. */
 async function holdingMirror(upstream: string) {
   const held = new Set<string>();
@@ -223,15 +255,6 @@ describe("SIGTERM and SIGKILL at each step of the go role on 2 amd64 hosts, as d
   const onAll = async (script: string) => Promise.all(hosts().map((h) => fleet.exec(h, script)));
   const stdoutOnAll = async (script: string) => (await onAll(script)).map((r) => r.stdout);
   const loginGo = () => stdoutOnAll("su - deploy -c 'go version'");
-  /** Polls `done` for up to 120 s; armgo ending first (`ended`) is a failure that shows what it printed. */
-  const until = async (what: string, done: () => Promise<boolean>, out: () => string, ended = () => false) => {
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
-      if (await done()) return;
-      if (ended()) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${what} did not happen; armgo printed:\n${out()}`);
-  };
 
   beforeAll(async () => {
     fleet = await startFleet({ amd64: 2 });
@@ -286,24 +309,11 @@ describe("SIGTERM and SIGKILL at each step of the go role on 2 amd64 hosts, as d
     else await onAll(`touch /run/fault-hold/${row.hold.tool}`);
     const intactBefore = row.intact && (await stdoutOnAll(row.intact.script));
 
-    const child = spawn(process.execPath, [CLI, ...args(auditDir, version)], {
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once("exit", (code, signal) => resolve({ code, signal })),
-    );
-    let ended = false;
-    void exit.then(() => (ended = true));
-    await until(
-      `the hold of ${row.name}`,
-      held,
-      () => stdout,
-      () => ended,
-    );
-    child.kill(row.signal);
-    const r = await exit;
+    const run = started(args(auditDir, version));
+    await until(`the hold of ${row.name}`, held, run.stdout, run.ended);
+    run.child.kill(row.signal);
+    const r = await run.exit;
+    const stdout = run.stdout();
 
     // SIGTERM: cut in the row's step, whose header is the last one printed (SIGKILL may cut it before the header)
     if (row.signal === "SIGTERM") {
@@ -315,7 +325,7 @@ describe("SIGTERM and SIGKILL at each step of the go role on 2 amd64 hosts, as d
       await until(
         "the end of the step's processes",
         async () => (await stdoutOnAll(LEFTOVERS)).every((s) => s === ""),
-        () => stdout,
+        run.stdout,
       );
     expect(await stdoutOnAll(LEFTOVERS)).toEqual(["", ""]);
     await release();
@@ -349,5 +359,111 @@ describe("SIGTERM and SIGKILL at each step of the go role on 2 amd64 hosts, as d
     expect(await stdoutOnAll(`grep -c '^export GOPATH=/drifted$' ${PROFILE} || true`)).toEqual(["0\n", "0\n"]);
     expect(await stdoutOnAll("ls /opt/fault")).toEqual(["after\n", "after\n"]);
     expect(await stdoutOnAll(TEMPS)).toEqual(["", ""]);
+  });
+});
+
+// a dpkg-deb that waits while HOLD exists when it unpacks (after apt-get update and download, mid-tree)
+const DPKG_DEB_HOLD = (hold: string) => `#!/bin/sh
+if [ "$1" = -x ] && [ -e ${hold} ]; then echo $$ > ${hold}.held; while [ -e ${hold} ]; do sleep 0.1; done; fi
+exec /usr/bin/dpkg-deb "$@"
+`;
+
+// the sysroot a row starts from and the one it asks for: a recipe not built yet, so the run builds it
+const SYSROOT_PLAYBOOK = (libs: string[]) => `- hosts: build
+  tasks:
+    - name: the sysroot
+      sysroot: { path: "{{ sysroot }}", libs: ${JSON.stringify(libs)} }
+`;
+
+const sysrootRows = (["SIGTERM", "SIGKILL"] as const).map((signal, i) => ({
+  signal,
+  from: i === 0 ? [] : ["zlib"],
+  to: i === 0 ? ["zlib"] : [],
+}));
+
+describe("SIGTERM and SIGKILL during the sysroot build on the controller (real apt-get and dpkg-deb, the machine's Debian mirror)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "armgo-e2e-signals-sysroot-"));
+  const cache = join(dir, "cache");
+  const bin = join(dir, "bin");
+  const hold = join(dir, "hold");
+  const sysroot = join(dir, "sysroots", "arm64-glibc");
+  const inventory = join(dir, "inventory.yaml");
+  const env = { ARMGO_CACHE: cache, PATH: `${bin}:${process.env.PATH}` };
+  writeFileSync(inventory, "all:\n  hosts:\n    build: { connection: local }\n");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "dpkg-deb"), DPKG_DEB_HOLD(hold), { mode: 0o755 });
+  const args = (libs: string[], auditDir: string) => {
+    const playbook = join(dir, `sysroot-${libs.join("-") || "libc"}.yaml`);
+    writeFileSync(playbook, SYSROOT_PLAYBOOK(libs));
+    return ["play", playbook, "-i", inventory, "-e", `sysroot=${sysroot}`, "--audit-dir", auditDir];
+  };
+  // every process of the build: its cmdline or its working directory under this test's directory
+  const buildProcesses = () =>
+    execFileSync("sh", [
+      "-c",
+      `for p in /proc/[0-9]*; do { tr '\\0' ' ' < $p/cmdline; echo " cwd=$(readlink $p/cwd)"; } 2>/dev/null; done | grep -F ${dir} | grep -v grep || true`,
+    ]).toString();
+  const built = () => readdirSync(cache).filter((n) => n.startsWith("sysroot-"));
+  const beside = () => readdirSync(join(dir, "sysroots")).sort();
+  // usable: the cross gcc compiles and links a C program against the tree, with its env.sh
+  const usable = () =>
+    execFileSync("sh", [
+      "-c",
+      `. ${sysroot}.env.sh && echo 'int main(void){return 0;}' | $CC $CGO_CFLAGS $CGO_LDFLAGS -x c -o ${dir}/probe - && echo ok`,
+    ]).toString();
+  const recipeOf = () =>
+    (JSON.parse(readFileSync(join(sysroot, ".armgo-sysroot.json"), "utf8")) as { recipe: { packages: string[] } })
+      .recipe.packages;
+
+  beforeAll(async () => {
+    const first = await armgo(args(sysrootRows[0]!.from, join(dir, "audit-first")), { env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+  });
+  const release = () => ["", ".held"].forEach((x) => rmSync(`${hold}${x}`, { force: true }));
+  afterEach(release);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(sysrootRows)("$signal while dpkg-deb unpacks the packages apt-get downloaded", async (row) => {
+    const auditDir = join(dir, `audit-${row.signal}`);
+    // the row's recipe is built anew: no cached tree of any recipe
+    for (const n of built()) rmSync(join(cache, n), { recursive: true, force: true });
+    const before = { link: readlinkSync(sysroot), beside: beside(), packages: recipeOf() };
+    expect(usable()).toBe("ok\n");
+    writeFileSync(hold, "");
+    const run = started(args(row.to, auditDir), env);
+    await until("dpkg-deb held", async () => existsSync(`${hold}.held`), run.stdout, run.ended);
+    run.child.kill(row.signal);
+    const r = await run.exit;
+    const stdout = run.stdout();
+    if (row.signal === "SIGTERM") {
+      expect(r.code, stdout).toBe(99);
+      expect(stdout).toMatch(/^fatal: \[build\]: FAILED! interrupted \(SIGINT\/SIGTERM\)/m);
+      // apt-get and dpkg-deb stopped with the run, the work tree removed: nothing half-built in the cache
+      expect(buildProcesses()).toBe("");
+      expect(built()).toEqual([]);
+    } else {
+      expect(r.signal).toBe("SIGKILL");
+      // a killed armgo cannot stop its children: the held dpkg-deb unpacks its one package and ends
+      release();
+      await until("the end of the build's processes", async () => buildProcesses() === "", run.stdout);
+      // its work tree is left, never a built one: the next build removes it
+      expect(built()).toEqual([expect.stringMatching(/^sysroot-[0-9a-f]{16}\.work-\d+-/)]);
+    }
+    // the previous sysroot is untouched and usable
+    expect({ link: readlinkSync(sysroot), beside: beside(), packages: recipeOf() }).toEqual(before);
+    expect(usable()).toBe("ok\n");
+    const audit = await armgo(["audit", "--failed", "--audit-dir", auditDir]);
+    expect(audit.stdout).toMatch(
+      row.signal === "SIGTERM" ? /build\s+interrupted\s+run interrupted — / : /build\s+cut\s+run cut — no run_end/,
+    );
+
+    // the next run builds cleanly: the new recipe in place and usable, one cached tree, no work tree, no temp
+    release();
+    const next = await armgo(args(row.to, auditDir), { env });
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(recipeOf()).not.toEqual(before.packages);
+    expect(usable()).toBe("ok\n");
+    expect(built()).toEqual([expect.stringMatching(/^sysroot-[0-9a-f]{16}$/)]);
+    expect(beside().filter((n) => n.includes(".armgo-tmp-"))).toEqual([]);
   });
 });
