@@ -45,9 +45,11 @@ export async function privateApt(
 
 /** The candidate version of a package (`1.22.12-3~bpo12+1`), or an error naming the package. */
 export async function candidateVersion(apt: PrivateApt, pkg: string): Promise<string> {
-  const out = await run("apt-cache", [...apt.options, "show", "--no-all-versions", pkg], { signal: apt.signal }).catch((cause: unknown) => {
-    throw new ArmgoError(`package ${pkg} not found in the private apt sources`, { cause });
-  });
+  const out = await run("apt-cache", [...apt.options, "show", "--no-all-versions", pkg], { signal: apt.signal }).catch(
+    (cause: unknown) => {
+      throw new ArmgoError(`package ${pkg} not found in the private apt sources`, { cause });
+    },
+  );
   const m = /^Version:\s*(\S+)/m.exec(out);
   if (!m) throw new ArmgoError(`apt-cache shows no Version for ${pkg}`);
   return m[1]!;

@@ -168,7 +168,7 @@ const rows: Row[] = [
 
 /** Polls `done` for up to 120 s; armgo ending first (`ended`) is a failure that shows what it printed. */
 async function until(what: string, done: () => Promise<boolean>, out: () => string, ended = () => false) {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
     if (await done()) return;
     if (ended()) break;
     await new Promise((r) => setTimeout(r, 200));
