@@ -6,6 +6,8 @@ export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /** Stops the command (SIGTERM) when it fires: the run's interrupt. */
+  signal?: AbortSignal;
 }
 
 /** Run a command to completion and return its stdout; a non-zero exit becomes an ArmgoError. */
@@ -14,7 +16,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     const child = execFile(
       cmd,
       args,
-      { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, signal: opts.signal },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         reject(commandError(cmd, args, err, stderr));

@@ -9,6 +9,8 @@ import { run } from "../run.js";
 export interface PrivateApt {
   /** `-o` options every apt-get/apt-cache call needs. */
   options: string[];
+  /** The run's interrupt: every apt call of this setup stops when it fires. */
+  signal?: AbortSignal;
 }
 
 export async function privateApt(
@@ -16,6 +18,7 @@ export async function privateApt(
   mirror: DebianMirror,
   suite: string,
   arches: string[],
+  signal?: AbortSignal,
 ): Promise<PrivateApt> {
   for (const d of ["lists/partial", "cache/archives/partial", "parts", "preferences.d"]) {
     await mkdir(join(dir, d), { recursive: true });
@@ -36,15 +39,17 @@ export async function privateApt(
     `APT::Architecture=${arches[0]}`,
     ...arches.map((a) => `APT::Architectures::=${a}`),
   ].flatMap((o) => ["-o", o]);
-  await run("apt-get", [...options, "-q", "update"]);
-  return { options };
+  await run("apt-get", [...options, "-q", "update"], { signal });
+  return { options, signal };
 }
 
 /** The candidate version of a package (`1.22.12-3~bpo12+1`), or an error naming the package. */
 export async function candidateVersion(apt: PrivateApt, pkg: string): Promise<string> {
-  const out = await run("apt-cache", [...apt.options, "show", "--no-all-versions", pkg]).catch((cause: unknown) => {
-    throw new ArmgoError(`package ${pkg} not found in the private apt sources`, { cause });
-  });
+  const out = await run("apt-cache", [...apt.options, "show", "--no-all-versions", pkg], { signal: apt.signal }).catch(
+    (cause: unknown) => {
+      throw new ArmgoError(`package ${pkg} not found in the private apt sources`, { cause });
+    },
+  );
   const m = /^Version:\s*(\S+)/m.exec(out);
   if (!m) throw new ArmgoError(`apt-cache shows no Version for ${pkg}`);
   return m[1]!;
@@ -52,5 +57,5 @@ export async function candidateVersion(apt: PrivateApt, pkg: string): Promise<st
 
 export async function download(apt: PrivateApt, pkgs: string[], into: string): Promise<void> {
   await mkdir(into, { recursive: true });
-  await run("apt-get", [...apt.options, "-q", "download", ...pkgs], { cwd: into });
+  await run("apt-get", [...apt.options, "-q", "download", ...pkgs], { cwd: into, signal: apt.signal });
 }

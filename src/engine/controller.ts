@@ -101,6 +101,7 @@ export function createController(dir = cacheDir(), interrupt?: AbortSignal): Con
   };
   return {
     memo,
+    ...(interrupt ? { interrupt } : {}),
     fetchText: (url) =>
       memo(`text:${url}`, async () => {
         const watch = new StallWatch(120, interrupt);

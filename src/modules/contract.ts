@@ -55,6 +55,8 @@ export interface Controller {
   fetchFile(url: string, sha256: string, opts?: FetchOptions): Promise<string>;
   /** Per-run memo for anything else a module resolves once (key -> promise). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** The run's Ctrl-C or SIGTERM: work a module does on the controller (a sysroot build) stops when it fires. */
+  interrupt?: AbortSignal;
 }
 
 /** Other hosts of the inventory, over the run's connections: for a module that checks its result against the fleet. */

@@ -67,7 +67,22 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 /** A connect failure that a later attempt may not repeat (sshd busy or still starting, network blip). */
-export class TransientConnectError extends Error {}
+export class TransientConnectError extends Error {
+  /** sshd reset or closed the connection before the handshake: what it does past MaxStartups. */
+  dropped = false;
+}
+
+/** Attempts for a connection sshd dropped before the handshake, whatever connect_attempts says: a fleet at high --forks meets MaxStartups. */
+const DROPPED_ATTEMPTS = 10;
+
+const DROPPED_HINT =
+  "sshd drops new connections past its MaxStartups (too many unauthenticated at once), the likely cause at high --forks: lower --forks, or raise MaxStartups in the host's sshd_config";
+
+function dropped(message: string, cause: unknown): TransientConnectError {
+  const e = new TransientConnectError(message, { cause });
+  e.dropped = true;
+  return e;
+}
 
 /**
  * Connect, and hand the ready client to `wire` in the tick it became ready, so no event of it goes
@@ -89,10 +104,10 @@ export async function openClient<T>(t: SshTarget, wire: (client: SshClient, via?
         return attemptConnect(t, wire);
       },
       {
-        attempts: t.attempts,
+        attempts: Math.max(t.attempts, DROPPED_ATTEMPTS),
         baseMs: 500,
         maxMs: 4000,
-        retryable: (err) => err instanceof TransientConnectError,
+        retryable: (err) => err instanceof TransientConnectError && (err.dropped || tried < t.attempts),
       },
     );
   } catch (err) {
@@ -102,6 +117,7 @@ export async function openClient<T>(t: SshTarget, wire: (client: SshClient, via?
     const via = t.route ? ` ${t.route.via}` : "";
     throw new UnreachableError(`cannot reach ${t.user}@${t.address}:${t.port}${via}: ${reason}${tries}`, {
       where: { host: t.host },
+      ...(err instanceof TransientConnectError && err.dropped ? { hint: DROPPED_HINT } : {}),
       cause: err instanceof TransientConnectError ? err.cause : err,
     });
   }
@@ -231,10 +247,12 @@ function classify(err: unknown, t: SshTarget): Error {
   }
   if (e.level === "client-timeout")
     return new TransientConnectError(`timed out after ${t.connectTimeoutMs} ms`, { cause: err });
+  // a reset before the connection is ready: sshd closing one it has no room for, unread greeting and all
+  if (e.code === "ECONNRESET") return dropped(reasonFor(e.code), err);
   if (e.code && RETRYABLE_CODES.has(e.code)) return new TransientConnectError(reasonFor(e.code), { cause: err });
   if (e.level === "client-dns") return new Error(`cannot resolve ${t.address}`, { cause: err });
   if (/Connection lost before handshake/i.test(e.message))
-    return new TransientConnectError("connection lost before handshake", { cause: err });
+    return dropped("sshd closed the connection before the SSH handshake", err);
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -114,18 +114,32 @@ export class SshTransport implements Transport {
     const tmp = tempBeside(remote);
     const conn = await this.connection();
     let sftp: SFTPWrapper | undefined;
+    let interrupted = false;
     try {
       const { size } = await stat(local);
       sftp = await this.sftp(conn);
-      await fastPut(sftp, local, tmp, (chunk, done) => {
+      const sending = fastPut(sftp, local, tmp, (chunk, done) => {
         this.counters.bytesSent += chunk;
         opts.onProgress?.(done, size);
       });
+      // the run's interrupt ends an upload as it ends a command: its channel closes and the put fails at
+      // once (fastPut does not call back once its channel is gone)
+      const channel = sftp;
+      let stop: (err: Error) => void = () => undefined;
+      const stopped = new Promise<never>((_, reject) => (stop = reject));
+      const sent = Promise.race([sending, stopped]);
+      this.inFlight.add(() => {
+        interrupted = true;
+        channel.end();
+        stop(new Error("stopped: the run was interrupted"));
+      }, sent);
+      await sent;
       if (opts.mode !== undefined) await sftpCall<void>((cb) => sftp!.chmod(tmp, opts.mode!, cb));
       await renameOver(sftp, tmp, remote);
     } catch (err) {
       if (conn.closed) throw this.lost(conn, err);
-      if (sftp) await sftpCall<void>((cb) => sftp!.unlink(tmp, cb)).catch(() => undefined);
+      // a closed channel would never answer the unlink: the part stays, at its temp name
+      if (sftp && !interrupted) await sftpCall<void>((cb) => sftp!.unlink(tmp, cb)).catch(() => undefined);
       throw new TaskError(`upload of ${local} to ${this.host}:${remote} failed: ${(err as Error).message}`, {
         where: { host: this.host },
         cause: err,

@@ -1,7 +1,7 @@
 // The ssh transport against an in-process sshd on 127.0.0.1: exec, channel cap, put, host keys, errors.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect as dial, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -295,6 +295,33 @@ describe("unreachable", () => {
     expect((err as UnreachableError).oneLine()).toBe(
       `fake1: cannot reach root@127.0.0.1:${port}: connection refused (2 attempts)`,
     );
+  });
+
+  it("connections sshd drops before the handshake (MaxStartups) are retried past connect_attempts, and the host is reached", async () => {
+    // in front of the sshd: the first 3 connections get what sshd says past MaxStartups, then are closed
+    let dropped = 0;
+    const front = createServer((sock) => {
+      if (dropped < 3) {
+        dropped++;
+        sock.end("Exceeded MaxStartups\r\n");
+        return;
+      }
+      const up = dial(sshd.port, "127.0.0.1");
+      sock.pipe(up).pipe(sock);
+      up.on("error", () => sock.destroy());
+      sock.on("error", () => up.destroy());
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const port = (front.address() as { port: number }).port;
+    writeFileSync(knownHostsFile, knownLine(sshd.port, sshd.hostKeyBlob) + knownLine(port, sshd.hostKeyBlob));
+    try {
+      const t = await open({ port, connectAttempts: 2 });
+      expect((await t.exec("echo ok")).stdout).toBe("ok\n");
+      expect(dropped).toBe(3);
+    } finally {
+      front.close();
+      writeFileSync(knownHostsFile, knownLine(sshd.port, sshd.hostKeyBlob));
+    }
   });
 
   it("a rejected key fails at once (no retry) and names what was tried, never the key", async () => {

@@ -210,7 +210,8 @@ class Deployment {
     });
     const dir = releaseDir(this.p, sha);
     const stage = `${this.p.appDir}/releases/.staging-${sha}`;
-    await this.write(sh`rm -rf ${stage} && mkdir -p ${stage}`);
+    // an interrupted upload's staging directory, of any release, goes too: the app's lock keeps other deploys out
+    await this.write(sh`rm -rf ${this.p.appDir}/releases/` + `.staging-* && ` + sh`mkdir -p ${stage}`);
     this.ctx.progress(`uploading ${art.name} as ${sha}`);
     await uploadAs(this.ctx, art.path, `${stage}/${this.args.app}`, parseInt(this.args.mode ?? "0755", 8));
     await this.ctx.runOk(

@@ -21,6 +21,7 @@ import { pickDebianMirror, readAptSources, type AptSource, type DebianMirror } f
 import { recipeHash } from "../../hash.js";
 import { cacheDir } from "../../paths.js";
 import { download, privateApt } from "../../apt/private.js";
+import { alive } from "../../lock/run-lock.js";
 import { run } from "../../run.js";
 import { MUSL_SPECS, SYSROOT_MANIFEST, type Libc } from "../shared/cross.js";
 
@@ -50,15 +51,21 @@ export function recipeId(recipe: Recipe): string {
   return recipeHash(recipe).slice(0, 16);
 }
 
-/** The cached tarball of a recipe, built first when missing. */
-export async function buildSysroot(recipe: Recipe, progress: (text: string) => void): Promise<Built> {
+/** The cached tarball of a recipe, built first when missing; `interrupt` (the run's) stops apt and dpkg-deb. */
+export async function buildSysroot(
+  recipe: Recipe,
+  progress: (text: string) => void,
+  interrupt?: AbortSignal,
+): Promise<Built> {
   const dir = join(cacheDir(), `sysroot-${recipeId(recipe)}`);
   const cached = await readBuilt(dir);
   if (cached) return cached;
   await mkdir(cacheDir(), { recursive: true });
-  const work = await mkdtemp(`${dir}.work-`);
+  await removeDeadWork(cacheDir());
+  // the pid in its name: a build whose armgo was killed leaves a tree the next build knows to remove
+  const work = await mkdtemp(`${dir}.work-${process.pid}-`);
   try {
-    await buildInto(work, recipe, progress);
+    await buildInto(work, recipe, progress, interrupt);
     // Only a complete build is renamed into place; a concurrent one that won is as good as ours.
     await rename(join(work, "out"), dir).catch(async (err: unknown) => {
       if (!(await readBuilt(dir))) throw err;
@@ -67,6 +74,14 @@ export async function buildSysroot(recipe: Recipe, progress: (text: string) => v
     await rm(work, { recursive: true, force: true });
   }
   return (await readBuilt(dir))!;
+}
+
+/** Work trees of builds whose armgo is gone (killed mid-build): a live one, another run's, stays. */
+async function removeDeadWork(cache: string): Promise<void> {
+  for (const name of await readdir(cache)) {
+    const pid = /^sysroot-[0-9a-f]+\.work-(\d+)-/.exec(name)?.[1];
+    if (pid && !alive(Number(pid))) await rm(join(cache, name), { recursive: true, force: true });
+  }
 }
 
 async function readBuilt(dir: string): Promise<Built | undefined> {
@@ -86,11 +101,15 @@ export function mirrorFor(sources: AptSource[], release: string): DebianMirror {
   return mirror;
 }
 
-async function buildInto(work: string, recipe: Recipe, progress: (text: string) => void): Promise<void> {
+async function buildInto(
+  work: string,
+  recipe: Recipe,
+  progress: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   progress(`apt-get update (${recipe.release}, arm64)`);
-  const apt = await privateApt(join(work, "apt"), mirrorFor(await readAptSources(), recipe.release), recipe.release, [
-    recipe.arch,
-  ]);
+  const mirror = mirrorFor(await readAptSources(), recipe.release);
+  const apt = await privateApt(join(work, "apt"), mirror, recipe.release, [recipe.arch], signal);
   const debs = join(work, "debs");
   progress(`downloading ${recipe.packages.join(" ")}`);
   await download(
@@ -112,12 +131,12 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
   const packages: Manifest["packages"] = [];
   for (const deb of (await readdir(debs)).filter((n) => n.endsWith(".deb")).sort()) {
     const file = join(debs, deb);
-    const [name, version] = (await run("dpkg-deb", ["-f", file, "Package", "Version"]))
+    const [name, version] = (await run("dpkg-deb", ["-f", file, "Package", "Version"], { signal }))
       .trim()
       .split("\n")
       .map((l) => l.replace(/^\w+:\s*/, ""));
     packages.push({ name: name!, version: version!, deb, sha256: (await sha256File(file)).sha256 });
-    await run("dpkg-deb", ["-x", file, root]);
+    await run("dpkg-deb", ["-x", file, root], { signal });
   }
   await usrLinks(root);
   await relativeLinks(root);
@@ -125,7 +144,8 @@ async function buildInto(work: string, recipe: Recipe, progress: (text: string) 
   const manifest: Manifest = { recipe, recipe_hash: recipeId(recipe), packages };
   await writeFile(join(root, SYSROOT_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   progress("packing the sysroot");
-  await run("tar", ["-C", root, "--owner=0", "--group=0", "--numeric-owner", "-czf", join(out, "sysroot.tar.gz"), "."]);
+  const tar = ["-C", root, "--owner=0", "--group=0", "--numeric-owner", "-czf", join(out, "sysroot.tar.gz"), "."];
+  await run("tar", tar, { signal });
   await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 }
 

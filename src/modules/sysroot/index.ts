@@ -165,7 +165,7 @@ export const sysroot: Module<SysrootArgs, SysrootState, SysrootStep> = {
         await ctx.runOk(`${install} || { apt-get update -q && ${install}; }`);
       } else if (step.action === "build") {
         const built = await ctx.controller.memo(`sysroot:${recipeId(r)}`, () =>
-          buildSysroot(r, (t) => ctx.progress(t)),
+          buildSysroot(r, (t) => ctx.progress(t), ctx.controller.interrupt),
         );
         await install(ctx, args.path, built.tarball, recipeId(r));
       } else {
