@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { LockHeldError } from "../errors.js";
 import { alive } from "./run-lock.js";
 import { parseKv } from "../facts/kv.js";
-import { sh } from "../transport/quote.js";
+import { readFirstLine, sh } from "../transport/quote.js";
 import type { Transport } from "../transport/transport.js";
 
 export interface HostLockOwner {
@@ -38,7 +38,8 @@ export function acquireScript(path: string, owner: HostLockOwner): string {
     `
 if mkdir "$l" 2>/dev/null; then printf '%s\\n' "$t" >"$l/owner" && echo lock=acquired; exit; fi
 echo lock=held
-echo "owner=$(cat "$l/owner" 2>/dev/null | head -n 1)"
+o=; ${readFirstLine("o", '"$l/owner"')}
+echo "owner=$o"
 echo "age=$(( $(date +%s) - $(stat -c %Y "$l" 2>/dev/null || date +%s) ))"
 `
   );
@@ -52,7 +53,8 @@ export function removeScript(path: string, expected: HostLockOwner | undefined):
     `
 g="$l.gone.$$"
 mv "$l" "$g" 2>/dev/null || { echo lock=other; exit; }
-if [ "$(cat "$g/owner" 2>/dev/null | head -n 1)" = "$t" ]; then rm -rf "$g"; echo lock=removed; exit; fi
+o=; ${readFirstLine("o", '"$g/owner"')}
+if [ "$o" = "$t" ]; then rm -rf "$g"; echo lock=removed; exit; fi
 mv -T "$g" "$l" 2>/dev/null || rm -rf "$g"
 echo lock=other
 `

@@ -8,6 +8,14 @@ export function quote(value: string | number): string {
 }
 
 /**
+ * Shell: the first line of `file` (a shell word: a quoted path, or one built of script variables) into
+ * the variable `v`, by the `read` builtin where `$(head -n 1 …)` forks; the file unreadable: `v` unchanged.
+ */
+export function readFirstLine(v: string, file: string): string {
+  return `{ IFS= read -r ${v} || :; } 2>/dev/null <${file}`;
+}
+
+/**
  * Tagged template for shell scripts: literal parts are trusted script text,
  * every interpolated value is quoted (arrays become several quoted words).
  *   sh`test -e ${path} && echo yes`

@@ -1,8 +1,10 @@
 // Hostile values stay data: each goes through quote() into the real /bin/sh and comes back byte for byte.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalTransport } from "../../src/transport/local.js";
-import { exportLines, quote, sh } from "../../src/transport/quote.js";
+import { exportLines, quote, readFirstLine, sh } from "../../src/transport/quote.js";
 
 const marker = `/tmp/armgo-quote-${process.pid}`;
 
@@ -58,5 +60,28 @@ describe("quote() through a real sh", () => {
     expect(quote("/usr/local/go")).toBe("/usr/local/go");
     expect(quote(22)).toBe("22");
     expect(quote("")).toBe("''");
+  });
+});
+
+describe("readFirstLine through a real sh: what $(head -n 1 FILE) gave, without a process", () => {
+  const local = new LocalTransport("localhost");
+  const dir = mkdtempSync(join(tmpdir(), "armgo-firstline-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    { name: "a line and its newline", content: "go1.22.12\n", line: "go1.22.12" },
+    { name: "a last line without its newline", content: "go1.22.12", line: "go1.22.12" },
+    { name: "only the first of several lines", content: "a b\nc\n", line: "a b" },
+    { name: "spaces and backslashes kept", content: "  x \\n y  \n", line: "  x \\n y  " },
+    { name: "an empty file", content: "", line: "" },
+    { name: "a missing file: the variable as it was", content: undefined, line: "before" },
+  ])("$name", async ({ name, content, line }) => {
+    const file = join(dir, name.replace(/\W+/g, "-"));
+    if (content !== undefined) writeFileSync(file, content);
+    const r = await local.exec(
+      `v=before; ${readFirstLine("v", quote(file))}; printf '%s|' "$v"; [ -r ${quote(file)} ] || exit 0; printf '%s|' "$(head -n 1 ${quote(file)})"`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(content === undefined ? `${line}|` : `${line}|${line}|`);
   });
 });

@@ -2,7 +2,7 @@
 // archive is there and tar is GNU tar. The archive is not read: its entries are checked while it is
 // unpacked (safety.ts), so it is decompressed once per host, and not at all under --check.
 import { parseKv, type ProbeOutput } from "../contract.js";
-import { sh } from "../../transport/quote.js";
+import { readFirstLine, sh } from "../../transport/quote.js";
 import { linkTemp } from "../shared/symlink.js";
 import { layout, TEMP_PREFIX } from "./layout.js";
 import type { ExtractArgs, ExtractState, Tree } from "./types.js";
@@ -15,8 +15,9 @@ export function probeScript(args: ExtractArgs): string {
       sh`t=${l.target}; rel=${l.rel}`,
       `if [ -L "$t" ]; then echo target=link; echo "link=$(readlink "$t")"; elif [ -d "$t" ]; then echo target=dir; elif [ -e "$t" ]; then echo target=other; else echo target=absent; fi`,
       // read, not $(head -n 1): a probe every converged run sends forks what it must, nothing more
-      `v=; [ -f "$t/$rel" ] && { IFS= read -r v || :; } <"$t/$rel" && echo "installed=$v"`,
-      sh`for x in "$d"/${l.top}-*; do [ -d "$x" ] && [ ! -L "$x" ] && [ -f "$x/$rel" ] || continue; v=$(head -n 1 "$x/$rel"); echo "tree=\${x##*/} $v"; done`,
+      `v=; [ -f "$t/$rel" ] && ${readFirstLine("v", '"$t/$rel"')} && echo "installed=$v"`,
+      sh`for x in "$d"/${l.top}-*; do [ -d "$x" ] && [ ! -L "$x" ] && [ -f "$x/$rel" ] || continue; v=; ` +
+        `${readFirstLine("v", '"$x/$rel"')}; echo "tree=\${x##*/} $v"; done`,
       sh`for x in "$d"/${TEMP_PREFIX}* ${linkTemp(l.target)}; do [ -e "$x" ] || [ -L "$x" ] && echo "stale=\${x##*/}"; done`,
     );
   } else if (args.creates) {

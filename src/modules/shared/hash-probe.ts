@@ -1,7 +1,7 @@
 // The hash probe of a file on the host and its parser, for every module that verifies a file, and
 // the manifest beside a verified file: `size mtime ctime inode sha256`. A probe re-hashes only when
 // stat no longer matches it, so a re-run over a 70 MB archive costs one stat, not a hash.
-import { sh } from "../../transport/quote.js";
+import { quote, readFirstLine, sh } from "../../transport/quote.js";
 
 /** What the hash probe learned: the sha256, and how (from the manifest, by hashing, or not at all: no sha256sum). */
 export interface HashState {
@@ -29,7 +29,7 @@ export function hashProbe(path: string, full: boolean): string {
     sh`st=$(stat -c "$stf" ${path} 2>/dev/null) || st=`,
     `echo "stat=$st"`,
     // read, not $(head -n 1): one process fewer on every host on every run that verifies a file
-    sh`m=; { IFS= read -r m || :; } 2>/dev/null <${manifestPath(path)}`,
+    `m=; ${readFirstLine("m", quote(manifestPath(path)))}`,
     `echo "manifest=$m"`,
     `if [ ${full ? 1 : 0} = 0 ] && [ -n "$st" ] && [ "\${m% *}" = "$st" ]; then echo "sha256=\${m##* }"; echo hashed=0`,
     `elif command -v sha256sum >/dev/null 2>&1; then ${hashInto(path)} && echo "sha256=$h"; echo hashed=1`,
