@@ -71,7 +71,7 @@ export function cachedFacts(dir: string, host: string, version: string): Facts |
 const PER_CONNECTION = new Set(["SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY"]);
 
 /** The facts that outlast the connection they were read over: what is kept for the next run. */
-export function lastingFacts(facts: Facts): Facts {
+function lastingFacts(facts: Facts): Facts {
   if (!facts.env) return facts;
   return { ...facts, env: Object.fromEntries(Object.entries(facts.env).filter(([k]) => !PER_CONNECTION.has(k))) };
 }
