@@ -1,7 +1,8 @@
 // Canary analysis: after a release passed its health check, what it does under real traffic decides.
 // A Prometheus query through the HTTP API, sampled every `interval` s over `duration` s, every sample
-// within the threshold; or a command on the host whose exit code decides, sampled alike. A failure
-// goes to deploy's existing fail-over (apply.ts): the release is bad, the host goes back, the host fails.
+// with data within the threshold; or a command on the host whose exit code decides, sampled alike. A
+// failure goes to deploy's existing fail-over (apply.ts): the release is bad, the host goes back, the
+// host fails.
 import { TaskError } from "../../errors.js";
 import { sh } from "../../transport/quote.js";
 import type { ModuleContext } from "../contract.js";
@@ -74,35 +75,45 @@ export function describeAnalysis(a: AnalysisSpec): string {
   return `analysis: ${what.trim()}, ${every} (${sampleCount(a)} samples)`;
 }
 
-/** Samples until one fails or all passed. */
+/**
+ * Samples until one fails, `n` held, or `n` had no data. A sample without data (no series, or only
+ * NaN: 0/0, no traffic) is no evidence either way: it does not count toward the `n`, so a fresh
+ * series that Prometheus has not yet scraped twice delays the verdict instead of deciding it.
+ */
 export async function analyse(a: AnalysisSpec, fx: AnalysisEffects): Promise<AnalysisResult> {
   const n = sampleCount(a);
   const threshold = a.query !== undefined ? parseThreshold(a.threshold ?? "") : undefined;
   let last: AnalysisResult = { ok: true, samples: 0, why: "" };
-  for (let i = 1; i <= n; i++) {
+  let held = 0;
+  let silent = 0;
+  for (let i = 1; held < n; i++) {
     await fx.sleep(a.interval ?? ANALYSIS_DEFAULTS.interval);
-    const at = `sample ${i} of ${n}`;
     if (a.query !== undefined && threshold) {
-      const values = await fx.query(a.prometheus!, a.query);
-      const bad = values.find((v) => !OPS[threshold.op]!(v, threshold.bound));
-      const value = values.length === 0 ? "no data" : String(bad ?? values[values.length - 1]);
-      // no series is no evidence: an analysis passes on what it saw, never on silence
-      const ok = values.length > 0 && bad === undefined;
-      last = {
+      const values = (await fx.query(a.prometheus!, a.query)).filter((v) => !Number.isNaN(v));
+      const wanted = a.threshold!.trim();
+      const report = (ok: boolean, value: string, at: string): AnalysisResult => ({
         ok,
         samples: i,
-        why: `analysis ${ok ? "passed" : "failed"}: ${a.query} = ${value}, wanted ${a.threshold!.trim()} (${at})`,
+        why: `analysis ${ok ? "passed" : "failed"}: ${a.query} = ${value}, wanted ${wanted} (${at})`,
         query: a.query,
         value,
-        threshold: a.threshold!.trim(),
-      };
+        threshold: wanted,
+      });
+      if (values.length === 0) {
+        // silence as long as the samples wanted: nothing to judge the release by, so it is not good
+        if (++silent === n) return report(false, "no data", `no data in ${n} samples; ${held} of ${n} held`);
+        continue;
+      }
+      const bad = values.find((v) => !OPS[threshold.op]!(v, threshold.bound));
+      const after = silent > 0 ? `, after ${silent} without data` : "";
+      last = report(bad === undefined, String(bad ?? values[values.length - 1]), `sample ${++held} of ${n}${after}`);
     } else {
       const r = await fx.run(a.command!);
       const ok = r.code === 0;
       last = {
         ok,
         samples: i,
-        why: `analysis ${ok ? "passed" : "failed"}: command ${a.command} exited ${r.code}${r.output ? `: ${oneLine(r.output).slice(-300)}` : ""} (${at})`,
+        why: `analysis ${ok ? "passed" : "failed"}: command ${a.command} exited ${r.code}${r.output ? `: ${oneLine(r.output).slice(-300)}` : ""} (sample ${++held} of ${n})`,
         value: `exit ${r.code}`,
       };
     }
