@@ -31,19 +31,21 @@ interface Tally {
   bodies: Record<string, number>;
   /** The longest time between two successes with only failures between them, in ms. */
   gapMs: number;
+  /** Why requests failed, by cause ("ECONNRESET", "timeout", "HTTP 503"), with when (ms since the start). */
+  why: Record<string, number[]>;
 }
 
 /** One GET on a new connection (no keep-alive: each request meets the listening socket). */
-function get(port: number): Promise<string | undefined> {
+function get(port: number): Promise<{ body: string } | { why: string }> {
   return new Promise((resolve) => {
     const req = request({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve(res.statusCode === 200 ? body.trim() : undefined));
-      res.on("error", () => resolve(undefined));
+      res.on("end", () => resolve(res.statusCode === 200 ? { body: body.trim() } : { why: `HTTP ${res.statusCode}` }));
+      res.on("error", (e: NodeJS.ErrnoException) => resolve({ why: `response ${e.code ?? e.message}` }));
     });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (e: NodeJS.ErrnoException) => resolve({ why: e.code ?? e.message }));
     req.end();
   });
 }
@@ -63,21 +65,23 @@ function connects(port: number): Promise<boolean> {
  * outcome is counted when it ends. `probe` sends connects only (a finer measure of a gap).
  */
 function hammer(port: number, opts: { rate: number; maxSeconds: number; probe?: boolean }) {
-  const tally: Tally = { sent: 0, ok: 0, failed: 0, bodies: {}, gapMs: 0 };
+  const tally: Tally = { sent: 0, ok: 0, failed: 0, bodies: {}, gapMs: 0, why: {} };
+  const start = Date.now();
   const pending: Array<Promise<void>> = [];
   let lastOk = Date.now();
   let failing = false;
   const one = async () => {
     tally.sent += 1;
-    const body = opts.probe ? ((await connects(port)) ? "connected" : undefined) : await get(port);
+    const got = opts.probe ? ((await connects(port)) ? { body: "connected" } : { why: "refused" }) : await get(port);
     const now = Date.now();
-    if (body === undefined) {
+    if ("why" in got) {
+      (tally.why[got.why] ??= []).push(now - start);
       tally.failed += 1;
       failing = true;
       return;
     }
     tally.ok += 1;
-    tally.bodies[body] = (tally.bodies[body] ?? 0) + 1;
+    tally.bodies[got.body] = (tally.bodies[got.body] ?? 0) + 1;
     if (failing) tally.gapMs = Math.max(tally.gapMs, now - lastOk);
     failing = false;
     lastOk = Math.max(lastOk, now);
@@ -164,7 +168,13 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
     const failed = Object.values(t.perHost).reduce((n, x) => n + x.failed, 0);
     const gap = Math.max(...Object.values(t.perHost).map((x) => x.gapMs), t.probe.gapMs);
     console.log(
-      `[zero-downtime] ${what}: ${failed} of ${sent} requests failed; longest gap ${gap} ms (connect probe: ${t.probe.failed} of ${t.probe.sent} refused, gap ${t.probe.gapMs} ms)`,
+      `[zero-downtime] ${what}: ${failed} of ${sent} requests failed; longest gap ${gap} ms (connect probe: ${t.probe.failed} of ${t.probe.sent} refused, gap ${t.probe.gapMs} ms); why: ${JSON.stringify(
+        Object.fromEntries(
+          Object.entries(t.perHost)
+            .filter(([, x]) => x.failed > 0)
+            .map(([h, x]) => [h, x.why]),
+        ),
+      )}`,
     );
     return { sent, failed };
   };
