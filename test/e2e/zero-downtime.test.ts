@@ -50,13 +50,13 @@ function get(port: number): Promise<{ body: string } | { why: string }> {
   });
 }
 
-/** A TCP connect only: refused while nothing listens. */
-function connects(port: number): Promise<boolean> {
+/** A TCP connect only: refused while nothing listens. An outcome as get's. */
+function connects(port: number): Promise<{ body: string } | { why: string }> {
   return new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
-    s.setTimeout(5_000, () => (s.destroy(), resolve(false)));
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
+    s.setTimeout(5_000, () => (s.destroy(), resolve({ why: "timeout" })));
+    s.once("connect", () => (s.destroy(), resolve({ body: "connected" })));
+    s.once("error", (e: NodeJS.ErrnoException) => resolve({ why: e.code ?? e.message }));
   });
 }
 
@@ -72,7 +72,7 @@ function hammer(port: number, opts: { rate: number; maxSeconds: number; probe?: 
   let failing = false;
   const one = async () => {
     tally.sent += 1;
-    const got = opts.probe ? ((await connects(port)) ? { body: "connected" } : { why: "refused" }) : await get(port);
+    const got = await (opts.probe ? connects(port) : get(port));
     const now = Date.now();
     if ("why" in got) {
       (tally.why[got.why] ??= []).push(now - start);
@@ -174,7 +174,7 @@ describe("zero-downtime restarts on 3 amd64 systemd hosts, 20 requests/s each", 
             .filter(([, x]) => x.failed > 0)
             .map(([h, x]) => [h, x.why]),
         ),
-      )}`,
+      )}; probe why: ${JSON.stringify(t.probe.why)}`,
     );
     return { sent, failed };
   };
